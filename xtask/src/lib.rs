@@ -1,0 +1,100 @@
+//! The machinery behind `cargo xtask`: loading an API document, normalizing it for the
+//! generator, merging our documentation overlay, guarding against documents the
+//! generator cannot handle, and diffing two documents semantically.
+//!
+//! Every step is a plain function over `serde_json::Value`, so each can be tested on a
+//! small document of its own.
+
+/// The naming rules the generator uses, compiled from the spec crate's own source so
+/// that xtask still builds when the committed document is broken or missing.
+#[path = "../../carbon-api-spec/src/naming.rs"]
+pub mod naming;
+
+pub mod canonical;
+pub mod diff;
+pub mod guards;
+pub mod normalize;
+pub mod overlay;
+pub mod regen;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong in an xtask.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The document could not be read from its source.
+    #[error("cannot read the API document from {source_name}: {reason}")]
+    Fetch { source_name: String, reason: String },
+    /// The document is neither JSON nor YAML.
+    #[error("{source_name} is not a JSON or YAML document: {reason}")]
+    Parse { source_name: String, reason: String },
+    /// The document is not something the normalizer can work on.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The document uses constructs the code generator would fail on.
+    #[error("the document cannot be turned into a client:\n{}", .0.iter().map(|g| format!("  - {g}")).collect::<Vec<_>>().join("\n"))]
+    Guards(Vec<guards::GuardError>),
+    /// The overlay file is malformed.
+    #[error("overlay.yaml is invalid: {0}")]
+    Overlay(String),
+    /// A file of the workspace could not be read or written.
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// Result type of the xtask library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where the files that `regen` and `check` read and write live.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The `carbon-api-spec` crate directory.
+    pub spec_dir: PathBuf,
+}
+
+impl Workspace {
+    /// The workspace this xtask binary was built from.
+    pub fn locate() -> Self {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace");
+        Self::at(root.join("carbon-api-spec"))
+    }
+
+    /// A workspace whose spec crate is `spec_dir` (tests use a temporary directory).
+    pub fn at(spec_dir: impl Into<PathBuf>) -> Self {
+        Self { spec_dir: spec_dir.into() }
+    }
+
+    /// The normalized document the generator reads.
+    pub fn openapi_json(&self) -> PathBuf {
+        self.spec_dir.join("openapi.json")
+    }
+
+    /// The upstream document as fetched, in canonical JSON.
+    pub fn upstream_json(&self) -> PathBuf {
+        self.spec_dir.join("upstream.json")
+    }
+
+    /// Our documentation overlay.
+    pub fn overlay_yaml(&self) -> PathBuf {
+        self.spec_dir.join("overlay.yaml")
+    }
+
+    /// The API version file behind `carbon_api_spec::API_VERSION`.
+    pub fn api_version_txt(&self) -> PathBuf {
+        self.spec_dir.join("api-version.txt")
+    }
+}
+
+pub(crate) fn read_file(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename, so that an
+/// interrupted run never leaves a half-written document behind.
+pub(crate) fn write_file(path: &Path, contents: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp~");
+    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    std::fs::write(&tmp, contents).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}

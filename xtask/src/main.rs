@@ -1,0 +1,70 @@
+//! `cargo xtask`: keep the Carbon API document, and so the generated client, current.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use xtask::{regen, source, Workspace};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "carbon-rs maintenance tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch the API document, normalize it, apply the overlay, write
+    /// carbon-api-spec/openapi.json and print the API diff against the previous one.
+    Regen {
+        /// URL or path of the document (YAML or JSON). Defaults to $CARBON_SPEC_URL,
+        /// then to the document the live service publishes.
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Fail if the committed openapi.json is not what `regen` makes of the committed
+    /// upstream.json and overlay.yaml, or if any operation or schema lacks docs.
+    Check,
+    /// Print the semantic diff between two documents (paths or URLs) and the semver
+    /// impact on users of this SDK.
+    Diff { old: String, new: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let workspace = Workspace::locate();
+    let result = match cli.command {
+        Command::Regen { from } => {
+            let from = from
+                .or_else(|| std::env::var("CARBON_SPEC_URL").ok().filter(|s| !s.is_empty()))
+                .unwrap_or_else(|| source::DEFAULT_SPEC_URL.to_string());
+            regen::regen(&workspace, &from).map(|report| {
+                print!("{report}");
+                true
+            })
+        }
+        Command::Check => regen::check(&workspace).map(|problems| {
+            if problems.is_empty() {
+                println!("openapi.json is up to date and every operation and schema is documented");
+                true
+            } else {
+                for problem in &problems {
+                    eprintln!("error: {problem}");
+                }
+                false
+            }
+        }),
+        Command::Diff { old, new } => regen::diff_sources(&workspace, &old, &new).map(|diff| {
+            print!("{diff}");
+            true
+        }),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
