@@ -23,7 +23,11 @@ pub fn enum_variant_name(value: &str) -> String {
     };
     // `Unknown` is the fallback variant of every open enum; a value spelled that way
     // gets a distinct name so that it stays matchable.
-    if name == "Unknown" { "UnknownValue".to_string() } else { name }
+    if name == "Unknown" {
+        "UnknownValue".to_string()
+    } else {
+        name
+    }
 }
 
 /// Groups of enum values that map to the same Rust variant name.
@@ -36,7 +40,10 @@ pub fn enum_variant_name(value: &str) -> String {
 pub fn colliding_enum_values<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<(String, Vec<String>)> {
     let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for value in values {
-        by_name.entry(enum_variant_name(value)).or_default().push(value.to_string());
+        by_name
+            .entry(enum_variant_name(value))
+            .or_default()
+            .push(value.to_string());
     }
     by_name.into_iter().filter(|(_, values)| values.len() > 1).collect()
 }

@@ -89,13 +89,21 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     fn push(&mut self, subject: &str, what: String, impact: Impact) {
-        self.changes.push(Change { subject: subject.to_string(), what, impact });
+        self.changes.push(Change {
+            subject: subject.to_string(),
+            what,
+            impact,
+        });
     }
 }
 
 /// Compares two normalized documents.
 pub fn diff(old: &Value, new: &Value) -> Diff {
-    let mut c = Collector { old, new, changes: Vec::new() };
+    let mut c = Collector {
+        old,
+        new,
+        changes: Vec::new(),
+    };
     diff_operations(&mut c);
     diff_schemas(&mut c);
     Diff { changes: c.changes }
@@ -133,7 +141,10 @@ fn diff_operations(c: &mut Collector<'_>) {
         match old_ids.get(op_id(op)) {
             Some(old_key) => c.push(
                 &subject,
-                format!("operation moved from {} {}; the method keeps its name", old_key.0, old_key.1),
+                format!(
+                    "operation moved from {} {}; the method keeps its name",
+                    old_key.0, old_key.1
+                ),
                 Impact::Additive,
             ),
             None => c.push(&subject, "operation added".into(), Impact::Additive),
@@ -141,7 +152,11 @@ fn diff_operations(c: &mut Collector<'_>) {
     }
     for (key, op) in &old_ops {
         if !new_ops.contains_key(key) && !new_ids.contains_key(op_id(op)) {
-            c.push(&format!("{} {} ({})", key.0, key.1, op_id(op)), "operation removed".into(), Impact::Breaking);
+            c.push(
+                &format!("{} {} ({})", key.0, key.1, op_id(op)),
+                "operation removed".into(),
+                Impact::Breaking,
+            );
         }
     }
     for (key, new_op) in &new_ops {
@@ -156,7 +171,11 @@ fn diff_operations(c: &mut Collector<'_>) {
         if op_id(old_op) != op_id(new_op) {
             c.push(
                 &subject,
-                format!("operationId {} -> {}: the method is renamed", op_id(old_op), op_id(new_op)),
+                format!(
+                    "operationId {} -> {}: the method is renamed",
+                    op_id(old_op),
+                    op_id(new_op)
+                ),
                 Impact::Breaking,
             );
         }
@@ -189,31 +208,55 @@ fn diff_parameters(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op:
     for ((name, location), param) in &new_params {
         let ty = type_name(param.get("schema"), c.new);
         match old_params.get(&(name.clone(), location.clone())) {
-            None if is_required(param) => {
-                c.push(subject, format!("required param added `{name}` ({location}, {ty})"), Impact::Breaking)
-            }
-            None => c.push(subject, format!("param added `{name}` ({location}, {ty})"), Impact::Additive),
+            None if is_required(param) => c.push(
+                subject,
+                format!("required param added `{name}` ({location}, {ty})"),
+                Impact::Breaking,
+            ),
+            None => c.push(
+                subject,
+                format!("param added `{name}` ({location}, {ty})"),
+                Impact::Additive,
+            ),
             Some(old) => {
                 let old_ty = type_name(old.get("schema"), c.old);
                 if old_ty != ty {
-                    c.push(subject, format!("param `{name}` ({location}) type {old_ty} -> {ty}"), Impact::Breaking);
+                    c.push(
+                        subject,
+                        format!("param `{name}` ({location}) type {old_ty} -> {ty}"),
+                        Impact::Breaking,
+                    );
                 }
                 match (is_required(old), is_required(param)) {
-                    (false, true) => {
-                        c.push(subject, format!("param `{name}` ({location}) is now required"), Impact::Breaking)
-                    }
-                    (true, false) => {
-                        c.push(subject, format!("param `{name}` ({location}) is now optional"), Impact::Additive)
-                    }
+                    (false, true) => c.push(
+                        subject,
+                        format!("param `{name}` ({location}) is now required"),
+                        Impact::Breaking,
+                    ),
+                    (true, false) => c.push(
+                        subject,
+                        format!("param `{name}` ({location}) is now optional"),
+                        Impact::Additive,
+                    ),
                     _ => {}
                 }
-                diff_enum_values(c, subject, &format!("param `{name}`"), old.get("schema"), param.get("schema"));
+                diff_enum_values(
+                    c,
+                    subject,
+                    &format!("param `{name}`"),
+                    old.get("schema"),
+                    param.get("schema"),
+                );
             }
         }
     }
     for (name, location) in old_params.keys() {
         if !new_params.contains_key(&(name.clone(), location.clone())) {
-            c.push(subject, format!("param removed `{name}` ({location})"), Impact::Breaking);
+            c.push(
+                subject,
+                format!("param removed `{name}` ({location})"),
+                Impact::Breaking,
+            );
         }
     }
 }
@@ -238,7 +281,11 @@ fn diff_request_body(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_o
                 b.iter().map(|(m, t)| format!("{m} {t}")).collect::<Vec<_>>().join(", ")
             }
         };
-        c.push(subject, format!("request body {} -> {}", show(&old_body), show(&new_body)), Impact::Breaking);
+        c.push(
+            subject,
+            format!("request body {} -> {}", show(&old_body), show(&new_body)),
+            Impact::Breaking,
+        );
     }
 }
 
@@ -252,7 +299,11 @@ fn responses(op: &Value, doc: &Value) -> BTreeMap<String, String> {
                 .get("content")
                 .and_then(Value::as_object)
                 .map(|content| {
-                    content.iter().map(|(m, b)| format!("{m} {}", type_name(b.get("schema"), doc))).collect::<Vec<_>>().join(", ")
+                    content
+                        .iter()
+                        .map(|(m, b)| format!("{m} {}", type_name(b.get("schema"), doc)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 })
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "no body".to_string());
@@ -278,9 +329,11 @@ fn diff_responses(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op: 
                 format!("response {code} removed"),
                 if success { Impact::Breaking } else { Impact::None },
             ),
-            (Some(old), Some(new)) if old != new => {
-                c.push(subject, format!("response {code} body {old} -> {new}"), Impact::Breaking)
-            }
+            (Some(old), Some(new)) if old != new => c.push(
+                subject,
+                format!("response {code} body {old} -> {new}"),
+                Impact::Breaking,
+            ),
             _ => {}
         }
     }
@@ -339,9 +392,19 @@ fn collect_properties<'a>(schema: &'a Value, doc: &'a Value, out: &mut BTreeMap<
     if depth > 8 {
         return;
     }
-    let required: BTreeSet<&str> =
-        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    for (name, prop) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+    let required: BTreeSet<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for (name, prop) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         out.insert(name.clone(), (prop, required.contains(name.as_str())));
     }
     for member in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
@@ -365,12 +428,20 @@ fn diff_properties(c: &mut Collector<'_>, subject: &str, old: &Value, new: &Valu
     for (name, (prop, required)) in &new_p {
         let ty = type_name(Some(prop), c.new);
         match old_p.get(name) {
-            None if *required => c.push(subject, format!("required property added `{name}` ({ty})"), Impact::Breaking),
+            None if *required => c.push(
+                subject,
+                format!("required property added `{name}` ({ty})"),
+                Impact::Breaking,
+            ),
             None => c.push(subject, format!("property added `{name}` ({ty})"), Impact::Additive),
             Some((old_prop, old_required)) => {
                 let old_ty = type_name(Some(old_prop), c.old);
                 if old_ty != ty {
-                    c.push(subject, format!("property `{name}` type {old_ty} -> {ty}"), Impact::Breaking);
+                    c.push(
+                        subject,
+                        format!("property `{name}` type {old_ty} -> {ty}"),
+                        Impact::Breaking,
+                    );
                 }
                 if old_required != required {
                     let now = if *required { "required" } else { "optional" };
@@ -387,11 +458,18 @@ fn diff_properties(c: &mut Collector<'_>, subject: &str, old: &Value, new: &Valu
 
 fn enum_values(schema: Option<&Value>) -> Option<Vec<String>> {
     let values = schema?.get("enum")?.as_array()?;
-    Some(values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect())
+    Some(
+        values
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect(),
+    )
 }
 
 fn diff_enum_values(c: &mut Collector<'_>, subject: &str, what: &str, old: Option<&Value>, new: Option<&Value>) {
-    let (Some(old), Some(new)) = (enum_values(old), enum_values(new)) else { return };
+    let (Some(old), Some(new)) = (enum_values(old), enum_values(new)) else {
+        return;
+    };
     for value in new.iter().filter(|v| !old.contains(v)) {
         c.push(subject, format!("{what} value added `{value}`"), Impact::Additive);
     }
@@ -404,7 +482,11 @@ fn diff_enum_values(c: &mut Collector<'_>, subject: &str, what: &str, old: Optio
 /// `array<Build>`, `map<string>`, `oneOf(A, B)`, with `?` for nullable.
 pub fn type_name(schema: Option<&Value>, doc: &Value) -> String {
     let Some(schema) = schema else { return "any".into() };
-    let nullable = if schema.get("nullable").and_then(Value::as_bool) == Some(true) { "?" } else { "" };
+    let nullable = if schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+        "?"
+    } else {
+        ""
+    };
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         return format!("{}{nullable}", r.rsplit('/').next().unwrap_or(r));
     }
@@ -417,11 +499,14 @@ pub fn type_name(schema: Option<&Value>, doc: &Value) -> String {
             return format!("{key}({}){nullable}", parts.join(", "));
         }
     }
-    let ty = schema.get("type").and_then(Value::as_str).unwrap_or(if schema.get("properties").is_some() {
-        "object"
-    } else {
-        "any"
-    });
+    let ty = schema
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or(if schema.get("properties").is_some() {
+            "object"
+        } else {
+            "any"
+        });
     let base = match ty {
         "array" => format!("array<{}>", type_name(schema.get("items"), doc)),
         "object" => match schema.get("additionalProperties") {

@@ -28,7 +28,11 @@ impl fmt::Display for GuardError {
 }
 
 fn error(location: String, problem: impl Into<String>, remedy: impl Into<String>) -> GuardError {
-    GuardError { location, problem: problem.into(), remedy: remedy.into() }
+    GuardError {
+        location,
+        problem: problem.into(),
+        remedy: remedy.into(),
+    }
 }
 
 /// Runs every guard and returns all problems found.
@@ -98,7 +102,9 @@ pub fn operation_ids(doc: &Value) -> Vec<GuardError> {
 }
 
 fn content_shape(response: &Value) -> Option<&Value> {
-    response.get("content").filter(|c| c.as_object().is_some_and(|c| !c.is_empty()))
+    response
+        .get("content")
+        .filter(|c| c.as_object().is_some_and(|c| !c.is_empty()))
 }
 
 /// At most one success body shape per operation (for example 200 with JSON and 204
@@ -106,7 +112,9 @@ fn content_shape(response: &Value) -> Option<&Value> {
 pub fn success_bodies(doc: &Value) -> Vec<GuardError> {
     let mut errors = Vec::new();
     for op in operations(doc) {
-        let Some(responses) = op.op.get("responses").and_then(Value::as_object) else { continue };
+        let Some(responses) = op.op.get("responses").and_then(Value::as_object) else {
+            continue;
+        };
         let mut shapes: Vec<(&str, Option<&Value>)> = responses
             .iter()
             .filter(|(code, _)| code.starts_with('2'))
@@ -132,7 +140,9 @@ pub fn success_bodies(doc: &Value) -> Vec<GuardError> {
 pub fn request_bodies(doc: &Value) -> Vec<GuardError> {
     let mut errors = Vec::new();
     for op in operations(doc) {
-        let Some(content) = op.op.pointer("/requestBody/content").and_then(Value::as_object) else { continue };
+        let Some(content) = op.op.pointer("/requestBody/content").and_then(Value::as_object) else {
+            continue;
+        };
         if content.len() > 1 {
             let types: Vec<&str> = content.keys().map(String::as_str).collect();
             errors.push(error(
@@ -157,7 +167,9 @@ pub fn json_responses_have_schemas(doc: &Value) -> Vec<GuardError> {
     let mut errors = Vec::new();
     for op in operations(doc) {
         for (code, response) in op.op.get("responses").and_then(Value::as_object).into_iter().flatten() {
-            let Some(content) = response.get("content").and_then(Value::as_object) else { continue };
+            let Some(content) = response.get("content").and_then(Value::as_object) else {
+                continue;
+            };
             for (media, body) in content {
                 if media.contains("json") && body.get("schema").is_none() {
                     errors.push(error(
@@ -196,9 +208,9 @@ pub fn parameters(doc: &Value) -> Vec<GuardError> {
                     ));
                 }
             }
-            let is_object = param
-                .get("schema")
-                .is_some_and(|s| s.get("type").and_then(Value::as_str) == Some("object") || s.get("properties").is_some());
+            let is_object = param.get("schema").is_some_and(|s| {
+                s.get("type").and_then(Value::as_str) == Some("object") || s.get("properties").is_some()
+            });
             if location == "query" && is_object {
                 errors.push(error(
                     op.location(),
@@ -253,12 +265,22 @@ fn collect_external_refs(value: &Value, pointer: &mut String, errors: &mut Vec<G
 /// Enum values that would become the same Rust variant (`Open` and `open`).
 pub fn enum_value_collisions(doc: &Value) -> Vec<GuardError> {
     let mut errors = Vec::new();
-    for (name, schema) in doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
-        let Some(values) = schema.get("enum").and_then(Value::as_array) else { continue };
+    for (name, schema) in doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let Some(values) = schema.get("enum").and_then(Value::as_array) else {
+            continue;
+        };
         for (variant, clashing) in colliding_enum_values(values.iter().filter_map(Value::as_str)) {
             errors.push(error(
                 format!("schema {name}"),
-                format!("enum values {} would all become the Rust variant `{variant}`", clashing.join(", ")),
+                format!(
+                    "enum values {} would all become the Rust variant `{variant}`",
+                    clashing.join(", ")
+                ),
                 "ask upstream to drop the duplicate spelling, or remove one of them from the enum",
             ));
         }

@@ -56,13 +56,17 @@ pub struct Workspace {
 impl Workspace {
     /// The workspace this xtask binary was built from.
     pub fn locate() -> Self {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask lives in the workspace");
         Self::at(root.join("carbon-api-spec"))
     }
 
     /// A workspace whose spec crate is `spec_dir` (tests use a temporary directory).
     pub fn at(spec_dir: impl Into<PathBuf>) -> Self {
-        Self { spec_dir: spec_dir.into() }
+        Self {
+            spec_dir: spec_dir.into(),
+        }
     }
 
     /// The normalized document the generator reads.
@@ -87,14 +91,20 @@ impl Workspace {
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes `contents` to `path` through a temporary file and a rename, so that an
 /// interrupted run never leaves a half-written document behind.
 pub(crate) fn write_file(path: &Path, contents: &str) -> Result<()> {
     let tmp = path.with_extension("tmp~");
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     std::fs::write(&tmp, contents).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }

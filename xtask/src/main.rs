@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{regen, source, Workspace};
+use xtask::{Workspace, regen, source};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "carbon-rs maintenance tasks")]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::{Error, Result};
 
@@ -42,7 +42,9 @@ pub fn require_openapi_3_0(doc: &Value) -> Result<()> {
 /// The path part of a server URL: `https://api.carbon3d.com/v1` → `/v1`.
 fn server_base_path(url: &str) -> &str {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    after_scheme.find('/').map_or("", |i| after_scheme[i..].trim_end_matches('/'))
+    after_scheme
+        .find('/')
+        .map_or("", |i| after_scheme[i..].trim_end_matches('/'))
 }
 
 /// Makes paths relative to the servers' base path. The SDK's base URL carries the
@@ -62,11 +64,16 @@ pub fn strip_base_path(doc: &mut Value) {
     if base.is_empty() {
         return;
     }
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     let prefixed = !paths.is_empty() && paths.keys().all(|p| p.starts_with(&format!("{base}/")));
     if prefixed {
         let old = std::mem::take(paths);
-        *paths = old.into_iter().map(|(p, item)| (p[base.len()..].to_string(), item)).collect();
+        *paths = old
+            .into_iter()
+            .map(|(p, item)| (p[base.len()..].to_string(), item))
+            .collect();
     }
 }
 
@@ -87,12 +94,17 @@ fn operations_mut(doc: &mut Value) -> impl Iterator<Item = (&String, &mut Map<St
 /// into each operation, so that every operation lists all its parameters itself and
 /// the overlay can document a parameter per operation.
 pub fn inline_parameter_refs(doc: &mut Value) -> Result<()> {
-    let shared = doc.pointer("/components/parameters").cloned().unwrap_or_else(|| json!({}));
+    let shared = doc
+        .pointer("/components/parameters")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     let resolve = |param: &Value| -> Result<Value> {
         match param.get("$ref").and_then(Value::as_str) {
             Some(r) => {
                 let name = r.strip_prefix(PARAMETER_PREFIX).ok_or_else(|| {
-                    Error::Unsupported(format!("parameter reference `{r}` does not point into components.parameters"))
+                    Error::Unsupported(format!(
+                        "parameter reference `{r}` does not point into components.parameters"
+                    ))
                 })?;
                 shared.get(name).cloned().ok_or_else(|| {
                     Error::Unsupported(format!("parameter reference `{r}` names no parameter of the document"))
@@ -101,7 +113,9 @@ pub fn inline_parameter_refs(doc: &mut Value) -> Result<()> {
             None => Ok(param.clone()),
         }
     };
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return Ok(()) };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
     for item in paths.values_mut() {
         let Some(item) = item.as_object_mut() else { continue };
         let path_level: Vec<Value> = match item.remove("parameters") {
@@ -133,7 +147,10 @@ pub fn inline_parameter_refs(doc: &mut Value) -> Result<()> {
 
 fn is_inline_string_enum(schema: &Value) -> bool {
     schema.get("$ref").is_none()
-        && schema.get("enum").and_then(Value::as_array).is_some_and(|values| values.iter().all(Value::is_string))
+        && schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|values| values.iter().all(Value::is_string))
         && schema.get("type").and_then(Value::as_str).is_none_or(|t| t == "string")
 }
 
@@ -180,7 +197,9 @@ fn hoist_in_schema(
             }
         }
     }
-    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else { return Ok(()) };
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
     for (property, prop_schema) in properties.iter_mut() {
         let path = format!("{owner}.{property}");
         let target = if is_inline_string_enum(prop_schema) {
@@ -191,8 +210,13 @@ fn hoist_in_schema(
             hoist_in_schema(prop_schema, &path, enum_names, hoisted)?;
             continue;
         };
-        let name = enum_names.get(&path).cloned().unwrap_or_else(|| default_enum_name(&path));
-        let Value::Object(mut fields) = std::mem::take(target) else { unreachable!("checked above") };
+        let name = enum_names
+            .get(&path)
+            .cloned()
+            .unwrap_or_else(|| default_enum_name(&path));
+        let Value::Object(mut fields) = std::mem::take(target) else {
+            unreachable!("checked above")
+        };
         // What describes the value set moves; what describes this use stays.
         let mut enum_schema = Map::new();
         for key in ["type", "enum", "x-enum-descriptions"] {
@@ -223,7 +247,10 @@ fn default_enum_name(path: &str) -> String {
                 .filter(|w| !w.is_empty())
                 .map(|w| {
                     let mut chars = w.chars();
-                    chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+                    chars
+                        .next()
+                        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                        .unwrap_or_default()
                 })
                 .collect::<String>()
         })
@@ -249,7 +276,9 @@ pub fn reference_with(name: &str, extra: Map<String, Value>) -> Value {
 /// document means "this value may be null wherever it appears", which is what
 /// `{allOf: [$ref], nullable: true}` at each use says.
 pub fn wrap_nullable_named_schemas(doc: &mut Value) {
-    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
     let mut nullable = Vec::new();
     for (name, schema) in schemas.iter_mut() {
         if let Some(obj) = schema.as_object_mut() {
@@ -267,7 +296,11 @@ pub fn wrap_nullable_named_schemas(doc: &mut Value) {
 fn wrap_refs(value: &mut Value, targets: &[String]) {
     match value {
         Value::Object(obj) => {
-            let is_target = obj.len() == 1 && obj.get("$ref").and_then(Value::as_str).is_some_and(|r| targets.iter().any(|t| t == r));
+            let is_target = obj.len() == 1
+                && obj
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .is_some_and(|r| targets.iter().any(|t| t == r));
             if is_target {
                 let reference = std::mem::take(obj);
                 obj.insert("allOf".into(), Value::Array(vec![Value::Object(reference)]));
@@ -288,10 +321,15 @@ fn wrap_refs(value: &mut Value, targets: &[String]) {
 /// text included. 3xx answers without body go too: the HTTP client follows redirects.
 pub fn drop_bodyless_error_responses(doc: &mut Value) {
     for (_, op) in operations_mut(doc) {
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            continue;
+        };
         responses.retain(|code, response| {
             let success = code.starts_with('2');
-            let has_body = response.get("content").and_then(Value::as_object).is_some_and(|c| !c.is_empty());
+            let has_body = response
+                .get("content")
+                .and_then(Value::as_object)
+                .is_some_and(|c| !c.is_empty());
             success || has_body
         });
     }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::{Error, Result};
 
@@ -96,14 +96,20 @@ fn apply_operations(doc: &mut Value, overlay: &Overlay, report: &mut OverlayRepo
     for (path, item) in paths.into_iter().flat_map(|p| p.iter_mut()) {
         let Some(item) = item.as_object_mut() else { continue };
         for (method, op) in item.iter_mut() {
-            let Some(id) = op.get("operationId").and_then(Value::as_str).map(str::to_string) else { continue };
+            let Some(id) = op.get("operationId").and_then(Value::as_str).map(str::to_string) else {
+                continue;
+            };
             let Some(docs) = overlay.operations.get(&id) else {
-                report.undocumented.push(format!("operation {id} ({} {path})", method.to_uppercase()));
+                report
+                    .undocumented
+                    .push(format!("operation {id} ({} {path})", method.to_uppercase()));
                 continue;
             };
             seen.insert(id.clone());
             if docs.summary.is_none() || docs.description.is_none() {
-                report.undocumented.push(format!("operation {id}: needs both summary and description"));
+                report
+                    .undocumented
+                    .push(format!("operation {id}: needs both summary and description"));
             }
             if let Some(summary) = &docs.summary {
                 op["summary"] = json!(summary);
@@ -112,12 +118,13 @@ fn apply_operations(doc: &mut Value, overlay: &Overlay, report: &mut OverlayRepo
                 op["description"] = json!(description);
             }
             for (name, text) in &docs.parameters {
-                let param = op
-                    .get_mut("parameters")
-                    .and_then(Value::as_array_mut)
-                    .and_then(|ps| ps.iter_mut().find(|p| p.get("name").and_then(Value::as_str) == Some(name)));
+                let param = op.get_mut("parameters").and_then(Value::as_array_mut).and_then(|ps| {
+                    ps.iter_mut()
+                        .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
+                });
                 match param {
-                    Some(param) => param["description"] = json!(text),
+                    // One line: the generator renders parameters as a list.
+                    Some(param) => param["description"] = json!(text.split_whitespace().collect::<Vec<_>>().join(" ")),
                     None => report.unmatched.push(format!("operations.{id}.parameters.{name}")),
                 }
             }
@@ -129,7 +136,9 @@ fn apply_operations(doc: &mut Value, overlay: &Overlay, report: &mut OverlayRepo
 }
 
 fn apply_schemas(doc: &mut Value, overlay: &Overlay, report: &mut OverlayReport) {
-    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
     for (name, schema) in schemas.iter_mut() {
         let Some(docs) = overlay.schemas.get(name) else {
             report.undocumented.push(format!("schema {name}"));
@@ -146,8 +155,13 @@ fn apply_schemas(doc: &mut Value, overlay: &Overlay, report: &mut OverlayReport)
             }
         }
         if !docs.values.is_empty() {
-            let values: Vec<&str> =
-                schema.get("enum").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+            let values: Vec<&str> = schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
             for value in docs.values.keys().filter(|v| !values.contains(&v.as_str())) {
                 report.unmatched.push(format!("schemas.{name}.values.{value}"));
             }

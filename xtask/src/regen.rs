@@ -5,7 +5,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::overlay::{Overlay, OverlayReport};
-use crate::{canonical, diff, guards, normalize, overlay, read_file, source, write_file, Error, Result, Workspace};
+use crate::{Error, Result, Workspace, canonical, diff, guards, normalize, overlay, read_file, source, write_file};
 
 /// The document the SDK is generated from, built from an upstream document and the
 /// overlay: normalized, documented and guarded. Nothing is written.
@@ -28,7 +28,11 @@ pub fn api_version(doc: &Value) -> Result<&str> {
 
 fn load_overlay(workspace: &Workspace) -> Result<Overlay> {
     let path = workspace.overlay_yaml();
-    if path.exists() { overlay::parse(&read_file(&path)?) } else { Ok(Overlay::default()) }
+    if path.exists() {
+        overlay::parse(&read_file(&path)?)
+    } else {
+        Ok(Overlay::default())
+    }
 }
 
 /// What `regen` did.
@@ -46,13 +50,21 @@ impl fmt::Display for RegenReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "wrote carbon-api-spec/openapi.json (API {})", self.api_version)?;
         if !self.overlay.undocumented.is_empty() {
-            writeln!(f, "\nwithout overlay docs ({}), add them to carbon-api-spec/overlay.yaml:", self.overlay.undocumented.len())?;
+            writeln!(
+                f,
+                "\nwithout overlay docs ({}), add them to carbon-api-spec/overlay.yaml:",
+                self.overlay.undocumented.len()
+            )?;
             for item in &self.overlay.undocumented {
                 writeln!(f, "  - {item}")?;
             }
         }
         if !self.overlay.unmatched.is_empty() {
-            writeln!(f, "\noverlay entries that match nothing in the document ({}):", self.overlay.unmatched.len())?;
+            writeln!(
+                f,
+                "\noverlay entries that match nothing in the document ({}):",
+                self.overlay.unmatched.len()
+            )?;
             for item in &self.overlay.unmatched {
                 writeln!(f, "  - {item}")?;
             }
@@ -84,7 +96,11 @@ pub fn regen(workspace: &Workspace, from: &str) -> Result<RegenReport> {
     write_file(&workspace.upstream_json(), &canonical::to_string(&upstream))?;
     write_file(&workspace.openapi_json(), &canonical::to_string(&doc))?;
     write_file(&workspace.api_version_txt(), &format!("{version}\n"))?;
-    Ok(RegenReport { api_version: version, overlay: report, diff })
+    Ok(RegenReport {
+        api_version: version,
+        overlay: report,
+        diff,
+    })
 }
 
 /// The problems `cargo xtask check` fails on; empty when all is well.
@@ -97,10 +113,14 @@ pub fn check(workspace: &Workspace) -> Result<Vec<String>> {
     let expected = canonical::to_string(&doc);
     let committed = read_file(&workspace.openapi_json())?;
     if committed != expected {
-        let line = committed.lines().zip(expected.lines()).position(|(a, b)| a != b).map_or_else(
-            || committed.lines().count().min(expected.lines().count()) + 1,
-            |i| i + 1,
-        );
+        let line = committed
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || committed.lines().count().min(expected.lines().count()) + 1,
+                |i| i + 1,
+            );
         problems.push(format!(
             "carbon-api-spec/openapi.json differs from what regen makes of upstream.json and overlay.yaml \
              (first difference at line {line}); never edit it by hand: change overlay.yaml and run \

@@ -14,8 +14,10 @@ pub fn load(location: &str) -> Result<Value> {
     let text = if location.starts_with("http://") || location.starts_with("https://") {
         fetch(location)?
     } else {
-        std::fs::read_to_string(Path::new(location))
-            .map_err(|e| Error::Fetch { source_name: location.to_string(), reason: e.to_string() })?
+        std::fs::read_to_string(Path::new(location)).map_err(|e| Error::Fetch {
+            source_name: location.to_string(),
+            reason: e.to_string(),
+        })?
     };
     parse(location, &text)
 }
@@ -43,8 +45,10 @@ pub fn parse(source_name: &str, text: &str) -> Result<Value> {
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         return check_is_object(source_name, value);
     }
-    let value: Value = serde_yaml_ng::from_str(text)
-        .map_err(|e| Error::Parse { source_name: source_name.to_string(), reason: e.to_string() })?;
+    let value: Value = serde_yaml_ng::from_str(text).map_err(|e| Error::Parse {
+        source_name: source_name.to_string(),
+        reason: e.to_string(),
+    })?;
     check_is_object(source_name, value)
 }
 

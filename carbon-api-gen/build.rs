@@ -1,0 +1,226 @@
+//! Generates the Carbon API client from `carbon_api_spec::OPENAPI_JSON`.
+//!
+//! Three files go to `OUT_DIR`, all included by `src/lib.rs`:
+//! - `enums.rs`: an open enum (known values plus `Unknown`) for every string enum schema,
+//! - `client.rs`: progenitor's builder-style client, using those enums,
+//! - `mocks.rs`: typed httpmock helpers (only with the `httpmock` feature).
+//!
+//! The document was checked by `cargo xtask regen` for everything known to make
+//! progenitor panic; a failure here still reports the generator's own message.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use carbon_api_spec::naming::enum_variant_name;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
+use serde_json::Value;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=CARGO_FEATURE_HTTPMOCK");
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let out_dir = Path::new(&out_dir);
+
+    let doc: Value = serde_json::from_str(carbon_api_spec::OPENAPI_JSON)
+        .unwrap_or_else(|e| fail(&format!("carbon-api-spec's openapi.json is not JSON: {e}")));
+    let version = doc
+        .pointer("/info/version")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown");
+    println!("cargo:rustc-env=CARBON_API_VERSION={version}");
+    let enums = open_enums(&doc);
+    write(out_dir, "enums.rs", &render_enums(&enums));
+
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
+        .unwrap_or_else(|e| fail(&format!("carbon-api-spec's openapi.json is not OpenAPI 3.0: {e}")));
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type(quote::quote! { crate::ClientState })
+        .with_hooks(HooksMode::Expected)
+        .with_derive("PartialEq");
+    for open_enum in &enums {
+        settings.with_replacement(
+            &open_enum.name,
+            format!("crate::enums::{}", open_enum.name),
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
+    let mut generator = Generator::new(&settings);
+    let tokens = generator
+        .generate_tokens(&spec)
+        .unwrap_or_else(|e| fail(&format!("progenitor could not generate the client: {e}")));
+    write(out_dir, "client.rs", &pretty(tokens));
+
+    if std::env::var_os("CARGO_FEATURE_HTTPMOCK").is_some() {
+        // progenitor 0.15.1's mocks do not compile for array query parameters
+        // (progenitor issue 1260); generate them from a copy without those.
+        let mock_spec: openapiv3::OpenAPI = serde_json::from_value(without_array_query_params(doc))
+            .unwrap_or_else(|e| fail(&format!("mock document is not OpenAPI 3.0: {e}")));
+        let mut generator = Generator::new(&settings);
+        let tokens = generator
+            .httpmock(&mock_spec, "crate")
+            .unwrap_or_else(|e| fail(&format!("progenitor could not generate the httpmock helpers: {e}")));
+        write(out_dir, "mocks.rs", &pretty(tokens));
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("carbon-api-gen: {message}");
+    eprintln!("carbon-api-gen: run `cargo xtask check` for a diagnosis of the document");
+    std::process::exit(1)
+}
+
+fn write(dir: &Path, name: &str, contents: &str) {
+    std::fs::write(dir.join(name), contents).unwrap_or_else(|e| fail(&format!("cannot write {name}: {e}")));
+}
+
+fn pretty(tokens: proc_macro2::TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| fail(&format!("generated code does not parse: {e}")));
+    prettyplease::unparse(&file)
+}
+
+/// A string enum schema that becomes an open enum.
+struct OpenEnum {
+    name: String,
+    description: Option<String>,
+    /// (wire value, Rust variant, docs)
+    values: Vec<(String, String, Option<String>)>,
+}
+
+/// Every named string enum schema with more than one value. A single-value enum is
+/// a tag (like `action_type`), not a status that can grow: it stays closed.
+fn open_enums(doc: &Value) -> Vec<OpenEnum> {
+    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
+    schemas
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, schema)| {
+            let values = schema.get("enum")?.as_array()?;
+            let values: Vec<&str> = values.iter().map(Value::as_str).collect::<Option<_>>()?;
+            if values.len() < 2
+                || schema
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t != "string")
+            {
+                return None;
+            }
+            let docs = schema.get("x-enum-descriptions");
+            Some(OpenEnum {
+                name: name.clone(),
+                description: schema.get("description").and_then(Value::as_str).map(str::to_string),
+                values: values
+                    .iter()
+                    .map(|v| {
+                        let doc = docs.and_then(|d| d.get(*v)).and_then(Value::as_str).map(str::to_string);
+                        (v.to_string(), enum_variant_name(v), doc)
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+fn render_enums(enums: &[OpenEnum]) -> String {
+    let mut out = String::from("// Generated by carbon-api-gen's build.rs from carbon-api-spec. Do not edit.\n\n");
+    for e in enums {
+        render_enum(&mut out, e);
+    }
+    out
+}
+
+fn render_enum(out: &mut String, e: &OpenEnum) {
+    let name = &e.name;
+    let doc = e
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("The `{name}` values of the Carbon API."));
+    let _ = writeln!(out, "#[doc = {doc:?}]");
+    let _ = writeln!(out, "///");
+    let _ = writeln!(
+        out,
+        "/// Open enum: a value this SDK version does not know arrives as [`{name}::Unknown`] and is sent back unchanged."
+    );
+    let _ = writeln!(
+        out,
+        "#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[non_exhaustive]\npub enum {name} {{"
+    );
+    for (value, variant, doc) in &e.values {
+        let doc = doc.clone().unwrap_or_else(|| format!("`{value}`"));
+        let _ = writeln!(out, "    #[doc = {doc:?}]\n    {variant},");
+    }
+    let _ = writeln!(out, "    /// A value unknown to this version of the SDK, kept as the server sent it.\n    Unknown(crate::UnknownValue),\n}}\n");
+
+    let _ = writeln!(out, "impl {name} {{");
+    let known: Vec<String> = e.values.iter().map(|(_, v, _)| format!("Self::{v}")).collect();
+    let _ = writeln!(
+        out,
+        "    /// Every value this SDK version knows, in the document's order."
+    );
+    let _ = writeln!(out, "    pub const KNOWN: &'static [Self] = &[{}];\n", known.join(", "));
+    let _ = writeln!(
+        out,
+        "    /// The value as it travels on the wire.\n    pub fn as_str(&self) -> &str {{\n        match self {{"
+    );
+    for (value, variant, _) in &e.values {
+        let _ = writeln!(out, "            Self::{variant} => {value:?},");
+    }
+    let _ = writeln!(
+        out,
+        "            Self::Unknown(value) => value.as_str(),\n        }}\n    }}\n"
+    );
+    let _ = writeln!(
+        out,
+        "    /// Whether this is a value this SDK version knows.\n    pub fn is_known(&self) -> bool {{\n        !matches!(self, Self::Unknown(_))\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl ::std::convert::From<&str> for {name} {{\n    fn from(value: &str) -> Self {{\n        match value {{"
+    );
+    for (value, variant, _) in &e.values {
+        let _ = writeln!(out, "            {value:?} => Self::{variant},");
+    }
+    let _ = writeln!(
+        out,
+        "            other => Self::Unknown(crate::UnknownValue::new(other)),\n        }}\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl ::std::convert::From<::std::string::String> for {name} {{\n    fn from(value: ::std::string::String) -> Self {{\n        Self::from(value.as_str())\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl ::std::str::FromStr for {name} {{\n    type Err = ::std::convert::Infallible;\n    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {{\n        Ok(Self::from(value))\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl ::std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl ::serde::Serialize for {name} {{\n    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {{\n        serializer.serialize_str(self.as_str())\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl<'de> ::serde::Deserialize<'de> for {name} {{\n    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {{\n        deserializer.deserialize_str(crate::OpenEnumVisitor::<Self>::new({name:?}))\n    }}\n}}\n"
+    );
+}
+
+/// A copy of the document without array-typed query parameters (for the mocks).
+fn without_array_query_params(mut doc: Value) -> Value {
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            for op in item.as_object_mut().into_iter().flat_map(|i| i.values_mut()) {
+                if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                    params.retain(|p| {
+                        !(p.get("in").and_then(Value::as_str) == Some("query")
+                            && p.pointer("/schema/type").and_then(Value::as_str) == Some("array"))
+                    });
+                }
+            }
+        }
+    }
+    doc
+}

@@ -1,0 +1,165 @@
+//! Raw bindings for the Carbon DLS API, generated at build time by progenitor from
+//! the document in `carbon-api-spec`.
+//!
+//! Every operation of the API is a method on [`Client`] that returns a builder: set
+//! the parameters, then `send()`. Types live in [`types`]; string enums are *open*
+//! (see [`enums`]): a status the server adds later arrives as `Unknown` instead of
+//! failing the response.
+//!
+//! Most users want `carbon-ext`, which builds this client with authentication,
+//! retries and rate limiting. Built by hand:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), carbon_api_gen::Error> {
+//! use std::time::Duration;
+//! use carbon_api_gen::{Client, ClientState};
+//!
+//! let http = carbon_api_gen::http_client(Duration::from_secs(10), Duration::from_secs(60)).unwrap();
+//! let client = Client::with_state("https://api.carbon3d.com/v1", http, ClientState::default());
+//! let printers = client.get_printers().limit(100).offset(0).send().await?;
+//! for printer in &printers.printers {
+//!     println!("{} {}", printer.serial, printer.name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! This crate is generated: never edit its output. Change `carbon-api-spec` (via
+//! `cargo xtask regen` and its overlay) or the settings in `build.rs` instead.
+
+#![allow(clippy::all, clippy::pedantic)]
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+mod hooks;
+pub use hooks::{ClientState, RequestHooks};
+
+/// Open enums generated from the document's string enum schemas.
+///
+/// Each has one variant per value the document lists, and `Unknown` holding any
+/// other value exactly as received, so that a new status from the server never
+/// breaks a shipped binary. Values round-trip: `Unknown` serializes back unchanged.
+pub mod enums {
+    include!(concat!(env!("OUT_DIR"), "/enums.rs"));
+}
+
+include!(concat!(env!("OUT_DIR"), "/client.rs"));
+
+/// Typed httpmock helpers: `server.get_builds(|when, then| ...)`.
+///
+/// Operations with array query parameters match without them (a progenitor 0.15.1
+/// limitation, its issue 1260); add plain `httpmock` matchers on the inner `When` for
+/// those. Mocks match paths without the `/v1` base path: give the client the mock
+/// server's base URL.
+#[cfg(feature = "httpmock")]
+pub mod mock {
+    include!(concat!(env!("OUT_DIR"), "/mocks.rs"));
+}
+
+/// The API version this crate was generated from.
+pub const API_VERSION: &str = carbon_api_spec_version();
+
+const fn carbon_api_spec_version() -> &'static str {
+    // Kept in step by `ClientInfo::api_version`, which progenitor reads from the same
+    // document; see the test `api_version_matches_document`.
+    env!("CARBON_API_VERSION")
+}
+
+/// A boxed, sendable future, the return type of [`RequestHooks`] methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A value of an open enum that this SDK version does not know.
+///
+/// It can only come from the wire (or [`From<&str>`] on the enum), so a known value
+/// is never hidden in `Unknown`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownValue(Box<str>);
+
+impl UnknownValue {
+    pub(crate) fn new(value: &str) -> Self {
+        Self(value.into())
+    }
+
+    /// The value as the server sent it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Deserializes any string into an open enum.
+pub(crate) struct OpenEnumVisitor<T> {
+    name: &'static str,
+    _marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> OpenEnumVisitor<T> {
+    pub(crate) fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            _marker: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, T: for<'a> From<&'a str>> serde::de::Visitor<'de> for OpenEnumVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} string", self.name)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+        Ok(T::from(value))
+    }
+}
+
+/// A `reqwest::Client` suitable for the API: rustls, the given connect timeout and a
+/// read timeout between bytes, but no limit on the whole request, so that uploading
+/// or downloading a large mesh is never cut off while data still flows.
+pub fn http_client(connect_timeout: Duration, read_timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    http_client_builder(connect_timeout, read_timeout).build()
+}
+
+/// The builder behind [`http_client`], to add settings (user agent, proxies) first.
+pub fn http_client_builder(connect_timeout: Duration, read_timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .read_timeout(read_timeout)
+}
+
+impl Client {
+    /// Creates a client for `base_url` (for example `https://api.carbon3d.com/v1`, with
+    /// or without trailing slash) that sends through `http` and runs `state`'s hooks
+    /// on every request.
+    pub fn with_state(base_url: &str, http: reqwest::Client, state: ClientState) -> Self {
+        Self::new_with_client(base_url.trim_end_matches('/'), http, state)
+    }
+
+    /// The hooks this client runs.
+    pub fn state(&self) -> &ClientState {
+        &self.inner
+    }
+}
+
+#[doc(hidden)]
+pub fn _assert_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Client>();
+    check::<Arc<dyn RequestHooks>>();
+}
