@@ -457,7 +457,11 @@ fn diff_properties(c: &mut Collector<'_>, subject: &str, old: &Value, new: &Valu
 }
 
 fn enum_values(schema: Option<&Value>) -> Option<Vec<String>> {
-    let values = schema?.get("enum")?.as_array()?;
+    let schema = schema?;
+    let values = schema
+        .get("enum")
+        .or_else(|| schema.get("x-known-values"))?
+        .as_array()?;
     Some(
         values
             .iter()

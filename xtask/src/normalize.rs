@@ -19,6 +19,8 @@ pub fn normalize(mut doc: Value, enum_names: &BTreeMap<String, String>) -> Resul
     strip_base_path(&mut doc);
     inline_parameter_refs(&mut doc)?;
     hoist_inline_enums(&mut doc, enum_names)?;
+    open_integer_enums(&mut doc);
+    optional_collections_accept_null(&mut doc);
     wrap_nullable_named_schemas(&mut doc);
     drop_bodyless_error_responses(&mut doc);
     mark_octet_stream_bodies_binary(&mut doc);
@@ -255,6 +257,73 @@ fn default_enum_name(path: &str) -> String {
                 .collect::<String>()
         })
         .collect()
+}
+
+/// Turns integer enums into plain integers, keeping the listed values under
+/// `x-known-values`.
+///
+/// The generator makes a closed type of an integer enum, so a code the server adds
+/// later (say `3` for `PrinterQueueUpdateResponse.code`) would fail the whole
+/// response. String enums get open types instead; integers simply stay integers.
+pub fn open_integer_enums(doc: &mut Value) {
+    match doc {
+        Value::Object(obj) => {
+            let is_integer_enum = obj.get("type").and_then(Value::as_str) == Some("integer")
+                && obj.get("enum").is_some_and(Value::is_array);
+            if is_integer_enum {
+                if let Some(values) = obj.remove("enum") {
+                    obj.insert("x-known-values".into(), values);
+                }
+            }
+            obj.values_mut().for_each(open_integer_enums);
+        }
+        Value::Array(items) => items.iter_mut().for_each(open_integer_enums),
+        _ => {}
+    }
+}
+
+/// Marks optional array and map properties `nullable`.
+///
+/// The API sends `null` for optional members (its own samples show `"part": null` in
+/// printed part tags), and the generator decodes an optional list or map as an empty
+/// default that rejects `null`. Optional scalars and objects already accept `null`.
+pub fn optional_collections_accept_null(doc: &mut Value) {
+    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for schema in schemas.values_mut() {
+        mark_optional_collections(schema);
+    }
+}
+
+fn mark_optional_collections(schema: &mut Value) {
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(members) = schema.get_mut(key).and_then(Value::as_array_mut) {
+            members.iter_mut().for_each(mark_optional_collections);
+        }
+    }
+    let required: Vec<String> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, prop) in properties.iter_mut() {
+        let is_collection = match prop.get("type").and_then(Value::as_str) {
+            Some("array") => true,
+            Some("object") => prop.get("properties").is_none() && prop.get("additionalProperties").is_some(),
+            _ => false,
+        };
+        if is_collection && !required.contains(name) {
+            prop["nullable"] = Value::Bool(true);
+        }
+        mark_optional_collections(prop);
+    }
 }
 
 /// A reference to schema `name`, carrying `extra` (nullable, description, default...)

@@ -1,0 +1,259 @@
+//! Behaviour of the generated client beyond single operations: open enums, tolerant
+//! decoding, error bodies, hooks, base URLs and the document it was built from.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use carbon_api_gen::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
+use carbon_api_gen::{BoxFuture, Client, ClientState, Error, RequestHooks};
+use common::client;
+use httpmock::Method::GET;
+use httpmock::MockServer;
+use serde_json::json;
+
+#[test]
+fn open_enum_keeps_unknown_values_and_round_trips() {
+    let status: PrintedPartStatus = serde_json::from_value(json!("on_hold")).unwrap();
+    assert!(!status.is_known());
+    assert_eq!(status.as_str(), "on_hold");
+    assert_eq!(status.to_string(), "on_hold");
+    assert_eq!(serde_json::to_value(&status).unwrap(), json!("on_hold"));
+    assert!(matches!(status, PrintedPartStatus::Unknown(ref v) if v.as_str() == "on_hold"));
+
+    // Known values stay matchable, whichever way they are made.
+    assert_eq!(
+        "printing".parse::<PrintedPartStatus>().unwrap(),
+        PrintedPartStatus::Printing
+    );
+    assert_eq!(PrintedPartStatus::from("canceled"), PrintedPartStatus::Canceled);
+    let known: PartOrderStatus = serde_json::from_value(json!("incomplete")).unwrap();
+    assert_eq!(known, PartOrderStatus::Incomplete);
+    assert!(known.is_known());
+    assert_eq!(PrintedPartStatus::KNOWN.len(), 7);
+    for value in PrintedPartStatus::KNOWN {
+        assert_eq!(&PrintedPartStatus::from(value.as_str()), value);
+    }
+    // Case matters on the wire: `Complete` is not `complete`.
+    assert!(!ModelProgramRunStatus::from("Complete").is_known());
+}
+
+#[tokio::test]
+async fn responses_tolerate_unknown_enum_values_extra_fields_and_nulls() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/part_orders/po-1");
+            then.status(200).json_body(json!({
+                "uuid": "po-1", "due_date": "2026-11-02T10:00:00Z", "status": "on_hold",
+                "brand_new_field": {"nested": [1, 2, 3]},
+                "build_uuids": null, "packing_group": null, "flushed_at": null, "application_uuid": null,
+                "printed_parts": [{"uuid": "pp-1", "part_uuid": "p-1", "status": "re_queued"}]
+            }));
+        })
+        .await;
+    let order = client(&server)
+        .get_part_order()
+        .uuid("po-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(order.status.as_ref().map(|s| s.as_str()), Some("on_hold"));
+    assert_eq!(order.printed_parts[0].status.as_str(), "re_queued");
+    assert_eq!(order.build_uuids, None);
+    assert_eq!(order.flushed_at, None);
+    // The unknown status goes back out unchanged.
+    let echoed = serde_json::to_value(&order).unwrap();
+    assert_eq!(echoed["status"], "on_hold");
+}
+
+#[tokio::test]
+async fn error_response_body_reaches_the_caller() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/builds/missing");
+            then.status(404)
+                .header("content-type", "application/json")
+                .body(r#"{"message":"Build missing not found"}"#);
+        })
+        .await;
+    let err = client(&server).get_build().uuid("missing").send().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    let Error::UnexpectedResponse(response) = err else {
+        panic!("expected the raw response, got {err:?}")
+    };
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"{"message":"Build missing not found"}"#
+    );
+}
+
+#[tokio::test]
+async fn invalid_requests_fail_before_sending() {
+    let server = MockServer::start_async().await;
+    let any = server.mock_async(|when, then| {
+        when.any_request();
+        then.status(200);
+    });
+    let any = any.await;
+    let c = client(&server);
+    // `limit` is required on every paged operation.
+    let err = c.get_builds().send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(msg) if msg.contains("limit")),
+        "{err:?}"
+    );
+    // A packing group longer than 32 characters is rejected by its type.
+    assert!("x"
+        .repeat(33)
+        .parse::<carbon_api_gen::types::GetBuildsPackingGroup>()
+        .is_err());
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[derive(Default)]
+struct Recorder {
+    operations: Mutex<Vec<&'static str>>,
+    executions: AtomicUsize,
+}
+
+struct RecordingHooks(Arc<Recorder>);
+
+impl RequestHooks for RecordingHooks {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.0.operations.lock().unwrap().push(operation_id);
+            if request.url().path().ends_with("/forbidden") {
+                return Err("refused by the hook".to_string());
+            }
+            request.headers_mut().insert("x-test-hook", "prepared".parse().unwrap());
+            Ok(())
+        })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: reqwest::Request,
+        _operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        self.0.executions.fetch_add(1, Ordering::SeqCst);
+        Box::pin(http.execute(request))
+    }
+}
+
+#[tokio::test]
+async fn hooks_run_around_every_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/parts/p-1").header("x-test-hook", "prepared");
+            then.status(200).json_body(json!({"uuid": "p-1", "part_number": "PN"}));
+        })
+        .await;
+    let recorder = Arc::new(Recorder::default());
+    let http = carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap();
+    let c = Client::with_state(
+        &format!("{}/v1", server.base_url()),
+        http,
+        ClientState::new(RecordingHooks(recorder.clone())),
+    );
+    c.get_part().uuid("p-1").send().await.unwrap();
+    mock.assert_async().await;
+
+    let err = c.get_part().uuid("forbidden").send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Custom(msg) if msg == "refused by the hook"),
+        "{err:?}"
+    );
+    assert_eq!(*recorder.operations.lock().unwrap(), vec!["get_part", "get_part"]);
+    // The refused request was never executed.
+    assert_eq!(recorder.executions.load(Ordering::SeqCst), 1);
+    // The state never prints what the hooks hold.
+    assert_eq!(format!("{:?}", c.state()), "ClientState { .. }");
+}
+
+#[tokio::test]
+async fn base_url_with_or_without_trailing_slash() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/applications");
+            then.status(200).json_body(json!({"applications": []}));
+        })
+        .await;
+    for base in [
+        format!("{}/v1", server.base_url()),
+        format!("{}/v1/", server.base_url()),
+    ] {
+        let http = carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap();
+        let c = Client::with_state(&base, http, ClientState::default());
+        c.get_applications().send().await.unwrap();
+    }
+    mock.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn requests_carry_the_api_version() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/applications")
+                .header("api-version", carbon_api_spec_version());
+            then.status(200).json_body(json!({"applications": []}));
+        })
+        .await;
+    client(&server).get_applications().send().await.unwrap();
+    mock.assert_async().await;
+}
+
+fn carbon_api_spec_version() -> &'static str {
+    carbon_api_gen::API_VERSION
+}
+
+#[test]
+fn api_version_matches_document() {
+    use carbon_api_gen::ClientInfo;
+    assert_eq!(
+        carbon_api_gen::API_VERSION,
+        <Client as ClientInfo<ClientState>>::api_version()
+    );
+    assert!(!carbon_api_gen::API_VERSION.is_empty());
+}
+
+#[tokio::test]
+async fn slow_body_is_not_cut_off_by_a_whole_request_timeout() {
+    // The read timeout limits the gap between bytes, not the whole transfer: a body
+    // that takes longer than the read timeout in total, but keeps flowing, arrives.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = socket.read(&mut buf).await.unwrap();
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 6\r\n\r\n")
+            .await
+            .unwrap();
+        for chunk in [b"ab", b"cd", b"ef"] {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            socket.write_all(chunk).await.unwrap();
+        }
+    });
+    let http = carbon_api_gen::http_client(Duration::from_secs(2), Duration::from_millis(400)).unwrap();
+    let c = Client::with_state(&format!("http://{addr}/v1"), http, ClientState::default());
+    let stream = c.download_model().uuid("m-1").send().await.unwrap().into_inner();
+    use futures::TryStreamExt;
+    let bytes: Vec<u8> = stream.into_inner().map_ok(|b| b.to_vec()).try_concat().await.unwrap();
+    assert_eq!(bytes, b"abcdef");
+}
