@@ -1,0 +1,97 @@
+//! The semantic diff and its verdict on fixture pairs.
+
+use xtask::Workspace;
+use xtask::diff::{Impact, diff};
+use xtask::regen::diff_sources;
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A workspace whose overlay names the fixture's hoisted enum.
+fn workspace() -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("shop-v1-overlay.yaml"), dir.path().join("overlay.yaml")).unwrap();
+    let ws = Workspace::at(dir.path());
+    (dir, ws)
+}
+
+#[test]
+fn additive_changes() {
+    let (_dir, ws) = workspace();
+    let d = diff_sources(&ws, &fixture("shop-v1.yaml"), &fixture("shop-v2-additive.json")).unwrap();
+    let text = d.to_string();
+    assert_eq!(d.verdict(), Impact::Additive, "{text}");
+    assert!(
+        text.contains("GET /customers (listCustomers):\n  - operation added [additive]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("param added `customer` (query, string) [additive]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("schema OrderStatus:\n  - enum value added `returned` [additive]"),
+        "{text}"
+    );
+    assert!(text.contains("property added `note` (string) [additive]"), "{text}");
+    assert!(text.contains("schema Customer:\n  - schema added [additive]"), "{text}");
+    assert!(text.ends_with("semver: additive\n"), "{text}");
+    assert!(!text.contains("docs changed"), "documentation is not an API change");
+}
+
+#[test]
+fn breaking_changes() {
+    let (_dir, ws) = workspace();
+    let d = diff_sources(&ws, &fixture("shop-v1.yaml"), &fixture("shop-v2-breaking.json")).unwrap();
+    let text = d.to_string();
+    assert_eq!(d.verdict(), Impact::Breaking, "{text}");
+    assert!(
+        text.contains("operationId listOrders -> findOrders: the method is renamed [breaking]"),
+        "{text}"
+    );
+    assert!(text.contains("param removed `status` (query) [breaking]"), "{text}");
+    assert!(text.contains("enum value removed `shipped` [breaking]"), "{text}");
+    assert!(
+        text.contains("property `next_cursor` type string -> integer [breaking]"),
+        "{text}"
+    );
+    assert!(text.ends_with("semver: breaking\n"), "{text}");
+}
+
+#[test]
+fn documentation_and_key_order_are_no_change() {
+    let (_dir, ws) = workspace();
+    let d = diff_sources(&ws, &fixture("shop-v1.yaml"), &fixture("shop-v1-docs-only.json")).unwrap();
+    assert_eq!(d.verdict(), Impact::None);
+    assert_eq!(d.to_string(), "no API changes\nsemver: none\n");
+}
+
+#[test]
+fn required_changes_are_breaking_both_ways() {
+    use serde_json::json;
+    let old = json!({"components": {"schemas": {"A": {"type": "object", "required": ["x"], "properties": {
+        "x": {"type": "string"}, "y": {"type": "string"}
+    }}}}});
+    let new = json!({"components": {"schemas": {"A": {"type": "object", "required": ["y"], "properties": {
+        "x": {"type": "string"}, "y": {"type": "string"}
+    }}}}});
+    let d = diff(&old, &new);
+    let text = d.to_string();
+    assert!(text.contains("property `x` is now optional [breaking]"), "{text}");
+    assert!(text.contains("property `y` is now required [breaking]"), "{text}");
+
+    let old_op = json!({"paths": {"/a": {"get": {"operationId": "a", "parameters": [
+        {"name": "q", "in": "query", "schema": {"type": "string"}}
+    ]}}}});
+    let new_op = json!({"paths": {"/a": {"get": {"operationId": "a", "parameters": [
+        {"name": "q", "in": "query", "required": true, "schema": {"type": "string"}},
+        {"name": "r", "in": "query", "required": true, "schema": {"type": "string"}}
+    ]}}}});
+    let text = diff(&old_op, &new_op).to_string();
+    assert!(text.contains("param `q` (query) is now required [breaking]"), "{text}");
+    assert!(
+        text.contains("required param added `r` (query, string) [breaking]"),
+        "{text}"
+    );
+}
