@@ -16,17 +16,21 @@
 
 pub mod naming;
 
+#[cfg(feature = "document")]
 /// The normalized OpenAPI 3.0 document (JSON) the SDK is generated from.
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
+#[cfg(feature = "document")]
 /// The upstream document as it was fetched, before normalization (canonical JSON).
 ///
 /// `cargo xtask check` re-runs the normalization on it and compares the result with
 /// [`OPENAPI_JSON`].
 pub const UPSTREAM_JSON: &str = include_str!("../upstream.json");
 
+#[cfg(feature = "document")]
 /// Our documentation and fixes, merged into [`OPENAPI_JSON`] by `cargo xtask regen`.
 pub const OVERLAY_YAML: &str = include_str!("../overlay.yaml");
 
+#[cfg(feature = "document")]
 /// The version of the Carbon API this document describes (its `info.version`).
 pub const API_VERSION: &str = include_str!("../api-version.txt").trim_ascii();

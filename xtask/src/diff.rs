@@ -206,7 +206,7 @@ fn diff_parameters(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op:
     let old_params = parameters(old_op);
     let new_params = parameters(new_op);
     for ((name, location), param) in &new_params {
-        let ty = type_name(param.get("schema"), c.new);
+        let ty = type_name(param.get("schema"));
         match old_params.get(&(name.clone(), location.clone())) {
             None if is_required(param) => c.push(
                 subject,
@@ -219,7 +219,7 @@ fn diff_parameters(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op:
                 Impact::Additive,
             ),
             Some(old) => {
-                let old_ty = type_name(old.get("schema"), c.old);
+                let old_ty = type_name(old.get("schema"));
                 if old_ty != ty {
                     c.push(
                         subject,
@@ -261,18 +261,18 @@ fn diff_parameters(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op:
     }
 }
 
-fn body_types(op: &Value, doc: &Value) -> BTreeMap<String, String> {
+fn body_types(op: &Value) -> BTreeMap<String, String> {
     op.pointer("/requestBody/content")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .map(|(media, body)| (media.clone(), type_name(body.get("schema"), doc)))
+        .map(|(media, body)| (media.clone(), type_name(body.get("schema"))))
         .collect()
 }
 
 fn diff_request_body(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op: &Value) {
-    let old_body = body_types(old_op, c.old);
-    let new_body = body_types(new_op, c.new);
+    let old_body = body_types(old_op);
+    let new_body = body_types(new_op);
     if old_body != new_body {
         let show = |b: &BTreeMap<String, String>| {
             if b.is_empty() {
@@ -289,7 +289,7 @@ fn diff_request_body(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_o
     }
 }
 
-fn responses(op: &Value, doc: &Value) -> BTreeMap<String, String> {
+fn responses(op: &Value) -> BTreeMap<String, String> {
     op.get("responses")
         .and_then(Value::as_object)
         .into_iter()
@@ -301,7 +301,7 @@ fn responses(op: &Value, doc: &Value) -> BTreeMap<String, String> {
                 .map(|content| {
                     content
                         .iter()
-                        .map(|(m, b)| format!("{m} {}", type_name(b.get("schema"), doc)))
+                        .map(|(m, b)| format!("{m} {}", type_name(b.get("schema"))))
                         .collect::<Vec<_>>()
                         .join(", ")
                 })
@@ -313,8 +313,8 @@ fn responses(op: &Value, doc: &Value) -> BTreeMap<String, String> {
 }
 
 fn diff_responses(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op: &Value) {
-    let old_r = responses(old_op, c.old);
-    let new_r = responses(new_op, c.new);
+    let old_r = responses(old_op);
+    let new_r = responses(new_op);
     let codes: BTreeSet<&String> = old_r.keys().chain(new_r.keys()).collect();
     for code in codes {
         let success = code.starts_with('2');
@@ -360,7 +360,7 @@ fn diff_schemas(c: &mut Collector<'_>) {
     for (name, new) in &new_s {
         let Some(old) = old_s.get(name) else { continue };
         let subject = format!("schema {name}");
-        let (old_shape, new_shape) = (shape(old, c.old), shape(new, c.new));
+        let (old_shape, new_shape) = (shape(old), shape(new));
         if old_shape != new_shape {
             c.push(&subject, format!("type {old_shape} -> {new_shape}"), Impact::Breaking);
         }
@@ -370,15 +370,15 @@ fn diff_schemas(c: &mut Collector<'_>) {
 }
 
 /// The schema's kind, ignoring properties (compared one by one) and docs.
-fn shape(schema: &Value, doc: &Value) -> String {
+fn shape(schema: &Value) -> String {
     if let Some(members) = schema.get("allOf").and_then(Value::as_array) {
-        let parts: Vec<String> = members.iter().map(|m| type_name(Some(m), doc)).collect();
+        let parts: Vec<String> = members.iter().map(|m| type_name(Some(m))).collect();
         return format!("allOf({})", parts.join(", "));
     }
     if schema.get("properties").is_some() {
         return "object".into();
     }
-    type_name(Some(schema), doc)
+    type_name(Some(schema))
 }
 
 /// All properties of a schema with their required-ness, `allOf` parts included.
@@ -426,7 +426,7 @@ fn diff_properties(c: &mut Collector<'_>, subject: &str, old: &Value, new: &Valu
     let old_p = properties(old, c.old);
     let new_p = properties(new, c.new);
     for (name, (prop, required)) in &new_p {
-        let ty = type_name(Some(prop), c.new);
+        let ty = type_name(Some(prop));
         match old_p.get(name) {
             None if *required => c.push(
                 subject,
@@ -435,7 +435,7 @@ fn diff_properties(c: &mut Collector<'_>, subject: &str, old: &Value, new: &Valu
             ),
             None => c.push(subject, format!("property added `{name}` ({ty})"), Impact::Additive),
             Some((old_prop, old_required)) => {
-                let old_ty = type_name(Some(old_prop), c.old);
+                let old_ty = type_name(Some(old_prop));
                 if old_ty != ty {
                     c.push(
                         subject,
@@ -484,7 +484,7 @@ fn diff_enum_values(c: &mut Collector<'_>, subject: &str, what: &str, old: Optio
 
 /// A short, comparable spelling of a schema's type: `string/date-time`,
 /// `array<Build>`, `map<string>`, `oneOf(A, B)`, with `?` for nullable.
-pub fn type_name(schema: Option<&Value>, doc: &Value) -> String {
+pub fn type_name(schema: Option<&Value>) -> String {
     let Some(schema) = schema else { return "any".into() };
     let nullable = if schema.get("nullable").and_then(Value::as_bool) == Some(true) {
         "?"
@@ -496,7 +496,7 @@ pub fn type_name(schema: Option<&Value>, doc: &Value) -> String {
     }
     for key in ["allOf", "oneOf", "anyOf"] {
         if let Some(members) = schema.get(key).and_then(Value::as_array) {
-            let parts: Vec<String> = members.iter().map(|m| type_name(Some(m), doc)).collect();
+            let parts: Vec<String> = members.iter().map(|m| type_name(Some(m))).collect();
             if key == "allOf" && parts.len() == 1 {
                 return format!("{}{nullable}", parts[0]);
             }
@@ -512,10 +512,10 @@ pub fn type_name(schema: Option<&Value>, doc: &Value) -> String {
             "any"
         });
     let base = match ty {
-        "array" => format!("array<{}>", type_name(schema.get("items"), doc)),
+        "array" => format!("array<{}>", type_name(schema.get("items"))),
         "object" => match schema.get("additionalProperties") {
             Some(Value::Object(_)) if schema.get("properties").is_none() => {
-                format!("map<{}>", type_name(schema.get("additionalProperties"), doc))
+                format!("map<{}>", type_name(schema.get("additionalProperties")))
             }
             _ => "object".into(),
         },

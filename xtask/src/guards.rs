@@ -199,14 +199,14 @@ pub fn parameters(doc: &Value) -> Vec<GuardError> {
                     "drop it, or model it as a header",
                 ));
             }
-            if let Some(style) = param.get("style").and_then(Value::as_str) {
-                if matches!(style, "deepObject" | "pipeDelimited" | "spaceDelimited") {
-                    errors.push(error(
-                        op.location(),
-                        format!("parameter `{name}` uses style `{style}`"),
-                        "use style `form` (repeated keys for arrays)",
-                    ));
-                }
+            if let Some(style) = param.get("style").and_then(Value::as_str)
+                && matches!(style, "deepObject" | "pipeDelimited" | "spaceDelimited")
+            {
+                errors.push(error(
+                    op.location(),
+                    format!("parameter `{name}` uses style `{style}`"),
+                    "use style `form` (repeated keys for arrays)",
+                ));
             }
             let is_object = param.get("schema").is_some_and(|s| {
                 s.get("type").and_then(Value::as_str) == Some("object") || s.get("properties").is_some()
@@ -233,14 +233,14 @@ pub fn external_refs(doc: &Value) -> Vec<GuardError> {
 fn collect_external_refs(value: &Value, pointer: &mut String, errors: &mut Vec<GuardError>) {
     match value {
         Value::Object(obj) => {
-            if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
-                if !r.starts_with("#/") {
-                    errors.push(error(
-                        format!("reference at `{pointer}`"),
-                        format!("points outside the document (`{r}`)"),
-                        "bundle the referenced file into the document (for example with `redocly bundle`)",
-                    ));
-                }
+            if let Some(r) = obj.get("$ref").and_then(Value::as_str)
+                && !r.starts_with("#/")
+            {
+                errors.push(error(
+                    format!("reference at `{pointer}`"),
+                    format!("points outside the document (`{r}`)"),
+                    "bundle the referenced file into the document (for example with `redocly bundle`)",
+                ));
             }
             for (key, child) in obj {
                 let len = pointer.len();

@@ -228,13 +228,13 @@ fn hoist_in_schema(
         }
         enum_schema.entry("type").or_insert_with(|| json!("string"));
         let enum_schema = Value::Object(enum_schema);
-        if let Some(previous) = hoisted.get(&name) {
-            if previous != &enum_schema {
-                return Err(Error::Unsupported(format!(
-                    "two different inline enums would both be hoisted into schema `{name}` (one at `{path}`); \
+        if let Some(previous) = hoisted.get(&name)
+            && previous != &enum_schema
+        {
+            return Err(Error::Unsupported(format!(
+                "two different inline enums would both be hoisted into schema `{name}` (one at `{path}`); \
                      name them apart under `enum_names` in overlay.yaml"
-                )));
-            }
+            )));
         }
         hoisted.insert(name.clone(), enum_schema);
         *target = reference_with(&name, fields);
@@ -270,10 +270,8 @@ pub fn open_integer_enums(doc: &mut Value) {
         Value::Object(obj) => {
             let is_integer_enum = obj.get("type").and_then(Value::as_str) == Some("integer")
                 && obj.get("enum").is_some_and(Value::is_array);
-            if is_integer_enum {
-                if let Some(values) = obj.remove("enum") {
-                    obj.insert("x-known-values".into(), values);
-                }
+            if is_integer_enum && let Some(values) = obj.remove("enum") {
+                obj.insert("x-known-values".into(), values);
             }
             obj.values_mut().for_each(open_integer_enums);
         }
@@ -350,11 +348,11 @@ pub fn wrap_nullable_named_schemas(doc: &mut Value) {
     };
     let mut nullable = Vec::new();
     for (name, schema) in schemas.iter_mut() {
-        if let Some(obj) = schema.as_object_mut() {
-            if obj.get("nullable") == Some(&Value::Bool(true)) {
-                obj.remove("nullable");
-                nullable.push(format!("{SCHEMA_PREFIX}{name}"));
-            }
+        if let Some(obj) = schema.as_object_mut()
+            && obj.get("nullable") == Some(&Value::Bool(true))
+        {
+            obj.remove("nullable");
+            nullable.push(format!("{SCHEMA_PREFIX}{name}"));
         }
     }
     if !nullable.is_empty() {
@@ -416,11 +414,11 @@ pub fn mark_octet_stream_bodies_binary(doc: &mut Value) {
             continue;
         };
         let schema = media.entry("schema").or_insert_with(|| json!({}));
-        if let Some(schema) = schema.as_object_mut() {
-            if schema.get("$ref").is_none() {
-                schema.insert("type".into(), json!("string"));
-                schema.insert("format".into(), json!("binary"));
-            }
+        if let Some(schema) = schema.as_object_mut()
+            && schema.get("$ref").is_none()
+        {
+            schema.insert("type".into(), json!("string"));
+            schema.insert("format".into(), json!("binary"));
         }
     }
 }
