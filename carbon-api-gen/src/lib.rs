@@ -36,7 +36,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod hooks;
-pub use hooks::{ClientState, RequestHooks};
+pub use hooks::{ClientState, NoHooks, RequestHooks};
 
 /// Open enums generated from the document's string enum schemas.
 ///

@@ -1,0 +1,200 @@
+//! The request hook that authenticates API calls.
+
+use std::fmt;
+use std::sync::Arc;
+
+use carbon_api_gen::{BoxFuture, ClientState, NoHooks, RequestHooks};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use url::Url;
+
+use crate::{AuthError, TokenSource};
+
+/// Puts `Authorization: Bearer <token>` on API requests, and renews the token once
+/// when the API answers 401.
+///
+/// - The header goes only to the origin (scheme, host, port) of the configured base
+///   URL: never to a presigned S3 URL, and reqwest drops it on a redirect to another
+///   host. It is marked sensitive, so HTTP-level logging shows it as redacted.
+/// - Plain `http://` is refused for any host but loopback, unless constructed with
+///   [`BearerAuth::new_allowing_plain_http`].
+/// - After a 401 the rejected token is invalidated and the request is sent once more
+///   with a new one; a second 401 goes to the caller. A request whose body is a stream
+///   cannot be replayed and is not retried (the next request gets the new token).
+///
+/// Other request behaviour (retries, rate limiting) plugs in underneath with
+/// [`BearerAuth::with_inner`].
+#[derive(Clone)]
+pub struct BearerAuth {
+    source: Arc<dyn TokenSource>,
+    base_url: String,
+    origin: url::Origin,
+    inner: Arc<dyn RequestHooks>,
+}
+
+impl BearerAuth {
+    /// Authenticates requests to `base_url` (e.g. `https://api.carbon3d.com/v1`) with
+    /// tokens from `source`.
+    pub fn new(source: impl TokenSource, base_url: &str) -> Result<Self, AuthError> {
+        Self::build(Arc::new(source), base_url, false)
+    }
+
+    /// Like [`BearerAuth::new`], also for a plain `http://` base URL on another host.
+    /// Tokens then cross the network unencrypted: only for networks you trust.
+    pub fn new_allowing_plain_http(source: impl TokenSource, base_url: &str) -> Result<Self, AuthError> {
+        Self::build(Arc::new(source), base_url, true)
+    }
+
+    /// Like [`BearerAuth::new`] with an already shared source.
+    pub fn from_arc(source: Arc<dyn TokenSource>, base_url: &str, allow_plain_http: bool) -> Result<Self, AuthError> {
+        Self::build(source, base_url, allow_plain_http)
+    }
+
+    fn build(source: Arc<dyn TokenSource>, base_url: &str, allow_plain_http: bool) -> Result<Self, AuthError> {
+        let invalid = |reason: String| AuthError::InvalidBaseUrl {
+            url: base_url.to_string(),
+            reason,
+        };
+        let url = Url::parse(base_url).map_err(|e| invalid(e.to_string()))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| invalid("it has no host".into()))?
+            .to_string();
+        match url.scheme() {
+            "https" => {}
+            "http" if allow_plain_http || is_loopback(&url) => {}
+            "http" => return Err(AuthError::InsecureBaseUrl { host }),
+            other => return Err(invalid(format!("the scheme must be https, not {other}"))),
+        }
+        Ok(Self {
+            source,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            origin: url.origin(),
+            inner: Arc::new(NoHooks),
+        })
+    }
+
+    /// Runs `inner` underneath: its `prepare` after the bearer is set, its `execute`
+    /// to send (and to send the retry after a 401).
+    pub fn with_inner(mut self, inner: impl RequestHooks) -> Self {
+        self.inner = Arc::new(inner);
+        self
+    }
+
+    /// The base URL requests are authenticated for, without trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The token source.
+    pub fn source(&self) -> &Arc<dyn TokenSource> {
+        &self.source
+    }
+
+    /// A client state running this hook.
+    pub fn into_state(self) -> ClientState {
+        ClientState::new(self)
+    }
+
+    /// The generated API client for this base URL, sending through `http` with this
+    /// hook on every request.
+    pub fn into_client(self, http: reqwest::Client) -> carbon_api_gen::Client {
+        let base_url = self.base_url.clone();
+        carbon_api_gen::Client::with_state(&base_url, http, self.into_state())
+    }
+
+    fn is_api_request(&self, request: &reqwest::Request) -> bool {
+        request.url().origin() == self.origin
+    }
+
+    async fn prepare_inner(&self, request: &mut reqwest::Request, operation_id: &'static str) -> Result<(), String> {
+        request.headers_mut().remove(AUTHORIZATION);
+        if self.is_api_request(request) {
+            let token = self.source.token().await.map_err(|e| e.to_string())?;
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, bearer_header(token.expose())?);
+        }
+        self.inner.prepare(request, operation_id).await
+    }
+
+    async fn execute_inner(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let sent_token = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string);
+        let Some(sent_token) = sent_token else {
+            return self.inner.execute(http, request, operation_id).await;
+        };
+        let replay = request.try_clone();
+        let response = self.inner.execute(http, request, operation_id).await?;
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        self.source.invalidate(&sent_token);
+        let Some(mut replay) = replay else {
+            tracing::debug!(operation_id, "401 on a request with a streamed body: not replayed");
+            return Ok(response);
+        };
+        // A JwtTokenSource mints anew; a static token is tried once more as is (a 401
+        // can be transient, e.g. while a key is being rotated).
+        let Ok(fresh) = self.source.token().await else {
+            return Ok(response);
+        };
+        let Ok(header) = bearer_header(fresh.expose()) else {
+            return Ok(response);
+        };
+        tracing::debug!(operation_id, "401: retrying once with a new token");
+        replay.headers_mut().insert(AUTHORIZATION, header);
+        self.inner.execute(http, replay, operation_id).await
+    }
+}
+
+fn bearer_header(token: &str) -> Result<HeaderValue, String> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|_| "the bearer token contains characters not allowed in a header".to_string())?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+impl RequestHooks for BearerAuth {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(self.prepare_inner(request, operation_id))
+    }
+
+    fn execute<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(self.execute_inner(http, request, operation_id))
+    }
+}
+
+impl fmt::Debug for BearerAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BearerAuth")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
