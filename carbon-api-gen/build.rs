@@ -11,12 +11,16 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[path = "build/extras.rs"]
+mod extras;
+
 use carbon_api_spec::naming::enum_variant_name;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::Value;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build/extras.rs");
     println!("cargo:rerun-if-env-changed=CARGO_FEATURE_HTTPMOCK");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let out_dir = Path::new(&out_dir);
@@ -51,7 +55,10 @@ fn main() {
     let tokens = generator
         .generate_tokens(&spec)
         .unwrap_or_else(|e| fail(&format!("progenitor could not generate the client: {e}")));
-    write(out_dir, "client.rs", &pretty(tokens));
+    let mut file: syn::File =
+        syn::parse2(tokens).unwrap_or_else(|e| fail(&format!("generated code does not parse: {e}")));
+    extras::extend(&mut file, &doc);
+    write(out_dir, "client.rs", &prettyplease::unparse(&file));
 
     if std::env::var_os("CARGO_FEATURE_HTTPMOCK").is_some() {
         // progenitor 0.15.1's mocks do not compile for array query parameters

@@ -35,6 +35,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod extras;
 mod hooks;
 pub use hooks::{ClientState, NoHooks, RequestHooks};
 

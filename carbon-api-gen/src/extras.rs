@@ -1,0 +1,150 @@
+//! What the layers above the raw client build on: every operation's parameters as
+//! an owned value that can be re-sent (from another task, with another cursor), the
+//! paging shape of the paged list operations, and the documented parameter limits.
+//!
+//! The impls are generated in `build.rs` from the document and progenitor's output;
+//! the traits here say what they provide. Most users reach them through `carbon-ext`'s
+//! paginators and chunked lookups.
+
+use crate::{BoxFuture, Client, Error, ResponseValue};
+
+/// The parameters of one operation, owned (no client borrowed), ready to be bound
+/// to a client and sent, as often as needed.
+pub trait OperationParams: Send + 'static {
+    /// The generated builder these parameters come from.
+    type Builder<'a>: IntoParams<'a, Params = Self>;
+    /// What a successful call returns.
+    type Output: Send + 'static;
+    /// The operationId in the document, e.g. `getBuilds`.
+    const OPERATION_ID: &'static str;
+
+    /// The builder again, borrowing `client`.
+    fn bind(self, client: &Client) -> Self::Builder<'_>;
+    /// Sends the request through `client` (and its hooks).
+    fn send(self, client: &Client) -> BoxFuture<'_, Result<ResponseValue<Self::Output>, Error<()>>>;
+    /// Whether the parameter with this (Rust field) name was given a value.
+    fn is_set(&self, param: &str) -> bool;
+}
+
+/// A builder that can be split into its client and owned parameters.
+pub trait IntoParams<'a> {
+    /// The owned parameters.
+    type Params: OperationParams;
+    /// Splits the builder.
+    fn into_params(self) -> (&'a Client, Self::Params);
+}
+
+/// An operation whose response is a list: exactly one array of items.
+pub trait Listing: OperationParams {
+    /// One listed item.
+    type Item: Send + 'static;
+    /// The response's items (none when the API sent `null`).
+    fn into_items(page: Self::Output) -> Vec<Self::Item>;
+}
+
+/// A record with an id, for de-duplication.
+pub trait HasUuid {
+    /// The record's `uuid`, if it has one.
+    fn uuid(&self) -> Option<&str>;
+}
+
+/// A list operation paged by cursor: `limit` + `cursor` in, `next_cursor` out.
+pub trait CursorPaged: Listing + Clone {
+    /// Asks for the page after `cursor` (all other parameters unchanged).
+    fn set_cursor(&mut self, cursor: String);
+    /// The cursor of the next page; absent or empty on the last page.
+    fn next_cursor(page: &Self::Output) -> Option<&str>;
+    /// The page's `total_count`, which the API caps at 10 000.
+    fn total_count(page: &Self::Output) -> Option<u64>;
+}
+
+/// A list operation paged by offset: `limit` + `offset` in, `total_count` out.
+pub trait OffsetPaged: Listing + Clone {
+    /// Asks for the page starting at `offset`.
+    fn set_offset(&mut self, offset: u64);
+    /// The offset asked for, if set.
+    fn offset(&self) -> Option<u64>;
+    /// The page's `total_count`.
+    fn total_count(page: &Self::Output) -> Option<u64>;
+}
+
+/// The documented limits of one parameter of one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamRule {
+    /// The operation, as progenitor names it in `OperationInfo` (`get_builds`).
+    pub operation: &'static str,
+    /// The parameter's wire name.
+    pub name: &'static str,
+    /// `query`, `path` or `header`.
+    pub location: &'static str,
+    /// Fewest values of an array parameter.
+    pub min_items: Option<u64>,
+    /// Most values of an array parameter.
+    pub max_items: Option<u64>,
+    /// Smallest number.
+    pub minimum: Option<i64>,
+    /// Largest number.
+    pub maximum: Option<i64>,
+    /// Longest string.
+    pub max_length: Option<u64>,
+}
+
+/// The documented limits of every parameter that has some.
+pub fn param_rules() -> &'static [ParamRule] {
+    crate::PARAM_RULES
+}
+
+/// The rule for one parameter of one operation (`operation` as in `OperationInfo`).
+pub fn param_rule(operation: &str, name: &str) -> Option<&'static ParamRule> {
+    crate::PARAM_RULES
+        .iter()
+        .find(|r| r.operation == operation && r.name == name)
+}
+
+/// Checks a built request's query string against the documented limits of its
+/// operation, so that a request the API would refuse is never sent. The message says
+/// which parameter broke which limit.
+pub fn check_query(operation: &str, url: &reqwest::Url) -> Result<(), String> {
+    let mut counts: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (key, value) in url.query_pairs() {
+        counts.entry(key.into_owned()).or_default().push(value.into_owned());
+    }
+    for rule in crate::PARAM_RULES
+        .iter()
+        .filter(|r| r.operation == operation && r.location == "query")
+    {
+        let Some(values) = counts.get(rule.name) else { continue };
+        let n = values.len() as u64;
+        if let Some(max) = rule.max_items {
+            if n > max {
+                return Err(format!(
+                    "`{}` has {n} values but {operation} accepts at most {max}; split the values into several calls \
+                     (carbon-ext's chunked lookups do this)",
+                    rule.name
+                ));
+            }
+        }
+        for value in values {
+            if let Ok(number) = value.parse::<i64>() {
+                if rule.minimum.is_some_and(|min| number < min) || rule.maximum.is_some_and(|max| number > max) {
+                    let range = match (rule.minimum, rule.maximum) {
+                        (Some(min), Some(max)) => format!("{min}..={max}"),
+                        (Some(min), None) => format!("at least {min}"),
+                        (None, Some(max)) => format!("at most {max}"),
+                        (None, None) => String::new(),
+                    };
+                    return Err(format!("`{}` is {number} but {operation} accepts {range}", rule.name));
+                }
+            }
+            if rule.max_length.is_some_and(|max| value.chars().count() as u64 > max) {
+                return Err(format!(
+                    "`{}` is {} characters long but {operation} accepts at most {}",
+                    rule.name,
+                    value.chars().count(),
+                    rule.max_length.unwrap_or_default()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
