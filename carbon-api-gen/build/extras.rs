@@ -287,7 +287,7 @@ fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
     let name = &builder.name;
     let params = format_ident!("{}Params", name);
     let output = &builder.output;
-    let operation_id = &spec.operation_id;
+    let operation_id = spec.operation_id.to_snake_case();
     let field_names: Vec<&syn::Ident> = builder.fields.iter().map(|(i, _)| i).collect();
     let field_types: Vec<&syn::Type> = builder.fields.iter().map(|(_, t)| t).collect();
     let wire_names: Vec<String> = field_names.iter().map(|i| i.to_string()).collect();

@@ -15,7 +15,7 @@ pub trait OperationParams: Send + 'static {
     type Builder<'a>: IntoParams<'a, Params = Self>;
     /// What a successful call returns.
     type Output: Send + 'static;
-    /// The operationId in the document, e.g. `getBuilds`.
+    /// The operation as the client names it (its method name), e.g. `get_builds`.
     const OPERATION_ID: &'static str;
 
     /// The builder again, borrowing `client`.

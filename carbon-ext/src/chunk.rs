@@ -1,0 +1,178 @@
+//! Filters with more values than the API accepts in one request.
+//!
+//! Array filters take at most 100 values (`getPrints`' `status`: 5). Asking for the
+//! printed parts of 2 500 parts, or the quality data of 800 prints, takes several
+//! requests; [`ChunkExt::chunked`] splits the values, runs the requests with bounded
+//! concurrency (under the client's rate limit), pages through each, and merges the
+//! items, de-duplicated by uuid.
+//!
+//! ```no_run
+//! # async fn run(client: carbon_ext::Client, part_uuids: Vec<String>) -> Result<(), carbon_ext::Error> {
+//! use carbon_ext::prelude::*;
+//! use futures::TryStreamExt;
+//!
+//! let parts: Vec<_> = client
+//!     .get_printed_parts()
+//!     .limit(1000)
+//!     .chunked(part_uuids, |builder, chunk| builder.part_uuid(chunk))
+//!     .items()
+//!     .try_collect()
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+
+use carbon_api_gen::extras::{CursorPaged, HasUuid, IntoParams, Listing, OperationParams};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+use crate::paginate::DedupExt;
+use crate::run::send;
+
+/// The most values any array filter accepts (except `getPrints`' `status`: 5).
+pub const DEFAULT_CHUNK_SIZE: usize = 100;
+/// How many chunk requests run at once by default.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// `chunked()` on every generated builder.
+pub trait ChunkExt<'a>: IntoParams<'a> + Sized + Clone {
+    /// Prepares one request per chunk of `values`, each made by `set` from a copy of
+    /// this builder (which should not have that filter set already).
+    fn chunked<V, F>(self, values: impl IntoIterator<Item = V>, set: F) -> Chunked<'a, Self, V, F>
+    where
+        F: Fn(Self, Vec<V>) -> Self,
+    {
+        Chunked {
+            builder: self,
+            values: values.into_iter().collect(),
+            set,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            concurrency: DEFAULT_CONCURRENCY,
+            _client: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'a, B: IntoParams<'a> + Sized + Clone> ChunkExt<'a> for B {}
+
+/// A request split over chunks of filter values. Run it with [`Chunked::items`]
+/// (paged lists) or [`Chunked::collect`] (look-ups).
+pub struct Chunked<'a, B, V, F> {
+    builder: B,
+    values: Vec<V>,
+    set: F,
+    chunk_size: usize,
+    concurrency: usize,
+    _client: std::marker::PhantomData<&'a carbon_api_gen::Client>,
+}
+
+impl<'a, B, V, F> Chunked<'a, B, V, F>
+where
+    B: IntoParams<'a> + Clone,
+    B::Params: Listing,
+    F: Fn(B, Vec<V>) -> B,
+{
+    /// Values per request (default 100; at least 1).
+    pub fn chunk_size(mut self, size: usize) -> Self {
+        self.chunk_size = size.max(1);
+        self
+    }
+
+    /// Requests in flight at once (default 4; at least 1). All of them still pass the
+    /// client's rate limiter.
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// The owned parameters of every chunk's request, after checking that splitting
+    /// keeps the meaning of the request.
+    fn requests(self) -> Result<(carbon_api_gen::Client, Vec<B::Params>, usize), Error> {
+        let Chunked {
+            builder,
+            mut values,
+            set,
+            chunk_size,
+            concurrency,
+            ..
+        } = self;
+        let operation = <B::Params as OperationParams>::OPERATION_ID;
+        if values.is_empty() {
+            return Err(Error::InvalidRequest {
+                operation,
+                message: "no filter values: array filters take at least one value".into(),
+            });
+        }
+        let count = values.len().div_ceil(chunk_size);
+        let (client, template) = builder.clone().into_params();
+        if count > 1 && template.is_set("sort") {
+            return Err(Error::InvalidRequest {
+                operation,
+                message: format!(
+                    "{} values make {count} requests, and items merged from several requests are not in `sort` \
+                     order; remove `sort` and sort the merged items yourself",
+                    values.len()
+                ),
+            });
+        }
+        let mut requests = Vec::with_capacity(count);
+        while !values.is_empty() {
+            let rest = values.split_off(chunk_size.min(values.len()));
+            let chunk = std::mem::replace(&mut values, rest);
+            requests.push(set(builder.clone(), chunk).into_params().1);
+        }
+        Ok((client.clone(), requests, concurrency))
+    }
+}
+
+impl<'a, B, V, F> Chunked<'a, B, V, F>
+where
+    B: IntoParams<'a> + Clone,
+    B::Params: CursorPaged + Clone,
+    <B::Params as Listing>::Item: HasUuid,
+    <B::Params as OperationParams>::Output: DeserializeOwned,
+    F: Fn(B, Vec<V>) -> B,
+{
+    /// Every item of every page of every chunk, de-duplicated by uuid, in no
+    /// particular order. Lazy like the paginators.
+    pub fn items(self) -> BoxStream<'static, Result<<B::Params as Listing>::Item, Error>> {
+        let (client, requests, concurrency) = match self.requests() {
+            Ok(parts) => parts,
+            Err(e) => return stream::once(async move { Err(e) }).boxed(),
+        };
+        stream::iter(requests)
+            .map(move |params| crate::paginate::cursor_stream(client.clone(), params))
+            .flatten_unordered(concurrency)
+            .dedup_by_uuid()
+    }
+}
+
+/// Chunked look-ups: operations that answer a list in one response, such as
+/// `findModels`, `getModelProgramRuns`, `getPrintQualityData`, `getPrinterQueues`.
+impl<'a, B, V, F> Chunked<'a, B, V, F>
+where
+    B: IntoParams<'a> + Clone,
+    B::Params: Listing,
+    <B::Params as Listing>::Item: HasUuid,
+    <B::Params as OperationParams>::Output: DeserializeOwned,
+    F: Fn(B, Vec<V>) -> B,
+{
+    /// Every item of every chunk's response, de-duplicated by uuid. All requests must
+    /// succeed; the first error is returned.
+    pub async fn collect(self) -> Result<Vec<<B::Params as Listing>::Item>, Error> {
+        let (client, requests, concurrency) = self.requests()?;
+        let client = &client;
+        let responses: Vec<Vec<_>> = stream::iter(requests)
+            .map(|params| async move { send(client, params).await.map(<B::Params as Listing>::into_items) })
+            .buffer_unordered(concurrency)
+            .try_collect()
+            .await?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(responses
+            .into_iter()
+            .flatten()
+            .filter(|item| item.uuid().is_none_or(|uuid| seen.insert(uuid.to_string())))
+            .collect())
+    }
+}

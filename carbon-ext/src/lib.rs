@@ -1,0 +1,61 @@
+//! The Carbon DLS API client to use.
+//!
+//! [`Client::builder`] gives one client with everything a production integration
+//! needs: tokens minted and renewed from your API key, retries in AWS "standard"
+//! mode, a client-side rate limit that keeps you under the API's 200 requests per
+//! 10 s, and one [`Error`] type. All 35 operations of the API are methods of the
+//! client (generated, typed builders); the extension traits in [`prelude`] add:
+//!
+//! - [`RunExt::run`]: send a builder and get the typed body or an [`Error`];
+//! - [`PaginateExt::items`] / [`PaginateExt::pages`]: lazy streams over every page of
+//!   a list, prefetching the next page;
+//! - [`ChunkExt::chunked`]: filters with more values than one request takes;
+//! - [`DedupExt`]: de-duplicate items by uuid.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), carbon_ext::Error> {
+//! use carbon_ext::prelude::*;
+//! use futures::TryStreamExt;
+//!
+//! let client = carbon_ext::Client::builder().credentials_from_env().build()?;
+//! let orders: Vec<_> = client
+//!     .get_part_orders()
+//!     .limit(1000)
+//!     .status(carbon_ext::enums::PartOrderStatus::Processing)
+//!     .items()
+//!     .try_collect()
+//!     .await?;
+//! println!("{} part orders in production", orders.len());
+//! # Ok(())
+//! # }
+//! ```
+
+mod chunk;
+mod client;
+mod error;
+mod paginate;
+mod rate_limit;
+mod retry;
+mod run;
+mod stack;
+
+pub use chunk::{ChunkExt, Chunked, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY};
+pub use client::{Client, ClientBuilder, Credentials, Environment, user_agent};
+pub use error::Error;
+pub use paginate::{DedupExt, ItemOf, Page, PaginateExt, PaginateOffsetExt, TOTAL_COUNT_CAP, TotalCount};
+pub use rate_limit::RateLimit;
+pub use retry::RetryPolicy;
+pub use run::{OutputOf, RunExt};
+pub use stack::RequestStack;
+
+/// The API's enums: open, with an `Unknown` variant for values added later.
+pub use carbon_api_gen::enums;
+/// The API's types (requests and responses), generated from the document.
+pub use carbon_api_gen::types;
+/// Authentication: keys, tokens, token sources.
+pub use carbon_auth as auth;
+
+/// The extension traits, to `use carbon_ext::prelude::*`.
+pub mod prelude {
+    pub use crate::{ChunkExt, DedupExt, PaginateExt, PaginateOffsetExt, RunExt};
+}

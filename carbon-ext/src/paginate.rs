@@ -1,0 +1,309 @@
+//! Pagination streams for the paged list operations.
+//!
+//! ```no_run
+//! # async fn run(client: carbon_ext::Client) -> Result<(), carbon_ext::Error> {
+//! use carbon_ext::prelude::*;
+//! use futures::TryStreamExt;
+//!
+//! let mut parts = client
+//!     .get_printed_parts()
+//!     .limit(1000)
+//!     .part_order_uuid(vec!["an-order-uuid".to_string()])
+//!     .items();
+//! while let Some(part) = parts.try_next().await? {
+//!     println!("{} {}", part.uuid, part.status);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every page re-sends exactly the filters, sort and limit of the builder, plus the
+//! cursor of the page before; the stream ends when the API sends no cursor or an
+//! empty one, never by counting against `total_count` (which the API caps at
+//! 10 000). Nothing is sent until the stream is first polled. The next page is
+//! fetched while the consumer works on the current one: the API's cursors expire 60 s
+//! after they are issued, so a slow consumer cannot make the next request fail.
+//! Dropping the stream cancels any request in flight.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::Hash;
+
+use carbon_api_gen::extras::{CursorPaged, HasUuid, IntoParams, Listing, OffsetPaged, OperationParams};
+use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc;
+
+use crate::Error;
+use crate::run::send;
+
+/// The API never reports more than this many results in `total_count`.
+pub const TOTAL_COUNT_CAP: u64 = 10_000;
+
+/// A list's `total_count`: exact below the API's cap, a lower bound at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotalCount {
+    /// There are exactly this many.
+    Exact(u64),
+    /// There are at least this many (the API caps the count at 10 000).
+    AtLeast(u64),
+}
+
+impl TotalCount {
+    /// Reads a reported count.
+    pub fn from_reported(count: u64) -> Self {
+        if count >= TOTAL_COUNT_CAP {
+            TotalCount::AtLeast(count)
+        } else {
+            TotalCount::Exact(count)
+        }
+    }
+}
+
+impl fmt::Display for TotalCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TotalCount::Exact(n) => write!(f, "{n}"),
+            TotalCount::AtLeast(n) => write!(f, "at least {n}"),
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The page's items.
+    pub items: Vec<T>,
+    /// The total the API reported with this page.
+    pub total: Option<TotalCount>,
+    /// 0 for the first page.
+    pub index: usize,
+}
+
+/// `items()` and `pages()` on the builders of cursor-paged list operations
+/// (builds, parts, part orders, print orders, printed parts, prints, part
+/// measurements and their templates).
+pub trait PaginateExt<'a>: IntoParams<'a> + Sized
+where
+    Self::Params: CursorPaged,
+{
+    /// All pages, lazily, one request each.
+    fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>>;
+
+    /// All items of all pages, lazily.
+    fn items(self) -> BoxStream<'static, Result<ItemOf<'a, Self>, Error>> {
+        flatten(self.pages())
+    }
+}
+
+/// `items()` and `pages()` on the builder of `getPrinters`, paged by offset.
+pub trait PaginateOffsetExt<'a>: IntoParams<'a> + Sized
+where
+    Self::Params: OffsetPaged,
+{
+    /// All pages, lazily. Ends when a page is empty or the reported total is reached.
+    fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>>;
+
+    /// All items of all pages, lazily.
+    fn items(self) -> BoxStream<'static, Result<ItemOf<'a, Self>, Error>> {
+        flatten(self.pages())
+    }
+}
+
+/// The item type of a builder's list operation.
+pub type ItemOf<'a, B> = <<B as IntoParams<'a>>::Params as Listing>::Item;
+
+fn flatten<T: Send + 'static>(
+    pages: BoxStream<'static, Result<Page<T>, Error>>,
+) -> BoxStream<'static, Result<T, Error>> {
+    pages
+        .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+impl<'a, B> PaginateExt<'a> for B
+where
+    B: IntoParams<'a> + Sized,
+    B::Params: CursorPaged + Clone,
+    <B::Params as OperationParams>::Output: DeserializeOwned,
+{
+    fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>> {
+        let (client, params) = self.into_params();
+        cursor_page_stream(client.clone(), params)
+    }
+}
+
+impl<'a, B> PaginateOffsetExt<'a> for B
+where
+    B: IntoParams<'a> + Sized,
+    B::Params: OffsetPaged + Clone,
+    <B::Params as OperationParams>::Output: DeserializeOwned,
+{
+    fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>> {
+        let (client, params) = self.into_params();
+        prefetching(client.clone(), move |client, tx| offset_pages(client, params, tx))
+    }
+}
+
+/// Pages of a cursor-paged request, from owned parts.
+pub(crate) fn cursor_page_stream<P>(
+    client: carbon_api_gen::Client,
+    params: P,
+) -> BoxStream<'static, Result<Page<P::Item>, Error>>
+where
+    P: CursorPaged + Clone,
+    P::Output: DeserializeOwned,
+{
+    prefetching(client, move |client, tx| cursor_pages(client, params, tx))
+}
+
+/// Items of a cursor-paged request, from owned parts.
+pub(crate) fn cursor_stream<P>(client: carbon_api_gen::Client, params: P) -> BoxStream<'static, Result<P::Item, Error>>
+where
+    P: CursorPaged + Clone,
+    P::Output: DeserializeOwned,
+{
+    flatten(cursor_page_stream(client, params))
+}
+
+type PageSender<T> = mpsc::Sender<Result<Page<T>, Error>>;
+
+/// Runs `producer` in its own task, started on the first poll, one page ahead of the
+/// consumer, and aborted when the stream is dropped.
+fn prefetching<T, F, Fut>(client: carbon_api_gen::Client, producer: F) -> BoxStream<'static, Result<Page<T>, Error>>
+where
+    T: Send + 'static,
+    F: FnOnce(carbon_api_gen::Client, PageSender<T>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    enum State<T, F> {
+        NotStarted(carbon_api_gen::Client, F),
+        Running(mpsc::Receiver<Result<Page<T>, Error>>, AbortOnDrop),
+        Done,
+    }
+    stream::unfold(State::NotStarted(client, producer), |state| async move {
+        let (mut rx, guard) = match state {
+            State::NotStarted(client, producer) => {
+                let (tx, rx) = mpsc::channel(1);
+                let task = tokio::spawn(producer(client, tx));
+                (rx, AbortOnDrop(task))
+            }
+            State::Running(rx, guard) => (rx, guard),
+            State::Done => return None,
+        };
+        match rx.recv().await {
+            Some(Ok(page)) => Some((Ok(page), State::Running(rx, guard))),
+            Some(Err(e)) => Some((Err(e), State::Done)),
+            None => None,
+        }
+    })
+    .boxed()
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn cursor_pages<P>(client: carbon_api_gen::Client, mut params: P, tx: PageSender<P::Item>)
+where
+    P: CursorPaged + Clone,
+    P::Output: DeserializeOwned,
+{
+    for index in 0.. {
+        let page = match send(&client, params.clone()).await {
+            Ok(page) => page,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
+        let next = P::next_cursor(&page).filter(|c| !c.is_empty()).map(str::to_string);
+        let total = P::total_count(&page).map(TotalCount::from_reported);
+        let items = P::into_items(page);
+        if tx.send(Ok(Page { items, total, index })).await.is_err() {
+            return;
+        }
+        match next {
+            Some(cursor) => params.set_cursor(cursor),
+            None => return,
+        }
+    }
+}
+
+async fn offset_pages<P>(client: carbon_api_gen::Client, mut params: P, tx: PageSender<P::Item>)
+where
+    P: OffsetPaged + Clone,
+    P::Output: DeserializeOwned,
+{
+    let mut offset = params.offset().unwrap_or(0);
+    params.set_offset(offset);
+    for index in 0.. {
+        let page = match send(&client, params.clone()).await {
+            Ok(page) => page,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
+        let total = P::total_count(&page);
+        let items = P::into_items(page);
+        let count = items.len() as u64;
+        offset += count;
+        let done = count == 0 || total.is_some_and(|t| offset >= t);
+        if tx
+            .send(Ok(Page {
+                items,
+                total: total.map(TotalCount::Exact),
+                index,
+            }))
+            .await
+            .is_err()
+            || done
+        {
+            return;
+        }
+        params.set_offset(offset);
+    }
+}
+
+/// De-duplication of item streams. A list sorted by `updated_at` can show a record
+/// twice when it changes while being paged; the API's own guidance is to de-duplicate
+/// by uuid.
+pub trait DedupExt: Stream + Sized {
+    /// Drops items whose key was seen before (errors pass through).
+    fn dedup_by_key<T, K, F>(self, mut key: F) -> BoxStream<'static, Result<T, Error>>
+    where
+        Self: Stream<Item = Result<T, Error>> + Send + 'static,
+        T: Send + 'static,
+        K: Hash + Eq + Send + 'static,
+        F: FnMut(&T) -> K + Send + 'static,
+    {
+        let mut seen = HashSet::new();
+        self.try_filter(move |item| std::future::ready(seen.insert(key(item))))
+            .boxed()
+    }
+
+    /// Drops items whose uuid was seen before; items without uuid all pass.
+    fn dedup_by_uuid<T>(self) -> BoxStream<'static, Result<T, Error>>
+    where
+        Self: Stream<Item = Result<T, Error>> + Send + 'static,
+        T: HasUuid + Send + 'static,
+    {
+        let mut seen = HashSet::new();
+        self.try_filter(move |item| {
+            let keep = match item.uuid() {
+                Some(uuid) => seen.insert(uuid.to_string()),
+                None => true,
+            };
+            std::future::ready(keep)
+        })
+        .boxed()
+    }
+}
+
+impl<S: Stream + Sized> DedupExt for S {}

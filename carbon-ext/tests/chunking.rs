@@ -1,0 +1,159 @@
+//! Filters with more values than one request takes: split, run, merged, de-duplicated.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use carbon_ext::Error;
+use carbon_ext::prelude::*;
+use futures::TryStreamExt;
+use httpmock::Method::GET;
+use httpmock::MockServer;
+use serde_json::json;
+
+fn ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("part-{i:04}")).collect()
+}
+
+#[tokio::test]
+async fn two_hundred_fifty_ids_make_three_requests_with_one_merged_result() {
+    let server = MockServer::start_async().await;
+    let chunk_sizes = Arc::new(Mutex::new(Vec::new()));
+    let sizes = chunk_sizes.clone();
+    let mock = server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/v1/printed_parts").is_true(move |req| {
+                let values: Vec<String> = req
+                    .query_params()
+                    .into_iter()
+                    .filter(|(k, _)| k == "part_uuid")
+                    .map(|(_, v)| v)
+                    .collect();
+                sizes.lock().unwrap().push(values.len());
+                true
+            });
+            // Every chunk answers with the same printed part too: the merge must keep it once.
+            then.status(200).json_body(json!({
+                "parts": [{"uuid": "shared", "part_uuid": "part-0000", "status": "complete"}],
+                "next_cursor": ""
+            }));
+        })
+        .await;
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    let items: Vec<_> = c
+        .get_printed_parts()
+        .limit(1000)
+        .chunked(ids(250), |b, chunk| b.part_uuid(chunk))
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    mock.assert_calls_async(3).await;
+    let mut sizes = chunk_sizes.lock().unwrap().clone();
+    sizes.sort();
+    assert_eq!(sizes, [50, 100, 100]);
+    assert_eq!(items.len(), 1);
+}
+
+#[tokio::test]
+async fn chunked_lookups_merge_every_response() {
+    let server = MockServer::start_async().await;
+    // Each chunk is answered with the models it asked for; more than 100 is a 400.
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/models");
+            then.status(200).respond_with(|req: &httpmock::HttpMockRequest| {
+                let models: Vec<_> = req
+                    .query_params()
+                    .into_iter()
+                    .filter(|(k, _)| k == "uuid")
+                    .map(|(_, v)| json!({"uuid": v, "filename": format!("{v}.stl")}))
+                    .collect();
+                let count = models.len();
+                httpmock::HttpMockResponse::builder()
+                    .status(if count <= 100 { 200 } else { 400 })
+                    .header("content-type", "application/json")
+                    .body(json!({"models": models}).to_string())
+                    .build()
+            });
+        })
+        .await;
+    let wanted = ids(230);
+    let models = c
+        .find_models()
+        .chunked(wanted.clone(), |b, chunk| b.uuid(chunk))
+        .concurrency(2)
+        .collect()
+        .await
+        .unwrap();
+    let got: BTreeSet<String> = models.into_iter().map(|m| m.uuid).collect();
+    assert_eq!(got, wanted.into_iter().collect::<BTreeSet<_>>());
+}
+
+#[tokio::test]
+async fn chunking_that_would_lose_the_sort_order_is_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(json!({"parts": []}));
+        })
+        .await;
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    let err = c
+        .get_printed_parts()
+        .limit(10)
+        .sort(vec!["updated_at".to_string()])
+        .chunked(ids(150), |b, chunk| b.part_uuid(chunk))
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest { message, .. } if message.contains("remove `sort`")),
+        "{err}"
+    );
+    // With one chunk the order is the API's own: allowed.
+    c.get_printed_parts()
+        .limit(10)
+        .sort(vec!["updated_at".to_string()])
+        .chunked(ids(100), |b, chunk| b.part_uuid(chunk))
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    any.assert_calls_async(1).await;
+    let err = c
+        .find_models()
+        .chunked(Vec::<String>::new(), |b, chunk| b.uuid(chunk))
+        .collect()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest { .. }));
+}
+
+#[tokio::test]
+async fn a_smaller_chunk_size_for_the_five_value_status_filter() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/prints");
+            then.status(200).json_body(json!({"prints": [], "next_cursor": ""}));
+        })
+        .await;
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    let statuses: Vec<String> = (0..12).map(|i| format!("status-{i}")).collect();
+    let prints: Vec<_> = c
+        .get_prints()
+        .limit(100)
+        .chunked(statuses, |b, chunk| b.status(chunk))
+        .chunk_size(5)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(prints.is_empty());
+    mock.assert_calls_async(3).await;
+}

@@ -1,0 +1,140 @@
+//! The client builder: environments, credentials, user agent, shared limiter, and the
+//! whole stack (bearer, limits, retries) working together.
+
+mod common;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use carbon_ext::auth::{ApiKey, BearerToken};
+use carbon_ext::prelude::*;
+use carbon_ext::{Client, Environment, Error, RateLimit};
+use common::{Reply, Scripted, builder};
+use serde_json::json;
+
+const SECRETS: &str = include_str!("fixtures/test-only-secrets.json");
+
+fn applications() -> Reply {
+    Reply::json(200, json!({"applications": []}))
+}
+
+#[test]
+fn environments_have_their_base_urls() {
+    assert_eq!(Environment::Production.base_url(), "https://api.carbon3d.com/v1");
+    assert_eq!(Environment::Sandbox.base_url(), "https://api-sandbox.carbon3d.com/v1");
+    let c = Client::builder().without_credentials().build().unwrap();
+    assert_eq!(c.base_url(), "https://api.carbon3d.com/v1");
+    let c = Client::builder()
+        .base_url("http://127.0.0.1:9/v1/")
+        .without_credentials()
+        .build()
+        .unwrap();
+    assert_eq!(c.base_url(), "http://127.0.0.1:9/v1");
+}
+
+#[test]
+fn credentials_are_required_and_checked_at_build_time() {
+    let err = Client::builder().build().unwrap_err();
+    assert!(matches!(&err, Error::Config(m) if m.contains("secrets_file")), "{err}");
+    let err = Client::builder()
+        .secrets_file("/no/such/secrets.json")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err}");
+    let err = Client::builder()
+        .base_url("http://sim.lan/v1")
+        .api_key(ApiKey::from_json(SECRETS).unwrap())
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("plain http"), "{err}");
+    Client::builder()
+        .base_url("http://sim.lan/v1")
+        .api_key(ApiKey::from_json(SECRETS).unwrap())
+        .allow_plain_http()
+        .build()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn requests_carry_the_user_agent_and_the_bearer() {
+    let server = Scripted::start(vec![applications()]).await;
+    let c = builder(&server.base)
+        .api_key(ApiKey::from_json(SECRETS).unwrap())
+        .user_agent_suffix("my-exporter/2.1")
+        .build()
+        .unwrap();
+    c.get_applications().run().await.unwrap();
+    let request = &server.requests()[0];
+    let agent = request.header("user-agent").unwrap();
+    assert_eq!(
+        agent,
+        format!(
+            "carbon-rs/{} (api {}) my-exporter/2.1",
+            env!("CARGO_PKG_VERSION"),
+            carbon_api_gen::API_VERSION
+        )
+    );
+    assert!(request.header("authorization").unwrap().starts_with("Bearer ey"));
+    assert_eq!(request.target, "/v1/applications");
+}
+
+#[tokio::test]
+async fn a_401_through_the_whole_stack_renews_once() {
+    let server = Scripted::start(vec![Reply::text(401, "expired"), applications()]).await;
+    let c = builder(&server.base)
+        .static_token(BearerToken::new("tok", SystemTime::now()))
+        .build()
+        .unwrap();
+    c.get_applications().run().await.unwrap();
+    assert_eq!(server.hits(), 2);
+
+    let server = Scripted::start(vec![Reply::text(401, "revoked")]).await;
+    let c = builder(&server.base)
+        .api_key(ApiKey::from_json(SECRETS).unwrap())
+        .build()
+        .unwrap();
+    let err = c.get_applications().run().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Unauthorized { body, .. } if body == "revoked"),
+        "{err}"
+    );
+    assert_eq!(
+        server.hits(),
+        2,
+        "one retry, not a loop, and 401 is not a retryable status"
+    );
+}
+
+#[tokio::test]
+async fn clones_share_the_rate_limiter() {
+    let server = Scripted::start(vec![applications()]).await;
+    let c = builder(&server.base)
+        .without_credentials()
+        .rate_limit(RateLimit::new(2, Duration::from_millis(400)))
+        .build()
+        .unwrap();
+    let other = c.clone();
+    let start = Instant::now();
+    c.get_applications().run().await.unwrap();
+    other.get_applications().run().await.unwrap();
+    assert!(start.elapsed() < Duration::from_millis(300));
+    other.get_applications().run().await.unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_millis(390),
+        "the third request waited for a slot: {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn nothing_secret_in_debug_output() {
+    let key = ApiKey::from_json(SECRETS).unwrap();
+    let c = Client::builder().api_key(key).build().unwrap();
+    let text = format!(
+        "{c:?} {:?}",
+        carbon_ext::Credentials::Token(BearerToken::new("sekrit-token", SystemTime::now()))
+    );
+    assert!(
+        !text.contains("PRIVATE KEY") && !text.contains("sekrit-token"),
+        "{text}"
+    );
+}

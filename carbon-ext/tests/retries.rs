@@ -1,0 +1,249 @@
+//! The retry matrix: which method and status is retried, how often, how long it
+//! waits, and what is never replayed.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use carbon_ext::prelude::*;
+use carbon_ext::{Error, RetryPolicy, types};
+use common::{Reply, Scripted, builder, client};
+use serde_json::json;
+
+fn part() -> serde_json::Value {
+    json!({"uuid": "p-1", "part_number": "PN-1"})
+}
+
+fn part_request() -> types::PartRequest {
+    types::PartRequest {
+        part_number: "PN-1".into(),
+        model_uuid: "m-1".into(),
+        application_uuid: None,
+    }
+}
+
+/// (status, method, attempts the server sees with the standard 3-attempt policy)
+#[tokio::test]
+async fn method_by_status_matrix() {
+    let cases: &[(u16, &str, usize)] = &[
+        (500, "GET", 3),
+        (502, "GET", 3),
+        (503, "GET", 3),
+        (504, "GET", 3),
+        (501, "GET", 1),
+        (400, "GET", 1),
+        (429, "GET", 3),
+        (500, "POST", 1),
+        (503, "POST", 1),
+        (429, "POST", 3),
+        (502, "PATCH", 1),
+        (429, "PATCH", 3),
+        (503, "DELETE", 3),
+    ];
+    for &(status, method, expected) in cases {
+        let server = Scripted::start(vec![Reply::text(status, "nope")]).await;
+        let c = client(&server.base);
+        let err = match method {
+            "GET" => c.get_part().uuid("p-1").run().await.map(|_| ()),
+            "POST" => c.create_part().body(part_request()).run().await.map(|_| ()),
+            "PATCH" => c
+                .update_part_order()
+                .uuid("po-1")
+                .body(types::PartOrderUpdateRequest { flush: Some(true) })
+                .run()
+                .await
+                .map(|_| ()),
+            "DELETE" => c.delete_part_order().uuid("po-1").run().await.map(|_| ()),
+            _ => unreachable!(),
+        }
+        .unwrap_err();
+        assert_eq!(server.hits(), expected, "{method} {status}: {err}");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{method} {status}");
+        assert!(server.requests().iter().all(|r| r.method == method));
+    }
+}
+
+#[tokio::test]
+async fn a_transient_failure_then_success() {
+    let server = Scripted::start(vec![Reply::text(503, "busy"), Reply::json(200, part())]).await;
+    let got = client(&server.base).get_part().uuid("p-1").run().await.unwrap();
+    assert_eq!(got.uuid, "p-1");
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn post_is_not_replayed_after_a_500_but_is_after_a_429() {
+    let server = Scripted::start(vec![Reply::text(500, "boom"), Reply::json(200, part())]).await;
+    let err = client(&server.base)
+        .create_part()
+        .body(part_request())
+        .run()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status, .. } if status.as_u16() == 500),
+        "{err}"
+    );
+    assert_eq!(server.hits(), 1);
+
+    let server = Scripted::start(vec![Reply::text(429, "slow down"), Reply::json(200, part())]).await;
+    client(&server.base)
+        .create_part()
+        .body(part_request())
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(server.hits(), 2);
+    // The replayed body is the same request.
+    let requests = server.requests();
+    assert_eq!(requests[0].body, requests[1].body);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = Scripted::start(vec![
+        Reply::text(429, "wait").with_header("retry-after", "1"),
+        Reply::json(200, part()),
+    ])
+    .await;
+    let start = Instant::now();
+    client(&server.base).get_part().uuid("p-1").run().await.unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_millis(990),
+        "waited {:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_allowed_ends_the_retries() {
+    let server = Scripted::start(vec![
+        Reply::text(429, "come back tomorrow").with_header("retry-after", "86400"),
+    ])
+    .await;
+    let err = client(&server.base).get_part().uuid("p-1").run().await.unwrap_err();
+    assert_eq!(server.hits(), 1);
+    match err {
+        Error::RateLimited {
+            retry_after,
+            body,
+            operation,
+        } => {
+            assert_eq!(retry_after, Some(Duration::from_secs(86400)));
+            assert_eq!(body, "come back tomorrow");
+            assert_eq!(operation, "get_part");
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn the_budget_stops_retries_during_an_outage() {
+    let server = Scripted::start(vec![Reply::text(503, "down")]).await;
+    // Two retries' worth of budget (a retry costs 5).
+    let c = builder(&server.base)
+        .retry_policy(common::fast_retries().with_budget(10))
+        .build()
+        .unwrap();
+    c.get_part().uuid("p-1").run().await.unwrap_err();
+    assert_eq!(server.hits(), 3);
+    c.get_part().uuid("p-1").run().await.unwrap_err();
+    assert_eq!(server.hits(), 4, "no budget left: one attempt");
+    // Clones share the budget.
+    c.clone().get_part().uuid("p-1").run().await.unwrap_err();
+    assert_eq!(server.hits(), 5);
+}
+
+#[tokio::test]
+async fn retries_can_be_disabled_or_extended() {
+    let server = Scripted::start(vec![Reply::text(503, "down")]).await;
+    let c = builder(&server.base)
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    c.get_part().uuid("p-1").run().await.unwrap_err();
+    assert_eq!(server.hits(), 1);
+    let server = Scripted::start(vec![Reply::text(503, "down")]).await;
+    let c = builder(&server.base)
+        .retry_policy(common::fast_retries().with_max_attempts(5))
+        .build()
+        .unwrap();
+    c.get_part().uuid("p-1").run().await.unwrap_err();
+    assert_eq!(server.hits(), 5);
+}
+
+#[tokio::test]
+async fn broken_and_truncated_responses_are_retried_for_gets_only() {
+    let server = Scripted::start(vec![
+        Reply::Reset,
+        Reply::Truncated(part().to_string()),
+        Reply::json(200, part()),
+    ])
+    .await;
+    let got = client(&server.base).get_part().uuid("p-1").run().await.unwrap();
+    assert_eq!(got.part_number, "PN-1");
+    assert_eq!(server.hits(), 3);
+
+    let server = Scripted::start(vec![Reply::Truncated(part().to_string()), Reply::json(200, part())]).await;
+    let err = client(&server.base)
+        .create_part()
+        .body(part_request())
+        .run()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert_eq!(
+        server.hits(),
+        1,
+        "a POST that may have been processed is not sent again"
+    );
+}
+
+#[tokio::test]
+async fn timeouts_are_retried_for_gets_not_posts() {
+    let slow = || Reply::Delayed(Duration::from_millis(400), Box::new(Reply::json(200, part())));
+    let server = Scripted::start(vec![slow(), Reply::json(200, part())]).await;
+    let c = builder(&server.base)
+        .read_timeout(Duration::from_millis(150))
+        .build()
+        .unwrap();
+    c.get_part().uuid("p-1").run().await.unwrap();
+    assert_eq!(server.hits(), 2);
+
+    let server = Scripted::start(vec![slow(), Reply::json(200, part())]).await;
+    let c = builder(&server.base)
+        .read_timeout(Duration::from_millis(150))
+        .build()
+        .unwrap();
+    let err = c.create_part().body(part_request()).run().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert!(err.is_retryable());
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn connection_failures_are_retried_for_any_method() {
+    // Nothing listens on the port at first; the server comes up during the backoff.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = probe.local_addr().unwrap();
+    drop(probe);
+    let base = format!("http://{addr}/v1");
+    let c = builder(&base)
+        .retry_policy(
+            RetryPolicy::standard()
+                .with_backoff(Duration::from_millis(300), Duration::from_secs(1))
+                .without_jitter(),
+        )
+        .build()
+        .unwrap();
+    let serve = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        Scripted::serve(listener, vec![Reply::json(200, part())])
+    });
+    let created = c.create_part().body(part_request()).run().await.unwrap();
+    assert_eq!(created.uuid, "p-1");
+    let server = serve.await.unwrap();
+    assert_eq!(server.hits(), 1, "exactly one POST reached the server");
+}
