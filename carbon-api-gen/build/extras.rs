@@ -262,16 +262,17 @@ pub fn extend(file: &mut syn::File, doc: &Value) {
     let builders = find_builders(builder_mod);
 
     let mut extra: Vec<TokenStream> = Vec::new();
+    let mut list_items = Vec::new();
     for builder in &builders {
         let Some(spec) = specs.get(&builder.name.to_string()) else {
             panic!("builder {} has no operation in the document", builder.name)
         };
         extra.push(params_code(builder, spec));
-        if let Some(code) = paging_code(builder, spec, &types_mod) {
+        if let Some(code) = paging_code(builder, spec, &types_mod, &mut list_items) {
             extra.push(code);
         }
     }
-    extra.push(uuid_code(&types_mod));
+    extra.push(uuid_code(&types_mod, &list_items));
     let content = &mut builder_mod.content.as_mut().unwrap().1;
     for tokens in extra {
         let parsed: syn::File = syn::parse2(tokens).expect("generated extras parse");
@@ -356,7 +357,12 @@ fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
     }
 }
 
-fn paging_code(builder: &Builder, spec: &OpSpec, types_mod: &syn::ItemMod) -> Option<TokenStream> {
+fn paging_code(
+    builder: &Builder,
+    spec: &OpSpec,
+    types_mod: &syn::ItemMod,
+    list_items: &mut Vec<String>,
+) -> Option<TokenStream> {
     let has = |q: &str| spec.query.iter().any(|p| p == q);
     let arrays: Vec<&String> = spec
         .response_props
@@ -379,6 +385,11 @@ fn paging_code(builder: &Builder, spec: &OpSpec, types_mod: &syn::ItemMod) -> Op
         }
         other => other,
     };
+    if let syn::Type::Path(p) = &item {
+        if p.path.segments.len() == 2 && p.path.segments[0].ident == "types" {
+            list_items.push(p.path.segments[1].ident.to_string());
+        }
+    }
     let items_ident = format_ident!("{}", items_field.to_snake_case());
     let into_items = if items_optional {
         quote! { page.#items_ident.unwrap_or_default() }
@@ -444,35 +455,57 @@ fn paging_code(builder: &Builder, spec: &OpSpec, types_mod: &syn::ItemMod) -> Op
     Some(quote! { #listing #paged })
 }
 
-/// `HasUuid` for every type with a string `uuid` field.
-fn uuid_code(types_mod: &syn::ItemMod) -> TokenStream {
+/// `HasUuid` for every type with a string `uuid` field, and (answering `None`) for
+/// list item types without one, so that every list can be merged generically.
+fn uuid_code(types_mod: &syn::ItemMod, list_items: &[String]) -> TokenStream {
     let items = &types_mod.content.as_ref().expect("mod types has a body").1;
-    let impls = items.iter().filter_map(|item| {
-        let syn::Item::Struct(s) = item else { return None };
-        let field = s
-            .fields
-            .iter()
-            .find(|f| f.ident.as_ref().is_some_and(|i| i == "uuid"))?;
-        let (optional, inner) = strip_option(&field.ty);
-        let syn::Type::Path(p) = &inner else { return None };
-        if p.path.segments.last()?.ident != "String" {
-            return None;
-        }
-        let name = &s.ident;
-        let body = if optional {
-            quote! { self.uuid.as_deref() }
-        } else {
-            quote! { Some(self.uuid.as_str()) }
-        };
-        Some(quote! {
-            impl crate::extras::HasUuid for types::#name {
+    let mut with_uuid = Vec::new();
+    let impls: Vec<TokenStream> = items
+        .iter()
+        .filter_map(|item| {
+            let syn::Item::Struct(s) = item else { return None };
+            let field = s
+                .fields
+                .iter()
+                .find(|f| f.ident.as_ref().is_some_and(|i| i == "uuid"))?;
+            let (optional, inner) = strip_option(&field.ty);
+            let syn::Type::Path(p) = &inner else { return None };
+            if p.path.segments.last()?.ident != "String" {
+                return None;
+            }
+            let name = &s.ident;
+            with_uuid.push(name.to_string());
+            let body = if optional {
+                quote! { self.uuid.as_deref() }
+            } else {
+                quote! { Some(self.uuid.as_str()) }
+            };
+            Some(quote! {
+                impl crate::extras::HasUuid for types::#name {
+                    fn uuid(&self) -> Option<&str> {
+                        #body
+                    }
+                }
+            })
+        })
+        .collect();
+    let without: Vec<syn::Ident> = list_items
+        .iter()
+        .filter(|name| !with_uuid.contains(name))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|name| format_ident!("{}", name))
+        .collect();
+    quote! {
+        #( #impls )*
+        #(
+            impl crate::extras::HasUuid for types::#without {
                 fn uuid(&self) -> Option<&str> {
-                    #body
+                    None
                 }
             }
-        })
-    });
-    quote! { #( #impls )* }
+        )*
+    }
 }
 
 fn constraints_code(specs: &BTreeMap<String, OpSpec>) -> TokenStream {

@@ -48,6 +48,13 @@ pub trait HasUuid {
     fn uuid(&self) -> Option<&str>;
 }
 
+/// Lists of plain ids de-duplicate by value.
+impl HasUuid for String {
+    fn uuid(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
 /// A list operation paged by cursor: `limit` + `cursor` in, `next_cursor` out.
 pub trait CursorPaged: Listing + Clone {
     /// Asks for the page after `cursor` (all other parameters unchanged).

@@ -157,3 +157,35 @@ async fn a_smaller_chunk_size_for_the_five_value_status_filter() {
     assert!(prints.is_empty());
     mock.assert_calls_async(3).await;
 }
+
+#[tokio::test]
+async fn quality_data_for_many_prints_without_uuids_to_merge_by() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/print_quality_data");
+            then.status(200).respond_with(|req: &httpmock::HttpMockRequest| {
+                let rows: Vec<_> = req
+                    .query_params()
+                    .into_iter()
+                    .filter(|(k, _)| k == "printIds")
+                    .map(|(_, v)| json!({"Print ID": v}))
+                    .collect();
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(json!({"prints": rows}).to_string())
+                    .build()
+            });
+        })
+        .await;
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    let rows = c
+        .get_print_quality_data()
+        .chunked(ids(250), |b, chunk| b.print_ids(chunk))
+        .collect()
+        .await
+        .unwrap();
+    mock.assert_calls_async(3).await;
+    assert_eq!(rows.len(), 250);
+}
