@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+use carbon_api_gen::BoxFuture;
 use carbon_api_gen::extras::{CursorPaged, HasUuid, IntoParams, Listing, OperationParams};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
@@ -159,20 +160,37 @@ where
     F: Fn(B, Vec<V>) -> B,
 {
     /// Every item of every chunk's response, de-duplicated by uuid. All requests must
-    /// succeed; the first error is returned.
-    pub async fn collect(self) -> Result<Vec<<B::Params as Listing>::Item>, Error> {
-        let (client, requests, concurrency) = self.requests()?;
-        let client = &client;
-        let responses: Vec<Vec<_>> = stream::iter(requests)
-            .map(|params| async move { send(client, params).await.map(<B::Params as Listing>::into_items) })
-            .buffer_unordered(concurrency)
-            .try_collect()
-            .await?;
-        let mut seen = std::collections::HashSet::new();
-        Ok(responses
-            .into_iter()
-            .flatten()
-            .filter(|item| item.uuid().is_none_or(|uuid| seen.insert(uuid.to_string())))
-            .collect())
+    /// succeed; the first error is returned. The future owns what it needs (it can be
+    /// spawned).
+    pub fn collect(self) -> BoxFuture<'static, Result<Vec<<B::Params as Listing>::Item>, Error>> {
+        let prepared = self.requests();
+        Box::pin(async move {
+            let (client, requests, concurrency) = prepared?;
+            collect_lookups(client, requests, concurrency).await
+        })
     }
+}
+
+async fn collect_lookups<P>(
+    client: carbon_api_gen::Client,
+    requests: Vec<P>,
+    concurrency: usize,
+) -> Result<Vec<P::Item>, Error>
+where
+    P: Listing,
+    P::Item: HasUuid,
+    P::Output: DeserializeOwned,
+{
+    let client = &client;
+    let responses: Vec<Vec<P::Item>> = stream::iter(requests)
+        .map(|params| async move { send(client, params).await.map(P::into_items) })
+        .buffer_unordered(concurrency)
+        .try_collect()
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(responses
+        .into_iter()
+        .flatten()
+        .filter(|item| item.uuid().is_none_or(|uuid| seen.insert(uuid.to_string())))
+        .collect())
 }

@@ -126,6 +126,14 @@ pub enum Error {
         /// What the decoder said.
         message: String,
     },
+    /// A local file given to an upload or download is not usable.
+    #[error("{}: {reason}", path.display())]
+    InvalidFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it and what to do.
+        reason: String,
+    },
     /// A local file or stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

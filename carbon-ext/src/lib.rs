@@ -12,6 +12,10 @@
 //! - [`ChunkExt::chunked`]: filters with more values than one request takes;
 //! - [`DedupExt`]: de-duplicate items by uuid.
 //!
+//! And the workflows: streaming uploads ([`upload`]), downloads that never leave a
+//! half file ([`download`]), waiters for runs and orders ([`wait`]), and creates that
+//! are safe to retry ([`create`]).
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), carbon_ext::Error> {
 //! use carbon_ext::prelude::*;
@@ -32,12 +36,16 @@
 
 mod chunk;
 mod client;
+pub mod create;
+pub mod download;
 mod error;
 mod paginate;
 mod rate_limit;
 mod retry;
 mod run;
 mod stack;
+pub mod upload;
+pub mod wait;
 
 pub use chunk::{ChunkExt, Chunked, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY};
 pub use client::{Client, ClientBuilder, Credentials, Environment, user_agent};
@@ -47,6 +55,11 @@ pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;
 pub use run::{OutputOf, RunExt};
 pub use stack::RequestStack;
+
+pub use create::Created;
+pub use download::{Destination, Downloaded};
+pub use upload::{UploadOptions, UploadedModel};
+pub use wait::{PackingProgress, WaitConfig, WaitOutcome};
 
 /// The API's enums: open, with an `Unknown` variant for values added later.
 pub use carbon_api_gen::enums;

@@ -1,0 +1,99 @@
+//! Creates that are safe to retry.
+//!
+//! Part orders and print orders take a caller-chosen `uuid`, and the API answers 409
+//! when it exists already. These helpers choose the uuid once, send the same one on
+//! every attempt, and read a 409 after a failed attempt as "the earlier attempt
+//! worked": they fetch and return the existing order. A retried create never makes a
+//! second order. (Parts have no such key: `create_part` is sent once, never retried
+//! after it may have reached the server.)
+
+use std::time::Duration;
+
+use crate::{Client, Error, RunExt, types};
+
+/// What a safe create did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created<T> {
+    /// This call created it.
+    New(T),
+    /// It existed already (an earlier attempt, or an earlier run, created it).
+    AlreadyExisted(T),
+}
+
+impl<T> Created<T> {
+    /// The record either way.
+    pub fn into_inner(self) -> T {
+        match self {
+            Created::New(t) | Created::AlreadyExisted(t) => t,
+        }
+    }
+}
+
+/// Attempts per safe create.
+const ATTEMPTS: u32 = 4;
+
+fn worth_retrying(error: &Error) -> bool {
+    error.is_retryable()
+}
+
+async fn backoff(attempt: u32) {
+    let ceiling = Duration::from_millis(500) * 2u32.pow(attempt.min(5));
+    tokio::time::sleep(ceiling.mul_f64(0.5 + fastrand::f64() / 2.0)).await;
+}
+
+impl Client {
+    /// Creates a part order, safe to retry; see the module docs. A `uuid` already in
+    /// the request is kept, else a new one is chosen.
+    pub async fn create_part_order_once(
+        &self,
+        mut request: types::PartOrderRequest,
+    ) -> Result<Created<types::PartOrder>, Error> {
+        let uuid = request
+            .uuid
+            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .clone();
+        let mut attempt = 1;
+        loop {
+            match self.create_part_order().body(request.clone()).run().await {
+                Ok(order) => return Ok(Created::New(order)),
+                Err(Error::Conflict { .. }) => {
+                    let existing = self.get_part_order().uuid(&uuid).run().await?;
+                    return Ok(Created::AlreadyExisted(existing));
+                }
+                Err(e) if attempt < ATTEMPTS && worth_retrying(&e) => {
+                    tracing::debug!(uuid, attempt, error = %e, "part order create failed; retrying with the same uuid");
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Creates a print order, safe to retry; see the module docs.
+    pub async fn create_print_order_once(
+        &self,
+        mut request: types::PrintOrderRequest,
+    ) -> Result<Created<types::PrintOrder>, Error> {
+        let uuid = request
+            .uuid
+            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .clone();
+        let mut attempt = 1;
+        loop {
+            match self.create_print_order().body(request.clone()).run().await {
+                Ok(order) => return Ok(Created::New(order)),
+                Err(Error::Conflict { .. }) => {
+                    let existing = self.get_print_order().uuid(&uuid).run().await?;
+                    return Ok(Created::AlreadyExisted(existing));
+                }
+                Err(e) if attempt < ATTEMPTS && worth_retrying(&e) => {
+                    tracing::debug!(uuid, attempt, error = %e, "print order create failed; retrying with the same uuid");
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Uploading model files: streamed from disk, never held in memory.
+//!
+//! Two ways in, as the API offers them:
+//! - [`Client::upload_model_presigned`]: ask for a presigned S3 URL, `PUT` the file
+//!   there (no credentials travel to S3), then resolve the upload with the `ETag`.
+//!   The way for large files.
+//! - [`Client::upload_model_direct`]: `POST /models` with the bytes as the body and
+//!   the name in the `filename` header.
+//!
+//! Both check the file before any request (exists, is a file, not empty, readable,
+//! UTF-8 name), send it with an exact `Content-Length` in 64 KiB chunks, report
+//! progress, and can be cancelled by dropping the future. A failed transfer is
+//! retried by reopening the file (a streamed body cannot be replayed); a `PUT` that
+//! failed never leads to a resolve.
+
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use http_body::{Frame, SizeHint};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
+use tokio_util::io::ReaderStream;
+
+use crate::{Client, Error, types};
+
+const CHUNK: usize = 64 * 1024;
+
+/// Called as bytes leave: `(sent, total)`.
+pub type ProgressFn = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// Options for one upload.
+#[derive(Clone, Default)]
+pub struct UploadOptions {
+    /// The model's name in Carbon; defaults to the file's name.
+    pub filename: Option<String>,
+    /// Your own id for the model (`external_id`), to find it again with `findModels`.
+    pub external_id: Option<String>,
+    /// The application the model belongs to (direct uploads only).
+    pub application_uuid: Option<String>,
+    /// Progress callback.
+    pub progress: Option<ProgressFn>,
+    /// Transfers attempted per upload, each from a freshly opened file (default 3).
+    pub attempts: Option<u32>,
+}
+
+impl std::fmt::Debug for UploadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadOptions")
+            .field("filename", &self.filename)
+            .field("external_id", &self.external_id)
+            .field("application_uuid", &self.application_uuid)
+            .field("progress", &self.progress.is_some())
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}
+
+impl UploadOptions {
+    /// Sets the progress callback.
+    pub fn on_progress(mut self, progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Sets `external_id`.
+    pub fn external_id(mut self, id: impl Into<String>) -> Self {
+        self.external_id = Some(id.into());
+        self
+    }
+
+    /// Sets the name the model gets in Carbon.
+    pub fn filename(mut self, name: impl Into<String>) -> Self {
+        self.filename = Some(name.into());
+        self
+    }
+}
+
+/// A model uploaded and resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedModel {
+    /// The new model's uuid.
+    pub model_uuid: String,
+    /// The name it has in Carbon.
+    pub filename: String,
+    /// Bytes sent.
+    pub size: u64,
+}
+
+/// A file checked and ready to send.
+#[derive(Debug, Clone)]
+struct LocalFile {
+    path: PathBuf,
+    name: String,
+    size: u64,
+}
+
+fn invalid(path: &Path, reason: impl Into<String>) -> Error {
+    Error::InvalidFile {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+async fn check_file(path: &Path, options: &UploadOptions) -> Result<LocalFile, Error> {
+    let metadata = tokio::fs::metadata(path).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => invalid(path, "no such file"),
+        std::io::ErrorKind::PermissionDenied => invalid(path, "permission denied: the file is not readable"),
+        _ => invalid(path, e.to_string()),
+    })?;
+    if metadata.is_dir() {
+        return Err(invalid(
+            path,
+            "is a directory; pass the path of a model file (STL, OBJ, ...)",
+        ));
+    }
+    if metadata.len() == 0 {
+        return Err(invalid(path, "is empty; a model file has content"));
+    }
+    // Open it once now, so an unreadable file fails before any request.
+    tokio::fs::File::open(path)
+        .await
+        .map_err(|e| invalid(path, format!("cannot be opened: {e}")))?;
+    let name = match &options.filename {
+        Some(name) => name.clone(),
+        None => path
+            .file_name()
+            .ok_or_else(|| invalid(path, "has no file name"))?
+            .to_str()
+            .ok_or_else(|| invalid(path, "the file name is not valid UTF-8; pass UploadOptions::filename"))?
+            .to_string(),
+    };
+    if name.trim().is_empty() || name.contains(['\r', '\n']) {
+        return Err(invalid(path, "the model name is empty or contains a line break"));
+    }
+    Ok(LocalFile {
+        path: path.to_path_buf(),
+        name,
+        size: metadata.len(),
+    })
+}
+
+/// A file as an HTTP body: exact length, read 64 KiB at a time, progress reported.
+struct FileBody {
+    chunks: ReaderStream<tokio::fs::File>,
+    remaining: u64,
+    sent: u64,
+    total: u64,
+    progress: Option<ProgressFn>,
+}
+
+impl http_body::Body for FileBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        match Pin::new(&mut self.chunks).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let len = chunk.len() as u64;
+                if len > self.remaining {
+                    return Poll::Ready(Some(Err(std::io::Error::other(
+                        "the file grew while it was being uploaded",
+                    ))));
+                }
+                self.remaining -= len;
+                self.sent += len;
+                if let Some(progress) = &self.progress {
+                    progress(self.sent, self.total);
+                }
+                Poll::Ready(Some(Ok(Frame::data(chunk))))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+            Poll::Ready(None) if self.remaining > 0 => Poll::Ready(Some(Err(std::io::Error::other(
+                "the file shrank while it was being uploaded",
+            )))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
+async fn open_body(file: &LocalFile, progress: Option<ProgressFn>) -> Result<reqwest::Body, Error> {
+    let handle = tokio::fs::File::open(&file.path)
+        .await
+        .map_err(|e| invalid(&file.path, format!("cannot be opened: {e}")))?;
+    if let Some(progress) = &progress {
+        progress(0, file.size);
+    }
+    Ok(reqwest::Body::wrap(FileBody {
+        chunks: ReaderStream::with_capacity(handle, CHUNK),
+        remaining: file.size,
+        sent: 0,
+        total: file.size,
+        progress,
+    }))
+}
+
+/// Whether a failed transfer is worth another try from the file.
+fn transfer_retryable(error: &Error) -> bool {
+    match error {
+        Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
+        Error::Api { status, .. } => status.is_server_error(),
+        _ => false,
+    }
+}
+
+async fn pause(attempt: u32) {
+    tokio::time::sleep(Duration::from_millis(200) * 2u32.pow(attempt.min(6))).await;
+}
+
+impl Client {
+    /// Uploads a model through a presigned S3 URL and resolves it; see the module
+    /// docs. Returns the new model's uuid.
+    pub async fn upload_model_presigned(
+        &self,
+        path: impl AsRef<Path>,
+        options: UploadOptions,
+    ) -> Result<UploadedModel, Error> {
+        use crate::RunExt;
+        let file = check_file(path.as_ref(), &options).await?;
+        let presigned = self
+            .get_presigned_upload_url()
+            .body(types::ModelPresignedUploadUrlRequest {
+                filename: file.name.clone(),
+            })
+            .run()
+            .await?;
+        let attempts = options.attempts.unwrap_or(3).max(1);
+        let mut attempt = 1;
+        let etag = loop {
+            match self
+                .put_presigned(&presigned.presigned_url, &file, options.progress.clone())
+                .await
+            {
+                Ok(etag) => break etag,
+                Err(e) if attempt < attempts && transfer_retryable(&e) => {
+                    tracing::debug!(path = %file.path.display(), attempt, error = %e, "presigned PUT failed; reopening the file");
+                    pause(attempt).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        self.resolve_presigned_model_upload()
+            .body(types::ModelResolveUploadRequest {
+                filename: file.name.clone(),
+                model_etag: etag,
+                model_uuid: presigned.model_uuid.clone(),
+                external_id: options.external_id.clone(),
+            })
+            .run()
+            .await?;
+        Ok(UploadedModel {
+            model_uuid: presigned.model_uuid,
+            filename: file.name,
+            size: file.size,
+        })
+    }
+
+    /// One `PUT` of the file to S3: plain HTTP client, no API hooks, no bearer.
+    async fn put_presigned(&self, url: &str, file: &LocalFile, progress: Option<ProgressFn>) -> Result<String, Error> {
+        const OPERATION: &str = "presigned_put";
+        let body = open_body(file, progress).await?;
+        let response = self
+            .http()
+            .put(url)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(CONTENT_LENGTH, file.size)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| Error::from(carbon_api_gen::Error::CommunicationError(e)).with_operation(OPERATION))?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            return Err(Error::from_status(OPERATION, status, body, None));
+        }
+        match response.headers().get(ETAG).and_then(|v| v.to_str().ok()) {
+            Some(etag) if !etag.is_empty() => Ok(etag.to_string()),
+            _ => Err(Error::Api {
+                operation: OPERATION,
+                status,
+                body: "the storage answered without an ETag header, so the upload cannot be resolved; it was not \
+                       resolved (try again)"
+                    .into(),
+            }),
+        }
+    }
+
+    /// Uploads a model with `POST /models` (the file is the body, its name the
+    /// `filename` header). Returns the created model.
+    pub async fn upload_model_direct(
+        &self,
+        path: impl AsRef<Path>,
+        options: UploadOptions,
+    ) -> Result<types::Model, Error> {
+        use crate::RunExt;
+        let file = check_file(path.as_ref(), &options).await?;
+        let attempts = options.attempts.unwrap_or(3).max(1);
+        let mut attempt = 1;
+        loop {
+            let body = open_body(&file, options.progress.clone()).await?;
+            let mut request = self.upload_model().filename(file.name.clone()).body(body);
+            if let Some(id) = &options.external_id {
+                request = request.external_id(id.clone());
+            }
+            if let Some(app) = &options.application_uuid {
+                request = request.application_uuid(app.clone());
+            }
+            match request.run().await {
+                // Only failures where the server surely did not create the model:
+                // no connection, or a 429 refusal.
+                Err(e) if attempt < attempts && direct_retryable(&e) => {
+                    tracing::debug!(path = %file.path.display(), attempt, error = %e, "upload refused; reopening the file");
+                    pause(attempt).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Uploads many files, at most `concurrency` at a time (each request still passes
+    /// the client's rate limiter), presigned. One result per path, in the order given:
+    /// a bad file does not stop the others.
+    pub async fn upload_many<P: AsRef<Path>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+        concurrency: usize,
+        options: UploadOptions,
+    ) -> Vec<(PathBuf, Result<UploadedModel, Error>)> {
+        let paths: Vec<PathBuf> = paths.into_iter().map(|p| p.as_ref().to_path_buf()).collect();
+        futures::stream::iter(paths)
+            .map(|path| {
+                let options = UploadOptions {
+                    filename: None,
+                    external_id: None,
+                    ..options.clone()
+                };
+                async move {
+                    let result = self.upload_model_presigned(&path, options).await;
+                    (path, result)
+                }
+            })
+            .buffered(concurrency.max(1))
+            .collect()
+            .await
+    }
+}
+
+fn direct_retryable(error: &Error) -> bool {
+    match error {
+        Error::RateLimited { .. } => true,
+        Error::Transport { source, .. } => source.is_connect(),
+        _ => false,
+    }
+}
