@@ -1,0 +1,158 @@
+//! Presigned upload of a 1 GiB (sparse) file: throughput and peak memory of
+//! `upload_model_presigned` against a raw streaming reqwest PUT of the same file to
+//! the same loopback sink, in one run.
+//!
+//! `cargo bench -p carbon-ext --bench upload` (`UPLOAD_BENCH_MIB` changes the size)
+//!
+//! Peak RSS is the process's high-water mark, reset between phases through
+//! /proc/self/clear_refs (Linux); the file is never read into memory, so the peak
+//! stays near the process's baseline whatever the size.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use carbon_ext::UploadOptions;
+use carbon_ext::auth::BearerToken;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A loopback server: the presign and resolve endpoints of the API, and an S3-like
+/// PUT sink that reads and discards the body and answers with an ETag.
+async fn serve() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 256 * 1024];
+                let mut head = Vec::new();
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    head.extend_from_slice(&buf[..n]);
+                    let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let text = String::from_utf8_lossy(&head[..end]).to_lowercase();
+                    let length: u64 = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    let mut remaining = length.saturating_sub((head.len() - end - 4) as u64);
+                    while remaining > 0 {
+                        let Ok(n) = socket.read(&mut buf).await else { return };
+                        if n == 0 {
+                            return;
+                        }
+                        remaining = remaining.saturating_sub(n as u64);
+                    }
+                    let body = if text.starts_with("post /v1/models/presigned/resolve") {
+                        String::new()
+                    } else if text.starts_with("post /v1/models/presigned") {
+                        format!(r#"{{"model_uuid":"m-bench","presigned_url":"http://{addr}/s3/m-bench"}}"#)
+                    } else {
+                        String::new()
+                    };
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\netag: \"bench\"\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(response.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    head.clear();
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let mib: u64 = std::env::var("UPLOAD_BENCH_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let size = mib * 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.stl");
+    std::fs::File::create(&path).unwrap().set_len(size).unwrap();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let base = serve().await;
+        let client = carbon_ext::Client::builder()
+            .base_url(format!("{base}/v1"))
+            .static_token(BearerToken::new("bench", SystemTime::now() + Duration::from_secs(3600)))
+            .no_rate_limit()
+            .build()
+            .unwrap();
+        let baseline_rss = peak_rss_mib();
+
+        // Two rounds, the first to warm caches and connections; the second is reported.
+        let (mut raw_time, mut raw_rss, mut sdk_time, mut sdk_rss) = (Duration::ZERO, 0.0, Duration::ZERO, 0.0);
+        for _round in 0..2 {
+            // Baseline: a raw streaming PUT of the same file.
+            reset_peak_rss();
+            let start = Instant::now();
+            let file = tokio::fs::File::open(&path).await.unwrap();
+            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024));
+            let response = reqwest::Client::new()
+                .put(format!("{base}/s3/raw"))
+                .header("content-length", size)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success());
+            raw_time = start.elapsed();
+            raw_rss = peak_rss_mib();
+
+            reset_peak_rss();
+            let start = Instant::now();
+            let uploaded = client
+                .upload_model_presigned(&path, UploadOptions::default())
+                .await
+                .unwrap();
+            sdk_time = start.elapsed();
+            sdk_rss = peak_rss_mib();
+            assert_eq!(uploaded.size, size);
+        }
+        let rate = |t: Duration| size as f64 / (1024.0 * 1024.0) / t.as_secs_f64();
+        println!("file: {mib} MiB (sparse), process baseline peak RSS {baseline_rss:.1} MiB");
+        println!(
+            "raw streaming PUT (baseline): {:>8.1} MiB/s, peak RSS {raw_rss:>7.1} MiB",
+            rate(raw_time)
+        );
+        println!(
+            "upload_model_presigned:       {:>8.1} MiB/s, peak RSS {sdk_rss:>7.1} MiB",
+            rate(sdk_time)
+        );
+        println!(
+            "throughput ratio (sdk / raw): {:.2}x; peak RSS ratio (sdk / raw): {:.2}x",
+            rate(sdk_time) / rate(raw_time),
+            sdk_rss / raw_rss
+        );
+    });
+}

@@ -1,0 +1,50 @@
+//! What every example shares: how it finds the API and the key.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Where the API is and which key to use.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// secrets.json from the Carbon web app. Without it, the key comes from
+    /// CARBON_SECRETS_FILE or CARBON_CLIENT_ID + CARBON_CLIENT_SECRET.
+    #[arg(long, global = true)]
+    pub secrets: Option<PathBuf>,
+    /// The API's base URL (default: production). A local carbon-sim prints its own.
+    #[arg(long, global = true)]
+    pub base_url: Option<String>,
+}
+
+impl Connection {
+    /// The client for these settings.
+    pub fn client(&self) -> Result<carbon_ext::Client, carbon_ext::Error> {
+        let mut builder = carbon_ext::Client::builder().user_agent_suffix("carbon-rs-example");
+        builder = match &self.secrets {
+            Some(path) => builder.secrets_file(path),
+            None => builder.credentials_from_env(),
+        };
+        if let Some(url) = &self.base_url {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+}
+
+/// Parses durations like 90s, 30m, 12h.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a number"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        other => return Err(format!("unknown unit `{other}`: use s, m, h or d")),
+    };
+    Ok(std::time::Duration::from_secs(number * seconds))
+}

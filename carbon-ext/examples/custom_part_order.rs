@@ -1,0 +1,132 @@
+//! Upload mesh files, make a part of each, order them all, and wait until the order
+//! is packed into builds.
+//!
+//! ```text
+//! cargo run -p carbon-ext --example custom_part_order -- \
+//!     --secrets secrets.json --part-number PN-100 --order-number PO-2026-0001 a.stl b.stl
+//! ```
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use carbon_ext::prelude::*;
+use carbon_ext::{UploadOptions, WaitConfig, WaitOutcome, types};
+use clap::Parser;
+
+/// Upload files, create parts and a part order, wait until it is packed.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    connection: common::Connection,
+    /// Part number every part is made under (it must belong to the application).
+    #[arg(long)]
+    part_number: String,
+    /// The application the parts belong to.
+    #[arg(long)]
+    application_uuid: Option<String>,
+    /// Your number for the order.
+    #[arg(long)]
+    order_number: String,
+    /// Packing group (at most 32 characters): orders in different groups never share a build.
+    #[arg(long)]
+    packing_group: Option<String>,
+    /// Pack the order even if its parts do not fill a platform.
+    #[arg(long)]
+    flush: bool,
+    /// Due date, ISO-8601 (default: 7 days from now).
+    #[arg(long)]
+    due_date: Option<chrono::DateTime<chrono::Utc>>,
+    /// How long to wait for packing (e.g. 30m, 12h).
+    #[arg(long, default_value = "12h", value_parser = common::parse_duration)]
+    wait: Duration,
+    /// Mesh files to upload.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let client = args.connection.client()?;
+
+    println!("uploading {} file(s)", args.files.len());
+    let mut model_uuids = Vec::new();
+    for (path, result) in client.upload_many(&args.files, 4, UploadOptions::default()).await {
+        match result {
+            Ok(model) => {
+                println!("  {} -> model {}", path.display(), model.model_uuid);
+                model_uuids.push(model.model_uuid);
+            }
+            Err(e) => eprintln!("  {} failed: {e}", path.display()),
+        }
+    }
+    if model_uuids.is_empty() {
+        return Err("no file was uploaded".into());
+    }
+
+    let mut parts = Vec::new();
+    for model_uuid in &model_uuids {
+        let part = client
+            .create_part()
+            .body(types::PartRequest {
+                part_number: args.part_number.clone(),
+                model_uuid: model_uuid.clone(),
+                application_uuid: args.application_uuid.clone(),
+            })
+            .run()
+            .await?;
+        println!("part {} for model {model_uuid}", part.uuid);
+        parts.push(types::PartOrderRequestParts { uuid: Some(part.uuid) });
+    }
+
+    let request = types::PartOrderRequest {
+        uuid: None,
+        part_order_number: args.order_number.clone(),
+        due_date: args
+            .due_date
+            .unwrap_or_else(|| chrono::Utc::now() + chrono::Duration::days(7)),
+        parts,
+        flush: args.flush.then_some(true),
+        packing_group: args.packing_group.as_deref().map(str::parse).transpose()?,
+        build_sop_uuid: None,
+    };
+    let order = client.create_part_order_once(request).await?.into_inner();
+    println!("part order {} ({})", order.uuid, args.order_number);
+
+    let config = WaitConfig {
+        timeout: args.wait,
+        ..WaitConfig::default()
+    };
+    let outcome = client
+        .wait_until_packed(&order.uuid, config, |progress| {
+            println!(
+                "  packed {}/{} printed parts, {} build(s)",
+                progress.packed(),
+                progress.total,
+                progress.build_uuids.len()
+            );
+        })
+        .await?;
+    match outcome {
+        WaitOutcome::Done((_, progress)) => {
+            println!("packed into build(s): {}", progress.build_uuids.join(", "));
+            Ok(())
+        }
+        WaitOutcome::Failed((order, _)) => Err(format!("the order ended as {:?}", order.status).into()),
+        WaitOutcome::TimedOut(_) => Err("not packed in time; run again later to keep waiting".into()),
+    }
+}
