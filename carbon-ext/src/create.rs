@@ -4,12 +4,17 @@
 //! when it exists already. These helpers choose the uuid once, send the same one on
 //! every attempt, and read a 409 after a failed attempt as "the earlier attempt
 //! worked": they fetch and return the existing order. A retried create never makes a
-//! second order. (Parts have no such key: `create_part` is sent once, never retried
-//! after it may have reached the server.)
+//! second order.
+//!
+//! Parts take no caller-chosen uuid, but a part is one model under one part number:
+//! [`Client::create_part_once`] looks for that pair before sending again, so a
+//! retried part create never makes a second part either.
 
 use std::time::Duration;
 
-use crate::{Client, Error, RunExt, types};
+use futures::TryStreamExt;
+
+use crate::{Client, Error, PaginateExt, RunExt, types};
 
 /// What a safe create did.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,8 +37,11 @@ impl<T> Created<T> {
 /// Attempts per safe create.
 const ATTEMPTS: u32 = 4;
 
-fn worth_retrying(error: &Error) -> bool {
-    error.is_retryable()
+/// A failure after which the create may or may not have happened, and asking again
+/// (with the same key) can settle it: transient errors, and answers that arrived
+/// broken.
+pub(crate) fn worth_retrying(error: &Error) -> bool {
+    error.is_retryable() || matches!(error, Error::Decode { .. })
 }
 
 async fn backoff(attempt: u32) {
@@ -91,6 +99,34 @@ impl Client {
                     tracing::debug!(uuid, attempt, error = %e, "print order create failed; retrying with the same uuid");
                     backoff(attempt).await;
                     attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Creates a part, safe to retry: after a failure that may have created it, the
+    /// part with the same model and part number is looked up before sending again.
+    pub async fn create_part_once(&self, request: types::PartRequest) -> Result<Created<types::Part>, Error> {
+        let mut attempt = 1;
+        loop {
+            match self.create_part().body(request.clone()).run().await {
+                Ok(part) => return Ok(Created::New(part)),
+                Err(e) if attempt < ATTEMPTS && worth_retrying(&e) => {
+                    tracing::debug!(attempt, error = %e, "part create failed; looking for the part before retrying");
+                    backoff(attempt).await;
+                    attempt += 1;
+                    let existing: Vec<types::Part> = self
+                        .get_parts()
+                        .limit(1000)
+                        .model_uuid(vec![request.model_uuid.clone()])
+                        .items()
+                        .try_filter(|p| std::future::ready(p.part_number == request.part_number))
+                        .try_collect()
+                        .await?;
+                    if let Some(part) = existing.into_iter().next() {
+                        return Ok(Created::AlreadyExisted(part));
+                    }
                 }
                 Err(e) => return Err(e),
             }

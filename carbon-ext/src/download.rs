@@ -108,8 +108,32 @@ impl Client {
         destination: Destination,
         progress: Option<ProgressFn>,
     ) -> Result<Downloaded, Error> {
-        let response = self.get_attachment().uuid(attachment_uuid).send().await;
-        self.save(response, "get_attachment", destination, progress).await
+        self.download_retrying(|| async {
+            let response = self.get_attachment().uuid(attachment_uuid).send().await;
+            self.save(response, "get_attachment", destination.clone(), progress.clone())
+                .await
+        })
+        .await
+    }
+
+    /// Downloads are idempotent: a transfer that broke off is started again (three
+    /// attempts), each into a fresh temporary file.
+    async fn download_retrying<F, Fut>(&self, mut attempt_once: F) -> Result<Downloaded, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Downloaded, Error>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match attempt_once().await {
+                Err(e) if attempt < DOWNLOAD_ATTEMPTS && (e.is_retryable() || is_short_read(&e)) => {
+                    tracing::debug!(attempt, error = %e, "download broke off; starting again");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Downloads a model's file (`GET /models/{uuid}/download`) to `destination`.
@@ -119,8 +143,12 @@ impl Client {
         destination: Destination,
         progress: Option<ProgressFn>,
     ) -> Result<Downloaded, Error> {
-        let response = self.download_model().uuid(model_uuid).send().await;
-        self.save(response, "download_model", destination, progress).await
+        self.download_retrying(|| async {
+            let response = self.download_model().uuid(model_uuid).send().await;
+            self.save(response, "download_model", destination.clone(), progress.clone())
+                .await
+        })
+        .await
     }
 
     /// Streams an attachment into any writer (a file you opened, a buffer, a socket).
@@ -190,13 +218,20 @@ impl Client {
             return Err(Error::Api {
                 operation,
                 status: reqwest::StatusCode::OK,
-                body: format!("the download ended after {size} of {expected} bytes; nothing was written"),
+                body: format!("{SHORT_READ} {size} of {expected} bytes; nothing was written"),
             });
         }
         tokio::fs::rename(&temp.path, &target).await?;
         temp.keep = true;
         Ok(Downloaded { path: target, size })
     }
+}
+
+const DOWNLOAD_ATTEMPTS: u32 = 3;
+const SHORT_READ: &str = "the download ended after";
+
+fn is_short_read(error: &Error) -> bool {
+    matches!(error, Error::Api { body, .. } if body.starts_with(SHORT_READ))
 }
 
 fn content_length(headers: &reqwest::header::HeaderMap) -> Option<u64> {

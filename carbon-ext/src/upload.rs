@@ -213,7 +213,8 @@ async fn open_body(file: &LocalFile, progress: Option<ProgressFn>) -> Result<req
 fn transfer_retryable(error: &Error) -> bool {
     match error {
         Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
-        Error::Api { status, .. } => status.is_server_error(),
+        // 5xx from storage, or a success without ETag: the next PUT may well work.
+        Error::Api { status, .. } => status.is_server_error() || status.is_success(),
         _ => false,
     }
 }
@@ -232,14 +233,16 @@ impl Client {
     ) -> Result<UploadedModel, Error> {
         use crate::RunExt;
         let file = check_file(path.as_ref(), &options).await?;
-        let presigned = self
-            .get_presigned_upload_url()
-            .body(types::ModelPresignedUploadUrlRequest {
-                filename: file.name.clone(),
-            })
-            .run()
-            .await?;
         let attempts = options.attempts.unwrap_or(3).max(1);
+        // Asking for a presigned URL creates nothing: safe to ask again.
+        let presigned = retry_safe(attempts, || {
+            self.get_presigned_upload_url()
+                .body(types::ModelPresignedUploadUrlRequest {
+                    filename: file.name.clone(),
+                })
+                .run()
+        })
+        .await?;
         let mut attempt = 1;
         let etag = loop {
             match self
@@ -255,15 +258,17 @@ impl Client {
                 Err(e) => return Err(e),
             }
         };
-        self.resolve_presigned_model_upload()
-            .body(types::ModelResolveUploadRequest {
-                filename: file.name.clone(),
-                model_etag: etag,
-                model_uuid: presigned.model_uuid.clone(),
-                external_id: options.external_id.clone(),
-            })
-            .run()
-            .await?;
+        // Resolving names one upload by uuid and ETag: asking again resolves the same one.
+        let resolve = types::ModelResolveUploadRequest {
+            filename: file.name.clone(),
+            model_etag: etag,
+            model_uuid: presigned.model_uuid.clone(),
+            external_id: options.external_id.clone(),
+        };
+        retry_safe(attempts, || {
+            self.resolve_presigned_model_upload().body(resolve.clone()).run()
+        })
+        .await?;
         Ok(UploadedModel {
             model_uuid: presigned.model_uuid,
             filename: file.name,
@@ -359,6 +364,24 @@ impl Client {
             .buffered(concurrency.max(1))
             .collect()
             .await
+    }
+}
+
+/// Runs a request that is safe to repeat, again after a retryable failure.
+async fn retry_safe<T, F, Fut>(attempts: u32, mut call: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(e) if attempt < attempts && crate::create::worth_retrying(&e) => {
+                pause(attempt).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
     }
 }
 

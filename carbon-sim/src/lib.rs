@@ -1,0 +1,245 @@
+//! An in-memory simulator of the Carbon DLS API, for developing and testing without
+//! the real service.
+//!
+//! It serves all 35 operations of API 0.4.17 with real state: models (direct and
+//! presigned uploads, with an S3-like `PUT` endpoint that answers with an `ETag`),
+//! parts, part orders whose printed parts a simulated packer and printers move
+//! through `waiting` → `preparing` → `queued` → `printing` → `complete` (builds,
+//! travelers and prints appear on the way), print orders, printers and their queues,
+//! prints, model program runs (`pending` → `preparing` → `complete` with an output
+//! model, or `failed`), attachments and model downloads through `302`, part
+//! measurements and templates, print quality data and applications. Responses are
+//! built from the SDK's generated types, so they match the API document.
+//!
+//! Authentication is real (RS256 JWTs with `iss` and an unexpired `exp`, verified
+//! with the key the simulator was given), so is the rate limit (200 requests per
+//! 10 s per client id by default), cursors expire, and faults can be injected,
+//! seeded and reproducible.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = carbon_sim::Simulator::start(carbon_sim::Config::default()).await?;
+//! let client = carbon_ext::Client::builder().base_url(sim.base_url()).api_key(sim.api_key()).build()?;
+//! # let _ = client;
+//! # Ok(())
+//! # }
+//! ```
+
+mod api;
+mod auth;
+pub mod faults;
+mod keys;
+mod query;
+mod world;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub use faults::{FaultKind, Faults};
+pub use keys::TestKey;
+
+/// What can go wrong starting the simulator.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// Key material is missing or unusable.
+    #[error("key: {0}")]
+    Key(String),
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// How the simulator behaves.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address to listen on (`127.0.0.1:0`: any free port).
+    pub addr: SocketAddr,
+    /// The key clients authenticate with (default: a fresh one).
+    pub key: Option<TestKey>,
+    /// Requests per window per client id; `None` turns the limit off.
+    pub rate_limit: Option<(u32, Duration)>,
+    /// Fault injection.
+    pub faults: Faults,
+    /// Seed of ids and faults.
+    pub seed: u64,
+    /// Simulated time runs this many times faster than real time.
+    pub speed: f64,
+    /// Printers to simulate.
+    pub printers: usize,
+    /// Printed parts to seed (in one finished part order, with builds and prints).
+    pub printed_parts: usize,
+    /// How long a cursor stays valid (the API: 60 s).
+    pub cursor_ttl: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            key: None,
+            rate_limit: Some((200, Duration::from_secs(10))),
+            faults: Faults::none(),
+            seed: 1,
+            speed: 1.0,
+            printers: 3,
+            printed_parts: 0,
+            cursor_ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+pub(crate) struct SharedState {
+    pub config: Config,
+    pub origin: String,
+    pub verifier: auth::Verifier,
+    pub world: Mutex<world::World>,
+    pub fault_rng: Mutex<fastrand::Rng>,
+    pub cursors: Mutex<HashMap<String, (String, usize, Instant)>>,
+    pub sent: Mutex<HashMap<String, VecDeque<Instant>>>,
+    pub requests: AtomicU64,
+    pub rate_limited: AtomicU64,
+}
+
+/// Counts of what the simulator served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// API requests received (authenticated or not).
+    pub requests: u64,
+    /// Requests answered 429 by the rate limit (not by fault injection).
+    pub rate_limited: u64,
+}
+
+pub(crate) type Shared = Arc<SharedState>;
+
+impl SharedState {
+    /// `None` when the request may go, else how long until it may.
+    fn rate_limit(&self, client_id: &str) -> Option<Duration> {
+        let (requests, window) = self.config.rate_limit?;
+        let now = Instant::now();
+        let mut sent = self.sent.lock().unwrap();
+        let times = sent.entry(client_id.to_string()).or_default();
+        while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            times.pop_front();
+        }
+        if times.len() >= requests as usize {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+            return Some(window - now.duration_since(*times.front().unwrap()));
+        }
+        times.push_back(now);
+        None
+    }
+}
+
+/// A running simulator. Stops when dropped.
+pub struct Simulator {
+    base_url: String,
+    key: TestKey,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    stats: Shared,
+}
+
+impl Simulator {
+    /// Starts serving on `config.addr` in the current tokio runtime.
+    pub async fn start(config: Config) -> Result<Self, SimError> {
+        let key = match &config.key {
+            Some(key) => key.clone(),
+            None => TestKey::generate("sim-client")?,
+        };
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+        let origin = format!("http://{addr}");
+        let shared: Shared = Arc::new(SharedState {
+            verifier: auth::Verifier::new(&key.public_pem, &key.client_id)?,
+            world: Mutex::new(world::World::new(
+                config.seed,
+                config.speed,
+                config.printers,
+                config.printed_parts,
+            )),
+            fault_rng: Mutex::new(fastrand::Rng::with_seed(config.seed ^ 0x5eed)),
+            cursors: Mutex::new(HashMap::new()),
+            sent: Mutex::new(HashMap::new()),
+            requests: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+            origin: origin.clone(),
+            config,
+        });
+        let stats = shared.clone();
+        let app = axum::Router::new().fallback(move |request: axum::http::Request<axum::body::Body>| {
+            let shared = shared.clone();
+            async move { api::handle(shared, request).await }
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            base_url: format!("{origin}/v1"),
+            key,
+            shutdown: Some(tx),
+            task,
+            stats,
+        })
+    }
+
+    /// The base URL of the API (`http://127.0.0.1:PORT/v1`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The key clients authenticate with.
+    pub fn key(&self) -> &TestKey {
+        &self.key
+    }
+
+    /// The key, loaded as the SDK loads `secrets.json`.
+    pub fn api_key(&self) -> carbon_auth::ApiKey {
+        self.key.api_key()
+    }
+
+    /// What the simulator has served so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            requests: self.stats.requests.load(Ordering::Relaxed),
+            rate_limited: self.stats.rate_limited.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops serving and waits for the server to end.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task.abort();
+    }
+}

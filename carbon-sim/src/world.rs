@@ -1,0 +1,517 @@
+//! The simulated account: every record, and the clock that moves orders, builds,
+//! prints and model program runs through their lifecycles.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use carbon_api_gen::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
+use carbon_api_gen::types;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+
+/// Simulated seconds from a part order's creation to each stage of its printed parts.
+pub(crate) const PREPARE_AFTER_S: i64 = 20;
+pub(crate) const PACK_AFTER_S: i64 = 60;
+pub(crate) const PRINT_AFTER_S: i64 = 120;
+pub(crate) const DONE_AFTER_S: i64 = 300;
+/// Parts per build the packer lays out at most.
+pub(crate) const PARTS_PER_BUILD: usize = 8;
+
+/// Simulated time: real time since start, times `speed`.
+#[derive(Debug, Clone)]
+pub(crate) struct Clock {
+    real_start: Instant,
+    sim_start: DateTime<Utc>,
+    speed: f64,
+}
+
+impl Clock {
+    pub(crate) fn new(speed: f64) -> Self {
+        Self {
+            real_start: Instant::now(),
+            sim_start: Utc::now(),
+            speed,
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        let elapsed = self.real_start.elapsed().as_secs_f64() * self.speed;
+        self.sim_start + Duration::milliseconds((elapsed * 1000.0) as i64)
+    }
+}
+
+pub(crate) struct OrderState {
+    pub order: types::PartOrder,
+    pub created: DateTime<Utc>,
+    pub packed: bool,
+    pub finished: bool,
+}
+
+pub(crate) struct RunState {
+    pub run: types::ModelProgramRun,
+    pub created: DateTime<Utc>,
+    pub input_model: Option<String>,
+    pub fails: bool,
+}
+
+pub(crate) struct PrintOrderState {
+    pub order: types::PrintOrder,
+    pub created: DateTime<Utc>,
+}
+
+/// A model's file: kept when small, else only its size (served as zeros).
+pub(crate) struct StoredFile {
+    pub bytes: Option<bytes::Bytes>,
+    pub size: u64,
+}
+
+/// An upload that has a presigned URL but is not resolved yet.
+pub(crate) struct PendingUpload {
+    pub etag: Option<String>,
+    pub file: Option<StoredFile>,
+}
+
+pub(crate) struct World {
+    pub clock: Clock,
+    rng: fastrand::Rng,
+    pub applications: Vec<types::Application>,
+    pub models: BTreeMap<String, types::Model>,
+    pub files: BTreeMap<String, StoredFile>,
+    pub pending_uploads: BTreeMap<String, PendingUpload>,
+    pub resolved_etags: BTreeMap<String, String>,
+    pub parts: BTreeMap<String, types::Part>,
+    pub orders: BTreeMap<String, OrderState>,
+    pub printed_parts: BTreeMap<String, types::PrintedPart>,
+    pub builds: BTreeMap<String, types::Build>,
+    pub prints: BTreeMap<String, types::ModelPrint>,
+    pub print_orders: BTreeMap<String, PrintOrderState>,
+    pub printers: Vec<types::Printer>,
+    pub queues: BTreeMap<String, Vec<String>>,
+    pub runs: BTreeMap<String, RunState>,
+    pub templates: Vec<types::PartMeasurementTemplate>,
+    pub measurements: Vec<types::PartMeasurement>,
+    pub attachments: BTreeMap<String, (String, bytes::Bytes)>,
+    next_print_id: u64,
+    next_serial: u64,
+    next_printer: usize,
+}
+
+/// Files up to this size are kept for download; larger ones only by size.
+const KEEP_FILES_UP_TO: u64 = 16 * 1024 * 1024;
+
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("the simulator builds records that match the API document")
+}
+
+impl World {
+    pub(crate) fn new(seed: u64, speed: f64, printers: usize, printed_parts: usize) -> Self {
+        let mut world = Self {
+            clock: Clock::new(speed),
+            rng: fastrand::Rng::with_seed(seed),
+            applications: Vec::new(),
+            models: BTreeMap::new(),
+            files: BTreeMap::new(),
+            pending_uploads: BTreeMap::new(),
+            resolved_etags: BTreeMap::new(),
+            parts: BTreeMap::new(),
+            orders: BTreeMap::new(),
+            printed_parts: BTreeMap::new(),
+            builds: BTreeMap::new(),
+            prints: BTreeMap::new(),
+            print_orders: BTreeMap::new(),
+            printers: Vec::new(),
+            queues: BTreeMap::new(),
+            runs: BTreeMap::new(),
+            templates: Vec::new(),
+            measurements: Vec::new(),
+            attachments: BTreeMap::new(),
+            next_print_id: 1000,
+            next_serial: 1,
+            next_printer: 0,
+        };
+        world.seed(printers.max(1), printed_parts);
+        world
+    }
+
+    /// A uuid from the seeded generator: the same flags give the same ids.
+    pub(crate) fn uuid(&mut self) -> String {
+        let mut bytes = [0u8; 16];
+        for b in &mut bytes {
+            *b = self.rng.u8(..);
+        }
+        uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    }
+
+    fn seed(&mut self, printers: usize, printed_parts: usize) {
+        let now = self.clock.now();
+        for name in ["Dental", "Footwear"] {
+            let uuid = self.uuid();
+            self.applications.push(typed(
+                json!({"uuid": uuid, "name": name, "description": format!("{name} parts")}),
+            ));
+        }
+        for i in 0..printers {
+            let serial = format!("SIM{:03}", i + 1);
+            self.printers.push(typed(json!({
+                "serial": serial, "name": format!("Printer {}", i + 1), "alias": null, "hw_type": "M2",
+                "url": format!("https://print.example/printers/{serial}"), "updated_at": now,
+                "status": {"printer_state": "IDLE", "software_version": "2.4.1", "alerts": []},
+                "prints": {"queue_length": 0}
+            })));
+            self.queues.insert(serial, Vec::new());
+        }
+        for (name, kind, level) in [
+            ("Wall thickness", "value", "required"),
+            ("Surface", "category", "not_required"),
+        ] {
+            let uuid = self.uuid();
+            self.templates.push(typed(json!({
+                "uuid": uuid, "measurement_name": name, "measurement_type": kind, "required_level": level,
+                "min": if kind == "value" { json!(0.8) } else { Value::Null }, "max": if kind == "value" { json!(1.2) } else { Value::Null },
+                "units": if kind == "value" { json!("mm") } else { Value::Null }, "zones": ["A"], "zones_enabled": false,
+                "category_options": if kind == "category" { json!({"pass": ["smooth"], "fail": ["cracked"], "flag": ["rough"]}) } else { Value::Null },
+                "updated_at": now, "production_sop_name": "Standard", "production_sop_version": 1
+            })));
+        }
+        if printed_parts > 0 {
+            self.seed_history(printed_parts);
+        }
+    }
+
+    /// A finished part order with `count` printed parts, their builds and prints.
+    fn seed_history(&mut self, count: usize) {
+        let created = self.clock.now() - Duration::days(2);
+        let model_uuid = self.uuid();
+        self.models.insert(
+            model_uuid.clone(),
+            typed(json!({"uuid": model_uuid, "filename": "seed.stl", "file_size_bytes": 5})),
+        );
+        self.files.insert(
+            model_uuid.clone(),
+            StoredFile {
+                bytes: Some(bytes::Bytes::from_static(b"solid")),
+                size: 5,
+            },
+        );
+        let mut refs = Vec::new();
+        for _ in 0..count {
+            let part_uuid = self.uuid();
+            self.parts.insert(
+                part_uuid.clone(),
+                typed(json!({"uuid": part_uuid, "part_number": "SEED-1", "model_uuid": model_uuid})),
+            );
+            refs.push(part_uuid);
+        }
+        let order_uuid = self.uuid();
+        let order: types::PartOrder = typed(json!({
+            "uuid": order_uuid, "part_order_number": "SEED-ORDER", "due_date": created, "created_at": created,
+            "updated_at": created, "status": "open", "build_uuids": [], "printed_parts": []
+        }));
+        self.orders.insert(
+            order_uuid.clone(),
+            OrderState {
+                order,
+                created,
+                packed: false,
+                finished: false,
+            },
+        );
+        self.create_printed_parts(&order_uuid, &refs, created);
+        self.advance_to(created + Duration::seconds(DONE_AFTER_S + 1));
+    }
+
+    pub(crate) fn create_printed_parts(&mut self, order_uuid: &str, part_uuids: &[String], at: DateTime<Utc>) {
+        let mut refs = Vec::new();
+        let (number, app) = {
+            let order = &self.orders[order_uuid].order;
+            (order.part_order_number.clone(), order.application_uuid.clone())
+        };
+        for part_uuid in part_uuids {
+            let uuid = self.uuid();
+            let part = &self.parts[part_uuid];
+            let printed: types::PrintedPart = typed(json!({
+                "uuid": uuid, "part_uuid": part_uuid, "status": "waiting", "part_number": part.part_number,
+                "model_uuid": part.model_uuid, "part_order_uuid": order_uuid, "part_order_number": number,
+                "created_at": at, "updated_at": at, "application_uuid": app,
+                "tags": {"part": part.part_tags, "part_number": part.part_number_tags, "printed_part": {}}
+            }));
+            refs.push(typed::<types::PrintedPartRef>(
+                json!({"uuid": uuid, "part_uuid": part_uuid, "status": "waiting"}),
+            ));
+            self.printed_parts.insert(uuid, printed);
+        }
+        self.orders
+            .get_mut(order_uuid)
+            .expect("the order exists")
+            .order
+            .printed_parts = refs;
+    }
+
+    /// Moves everything to the current simulated time.
+    pub(crate) fn advance(&mut self) {
+        let now = self.clock.now();
+        self.advance_to(now);
+    }
+
+    fn advance_to(&mut self, now: DateTime<Utc>) {
+        let open: Vec<String> = self
+            .orders
+            .iter()
+            .filter(|(_, o)| !o.finished)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for uuid in open {
+            self.advance_order(&uuid, now);
+        }
+        let runs: Vec<String> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| {
+                !matches!(
+                    r.run.status,
+                    ModelProgramRunStatus::Complete | ModelProgramRunStatus::Failed
+                )
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for uuid in runs {
+            self.advance_run(&uuid, now);
+        }
+        let print_orders: Vec<String> = self.print_orders.keys().cloned().collect();
+        for uuid in print_orders {
+            self.advance_print_order(&uuid, now);
+        }
+    }
+
+    fn advance_order(&mut self, uuid: &str, now: DateTime<Utc>) {
+        let state = &self.orders[uuid];
+        if state.order.status == Some(PartOrderStatus::Canceled) {
+            self.orders.get_mut(uuid).unwrap().finished = true;
+            return;
+        }
+        let age = (now - state.created).num_seconds();
+        let flushed = state.order.flushed_at.is_some();
+        let pack_after = if flushed { PACK_AFTER_S / 2 } else { PACK_AFTER_S };
+        if age >= pack_after && !state.packed {
+            self.pack(uuid, state.created + Duration::seconds(pack_after));
+        }
+        let state = &self.orders[uuid];
+        let packed = state.packed;
+        let created = state.created;
+        let stage = if !packed {
+            if age >= PREPARE_AFTER_S {
+                PrintedPartStatus::Preparing
+            } else {
+                PrintedPartStatus::Waiting
+            }
+        } else if age >= DONE_AFTER_S {
+            PrintedPartStatus::Complete
+        } else if age >= PRINT_AFTER_S {
+            PrintedPartStatus::Printing
+        } else {
+            PrintedPartStatus::Queued
+        };
+        let refs: Vec<String> = state.order.printed_parts.iter().map(|r| r.uuid.clone()).collect();
+        let mut serials = Vec::new();
+        for printed_uuid in &refs {
+            let part = self.printed_parts.get_mut(printed_uuid).expect("printed part exists");
+            if part.status != stage {
+                part.status = stage.clone();
+                part.updated_at = Some(now);
+                if stage == PrintedPartStatus::Complete {
+                    part.finished_at = Some(created + Duration::seconds(DONE_AFTER_S));
+                    serials.push(printed_uuid.clone());
+                }
+            }
+        }
+        for printed_uuid in serials {
+            let serial = format!("SN-{:07}", self.next_serial);
+            self.next_serial += 1;
+            self.printed_parts.get_mut(&printed_uuid).unwrap().serial_number = Some(serial);
+        }
+        // Prints follow their printed parts.
+        let builds = self.orders[uuid].order.build_uuids.clone().unwrap_or_default();
+        for build in &builds {
+            let print_status = match stage {
+                PrintedPartStatus::Complete => Some("finished"),
+                PrintedPartStatus::Printing => Some("printing"),
+                _ => None,
+            };
+            let started = created + Duration::seconds(PRINT_AFTER_S);
+            let finished = created + Duration::seconds(DONE_AFTER_S);
+            for print in self
+                .prints
+                .values_mut()
+                .filter(|p| p.build_uuid.as_deref() == Some(build.as_str()))
+            {
+                if let Some(status) = print_status {
+                    print.status = Some(status.to_string());
+                    print.started_at = Some(started);
+                    if status == "finished" {
+                        print.finished_at = Some(finished);
+                        print.remaining_sec = Some(0);
+                    }
+                }
+            }
+        }
+        let order = &mut self.orders.get_mut(uuid).unwrap();
+        for r in &mut order.order.printed_parts {
+            r.status = stage.clone();
+        }
+        let status = match stage {
+            PrintedPartStatus::Waiting => PartOrderStatus::Open,
+            PrintedPartStatus::Complete => PartOrderStatus::Complete,
+            _ => PartOrderStatus::Processing,
+        };
+        if order.order.status.as_ref() != Some(&status) {
+            order.order.status = Some(status.clone());
+            order.order.updated_at = Some(now);
+        }
+        if status == PartOrderStatus::Complete {
+            order.finished = true;
+        }
+    }
+
+    /// The packer: lays the order's printed parts out into builds, each with a
+    /// traveler and a print queued on a printer.
+    fn pack(&mut self, order_uuid: &str, at: DateTime<Utc>) {
+        let refs: Vec<String> = self.orders[order_uuid]
+            .order
+            .printed_parts
+            .iter()
+            .map(|r| r.uuid.clone())
+            .collect();
+        let (number, group, app) = {
+            let o = &self.orders[order_uuid].order;
+            (
+                o.part_order_number.clone(),
+                o.packing_group.as_ref().map(|g| g.to_string()),
+                o.application_uuid.clone(),
+            )
+        };
+        let mut build_uuids = Vec::new();
+        for chunk in refs.chunks(PARTS_PER_BUILD) {
+            let build_uuid = self.uuid();
+            let traveler = self.uuid();
+            let video = self.uuid();
+            let parts: Vec<Value> = chunk
+                .iter()
+                .filter_map(|pp| self.printed_parts.get(pp))
+                .filter_map(|pp| self.parts.get(&pp.part_uuid))
+                .map(|p| serde_json::to_value(p).unwrap())
+                .collect();
+            let build: types::Build = typed(json!({
+                "uuid": build_uuid, "name": format!("Build {}", &build_uuid[..8]), "revision": "1", "status": "Released",
+                "application_uuid": app, "packing_group": group, "created_at": at, "updated_at": at, "parts": parts,
+                "attachments": [{"filename": "traveler.pdf", "uuid": traveler}, {"filename": "slice.mp4", "uuid": video}],
+                "part_orders": [{"uuid": order_uuid, "part_order_number": number, "status": "processing"}]
+            }));
+            self.attachments.insert(
+                traveler,
+                ("traveler.pdf".into(), traveler_pdf(&build_uuid, chunk.len())),
+            );
+            self.attachments.insert(
+                video,
+                (
+                    "slice.mp4".into(),
+                    bytes::Bytes::from_static(b"\x00\x00\x00\x18ftypmp42 simulated slice video"),
+                ),
+            );
+            self.builds.insert(build_uuid.clone(), build);
+            let printer = self.printers[self.next_printer % self.printers.len()].serial.clone();
+            self.next_printer += 1;
+            let print_uuid = self.uuid();
+            let print_id = format!("P-{}", self.next_print_id);
+            self.next_print_id += 1;
+            let print: types::ModelPrint = typed(json!({
+                "uuid": print_uuid, "print_id": print_id, "build_uuid": build_uuid, "name": format!("Print of {}", &build_uuid[..8]),
+                "status": "queued", "remaining_sec": DONE_AFTER_S - PRINT_AFTER_S,
+                "origin": {"printer_serial": printer, "platform_serial": format!("PL-{}", &print_uuid[..6]), "software_version": "2.4.1"},
+                "config": {"resin_name": "RPU 70", "print_profile": "standard", "slice_thickness_nm": 100000, "release_film_nm": 0},
+                "metrics": {"consumed_resin_volume_ml": 42.5, "average_speed_mmhr": 80}
+            }));
+            self.queues.entry(printer).or_default().push(print_uuid.clone());
+            for pp in chunk {
+                if let Some(part) = self.printed_parts.get_mut(pp) {
+                    part.build_uuid = Some(build_uuid.clone());
+                    part.print_uuid = Some(print_uuid.clone());
+                    part.print_id = Some(print_id.clone());
+                }
+            }
+            self.prints.insert(print_uuid, print);
+            build_uuids.push(build_uuid);
+        }
+        let state = self.orders.get_mut(order_uuid).unwrap();
+        state.packed = true;
+        state.order.build_uuids = Some(build_uuids);
+    }
+
+    fn advance_run(&mut self, uuid: &str, now: DateTime<Utc>) {
+        let state = &self.runs[uuid];
+        let age = (now - state.created).num_seconds();
+        let (status, progress) = match age {
+            a if a < 5 => (ModelProgramRunStatus::Pending, 0.0),
+            a if a < 30 => (ModelProgramRunStatus::Preparing, (a as f64 - 5.0) / 25.0),
+            _ if state.fails => (ModelProgramRunStatus::Failed, 1.0),
+            _ => (ModelProgramRunStatus::Complete, 1.0),
+        };
+        let fails = state.fails;
+        let input = state.input_model.clone();
+        let output = if status == ModelProgramRunStatus::Complete && !fails {
+            let out = self.uuid();
+            let name = input
+                .as_ref()
+                .and_then(|m| self.models.get(m))
+                .map_or("output.stl".to_string(), |m| format!("hollowed-{}", m.filename));
+            self.models.insert(
+                out.clone(),
+                typed(json!({"uuid": out, "filename": name, "file_size_bytes": 5, "created_at": now.to_rfc3339()})),
+            );
+            self.files.insert(
+                out.clone(),
+                StoredFile {
+                    bytes: Some(bytes::Bytes::from_static(b"solid")),
+                    size: 5,
+                },
+            );
+            Some(out)
+        } else {
+            None
+        };
+        let run = &mut self.runs.get_mut(uuid).unwrap().run;
+        run.status = status.clone();
+        run.progress = progress;
+        if let Some(out) = output {
+            run.model_uuid = Some(out);
+        }
+        if status == ModelProgramRunStatus::Failed {
+            run.failure_message = Some("the model program could not process the input model".into());
+        }
+    }
+
+    fn advance_print_order(&mut self, uuid: &str, now: DateTime<Utc>) {
+        let state = self.print_orders.get_mut(uuid).unwrap();
+        let minutes = (now - state.created).num_seconds() / 60;
+        if let Some(routes) = state.order.routed_to.as_mut() {
+            for route in routes.values_mut() {
+                let queued = route.copies_queued.unwrap_or(0);
+                route.copies_printed = Some(minutes.clamp(0, queued));
+            }
+        }
+    }
+
+    /// Stores an uploaded file.
+    pub(crate) fn store_file(body: bytes::Bytes) -> StoredFile {
+        let size = body.len() as u64;
+        StoredFile {
+            bytes: (size <= KEEP_FILES_UP_TO).then_some(body),
+            size,
+        }
+    }
+}
+
+fn traveler_pdf(build: &str, parts: usize) -> bytes::Bytes {
+    bytes::Bytes::from(format!(
+        "%PDF-1.4\n% carbon-sim build traveler\n% build {build}\n% parts {parts}\n%%EOF\n"
+    ))
+}

@@ -1,0 +1,85 @@
+//! The program's contract, which scripts depend on: the first stdout line is exactly
+//! `listening on http://127.0.0.1:<port>/v1`, and `--write-secrets` makes a key the
+//! server accepts.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn prints_its_address_first_and_serves_with_the_written_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_carbon-sim"))
+        .args(["--addr", "127.0.0.1:0", "--write-secrets"])
+        .arg(&secrets)
+        .args([
+            "--printed-parts",
+            "25",
+            "--printers",
+            "4",
+            "--rate-limit",
+            "off",
+            "--seed",
+            "3",
+            "--speed",
+            "50",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut first = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = first
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {first:?}"))
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:") && base.ends_with("/v1"), "{base}");
+
+    let key = carbon_auth::ApiKey::from_file(&secrets).unwrap();
+    let client = carbon_ext::Client::builder()
+        .base_url(&base)
+        .api_key(key)
+        .read_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    use carbon_ext::prelude::*;
+    use futures::TryStreamExt;
+    let printers: Vec<_> = client
+        .get_printers()
+        .limit(2)
+        .offset(0u64)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(printers.len(), 4);
+    let parts: Vec<_> = client
+        .get_printed_parts()
+        .limit(10)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(parts.len(), 25);
+}
+
+#[test]
+fn refuses_to_start_without_a_key() {
+    let output = Command::new(env!("CARGO_BIN_EXE_carbon-sim")).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--write-secrets"));
+}

@@ -1,0 +1,386 @@
+//! Every operation of the API against the simulator, through the SDK: the simulator
+//! answers all 35 with state, in the document's wire format.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use carbon_ext::enums::{PartOrderStatus, PrintedPartStatus};
+use carbon_ext::prelude::*;
+use carbon_ext::{Client, Destination, Error, UploadOptions, types};
+use carbon_sim::{Config, Simulator};
+use futures::TryStreamExt;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_operations() {
+    let sim = Simulator::start(Config {
+        speed: 3000.0,
+        printed_parts: 30,
+        printers: 3,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let c = Client::builder()
+        .base_url(sim.base_url())
+        .api_key(sim.api_key())
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // Applications.
+    let apps = c.get_applications().run().await.unwrap().applications;
+    assert_eq!(apps.len(), 2);
+
+    // Models: direct upload, presigned upload, find, get, download.
+    let mesh = dir.path().join("m.stl");
+    std::fs::write(&mesh, b"solid m\nendsolid m\n").unwrap();
+    let direct = c
+        .upload_model_direct(&mesh, UploadOptions::default().external_id("ext-d"))
+        .await
+        .unwrap();
+    let presigned = c
+        .upload_model_presigned(&mesh, UploadOptions::default().external_id("ext-p"))
+        .await
+        .unwrap();
+    let found = c
+        .find_models()
+        .uuid(vec![direct.uuid.clone()])
+        .external_id(vec!["ext-p".into()])
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(found.models.unwrap().len(), 2);
+    assert_eq!(
+        c.get_model()
+            .uuid(&presigned.model_uuid)
+            .run()
+            .await
+            .unwrap()
+            .file_size_bytes,
+        Some(19)
+    );
+    let copy = c
+        .download_model_file(&direct.uuid, Destination::File(dir.path().join("copy.stl")), None)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(copy.path).unwrap(), b"solid m\nendsolid m\n");
+    let err = c.find_models().run().await.unwrap_err();
+    assert!(matches!(err, Error::Api { status, .. } if status == 400));
+
+    // Model program runs: create, get, batch get.
+    let params = |m: &str| {
+        types::ModelProgramRunRequestParameters::Object(HashMap::from([("~MODEL_UUID~".to_string(), m.to_string())]))
+    };
+    let run = c
+        .create_model_program_run()
+        .body(types::ModelProgramRunRequest {
+            model_program_uuid: "prog".into(),
+            parameters: params(&direct.uuid),
+        })
+        .run()
+        .await
+        .unwrap();
+    let run_uuid = run.uuid.unwrap();
+    c.get_model_program_run().uuid(&run_uuid).run().await.unwrap();
+    let runs = c
+        .get_model_program_runs()
+        .uuid(vec![run_uuid.clone()])
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(runs.model_program_runs.len(), 1);
+
+    // Parts: create, get, list by model.
+    let part = c
+        .create_part()
+        .body(types::PartRequest {
+            part_number: "PN".into(),
+            model_uuid: direct.uuid.clone(),
+            application_uuid: None,
+        })
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(c.get_part().uuid(&part.uuid).run().await.unwrap().part_number, "PN");
+    let listed: Vec<_> = c
+        .get_parts()
+        .limit(10)
+        .model_uuid(vec![direct.uuid.clone()])
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    // Part orders: create, get, update (flush), list, cancel (204), cancel again (405).
+    let order_request = |uuid: &str| types::PartOrderRequest {
+        uuid: Some(uuid.to_string()),
+        part_order_number: format!("PO-{uuid}"),
+        due_date: chrono::Utc::now(),
+        parts: vec![types::PartOrderRequestParts {
+            uuid: Some(part.uuid.clone()),
+        }],
+        flush: None,
+        packing_group: Some("group-a".parse().unwrap()),
+        build_sop_uuid: None,
+    };
+    let order = c
+        .create_part_order()
+        .body(order_request("order-1"))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(order.status, Some(PartOrderStatus::Open));
+    let conflict = c
+        .create_part_order()
+        .body(order_request("order-1"))
+        .run()
+        .await
+        .unwrap_err();
+    assert!(matches!(conflict, Error::Conflict { .. }));
+    c.update_part_order()
+        .uuid("order-1")
+        .body(types::PartOrderUpdateRequest { flush: Some(true) })
+        .run()
+        .await
+        .unwrap();
+    assert!(
+        c.get_part_order()
+            .uuid("order-1")
+            .run()
+            .await
+            .unwrap()
+            .flushed_at
+            .is_some()
+    );
+    let orders: Vec<_> = c
+        .get_part_orders()
+        .limit(10)
+        .packing_group("group-a".parse::<types::GetPartOrdersPackingGroup>().unwrap())
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 1);
+    c.create_part_order()
+        .body(order_request("order-2"))
+        .run()
+        .await
+        .unwrap();
+    c.delete_part_order().uuid("order-2").run().await.unwrap();
+    assert_eq!(
+        c.get_part_order().uuid("order-2").run().await.unwrap().status,
+        Some(PartOrderStatus::Canceled)
+    );
+
+    // The seeded history: printed parts, builds, prints, attachments, quality data.
+    let printed: Vec<_> = c
+        .get_printed_parts()
+        .limit(1000)
+        .status(PrintedPartStatus::Complete)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(printed.len(), 30);
+    let one = c.get_printed_part().uuid(&printed[0].uuid).run().await.unwrap();
+    let build = c
+        .get_build()
+        .uuid(one.build_uuid.as_deref().unwrap())
+        .run()
+        .await
+        .unwrap();
+    let builds: Vec<types::Build> = c.get_builds().limit(100).items().try_collect().await.unwrap();
+    let seeded: Vec<String> = builds
+        .iter()
+        .filter(|b| {
+            b.part_orders
+                .as_ref()
+                .is_some_and(|o| o[0].part_order_number.as_deref() == Some("SEED-ORDER"))
+        })
+        .map(|b| b.uuid.clone())
+        .collect();
+    assert_eq!(seeded.len(), 4, "30 parts in builds of 8");
+    let attachment = &build.attachments.unwrap()[0];
+    let mut traveler = Vec::new();
+    c.download_attachment_to(attachment.uuid.as_deref().unwrap(), &mut traveler, None)
+        .await
+        .unwrap();
+    assert!(traveler.starts_with(b"%PDF"));
+    let prints: Vec<_> = c
+        .get_prints()
+        .limit(100)
+        .build_uuid(seeded.clone())
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(prints.len(), 4);
+    let print_id = prints[0].print_id.clone().unwrap();
+    let quality = c
+        .get_print_quality_data()
+        .print_ids(vec![print_id.clone()])
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(quality.prints.unwrap().len(), 1);
+
+    // Measurements and their templates.
+    let templates: Vec<_> = c
+        .get_part_measurement_templates()
+        .limit(10)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(templates.len(), 2);
+    let measurements: Vec<_> = c.get_part_measurements().limit(10).items().try_collect().await.unwrap();
+    assert!(measurements.is_empty());
+
+    // Printers, queues, print orders.
+    let printers: Vec<_> = c
+        .get_printers()
+        .limit(2)
+        .offset(0u64)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(printers.len(), 3);
+    c.get_printer().serial("SIM001").run().await.unwrap();
+    assert!(matches!(
+        c.get_printer().serial("NOPE99").run().await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    let print_order = c
+        .create_print_order()
+        .body(types::PrintOrderRequest {
+            uuid: None,
+            build_uuid: build.uuid.clone(),
+            total_copies: std::num::NonZeroU64::new(3).unwrap(),
+            route_to: vec!["SIM001".into(), "SIM002".into()],
+            print_order_number: Some("PRO-1".into()),
+            print_order_tags: None,
+            notes: None,
+        })
+        .run()
+        .await
+        .unwrap();
+    let pro_uuid = print_order.uuid.unwrap();
+    c.get_print_order().uuid(&pro_uuid).run().await.unwrap();
+    let updated = c
+        .update_print_order()
+        .uuid(&pro_uuid)
+        .body(types::PrintOrderUpdateRequest {
+            notes: Some("rush".into()),
+            ..Default::default()
+        })
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(updated.notes.as_deref(), Some("rush"));
+    let routed: Vec<_> = c
+        .get_print_orders()
+        .limit(10)
+        .printer_serial(vec!["SIM002".into()])
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(routed.len(), 1);
+
+    // A fresh order's prints land in printer queues; move one, then delete it.
+    c.create_part_order()
+        .body(types::PartOrderRequest {
+            flush: Some(true),
+            ..order_request("order-3")
+        })
+        .run()
+        .await
+        .unwrap();
+    let packed = c
+        .wait_until_packed(
+            "order-3",
+            carbon_ext::WaitConfig::new(
+                Duration::from_millis(10),
+                Duration::from_millis(50),
+                Duration::from_secs(10),
+            ),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert!(packed.is_done());
+    let queues = c.get_printer_queues().run().await.unwrap().printer_queues.unwrap();
+    let (from, print_uuid) = queues
+        .iter()
+        .find_map(|q| {
+            q.print_uuids
+                .as_ref()
+                .and_then(|u| u.first())
+                .map(|u| (q.printer_serial.clone().unwrap(), u.clone()))
+        })
+        .expect("a queued print");
+    let target = if from == "SIM003" { "SIM002" } else { "SIM003" };
+    let moved = c
+        .update_printer_queue()
+        .body(types::PrinterQueueMoveRequest {
+            action_type: types::PrinterQueueMoveAction::PrinterQueueMoveRequest,
+            printer_serial: target.into(),
+            index: 0,
+            print_uuids: vec![print_uuid.clone()],
+        })
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(moved.code, Some(0));
+    let target_queue = c
+        .get_printer_queues()
+        .printer_serial(vec![target.into()])
+        .run()
+        .await
+        .unwrap()
+        .printer_queues
+        .unwrap();
+    assert_eq!(target_queue[0].print_uuids.as_ref().unwrap()[0], print_uuid);
+    let deleted = c
+        .update_printer_queue()
+        .body(types::PrinterQueueDeleteRequest {
+            action_type: types::PrinterQueueDeleteAction::PrinterQueueDeleteRequest,
+            print_uuids: vec![print_uuid, "no-such-print".into()],
+        })
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(deleted.code, Some(1), "one of two done");
+
+    // The attachment route itself (the 302 is followed).
+    c.get_attachment()
+        .uuid(attachment.uuid.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    // A model's download route.
+    c.download_model().uuid(&direct.uuid).send().await.unwrap();
+    // A presigned URL and its resolve, by hand: resolving before the PUT is refused.
+    let url = c
+        .get_presigned_upload_url()
+        .body(types::ModelPresignedUploadUrlRequest {
+            filename: "x.stl".into(),
+        })
+        .run()
+        .await
+        .unwrap();
+    let early = c
+        .resolve_presigned_model_upload()
+        .body(types::ModelResolveUploadRequest {
+            filename: "x.stl".into(),
+            model_etag: "\"x\"".into(),
+            model_uuid: url.model_uuid,
+            external_id: None,
+        })
+        .run()
+        .await
+        .unwrap_err();
+    assert!(matches!(early, Error::Api { status, .. } if status == 400));
+}
