@@ -49,6 +49,34 @@ async fn backoff(attempt: u32) {
     tokio::time::sleep(ceiling.mul_f64(0.5 + fastrand::f64() / 2.0)).await;
 }
 
+/// Sends a create keyed by a caller-chosen uuid until it succeeds, meets a 409 (then
+/// fetches the existing record), or fails in a way another attempt cannot settle.
+async fn create_keyed<T, C, CF, F, FF>(what: &str, uuid: &str, mut create: C, fetch: F) -> Result<Created<T>, Error>
+where
+    C: FnMut() -> CF,
+    CF: std::future::Future<Output = Result<T, Error>>,
+    F: FnOnce() -> FF,
+    FF: std::future::Future<Output = Result<T, Error>>,
+{
+    let mut attempt = 1;
+    loop {
+        match create().await {
+            Ok(record) => return Ok(Created::New(record)),
+            Err(Error::Conflict { .. }) => return Ok(Created::AlreadyExisted(fetch().await?)),
+            Err(e) if attempt < ATTEMPTS && worth_retrying(&e) => {
+                tracing::debug!(what, uuid, attempt, error = %e, "create failed; retrying with the same uuid");
+                backoff(attempt).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn chosen_uuid(uuid: &mut Option<String>) -> String {
+    uuid.get_or_insert_with(|| uuid::Uuid::new_v4().to_string()).clone()
+}
+
 impl Client {
     /// Creates a part order, safe to retry; see the module docs. A `uuid` already in
     /// the request is kept, else a new one is chosen.
@@ -56,26 +84,14 @@ impl Client {
         &self,
         mut request: types::PartOrderRequest,
     ) -> Result<Created<types::PartOrder>, Error> {
-        let uuid = request
-            .uuid
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
-            .clone();
-        let mut attempt = 1;
-        loop {
-            match self.create_part_order().body(request.clone()).run().await {
-                Ok(order) => return Ok(Created::New(order)),
-                Err(Error::Conflict { .. }) => {
-                    let existing = self.get_part_order().uuid(&uuid).run().await?;
-                    return Ok(Created::AlreadyExisted(existing));
-                }
-                Err(e) if attempt < ATTEMPTS && worth_retrying(&e) => {
-                    tracing::debug!(uuid, attempt, error = %e, "part order create failed; retrying with the same uuid");
-                    backoff(attempt).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let uuid = chosen_uuid(&mut request.uuid);
+        create_keyed(
+            "part order",
+            &uuid,
+            || self.create_part_order().body(request.clone()).run(),
+            || self.get_part_order().uuid(&uuid).run(),
+        )
+        .await
     }
 
     /// Creates a print order, safe to retry; see the module docs.
@@ -83,26 +99,14 @@ impl Client {
         &self,
         mut request: types::PrintOrderRequest,
     ) -> Result<Created<types::PrintOrder>, Error> {
-        let uuid = request
-            .uuid
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
-            .clone();
-        let mut attempt = 1;
-        loop {
-            match self.create_print_order().body(request.clone()).run().await {
-                Ok(order) => return Ok(Created::New(order)),
-                Err(Error::Conflict { .. }) => {
-                    let existing = self.get_print_order().uuid(&uuid).run().await?;
-                    return Ok(Created::AlreadyExisted(existing));
-                }
-                Err(e) if attempt < ATTEMPTS && worth_retrying(&e) => {
-                    tracing::debug!(uuid, attempt, error = %e, "print order create failed; retrying with the same uuid");
-                    backoff(attempt).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let uuid = chosen_uuid(&mut request.uuid);
+        create_keyed(
+            "print order",
+            &uuid,
+            || self.create_print_order().body(request.clone()).run(),
+            || self.get_print_order().uuid(&uuid).run(),
+        )
+        .await
     }
 
     /// Creates a part, safe to retry: after a failure that may have created it, the
