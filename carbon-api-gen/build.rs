@@ -44,6 +44,17 @@ fn main() {
         .with_inner_type(quote::quote! { crate::ClientState })
         .with_hooks(HooksMode::Expected)
         .with_derive("PartialEq");
+    // Every date-time is our lenient Timestamp: a timestamp without offset must not
+    // fail a whole response.
+    settings.with_conversion(
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some("date-time".to_string()),
+            ..Default::default()
+        },
+        "crate::Timestamp",
+        [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+    );
     for open_enum in &enums {
         settings.with_replacement(
             &open_enum.name,

@@ -257,3 +257,27 @@ async fn slow_body_is_not_cut_off_by_a_whole_request_timeout() {
     let bytes: Vec<u8> = stream.into_inner().map_ok(|b| b.to_vec()).try_concat().await.unwrap();
     assert_eq!(bytes, b"abcdef");
 }
+
+#[tokio::test]
+async fn timestamps_without_offset_are_read_as_utc() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/builds/b-1");
+            then.status(200).json_body(json!({
+                "uuid": "b-1", "parts": [],
+                "created_at": "2026-11-02T10:00:00.250", "updated_at": "2026-11-02T12:00:00+02:00"
+            }));
+        })
+        .await;
+    let build = client(&server)
+        .get_build()
+        .uuid("b-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(build.created_at.unwrap().to_string(), "2026-11-02T10:00:00.250Z");
+    assert_eq!(build.updated_at.unwrap().to_string(), "2026-11-02T10:00:00Z");
+    assert!("yesterday".parse::<carbon_api_gen::Timestamp>().is_err());
+}

@@ -14,7 +14,7 @@ use serde_json::json;
 
 const T0: &str = "2026-11-02T10:00:00Z";
 
-fn ts(text: &str) -> chrono::DateTime<chrono::Utc> {
+fn ts(text: &str) -> carbon_api_gen::Timestamp {
     text.parse().unwrap()
 }
 

@@ -98,7 +98,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         part_order_number: args.order_number.clone(),
         due_date: args
             .due_date
-            .unwrap_or_else(|| chrono::Utc::now() + chrono::Duration::days(7)),
+            .unwrap_or_else(|| chrono::Utc::now() + chrono::Duration::days(7))
+            .into(),
         parts,
         flush: args.flush.then_some(true),
         packing_group: args.packing_group.as_deref().map(str::parse).transpose()?,

@@ -115,7 +115,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .create_part_order_once(types::PartOrderRequest {
             uuid: None,
             part_order_number: args.order_number,
-            due_date: chrono::Utc::now() + chrono::Duration::days(7),
+            due_date: (chrono::Utc::now() + chrono::Duration::days(7)).into(),
             parts,
             flush: Some(true),
             packing_group: None,

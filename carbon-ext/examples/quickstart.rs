@@ -107,7 +107,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .create_part_order_once(types::PartOrderRequest {
             uuid: None,
             part_order_number: format!("QUICKSTART-{}", chrono::Utc::now().format("%Y%m%d%H%M%S")),
-            due_date: chrono::Utc::now() + chrono::Duration::days(1),
+            due_date: (chrono::Utc::now() + chrono::Duration::days(1)).into(),
             parts: vec![types::PartOrderRequestParts { uuid: Some(part.uuid) }],
             flush: Some(true),
             packing_group: None,

@@ -181,10 +181,10 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
         },
         _ => bytes::Bytes::new(),
     };
+    // Date-times without offset (the vendor's Python client sends those) parse as
+    // UTC through the generated Timestamp type.
     let parse = |bytes: &bytes::Bytes| -> Result<Value, Reply> {
-        let mut value = serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid JSON body: {e}")))?;
-        assume_utc(&mut value);
-        Ok(value)
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid JSON body: {e}")))
     };
     let mut world = shared.world.lock().unwrap();
     world.advance();
@@ -424,7 +424,7 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
             let now = w.clock.now();
             let state = w.orders.get_mut(*uuid).ok_or_else(|| not_found("part order"))?;
             if request.flush == Some(true) && state.order.flushed_at.is_none() {
-                state.order.flushed_at = Some(now);
+                state.order.flushed_at = Some(now.into());
             }
             Ok(json_reply(StatusCode::OK, &state.order))
         }
@@ -585,24 +585,6 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
         _ => Err(text_reply(StatusCode::NOT_FOUND, "no such route")),
     })();
     result.unwrap_or_else(|reply| reply)
-}
-
-/// Date-times without an offset, as the vendor's Python client sends them
-/// (`datetime.isoformat()` of a naive value), are read as UTC, like the API does.
-fn assume_utc(value: &mut Value) {
-    match value {
-        Value::String(text) => {
-            let naive = text.len() >= 19
-                && text.as_bytes()[10] == b'T'
-                && chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok();
-            if naive {
-                text.push('Z');
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(assume_utc),
-        Value::Object(map) => map.values_mut().for_each(assume_utc),
-        _ => {}
-    }
 }
 
 fn to_value<T: serde::Serialize>(record: &T) -> Value {

@@ -317,9 +317,9 @@ impl World {
             let part = self.printed_parts.get_mut(printed_uuid).expect("printed part exists");
             if part.status != stage {
                 part.status = stage.clone();
-                part.updated_at = Some(now);
+                part.updated_at = Some(now.into());
                 if stage == PrintedPartStatus::Complete {
-                    part.finished_at = Some(created + Duration::seconds(DONE_AFTER_S));
+                    part.finished_at = Some((created + Duration::seconds(DONE_AFTER_S)).into());
                     serials.push(printed_uuid.clone());
                 }
             }
@@ -346,9 +346,9 @@ impl World {
             {
                 if let Some(status) = print_status {
                     print.status = Some(status.to_string());
-                    print.started_at = Some(started);
+                    print.started_at = Some(started.into());
                     if status == "finished" {
-                        print.finished_at = Some(finished);
+                        print.finished_at = Some(finished.into());
                         print.remaining_sec = Some(0);
                     }
                 }
@@ -365,7 +365,7 @@ impl World {
         };
         if order.order.status.as_ref() != Some(&status) {
             order.order.status = Some(status.clone());
-            order.order.updated_at = Some(now);
+            order.order.updated_at = Some(now.into());
         }
         if status == PartOrderStatus::Complete {
             order.finished = true;

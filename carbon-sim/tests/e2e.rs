@@ -89,7 +89,7 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
     let request = types::PartOrderRequest {
         uuid: None,
         part_order_number: order_number.into(),
-        due_date: chrono::Utc::now() + chrono::Duration::days(3),
+        due_date: (chrono::Utc::now() + chrono::Duration::days(3)).into(),
         parts,
         flush: Some(true),
         packing_group: None,
@@ -215,7 +215,7 @@ async fn hollow_part_order(client: &Client, dir: &Path) {
         .create_part_order_once(types::PartOrderRequest {
             uuid: None,
             part_order_number: "HOLLOW-1".into(),
-            due_date: chrono::Utc::now(),
+            due_date: chrono::Utc::now().into(),
             parts,
             flush: None,
             packing_group: None,

@@ -116,7 +116,7 @@ async fn all_operations() {
     let order_request = |uuid: &str| types::PartOrderRequest {
         uuid: Some(uuid.to_string()),
         part_order_number: format!("PO-{uuid}"),
-        due_date: chrono::Utc::now(),
+        due_date: chrono::Utc::now().into(),
         parts: vec![types::PartOrderRequestParts {
             uuid: Some(part.uuid.clone()),
         }],
