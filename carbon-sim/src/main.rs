@@ -39,6 +39,9 @@ struct Args {
     /// Simulated time runs this many times faster than real time.
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
+    /// Seconds a cursor stays valid (the API: 60).
+    #[arg(long, default_value_t = 60.0)]
+    cursor_ttl: f64,
 }
 
 fn parse_rate_limit(text: &str) -> Result<Option<(u32, Duration)>, String> {
@@ -91,7 +94,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         speed: args.speed,
         printers: args.printers,
         printed_parts: args.printed_parts,
-        ..Config::default()
+        cursor_ttl: Duration::from_secs_f64(args.cursor_ttl.max(0.0)),
     };
     let sim = Simulator::start(config).await?;
     println!("listening on {}", sim.base_url());

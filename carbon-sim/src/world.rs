@@ -329,8 +329,19 @@ impl World {
             self.next_serial += 1;
             self.printed_parts.get_mut(&printed_uuid).unwrap().serial_number = Some(serial);
         }
-        // Prints follow their printed parts.
+        // Prints follow their printed parts; a finished print leaves its printer's queue.
         let builds = self.orders[uuid].order.build_uuids.clone().unwrap_or_default();
+        if stage == PrintedPartStatus::Complete {
+            let done: Vec<String> = self
+                .prints
+                .iter()
+                .filter(|(_, p)| p.build_uuid.as_ref().is_some_and(|b| builds.contains(b)))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for queue in self.queues.values_mut() {
+                queue.retain(|u| !done.contains(u));
+            }
+        }
         for build in &builds {
             let print_status = match stage {
                 PrintedPartStatus::Complete => Some("finished"),

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use carbon_ext::enums::{PartOrderStatus, PrintedPartStatus};
 use carbon_ext::prelude::*;
-use carbon_ext::{Client, Destination, Error, UploadOptions, types};
+use carbon_ext::{Client, Destination, Error, UploadOptions, WaitOutcome, types};
 use carbon_sim::{Config, Simulator};
 use futures::TryStreamExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_operations() {
     let sim = Simulator::start(Config {
-        speed: 3000.0,
+        speed: 600.0,
         printed_parts: 30,
         printers: 3,
         ..Config::default()
@@ -310,17 +310,27 @@ async fn all_operations() {
         )
         .await
         .unwrap();
-    assert!(packed.is_done());
+    let WaitOutcome::Done((order3, _)) = packed else {
+        panic!("order-3 not packed: {packed:?}")
+    };
+    // The print of order-3's build: still queued while the order prints.
+    let build3 = order3.build_uuids.unwrap()[0].clone();
     let queues = c.get_printer_queues().run().await.unwrap().printer_queues.unwrap();
-    let (from, print_uuid) = queues
+    let prints3: Vec<types::ModelPrint> = c
+        .get_prints()
+        .limit(10)
+        .build_uuid(vec![build3])
+        .status(vec!["queued".into(), "printing".into()])
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let print_uuid = prints3[0].uuid.clone().unwrap();
+    let from = queues
         .iter()
-        .find_map(|q| {
-            q.print_uuids
-                .as_ref()
-                .and_then(|u| u.first())
-                .map(|u| (q.printer_serial.clone().unwrap(), u.clone()))
-        })
-        .expect("a queued print");
+        .find(|q| q.print_uuids.as_ref().is_some_and(|u| u.contains(&print_uuid)))
+        .and_then(|q| q.printer_serial.clone())
+        .expect("order-3's print is queued");
     let target = if from == "SIM003" { "SIM002" } else { "SIM003" };
     let moved = c
         .update_printer_queue()
