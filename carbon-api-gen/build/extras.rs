@@ -16,6 +16,8 @@ use serde_json::Value;
 /// What the document says about one operation.
 struct OpSpec {
     operation_id: String,
+    /// Rust field name → (wire name, location, description) of every parameter.
+    param_docs: BTreeMap<String, (String, String, Option<String>)>,
     /// Query parameter names.
     query: Vec<String>,
     /// Properties of the success response's schema, if it is a named object.
@@ -99,8 +101,18 @@ fn op_specs(doc: &Value) -> BTreeMap<String, OpSpec> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let param_docs = params
+                .iter()
+                .filter_map(|p| {
+                    let wire = p.get("name")?.as_str()?.to_string();
+                    let location = p.get("in")?.as_str()?.to_string();
+                    let description = p.get("description").and_then(Value::as_str).map(str::to_string);
+                    Some((wire.to_snake_case(), (wire, location, description)))
+                })
+                .collect();
             let spec = OpSpec {
                 operation_id: operation_id.to_string(),
+                param_docs,
                 query,
                 response_props,
                 rules,
@@ -274,6 +286,7 @@ pub fn extend(file: &mut syn::File, doc: &Value) {
     }
     extra.push(uuid_code(&types_mod, &list_items));
     let content = &mut builder_mod.content.as_mut().unwrap().1;
+    document_builder_methods(content, &specs);
     for tokens in extra {
         let parsed: syn::File = syn::parse2(tokens).expect("generated extras parse");
         content.extend(parsed.items);
@@ -282,6 +295,43 @@ pub fn extend(file: &mut syn::File, doc: &Value) {
     let rules = constraints_code(&specs);
     let parsed: syn::File = syn::parse2(rules).expect("generated constraints parse");
     file.items.extend(parsed.items);
+}
+
+/// Gives progenitor's builder methods docs: each setter says which parameter it sets
+/// (wire name and location) with the parameter's documentation.
+fn document_builder_methods(items: &mut [syn::Item], specs: &BTreeMap<String, OpSpec>) {
+    for item in items {
+        let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        let syn::Type::Path(self_ty) = &*imp.self_ty else {
+            continue;
+        };
+        let name = self_ty.path.segments.last().unwrap().ident.to_string();
+        let Some(spec) = specs.get(&name) else { continue };
+        for impl_item in &mut imp.items {
+            let syn::ImplItem::Fn(f) = impl_item else { continue };
+            if f.attrs.iter().any(|a| a.path().is_ident("doc")) {
+                continue;
+            }
+            let method = f.sig.ident.to_string();
+            let doc = match method.as_str() {
+                "new" => format!("Starts a `{}` request on `client`.", spec.operation_id.to_snake_case()),
+                "send" => "Sends the request through the client's hooks and decodes the answer.".to_string(),
+                "body" => "Sets the request body.".to_string(),
+                "body_map" => "Sets the request body by changing the body builder.".to_string(),
+                field => match spec.param_docs.get(field) {
+                    Some((wire, location, Some(description))) => {
+                        format!("Sets the {location} parameter `{wire}`: {description}")
+                    }
+                    Some((wire, location, None)) => format!("Sets the {location} parameter `{wire}`."),
+                    None => continue,
+                },
+            };
+            f.attrs.insert(0, syn::parse_quote!(#[doc = #doc]));
+        }
+    }
 }
 
 fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
