@@ -486,13 +486,36 @@ fn paging_code(
             }
         }
     } else if has("limit") && has("offset") {
+        // The offset's type is whatever the document made it (u64, i32, optional...).
+        let field = builder
+            .fields
+            .iter()
+            .find(|(name, _)| name == "offset")
+            .map(|(_, ty)| ty)?;
+        let inner = match last_generic_args(field)?.first()? {
+            syn::GenericArgument::Type(t) => t.clone(),
+            _ => return None,
+        };
+        let (optional, number) = strip_option(&inner);
+        let (wrap, read) = if optional {
+            (
+                quote! { Some(value) },
+                quote! { self.offset.as_ref().ok().and_then(|v| v.as_ref()).and_then(|v| u64::try_from(*v).ok()) },
+            )
+        } else {
+            (
+                quote! { value },
+                quote! { self.offset.as_ref().ok().and_then(|v| u64::try_from(*v).ok()) },
+            )
+        };
         quote! {
             impl crate::extras::OffsetPaged for #params {
                 fn set_offset(&mut self, offset: u64) {
-                    self.offset = Ok(offset);
+                    let value = <#number as ::std::convert::TryFrom<u64>>::try_from(offset).unwrap_or(<#number>::MAX);
+                    self.offset = Ok(#wrap);
                 }
                 fn offset(&self) -> Option<u64> {
-                    self.offset.as_ref().ok().copied()
+                    #read
                 }
                 fn total_count(page: &#output) -> Option<u64> {
                     #total_count

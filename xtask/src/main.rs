@@ -21,6 +21,10 @@ enum Command {
         /// then to the document the live service publishes.
         #[arg(long)]
         from: Option<String>,
+        /// Write into this directory instead of carbon-api-spec/ (to try the generator
+        /// on another document; see CARBON_API_SPEC_OVERRIDE in carbon-api-gen).
+        #[arg(long)]
+        spec_dir: Option<std::path::PathBuf>,
     },
     /// Fail if the committed openapi.json is not what `regen` makes of the committed
     /// upstream.json and overlay.yaml, or if any operation or schema lacks docs.
@@ -34,7 +38,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let workspace = Workspace::locate();
     let result = match cli.command {
-        Command::Regen { from } => {
+        Command::Regen { from, spec_dir } => {
+            let workspace = match spec_dir {
+                Some(dir) => {
+                    if let Err(e) = std::fs::create_dir_all(&dir) {
+                        eprintln!("error: cannot create {}: {e}", dir.display());
+                        return ExitCode::FAILURE;
+                    }
+                    Workspace::at(dir)
+                }
+                None => workspace.clone(),
+            };
             let from = from
                 .or_else(|| std::env::var("CARBON_SPEC_URL").ok().filter(|s| !s.is_empty()))
                 .unwrap_or_else(|| source::DEFAULT_SPEC_URL.to_string());

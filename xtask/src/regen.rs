@@ -38,6 +38,8 @@ fn load_overlay(workspace: &Workspace) -> Result<Overlay> {
 /// What `regen` did.
 #[derive(Debug)]
 pub struct RegenReport {
+    /// The spec directory written to.
+    pub spec_dir: std::path::PathBuf,
     /// The API version written.
     pub api_version: String,
     /// Gaps between overlay and document.
@@ -48,12 +50,18 @@ pub struct RegenReport {
 
 impl fmt::Display for RegenReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "wrote carbon-api-spec/openapi.json (API {})", self.api_version)?;
+        writeln!(
+            f,
+            "wrote {} (API {})",
+            self.spec_dir.join("openapi.json").display(),
+            self.api_version
+        )?;
         if !self.overlay.undocumented.is_empty() {
             writeln!(
                 f,
-                "\nwithout overlay docs ({}), add them to carbon-api-spec/overlay.yaml:",
-                self.overlay.undocumented.len()
+                "\nwithout overlay docs ({}), add them to {}:",
+                self.overlay.undocumented.len(),
+                self.spec_dir.join("overlay.yaml").display()
             )?;
             for item in &self.overlay.undocumented {
                 writeln!(f, "  - {item}")?;
@@ -97,6 +105,7 @@ pub fn regen(workspace: &Workspace, from: &str) -> Result<RegenReport> {
     write_file(&workspace.openapi_json(), &canonical::to_string(&doc))?;
     write_file(&workspace.api_version_txt(), &format!("{version}\n"))?;
     Ok(RegenReport {
+        spec_dir: workspace.spec_dir.clone(),
         api_version: version,
         overlay: report,
         diff,
