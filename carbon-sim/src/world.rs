@@ -218,6 +218,24 @@ impl World {
         );
         self.create_printed_parts(&order_uuid, &refs, created);
         self.advance_to(created + Duration::seconds(DONE_AFTER_S + 1));
+        // A wall-thickness measurement of every seeded printed part.
+        let template = self.templates[0].uuid.clone();
+        let measured_at = created + Duration::seconds(DONE_AFTER_S + 60);
+        let printed: Vec<String> = self.orders[&order_uuid]
+            .order
+            .printed_parts
+            .iter()
+            .map(|r| r.uuid.clone())
+            .collect();
+        for (i, printed_part) in printed.iter().enumerate() {
+            let uuid = self.uuid();
+            let value = 0.9 + (i % 5) as f64 * 0.05;
+            let result = if value > 1.2 { "fail" } else { "pass" };
+            self.measurements.push(typed(json!({
+                "uuid": uuid, "printed_part_uuid": printed_part, "part_measurement_template_uuid": template,
+                "value": value, "measurement_result": result, "zones": ["A"], "updated_at": measured_at
+            })));
+        }
     }
 
     pub(crate) fn create_printed_parts(&mut self, order_uuid: &str, part_uuids: &[String], at: DateTime<Utc>) {

@@ -76,6 +76,19 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
     for (path, result) in client.upload_many(&files, 3, upload_options()).await {
         model_uuids.push(result.unwrap_or_else(|e| panic!("{}: {e}", path.display())).model_uuid);
     }
+    // Every model was resolved from a PUT that stored exactly its file.
+    for (path, model_uuid) in files.iter().zip(&model_uuids) {
+        let copy = dir.join(format!("{model_uuid}.download"));
+        client
+            .download_model_file(model_uuid, Destination::File(copy.clone()), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read(&copy).unwrap(),
+            std::fs::read(path).unwrap(),
+            "model {model_uuid}"
+        );
+    }
     let mut parts = Vec::new();
     for model_uuid in &model_uuids {
         let request = types::PartRequest {
@@ -282,8 +295,6 @@ async fn all_workflows(faults: Faults) {
     assert_eq!(print_orders.len(), 1, "no duplicate print order");
     let parts: Vec<_> = client.get_parts().limit(1000).items().try_collect().await.unwrap();
     assert_eq!(parts.len(), 12, "no duplicate part");
-    // Every model was resolved after a stored PUT: 13 uploads, 2 program outputs.
-    // (Models that failed a PUT were never resolved, so they do not exist.)
     let files: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -234,8 +234,16 @@ async fn all_operations() {
         .await
         .unwrap();
     assert_eq!(templates.len(), 2);
-    let measurements: Vec<_> = c.get_part_measurements().limit(10).items().try_collect().await.unwrap();
-    assert!(measurements.is_empty());
+    let measurements: Vec<types::PartMeasurement> = c
+        .get_part_measurements()
+        .limit(10)
+        .printed_part_uuid(vec![printed[0].uuid.clone()])
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(measurements.len(), 1);
+    assert_eq!(measurements[0].part_measurement_template_uuid, templates[0].uuid);
 
     // Printers, queues, print orders.
     let printers: Vec<_> = c
