@@ -48,8 +48,9 @@ impl ApiKey {
     fn from_json_with_origin(text: &str, origin: &str) -> Result<Self, AuthError> {
         let parsed: SecretsFile = serde_json::from_str(text).map_err(|e| AuthError::NotJson {
             origin: origin.to_string(),
-            // serde_json's messages name positions and expected types, never the input.
-            reason: e.to_string(),
+            // Only the kind and position: serde's messages can quote the input (a whole
+            // double-encoded secrets.json, key included).
+            reason: format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()),
         })?;
         let field = |value: Option<serde_json::Value>, field: &'static str| match value {
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s),

@@ -122,9 +122,13 @@ impl JwtTokenSource {
 
     fn fresh(&self) -> Option<BearerToken> {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        // Both clocks: tokio's (which tests move) and the wall clock (which keeps
+        // running while a machine sleeps, when the monotonic clock does not).
+        let margin = self.effective_margin();
         cache
             .as_ref()
             .filter(|c| Instant::now() < c.renew_at)
+            .filter(|c| c.token.expires_at() > std::time::SystemTime::now() + margin)
             .map(|c| c.token.clone())
     }
 

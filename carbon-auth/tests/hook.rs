@@ -294,6 +294,9 @@ async fn secrets_appear_in_no_debug_output_or_error() {
     ];
     // Errors made from secret-bearing input.
     let bad_json = SECRETS.replace("\"client_id\"", "client_id");
+    // secrets.json stored as a JSON string (double-encoded): serde would quote it all.
+    let double_encoded = serde_json::to_string(SECRETS).unwrap();
+    outputs.push(ApiKey::from_json(&double_encoded).unwrap_err().to_string());
     for err in [
         ApiKey::from_json(&bad_json).unwrap_err(),
         ApiKey::from_json(&SECRETS.replace("-----BEGIN RSA PRIVATE KEY-----", "")).unwrap_err(),

@@ -7,8 +7,9 @@
 //! second order.
 //!
 //! Parts take no caller-chosen uuid, but a part is one model under one part number:
-//! [`Client::create_part_once`] looks for that pair before sending again, so a
-//! retried part create never makes a second part either.
+//! [`Client::create_part_once`] looks for that pair before sending again. That is
+//! best effort: a first attempt still running on the server when the look-up runs
+//! is not seen.
 
 use std::time::Duration;
 

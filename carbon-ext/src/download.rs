@@ -79,11 +79,8 @@ fn percent_decode(text: &str) -> String {
 fn sanitize(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
-    if cleaned == "." || cleaned == ".." {
-        String::new()
-    } else {
-        cleaned.trim().to_string()
-    }
+    // No hidden files from a name the server (or whoever uploaded the model) chose.
+    cleaned.trim().trim_start_matches('.').to_string()
 }
 
 /// A temporary file that removes itself unless kept.
@@ -128,7 +125,14 @@ impl Client {
             match attempt_once().await {
                 Err(e) if attempt < DOWNLOAD_ATTEMPTS && (e.is_retryable() || is_short_read(&e)) => {
                     tracing::debug!(attempt, error = %e, "download broke off; starting again");
-                    tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt))).await;
+                    let pause = match &e {
+                        Error::RateLimited {
+                            retry_after: Some(wait),
+                            ..
+                        } => *wait,
+                        _ => std::time::Duration::from_millis(200 * u64::from(attempt)),
+                    };
+                    tokio::time::sleep(pause).await;
                     attempt += 1;
                 }
                 other => return other,
@@ -188,7 +192,16 @@ impl Client {
                         reason: "no usable file name for the download".into(),
                     });
                 }
-                dir.join(name)
+                let target = dir.join(name);
+                // The name came from the server: never replace a file that is there.
+                if tokio::fs::try_exists(&target).await.unwrap_or(false) {
+                    return Err(Error::InvalidFile {
+                        path: target,
+                        reason: "a file of the name the server gave exists already; remove it or download to Destination::File"
+                            .into(),
+                    });
+                }
+                target
             }
         };
         let dir = target
@@ -290,5 +303,9 @@ mod tests {
         );
         assert_eq!(filename_from_content_disposition(r#"attachment; filename="..""#), None);
         assert_eq!(filename_from_content_disposition("inline"), None);
+        assert_eq!(
+            filename_from_content_disposition(r#"attachment; filename=".bashrc""#).as_deref(),
+            Some("bashrc")
+        );
     }
 }

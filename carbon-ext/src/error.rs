@@ -191,7 +191,9 @@ impl Error {
     /// according to its policy before returning the error.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::RateLimited { .. } | Error::Timeout { .. } => true,
+            // A request that could not be built, or too many redirects, fails the same way again.
+            Error::Transport { source, .. } => !(source.is_builder() || source.is_redirect()),
             Error::Api { status, .. } => matches!(status.as_u16(), 500 | 502 | 503 | 504),
             _ => false,
         }
@@ -264,7 +266,11 @@ impl Error {
         }
     }
 
-    fn from_reqwest(operation: &'static str, source: reqwest::Error) -> Self {
+    fn from_reqwest(operation: &'static str, mut source: reqwest::Error) -> Self {
+        // A presigned URL's query is its credential: never let it into an error.
+        if let Some(url) = source.url_mut() {
+            url.set_query(None);
+        }
         if source.is_timeout() {
             Error::Timeout { operation, source }
         } else {

@@ -20,10 +20,14 @@
 //! Every page re-sends exactly the filters, sort and limit of the builder, plus the
 //! cursor of the page before; the stream ends when the API sends no cursor or an
 //! empty one, never by counting against `total_count` (which the API caps at
-//! 10 000). Nothing is sent until the stream is first polled. The next page is
-//! fetched while the consumer works on the current one: the API's cursors expire 60 s
-//! after they are issued, so a slow consumer cannot make the next request fail.
-//! Dropping the stream cancels any request in flight.
+//! 10 000). Nothing is sent until the stream is first polled. Dropping the stream
+//! cancels any request in flight.
+//!
+//! The next page is fetched while the consumer works on the current one, so a
+//! consumer slower than the API does not wait for it. The API's cursors expire 60 s
+//! after they are issued, and each cursor is used as soon as the page before it has
+//! been handed over: a consumer that spends more than about a minute on one page
+//! should collect the pages first (`pages().try_collect()`) and work on them after.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -187,7 +191,7 @@ where
             State::NotStarted(client, producer) => {
                 let (tx, rx) = mpsc::channel(1);
                 let task = tokio::spawn(producer(client, tx));
-                (rx, AbortOnDrop(task))
+                (rx, AbortOnDrop(Some(task)))
             }
             State::Running(rx, guard) => (rx, guard),
             State::Done => return None,
@@ -195,17 +199,32 @@ where
         match rx.recv().await {
             Some(Ok(page)) => Some((Ok(page), State::Running(rx, guard))),
             Some(Err(e)) => Some((Err(e), State::Done)),
-            None => None,
+            // The producer is gone: the end of the list if it returned, an error (not
+            // a silently short list) if it panicked.
+            None => {
+                let mut guard = guard;
+                match guard.0.take()?.await {
+                    Ok(()) => None,
+                    Err(e) => Some((
+                        Err(Error::Io(std::io::Error::other(format!(
+                            "the pagination task failed: {e}"
+                        )))),
+                        State::Done,
+                    )),
+                }
+            }
         }
     })
     .boxed()
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
     }
 }
 

@@ -162,7 +162,7 @@ impl RetryBudget {
     /// Gives back after a success.
     pub(crate) fn deposit(&self, amount: u32) {
         let mut available = self.available.lock().unwrap_or_else(|e| e.into_inner());
-        *available = (*available + amount).min(self.capacity);
+        *available = available.saturating_add(amount).min(self.capacity);
     }
 
     #[cfg(test)]

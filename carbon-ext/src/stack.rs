@@ -180,7 +180,11 @@ fn rebuild(
     keep_body: bool,
     retry_after: Option<Duration>,
 ) -> Response {
-    let mut builder = http::Response::builder().status(parts.status).version(parts.version);
+    use reqwest::ResponseBuilderExt as _;
+    let mut builder = http::Response::builder()
+        .status(parts.status)
+        .version(parts.version)
+        .url(parts.url);
     if let Some(headers) = builder.headers_mut() {
         *headers = parts.headers;
     }
@@ -189,11 +193,10 @@ fn rebuild(
         body: keep_body.then(|| bytes.clone()),
         retry_after,
     };
-    let mut response = builder
+    let response = builder
         .extension(context)
         .body(bytes)
         .expect("parts of a valid response");
-    response.extensions_mut().insert(parts.url);
     Response::from(response)
 }
 

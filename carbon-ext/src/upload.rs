@@ -387,7 +387,9 @@ where
 
 fn direct_retryable(error: &Error) -> bool {
     match error {
-        Error::RateLimited { .. } => true,
+        // Refused before anything was processed: a 429, or a 401 (the token was
+        // invalidated by then; the next attempt gets a new one).
+        Error::RateLimited { .. } | Error::Unauthorized { .. } => true,
         Error::Transport { source, .. } => source.is_connect(),
         _ => false,
     }

@@ -84,6 +84,9 @@ pub enum Poll<T> {
     Pending(T),
 }
 
+/// The shortest pause between two polls.
+const MIN_POLL_INTERVAL: Duration = Duration::from_millis(10);
+
 /// Paces the polls of one wait: growing pauses, and the deadline.
 #[derive(Debug)]
 pub struct Pacer {
@@ -95,10 +98,17 @@ pub struct Pacer {
 impl Pacer {
     /// Starts the clock.
     pub fn new(config: WaitConfig) -> Self {
+        let now = Instant::now();
+        // Duration::MAX means "no deadline"; a century is as good.
+        let deadline = now
+            .checked_add(config.timeout)
+            .unwrap_or(now + Duration::from_secs(100 * 365 * 24 * 3600));
+        // A zero pause would never grow: poll at least 10 ms apart.
+        let interval = config.min_interval.max(MIN_POLL_INTERVAL);
         Self {
-            deadline: Instant::now() + config.timeout,
-            interval: config.min_interval,
-            max: config.max_interval,
+            deadline,
+            interval,
+            max: config.max_interval.max(interval),
         }
     }
 
@@ -418,6 +428,14 @@ mod tests {
         assert_eq!(outcome, WaitOutcome::Done(4));
         // Pauses of 10, 15 and 22.5 seconds.
         assert_eq!(Instant::now() - start, Duration::from_millis(47_500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_deadline_and_zero_pauses_are_safe() {
+        let mut pacer = Pacer::new(WaitConfig::new(Duration::ZERO, Duration::ZERO, Duration::MAX));
+        let start = Instant::now();
+        assert!(pacer.pause().await);
+        assert_eq!(Instant::now() - start, MIN_POLL_INTERVAL);
     }
 
     #[tokio::test(start_paused = true)]

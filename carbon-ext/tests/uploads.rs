@@ -327,3 +327,29 @@ fn workflow_futures_can_be_spawned() {
     assert_send(&c.wait_until_printed("o", config));
     assert_send(&c.download_attachment("a", carbon_ext::Destination::File("x".into()), None));
 }
+
+#[tokio::test]
+async fn a_failed_put_never_shows_the_presigned_signature() {
+    let api = MockServer::start_async().await;
+    // Nothing listens on port 9: the PUT fails to connect.
+    api.mock_async(|when, then| {
+        when.method(POST).path("/v1/models/presigned");
+        then.status(200).json_body(
+            json!({"model_uuid": "m-1", "presigned_url": "http://127.0.0.1:9/bucket/m-1?X-Amz-Signature=topsecret"}),
+        );
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = mesh(&dir, "a.stl", 10);
+    let options = UploadOptions {
+        attempts: Some(1),
+        ..Default::default()
+    };
+    let err = api_client(&api)
+        .upload_model_presigned(&path, options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("topsecret"), "{shown}");
+}

@@ -595,9 +595,26 @@ fn file_reply(name: &str, bytes: bytes::Bytes) -> Reply {
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "application/octet-stream")
-        .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))
+        .header(header::CONTENT_DISPOSITION, content_disposition(name))
         .body(Body::from(bytes))
         .unwrap()
+}
+
+/// `attachment; filename="..."` for any name: quotes, backslashes, controls and
+/// non-ASCII characters become `_`, so a stored name can never break the header.
+fn content_disposition(name: &str) -> header::HeaderValue {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    header::HeaderValue::from_str(&format!("attachment; filename=\"{safe}\""))
+        .unwrap_or(header::HeaderValue::from_static("attachment"))
 }
 
 /// Printers with their queue state filled in.
