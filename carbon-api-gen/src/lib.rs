@@ -63,14 +63,9 @@ pub mod mock {
     include!(concat!(env!("OUT_DIR"), "/mocks.rs"));
 }
 
-/// The API version this crate was generated from.
-pub const API_VERSION: &str = carbon_api_spec_version();
-
-const fn carbon_api_spec_version() -> &'static str {
-    // Kept in step by `ClientInfo::api_version`, which progenitor reads from the same
-    // document; see the test `api_version_matches_document`.
-    env!("CARBON_API_VERSION")
-}
+/// The API version this crate was generated from (the document's `info.version`, as
+/// `ClientInfo::api_version` also reports it).
+pub const API_VERSION: &str = env!("CARBON_API_VERSION");
 
 /// A boxed, sendable future, the return type of [`RequestHooks`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -160,9 +155,9 @@ impl Client {
     }
 }
 
-#[doc(hidden)]
-pub fn _assert_send_sync() {
-    fn check<T: Send + Sync>() {}
+// The client and its hooks can be shared across tasks.
+const _: () = {
+    const fn check<T: Send + Sync>() {}
     check::<Client>();
     check::<Arc<dyn RequestHooks>>();
-}
+};

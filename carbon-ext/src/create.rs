@@ -11,10 +11,9 @@
 //! best effort: a first attempt still running on the server when the look-up runs
 //! is not seen.
 
-use std::time::Duration;
-
 use futures::TryStreamExt;
 
+use crate::again::{again, worth_retrying};
 use crate::{Client, Error, PaginateExt, RunExt, types};
 
 /// What a safe create did.
@@ -38,39 +37,20 @@ impl<T> Created<T> {
 /// Attempts per safe create.
 const ATTEMPTS: u32 = 4;
 
-/// A failure after which the create may or may not have happened, and asking again
-/// (with the same key) can settle it: transient errors, and answers that arrived
-/// broken.
-pub(crate) fn worth_retrying(error: &Error) -> bool {
-    error.is_retryable() || matches!(error, Error::Decode { .. })
-}
-
-async fn backoff(attempt: u32) {
-    let ceiling = Duration::from_millis(500) * 2u32.pow(attempt.min(5));
-    tokio::time::sleep(ceiling.mul_f64(0.5 + fastrand::f64() / 2.0)).await;
-}
-
 /// Sends a create keyed by a caller-chosen uuid until it succeeds, meets a 409 (then
 /// fetches the existing record), or fails in a way another attempt cannot settle.
-async fn create_keyed<T, C, CF, F, FF>(what: &str, uuid: &str, mut create: C, fetch: F) -> Result<Created<T>, Error>
+async fn create_keyed<T, C, CF, F, FF>(what: &str, create: C, fetch: F) -> Result<Created<T>, Error>
 where
     C: FnMut() -> CF,
     CF: std::future::Future<Output = Result<T, Error>>,
     F: FnOnce() -> FF,
     FF: std::future::Future<Output = Result<T, Error>>,
 {
-    let mut attempt = 1;
-    loop {
-        match create().await {
-            Ok(record) => return Ok(Created::New(record)),
-            Err(Error::Conflict { .. }) => return Ok(Created::AlreadyExisted(fetch().await?)),
-            Err(e) if attempt < ATTEMPTS && worth_retrying(&e) => {
-                tracing::debug!(what, uuid, attempt, error = %e, "create failed; retrying with the same uuid");
-                backoff(attempt).await;
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
+    match again(ATTEMPTS, worth_retrying, what, create).await {
+        Ok(record) => Ok(Created::New(record)),
+        // The uuid exists: an earlier attempt (or run) created it.
+        Err(Error::Conflict { .. }) => Ok(Created::AlreadyExisted(fetch().await?)),
+        Err(e) => Err(e),
     }
 }
 
@@ -88,7 +68,6 @@ impl Client {
         let uuid = chosen_uuid(&mut request.uuid);
         create_keyed(
             "part order",
-            &uuid,
             || self.create_part_order().body(request.clone()).run(),
             || self.get_part_order().uuid(&uuid).run(),
         )
@@ -103,7 +82,6 @@ impl Client {
         let uuid = chosen_uuid(&mut request.uuid);
         create_keyed(
             "print order",
-            &uuid,
             || self.create_print_order().body(request.clone()).run(),
             || self.get_print_order().uuid(&uuid).run(),
         )
@@ -113,14 +91,13 @@ impl Client {
     /// Creates a part, safe to retry: after a failure that may have created it, the
     /// part with the same model and part number is looked up before sending again.
     pub async fn create_part_once(&self, request: types::PartRequest) -> Result<Created<types::Part>, Error> {
-        let mut attempt = 1;
-        loop {
-            match self.create_part().body(request.clone()).run().await {
-                Ok(part) => return Ok(Created::New(part)),
-                Err(e) if attempt < ATTEMPTS && worth_retrying(&e) => {
-                    tracing::debug!(attempt, error = %e, "part create failed; looking for the part before retrying");
-                    backoff(attempt).await;
-                    attempt += 1;
+        // Before sending again, look for the part an earlier attempt may have made.
+        let mut retrying = false;
+        again(ATTEMPTS, worth_retrying, "part", || {
+            let look_first = std::mem::replace(&mut retrying, true);
+            let request = request.clone();
+            async move {
+                if look_first {
                     let existing: Vec<types::Part> = self
                         .get_parts()
                         .limit(1000)
@@ -133,8 +110,9 @@ impl Client {
                         return Ok(Created::AlreadyExisted(part));
                     }
                 }
-                Err(e) => return Err(e),
+                self.create_part().body(request).run().await.map(Created::New)
             }
-        }
+        })
+        .await
     }
 }

@@ -115,29 +115,18 @@ impl Client {
 
     /// Downloads are idempotent: a transfer that broke off is started again (three
     /// attempts), each into a fresh temporary file.
-    async fn download_retrying<F, Fut>(&self, mut attempt_once: F) -> Result<Downloaded, Error>
+    async fn download_retrying<F, Fut>(&self, attempt_once: F) -> Result<Downloaded, Error>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<Downloaded, Error>>,
     {
-        let mut attempt = 1;
-        loop {
-            match attempt_once().await {
-                Err(e) if attempt < DOWNLOAD_ATTEMPTS && (e.is_retryable() || is_short_read(&e)) => {
-                    tracing::debug!(attempt, error = %e, "download broke off; starting again");
-                    let pause = match &e {
-                        Error::RateLimited {
-                            retry_after: Some(wait),
-                            ..
-                        } => *wait,
-                        _ => std::time::Duration::from_millis(200 * u64::from(attempt)),
-                    };
-                    tokio::time::sleep(pause).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        crate::again::again(
+            DOWNLOAD_ATTEMPTS,
+            |e| e.is_retryable() || is_short_read(e),
+            "download",
+            attempt_once,
+        )
+        .await
     }
 
     /// Downloads a model's file (`GET /models/{uuid}/download`) to `destination`.

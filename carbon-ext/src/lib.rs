@@ -34,6 +34,7 @@
 //! # }
 //! ```
 
+mod again;
 mod chunk;
 mod client;
 pub mod create;

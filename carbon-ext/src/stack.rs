@@ -115,7 +115,7 @@ impl RequestStack {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         if success && !(idempotent && expects_json) {
-            return Outcome::Done(with_context(response, operation, None, None));
+            return Outcome::Done(with_context(response, operation));
         }
         let (parts, bytes) = match read_all(response).await {
             Ok(read) => read,
@@ -200,17 +200,12 @@ fn rebuild(
     Response::from(response)
 }
 
-fn with_context(
-    response: Response,
-    operation: &'static str,
-    body: Option<Bytes>,
-    retry_after: Option<Duration>,
-) -> Response {
-    let mut response = response;
+/// Marks a response passed through unread with its operation (for the error conversion).
+fn with_context(mut response: Response, operation: &'static str) -> Response {
     response.extensions_mut().insert(ResponseContext {
         operation,
-        body,
-        retry_after,
+        body: None,
+        retry_after: None,
     });
     response
 }

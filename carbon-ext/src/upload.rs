@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
@@ -25,6 +24,7 @@ use http_body::{Frame, SizeHint};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use tokio_util::io::ReaderStream;
 
+use crate::again::{again, worth_retrying};
 use crate::{Client, Error, types};
 
 const CHUNK: usize = 64 * 1024;
@@ -219,10 +219,6 @@ fn transfer_retryable(error: &Error) -> bool {
     }
 }
 
-async fn pause(attempt: u32) {
-    tokio::time::sleep(Duration::from_millis(200) * 2u32.pow(attempt.min(6))).await;
-}
-
 impl Client {
     /// Uploads a model through a presigned S3 URL and resolves it; see the module
     /// docs. Returns the new model's uuid.
@@ -235,7 +231,7 @@ impl Client {
         let file = check_file(path.as_ref(), &options).await?;
         let attempts = options.attempts.unwrap_or(3).max(1);
         // Asking for a presigned URL creates nothing: safe to ask again.
-        let presigned = retry_safe(attempts, || {
+        let presigned = again(attempts, worth_retrying, "presigned URL", || {
             self.get_presigned_upload_url()
                 .body(types::ModelPresignedUploadUrlRequest {
                     filename: file.name.clone(),
@@ -243,21 +239,12 @@ impl Client {
                 .run()
         })
         .await?;
-        let mut attempt = 1;
-        let etag = loop {
-            match self
-                .put_presigned(&presigned.presigned_url, &file, options.progress.clone())
-                .await
-            {
-                Ok(etag) => break etag,
-                Err(e) if attempt < attempts && transfer_retryable(&e) => {
-                    tracing::debug!(path = %file.path.display(), attempt, error = %e, "presigned PUT failed; reopening the file");
-                    pause(attempt).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        };
+        // A failed PUT is sent again from the freshly opened file; only a stored one
+        // (with its ETag) goes on to the resolve.
+        let etag = again(attempts, transfer_retryable, "presigned PUT", || {
+            self.put_presigned(&presigned.presigned_url, &file, options.progress.clone())
+        })
+        .await?;
         // Resolving names one upload by uuid and ETag: asking again resolves the same one.
         let resolve = types::ModelResolveUploadRequest {
             filename: file.name.clone(),
@@ -265,7 +252,7 @@ impl Client {
             model_uuid: presigned.model_uuid.clone(),
             external_id: options.external_id.clone(),
         };
-        retry_safe(attempts, || {
+        again(attempts, worth_retrying, "resolve", || {
             self.resolve_presigned_model_upload().body(resolve.clone()).run()
         })
         .await?;
@@ -316,8 +303,8 @@ impl Client {
         use crate::RunExt;
         let file = check_file(path.as_ref(), &options).await?;
         let attempts = options.attempts.unwrap_or(3).max(1);
-        let mut attempt = 1;
-        loop {
+        // Sent again only when the server surely did not create the model.
+        again(attempts, direct_retryable, "direct upload", || async {
             let body = open_body(&file, options.progress.clone()).await?;
             let mut request = self.upload_model().filename(file.name.clone()).body(body);
             if let Some(id) = &options.external_id {
@@ -326,17 +313,9 @@ impl Client {
             if let Some(app) = &options.application_uuid {
                 request = request.application_uuid(app.clone());
             }
-            match request.run().await {
-                // Only failures where the server surely did not create the model:
-                // no connection, or a 429 refusal.
-                Err(e) if attempt < attempts && direct_retryable(&e) => {
-                    tracing::debug!(path = %file.path.display(), attempt, error = %e, "upload refused; reopening the file");
-                    pause(attempt).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+            request.run().await
+        })
+        .await
     }
 
     /// Uploads many files, at most `concurrency` at a time (each request still passes
@@ -364,24 +343,6 @@ impl Client {
             .buffered(concurrency.max(1))
             .collect()
             .await
-    }
-}
-
-/// Runs a request that is safe to repeat, again after a retryable failure.
-async fn retry_safe<T, F, Fut>(attempts: u32, mut call: F) -> Result<T, Error>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, Error>>,
-{
-    let mut attempt = 1;
-    loop {
-        match call().await {
-            Err(e) if attempt < attempts && crate::create::worth_retrying(&e) => {
-                pause(attempt).await;
-                attempt += 1;
-            }
-            other => return other,
-        }
     }
 }
 

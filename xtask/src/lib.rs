@@ -25,10 +25,20 @@ use std::path::{Path, PathBuf};
 pub enum Error {
     /// The document could not be read from its source.
     #[error("cannot read the API document from {source_name}: {reason}")]
-    Fetch { source_name: String, reason: String },
+    Fetch {
+        /// The URL or path.
+        source_name: String,
+        /// What went wrong, and what to do.
+        reason: String,
+    },
     /// The document is neither JSON nor YAML.
     #[error("{source_name} is not a JSON or YAML document: {reason}")]
-    Parse { source_name: String, reason: String },
+    Parse {
+        /// The URL or path.
+        source_name: String,
+        /// The parser's message.
+        reason: String,
+    },
     /// The document is not something the normalizer can work on.
     #[error("{0}")]
     Unsupported(String),
@@ -40,7 +50,12 @@ pub enum Error {
     Overlay(String),
     /// A file of the workspace could not be read or written.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 /// Result type of the xtask library.
