@@ -16,6 +16,8 @@ use serde_json::Value;
 /// What the document says about one operation.
 struct OpSpec {
     operation_id: String,
+    /// The HTTP method, upper case.
+    method: String,
     /// Rust field name → (wire name, location, description) of every parameter.
     param_docs: BTreeMap<String, (String, String, Option<String>)>,
     /// Query parameter names.
@@ -51,7 +53,7 @@ fn op_specs(doc: &Value) -> BTreeMap<String, OpSpec> {
     let mut out = BTreeMap::new();
     let paths = doc.get("paths").and_then(Value::as_object);
     for item in paths.into_iter().flat_map(|p| p.values()) {
-        for op in item.as_object().into_iter().flat_map(|i| i.values()) {
+        for (method, op) in item.as_object().into_iter().flat_map(|i| i.iter()) {
             let Some(operation_id) = op.get("operationId").and_then(Value::as_str) else {
                 continue;
             };
@@ -112,6 +114,7 @@ fn op_specs(doc: &Value) -> BTreeMap<String, OpSpec> {
                 .collect();
             let spec = OpSpec {
                 operation_id: operation_id.to_string(),
+                method: method.to_ascii_uppercase(),
                 param_docs,
                 query,
                 response_props,
@@ -360,6 +363,17 @@ fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
         })
         .collect();
     let attrs = &builder.attrs;
+    let method = &spec.method;
+    // progenitor derives Clone unless a field cannot be cloned (a streamed body).
+    let cloneable = builder.attrs.iter().any(|a| {
+        a.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+            .is_ok_and(|paths| paths.iter().any(|p| p.is_ident("Clone")))
+    });
+    let try_clone = if cloneable {
+        quote! { Some(self.clone()) }
+    } else {
+        quote! { None }
+    };
     let doc = format!("The parameters of [`{name}`], owned: `{operation_id}` without its client.");
     quote! {
         #[doc = #doc]
@@ -380,6 +394,7 @@ fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
             type Builder<'a> = #name<'a>;
             type Output = #output;
             const OPERATION_ID: &'static str = #operation_id;
+            const METHOD: &'static str = #method;
 
             fn bind(self, client: &super::Client) -> #name<'_> {
                 let Self { #( #field_names, )* } = self;
@@ -388,6 +403,10 @@ fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
 
             fn send(self, client: &super::Client) -> crate::BoxFuture<'_, Result<ResponseValue<#output>, Error<()>>> {
                 Box::pin(self.bind(client).send())
+            }
+
+            fn try_clone(&self) -> Option<Self> {
+                #try_clone
             }
 
             fn is_set(&self, param: &str) -> bool {
@@ -451,6 +470,7 @@ fn paging_code(
     let listing = quote! {
         impl crate::extras::Listing for #params {
             type Item = #item;
+            const ITEMS_FIELD: &'static str = #items_field;
             fn into_items(page: #output) -> ::std::vec::Vec<#item> {
                 #into_items
             }

@@ -17,11 +17,18 @@ pub trait OperationParams: Send + 'static {
     type Output: Send + 'static;
     /// The operation as the client names it (its method name), e.g. `get_builds`.
     const OPERATION_ID: &'static str;
+    /// The HTTP method (`GET`, `POST`, ...).
+    const METHOD: &'static str;
 
     /// The builder again, borrowing `client`.
     fn bind(self, client: &Client) -> Self::Builder<'_>;
     /// Sends the request through `client` (and its hooks).
     fn send(self, client: &Client) -> BoxFuture<'_, Result<ResponseValue<Self::Output>, Error<()>>>;
+    /// A copy to send again, or `None` when a parameter cannot be copied (a streamed
+    /// body): such a request can be sent once only.
+    fn try_clone(&self) -> Option<Self>
+    where
+        Self: Sized;
     /// Whether the parameter with this (Rust field) name was given a value.
     fn is_set(&self, param: &str) -> bool;
 }
@@ -38,6 +45,8 @@ pub trait IntoParams<'a> {
 pub trait Listing: OperationParams {
     /// One listed item.
     type Item: Send + 'static;
+    /// The wire name of the response member that holds the items (`printed_parts`).
+    const ITEMS_FIELD: &'static str;
     /// The response's items (none when the API sent `null`).
     fn into_items(page: Self::Output) -> Vec<Self::Item>;
 }

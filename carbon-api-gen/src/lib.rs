@@ -38,7 +38,7 @@ use std::time::Duration;
 pub mod extras;
 mod hooks;
 mod timestamp;
-pub use hooks::{ClientState, NoHooks, RequestHooks};
+pub use hooks::{ClientState, HookError, NoHooks, RequestHooks};
 pub use timestamp::{Timestamp, TimestampError};
 
 /// Open enums generated from the document's string enum schemas.

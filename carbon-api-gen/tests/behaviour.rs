@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use carbon_api_gen::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
-use carbon_api_gen::{BoxFuture, Client, ClientState, Error, RequestHooks};
+use carbon_api_gen::{BoxFuture, Client, ClientState, Error, HookError, RequestHooks};
 use common::client;
 use httpmock::Method::GET;
 use httpmock::MockServer;
@@ -128,11 +128,14 @@ impl RequestHooks for RecordingHooks {
         &'a self,
         request: &'a mut reqwest::Request,
         operation_id: &'static str,
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), HookError>> {
         Box::pin(async move {
             self.0.operations.lock().unwrap().push(operation_id);
             if request.url().path().ends_with("/forbidden") {
-                return Err("refused by the hook".to_string());
+                return Err(HookError::Credentials("refused by the hook".to_string()));
+            }
+            if request.url().path().ends_with("/too-many") {
+                return Err(HookError::InvalidRequest("too many values".to_string()));
             }
             request.headers_mut().insert("x-test-hook", "prepared".parse().unwrap());
             Ok(())
@@ -174,8 +177,16 @@ async fn hooks_run_around_every_request() {
         matches!(&err, Error::Custom(msg) if msg == "refused by the hook"),
         "{err:?}"
     );
-    assert_eq!(*recorder.operations.lock().unwrap(), vec!["get_part", "get_part"]);
-    // The refused request was never executed.
+    let err = c.get_part().uuid("too-many").send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(msg) if msg == "too many values"),
+        "{err:?}"
+    );
+    assert_eq!(
+        *recorder.operations.lock().unwrap(),
+        vec!["get_part", "get_part", "get_part"]
+    );
+    // The refused requests were never executed.
     assert_eq!(recorder.executions.load(Ordering::SeqCst), 1);
     // The state never prints what the hooks hold.
     assert_eq!(format!("{:?}", c.state()), "ClientState { .. }");
@@ -280,4 +291,17 @@ async fn timestamps_without_offset_are_read_as_utc() {
     assert_eq!(build.created_at.unwrap().to_string(), "2026-11-02T10:00:00.250Z");
     assert_eq!(build.updated_at.unwrap().to_string(), "2026-11-02T10:00:00Z");
     assert!("yesterday".parse::<carbon_api_gen::Timestamp>().is_err());
+}
+
+#[test]
+fn the_state_keeps_one_value_per_type() {
+    #[derive(Debug, PartialEq)]
+    struct Settings(u32);
+    let state = ClientState::default()
+        .with_extension(Arc::new(Settings(1)))
+        .with_extension(Arc::new(Settings(2)))
+        .with_extension(Arc::new("other type"));
+    assert_eq!(state.extension::<Settings>().as_deref(), Some(&Settings(2)));
+    assert_eq!(state.extension::<&str>().as_deref(), Some(&"other type"));
+    assert!(state.extension::<u64>().is_none());
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use carbon_api_gen::{BoxFuture, ClientState, NoHooks, RequestHooks};
+use carbon_api_gen::{BoxFuture, ClientState, HookError, NoHooks, RequestHooks};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use url::Url;
 
@@ -106,13 +106,18 @@ impl BearerAuth {
         request.url().origin() == self.origin
     }
 
-    async fn prepare_inner(&self, request: &mut reqwest::Request, operation_id: &'static str) -> Result<(), String> {
+    async fn prepare_inner(&self, request: &mut reqwest::Request, operation_id: &'static str) -> Result<(), HookError> {
         request.headers_mut().remove(AUTHORIZATION);
         if self.is_api_request(request) {
-            let token = self.source.token().await.map_err(|e| e.to_string())?;
-            request
-                .headers_mut()
-                .insert(AUTHORIZATION, bearer_header(token.expose())?);
+            let token = self
+                .source
+                .token()
+                .await
+                .map_err(|e| HookError::Credentials(e.to_string()))?;
+            request.headers_mut().insert(
+                AUTHORIZATION,
+                bearer_header(token.expose()).map_err(HookError::Credentials)?,
+            );
         }
         self.inner.prepare(request, operation_id).await
     }
@@ -177,7 +182,7 @@ impl RequestHooks for BearerAuth {
         &'a self,
         request: &'a mut reqwest::Request,
         operation_id: &'static str,
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), HookError>> {
         Box::pin(self.prepare_inner(request, operation_id))
     }
 

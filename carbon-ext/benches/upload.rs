@@ -132,7 +132,7 @@ fn main() {
             reset_peak_rss();
             let start = Instant::now();
             let uploaded = client
-                .upload_model_presigned(&path, UploadOptions::default())
+                .upload_model_presigned(&path, UploadOptions::default(), carbon_ext::Progress::none())
                 .await
                 .unwrap();
             sdk_time = start.elapsed();

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use carbon_ext::prelude::*;
-use carbon_ext::{UploadOptions, WaitConfig, WaitOutcome, types};
+use carbon_ext::{Progress, UploadOptions, WaitConfig, WaitOutcome, types};
 use clap::Parser;
 
 /// Upload files, create parts and a part order, wait until it is packed.
@@ -65,7 +65,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     println!("uploading {} file(s)", args.files.len());
     let mut model_uuids = Vec::new();
-    for (path, result) in client.upload_many(&args.files, 4, UploadOptions::default()).await {
+    for (path, result) in client
+        .upload_many(&args.files, 4, UploadOptions::default(), Progress::none())
+        .await
+    {
         match result {
             Ok(model) => {
                 println!("  {} -> model {}", path.display(), model.model_uuid);
@@ -108,20 +111,17 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let order = client.create_part_order_once(request).await?.into_inner();
     println!("part order {} ({})", order.uuid, args.order_number);
 
-    let config = WaitConfig {
-        timeout: args.wait,
-        ..WaitConfig::default()
-    };
-    let outcome = client
-        .wait_until_packed(&order.uuid, config, |progress| {
-            println!(
-                "  packed {}/{} printed parts, {} build(s)",
-                progress.packed(),
-                progress.total,
-                progress.build_uuids.len()
-            );
-        })
-        .await?;
+    let defaults = WaitConfig::default();
+    let config = WaitConfig::new(defaults.min_interval, defaults.max_interval, args.wait);
+    let report = Progress::new(|progress: &carbon_ext::PackingProgress| {
+        println!(
+            "  packed {}/{} printed parts, {} build(s)",
+            progress.packed(),
+            progress.total,
+            progress.build_uuids.len()
+        );
+    });
+    let outcome = client.wait_until_part_order_packed(&order.uuid, config, report).await?;
     match outcome {
         WaitOutcome::Done((_, progress)) => {
             println!("packed into build(s): {}", progress.build_uuids.join(", "));

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use carbon_ext::prelude::*;
-use carbon_ext::{UploadOptions, WaitConfig, WaitOutcome, types};
+use carbon_ext::{Progress, UploadOptions, WaitConfig, WaitOutcome, types};
 use clap::Parser;
 
 /// Upload, run a model program on each model, then order parts of the outputs.
@@ -57,7 +57,10 @@ async fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let client = args.connection.client()?;
     let mut runs = Vec::new();
-    for (path, result) in client.upload_many(&args.files, 4, UploadOptions::default()).await {
+    for (path, result) in client
+        .upload_many(&args.files, 4, UploadOptions::default(), Progress::none())
+        .await
+    {
         let model = match result {
             Ok(model) => model,
             Err(e) => {
@@ -82,11 +85,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         return Err("nothing to run".into());
     }
 
-    let config = WaitConfig {
-        timeout: args.wait,
-        ..WaitConfig::default()
-    };
-    let outcomes = client.wait_for_model_program_runs(&runs, config).await?;
+    let defaults = WaitConfig::default();
+    let config = WaitConfig::new(defaults.min_interval, defaults.max_interval, args.wait);
+    let outcomes = client
+        .wait_until_model_program_runs_complete(&runs, config, Progress::none())
+        .await?;
     let mut parts = Vec::new();
     for (run_uuid, outcome) in outcomes {
         match outcome {

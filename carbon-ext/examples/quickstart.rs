@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use carbon_ext::prelude::*;
-use carbon_ext::{Destination, UploadOptions, WaitConfig, WaitOutcome, types};
+use carbon_ext::{Destination, Progress, Transfer, UploadOptions, WaitConfig, WaitOutcome, types};
 use clap::Parser;
 use futures::TryStreamExt;
 
@@ -78,20 +78,22 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // 2. A token, as any other tool would use it (the client mints its own).
     let token = carbon_ext::auth::mint(&key, Duration::from_secs(3600))?;
     println!(
-        "minted a token for {} valid until {:?}",
+        "minted a token for {} valid until {}",
         key.client_id(),
-        token.expires_at()
+        chrono::DateTime::<chrono::Utc>::from(token.expires_at()).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
 
     // 3. A generated mesh, uploaded through a presigned URL.
     let mesh = args.out.join("cube.stl");
     std::fs::write(&mesh, cube_stl())?;
-    let options = UploadOptions::default().on_progress(|sent, total| {
-        if sent == total {
-            println!("uploaded {total} bytes");
+    let progress = Progress::new(|t: &Transfer| {
+        if Some(t.done) == t.total {
+            println!("uploaded {} bytes", t.done);
         }
     });
-    let model = client.upload_model_presigned(&mesh, options).await?;
+    let model = client
+        .upload_model_presigned(&mesh, UploadOptions::default(), progress)
+        .await?;
     println!("model {}", model.model_uuid);
 
     // 4. A part of it, and a part order, both safe to retry.
@@ -123,16 +125,17 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Duration::from_secs(30),
         Duration::from_secs(24 * 3600),
     );
-    let packed = client
-        .wait_until_packed(&order.uuid, waits, |p| {
-            let counts: Vec<String> = p.by_status.iter().map(|(status, n)| format!("{status}: {n}")).collect();
-            println!("  packing: {} ({} build(s))", counts.join(", "), p.build_uuids.len());
-        })
-        .await?;
+    let report = Progress::new(|p: &carbon_ext::PackingProgress| {
+        let counts: Vec<String> = p.by_status.iter().map(|(status, n)| format!("{status}: {n}")).collect();
+        println!("  packing: {} ({} build(s))", counts.join(", "), p.build_uuids.len());
+    });
+    let packed = client.wait_until_part_order_packed(&order.uuid, waits, report).await?;
     let WaitOutcome::Done((_, progress)) = packed else {
         return Err(format!("not packed: {packed:?}").into());
     };
-    let finished = client.wait_until_finished(&order.uuid, waits).await?;
+    let finished = client
+        .wait_until_part_order_finished(&order.uuid, waits, Progress::none())
+        .await?;
     let WaitOutcome::Done(order) = finished else {
         return Err(format!("not printed: {finished:?}").into());
     };
@@ -150,12 +153,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .find(|a| a.filename.as_deref() == Some("traveler.pdf"))
     {
-        let dir = Destination::Directory {
-            dir: args.out.clone(),
-            fallback_name: "traveler.pdf".into(),
-        };
+        // An exact path: a second run replaces the first run's traveler.
+        let path = Destination::File(args.out.join("traveler.pdf"));
         let file = client
-            .download_attachment(traveler.uuid.as_deref().unwrap_or_default(), dir, None)
+            .download_attachment(traveler.uuid.as_deref().unwrap_or_default(), path, Progress::none())
             .await?;
         println!("traveler: {}", file.path.display());
     }

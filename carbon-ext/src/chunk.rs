@@ -28,6 +28,7 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::error::Call;
 use crate::paginate::DedupExt;
 use crate::run::send;
 
@@ -101,7 +102,7 @@ where
         let operation = <B::Params as OperationParams>::OPERATION_ID;
         if values.is_empty() {
             return Err(Error::InvalidRequest {
-                operation,
+                call: Call::new(operation),
                 message: "no filter values: array filters take at least one value".into(),
             });
         }
@@ -109,7 +110,7 @@ where
         let (client, template) = builder.clone().into_params();
         if count > 1 && template.is_set("sort") {
             return Err(Error::InvalidRequest {
-                operation,
+                call: Call::new(operation),
                 message: format!(
                     "{} values make {count} requests, and items merged from several requests are not in `sort` \
                      order; remove `sort` and sort the merged items yourself",
@@ -131,7 +132,7 @@ impl<'a, B, V, F> Chunked<'a, B, V, F>
 where
     B: IntoParams<'a> + Clone,
     B::Params: CursorPaged + Clone,
-    <B::Params as Listing>::Item: HasUuid,
+    <B::Params as Listing>::Item: HasUuid + DeserializeOwned,
     <B::Params as OperationParams>::Output: DeserializeOwned,
     F: Fn(B, Vec<V>) -> B,
 {

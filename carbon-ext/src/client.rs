@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use carbon_auth::{ApiKey, BearerAuth, BearerToken, JwtTokenSource, StaticToken, TokenSource};
 
+use crate::retry::Retrier;
 use crate::{Error, RateLimit, RequestStack, RetryPolicy};
 
 /// Where the API is.
@@ -123,6 +124,9 @@ impl From<Client> for carbon_api_gen::Client {
     }
 }
 
+/// The environment variable [`ClientBuilder::from_env`] reads the base URL from.
+pub const BASE_URL_VAR: &str = "CARBON_BASE_URL";
+
 /// The user agent every request carries.
 pub fn user_agent() -> String {
     format!(
@@ -165,6 +169,17 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// Reads the environment: `CARBON_BASE_URL` (when set, instead of production) and
+    /// the key (`CARBON_SECRETS_FILE`, or `CARBON_CLIENT_ID` + `CARBON_CLIENT_SECRET`;
+    /// see [`ApiKey::from_env`]). Settings made after this call win.
+    pub fn from_env(self) -> Self {
+        let builder = match std::env::var(BASE_URL_VAR) {
+            Ok(url) if !url.trim().is_empty() => self.base_url(url.trim()),
+            _ => self,
+        };
+        builder.credentials_from_env()
+    }
+
     /// Which API to talk to (default: production).
     pub fn environment(mut self, environment: Environment) -> Self {
         self.environment = environment;
@@ -284,7 +299,10 @@ impl ClientBuilder {
                     .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
             }
         };
-        let stack = RequestStack::new(self.retry, self.rate_limit);
+        if let Some(limit) = &self.rate_limit {
+            limit.validate()?;
+        }
+        let stack = RequestStack::new(self.rate_limit);
         let credentials = self.credentials.ok_or_else(|| {
             Error::Config(
                 "no credentials: call secrets_file(..), credentials_from_env(), api_key(..), static_token(..), \
@@ -312,7 +330,8 @@ impl ClientBuilder {
                 .with_inner(stack)
                 .into_state(),
             None => carbon_api_gen::ClientState::new(stack),
-        };
+        }
+        .with_extension(Arc::new(Retrier::new(self.retry)));
         Ok(Client {
             inner: carbon_api_gen::Client::with_state(&base_url, http, state),
         })

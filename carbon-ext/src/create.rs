@@ -1,19 +1,25 @@
 //! Creates that are safe to retry.
 //!
 //! Part orders and print orders take a caller-chosen `uuid`, and the API answers 409
-//! when it exists already. These helpers choose the uuid once, send the same one on
-//! every attempt, and read a 409 after a failed attempt as "the earlier attempt
-//! worked": they fetch and return the existing order. A retried create never makes a
-//! second order.
+//! when it exists already. These helpers choose the uuid once and send the same one
+//! on every attempt, so a retried create never makes a second order. A 409 after an
+//! attempt that may have been processed (a timeout, a 5xx, a broken answer) means
+//! "the earlier attempt worked": the existing order is fetched and returned. A 409
+//! on the first attempt means the uuid was already taken: that is the caller's
+//! record only if it matches the request (same order number, ...), and otherwise a
+//! [`Error::Conflict`].
 //!
 //! Parts take no caller-chosen uuid, but a part is one model under one part number:
 //! [`Client::create_part_once`] looks for that pair before sending again. That is
 //! best effort: a first attempt still running on the server when the look-up runs
 //! is not seen.
 
+use std::cell::Cell;
+
 use futures::TryStreamExt;
 
-use crate::again::{again, worth_retrying};
+use crate::retry::{Replay, Retrier, may_have_been_processed};
+use crate::run::once;
 use crate::{Client, Error, PaginateExt, RunExt, types};
 
 /// What a safe create did.
@@ -34,22 +40,53 @@ impl<T> Created<T> {
     }
 }
 
-/// Attempts per safe create.
-const ATTEMPTS: u32 = 4;
-
-/// Sends a create keyed by a caller-chosen uuid until it succeeds, meets a 409 (then
-/// fetches the existing record), or fails in a way another attempt cannot settle.
-async fn create_keyed<T, C, CF, F, FF>(what: &str, create: C, fetch: F) -> Result<Created<T>, Error>
+/// Sends a create keyed by a caller-chosen uuid, retried as the policy allows; on
+/// a 409 fetches the record with that uuid and decides whether it is ours.
+async fn create_keyed<T, C, CF, F, FF>(
+    client: &Client,
+    operation: &'static str,
+    mut create: C,
+    fetch: F,
+    ours: impl Fn(&T) -> bool,
+) -> Result<Created<T>, Error>
 where
     C: FnMut() -> CF,
     CF: std::future::Future<Output = Result<T, Error>>,
     F: FnOnce() -> FF,
     FF: std::future::Future<Output = Result<T, Error>>,
 {
-    match again(ATTEMPTS, worth_retrying, what, create).await {
+    let maybe_processed = Cell::new(false);
+    let created = Retrier::of(client)
+        .run(operation, "POST", Replay::Safe, |_| {
+            let attempt = create();
+            let maybe_processed = &maybe_processed;
+            async move {
+                let result = attempt.await;
+                if result.as_ref().is_err_and(may_have_been_processed) {
+                    maybe_processed.set(true);
+                }
+                result
+            }
+        })
+        .await;
+    match created {
         Ok(record) => Ok(Created::New(record)),
-        // The uuid exists: an earlier attempt (or run) created it.
-        Err(Error::Conflict { .. }) => Ok(Created::AlreadyExisted(fetch().await?)),
+        // An earlier attempt of this call created it.
+        Err(Error::Conflict { .. }) if maybe_processed.get() => Ok(Created::AlreadyExisted(fetch().await?)),
+        // The uuid was taken before this call: ours only if it is what we asked for.
+        Err(Error::Conflict { call, body }) => {
+            let existing = fetch().await?;
+            if ours(&existing) {
+                Ok(Created::AlreadyExisted(existing))
+            } else {
+                Err(Error::Conflict {
+                    call,
+                    body: format!(
+                        "{body} (the uuid belongs to a record that does not match this request; choose another uuid)"
+                    ),
+                })
+            }
+        }
         Err(e) => Err(e),
     }
 }
@@ -60,30 +97,48 @@ fn chosen_uuid(uuid: &mut Option<String>) -> String {
 
 impl Client {
     /// Creates a part order, safe to retry; see the module docs. A `uuid` already in
-    /// the request is kept, else a new one is chosen.
+    /// the request is kept, else a new one is chosen. An existing order with that
+    /// uuid is ours when its order number, and packing group if asked for, match.
     pub async fn create_part_order_once(
         &self,
         mut request: types::PartOrderRequest,
     ) -> Result<Created<types::PartOrder>, Error> {
         let uuid = chosen_uuid(&mut request.uuid);
+        let ours = |order: &types::PartOrder| {
+            order.part_order_number.as_deref() == Some(request.part_order_number.as_str())
+                && request
+                    .packing_group
+                    .as_ref()
+                    .is_none_or(|wanted| order.packing_group.as_ref().map(|g| g.as_str()) == Some(wanted.as_str()))
+        };
         create_keyed(
-            "part order",
-            || self.create_part_order().body(request.clone()).run(),
+            self,
+            "create_part_order",
+            || once(self, self.create_part_order().body(request.clone()).into_params().1),
             || self.get_part_order().uuid(&uuid).run(),
+            ours,
         )
         .await
     }
 
-    /// Creates a print order, safe to retry; see the module docs.
+    /// Creates a print order, safe to retry; see the module docs. An existing order
+    /// with the uuid is ours when its build, copies and (if asked for) number match.
     pub async fn create_print_order_once(
         &self,
         mut request: types::PrintOrderRequest,
     ) -> Result<Created<types::PrintOrder>, Error> {
         let uuid = chosen_uuid(&mut request.uuid);
+        let ours = |order: &types::PrintOrder| {
+            order.build_uuid.as_deref() == Some(request.build_uuid.as_str())
+                && u64::try_from(order.total_copies).ok() == Some(request.total_copies.get())
+                && (request.print_order_number.is_none() || order.print_order_number == request.print_order_number)
+        };
         create_keyed(
-            "print order",
-            || self.create_print_order().body(request.clone()).run(),
+            self,
+            "create_print_order",
+            || once(self, self.create_print_order().body(request.clone()).into_params().1),
             || self.get_print_order().uuid(&uuid).run(),
+            ours,
         )
         .await
     }
@@ -93,26 +148,28 @@ impl Client {
     pub async fn create_part_once(&self, request: types::PartRequest) -> Result<Created<types::Part>, Error> {
         // Before sending again, look for the part an earlier attempt may have made.
         let mut retrying = false;
-        again(ATTEMPTS, worth_retrying, "part", || {
-            let look_first = std::mem::replace(&mut retrying, true);
-            let request = request.clone();
-            async move {
-                if look_first {
-                    let existing: Vec<types::Part> = self
-                        .get_parts()
-                        .limit(1000)
-                        .model_uuid(vec![request.model_uuid.clone()])
-                        .items()
-                        .try_filter(|p| std::future::ready(p.part_number == request.part_number))
-                        .try_collect()
-                        .await?;
-                    if let Some(part) = existing.into_iter().next() {
-                        return Ok(Created::AlreadyExisted(part));
+        Retrier::of(self)
+            .run("create_part", "POST", Replay::Safe, |_| {
+                let look_first = std::mem::replace(&mut retrying, true);
+                let request = request.clone();
+                async move {
+                    if look_first {
+                        let existing: Vec<types::Part> = self
+                            .get_parts()
+                            .limit(1000)
+                            .model_uuid(vec![request.model_uuid.clone()])
+                            .items()
+                            .try_filter(|p| std::future::ready(p.part_number == request.part_number))
+                            .try_collect()
+                            .await?;
+                        if let Some(part) = existing.into_iter().next() {
+                            return Ok(Created::AlreadyExisted(part));
+                        }
                     }
+                    let params = self.create_part().body(request).into_params().1;
+                    once(self, params).await.map(Created::New)
                 }
-                self.create_part().body(request).run().await.map(Created::New)
-            }
-        })
-        .await
+            })
+            .await
     }
 }

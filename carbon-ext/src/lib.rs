@@ -34,14 +34,16 @@
 //! # }
 //! ```
 
-mod again;
 mod chunk;
 mod client;
 pub mod create;
 pub mod download;
 mod error;
 mod paginate;
+mod progress;
 mod rate_limit;
+mod records;
+mod redact;
 mod retry;
 mod run;
 mod stack;
@@ -49,10 +51,14 @@ pub mod upload;
 pub mod wait;
 
 pub use chunk::{ChunkExt, Chunked, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY};
-pub use client::{Client, ClientBuilder, Credentials, Environment, user_agent};
-pub use error::Error;
-pub use paginate::{DedupExt, ItemOf, Page, PaginateExt, PaginateOffsetExt, TOTAL_COUNT_CAP, TotalCount};
+pub use client::{BASE_URL_VAR, Client, ClientBuilder, Credentials, Environment, user_agent};
+pub use error::{Call, Error, MAX_ERROR_BODY};
+pub use paginate::{
+    DedupExt, ItemOf, LenientItem, MAX_EMPTY_PAGES, Page, PaginateExt, PaginateOffsetExt, TOTAL_COUNT_CAP, TotalCount,
+};
+pub use progress::{Progress, Transfer};
 pub use rate_limit::RateLimit;
+pub use records::MalformedRecord;
 pub use retry::RetryPolicy;
 pub use run::{OutputOf, RunExt};
 pub use stack::RequestStack;
@@ -61,6 +67,11 @@ pub use create::Created;
 pub use download::{Destination, Downloaded};
 pub use upload::{UploadOptions, UploadedModel};
 pub use wait::{PackingProgress, WaitConfig, WaitOutcome};
+
+// The crate traces through `tracing`: every call is a `carbon.call` span (operation,
+// method, attempts, time in backoff) and every attempt a `carbon.attempt` span (path
+// without query, status, time waiting for the rate limiter). No field holds a token,
+// a key or a presigned URL's query.
 
 /// The API's enums: open, with an `Unknown` variant for values added later.
 pub use carbon_api_gen::enums;

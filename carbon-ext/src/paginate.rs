@@ -31,7 +31,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
 
 use carbon_api_gen::extras::{CursorPaged, HasUuid, IntoParams, Listing, OffsetPaged, OperationParams};
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
@@ -39,10 +39,17 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
 use crate::Error;
-use crate::run::send;
+use crate::error::Call;
+use crate::records::{MalformedRecord, Records, split_page, strict};
+use crate::retry::Replay;
+use crate::run::send_answer;
 
 /// The API never reports more than this many results in `total_count`.
 pub const TOTAL_COUNT_CAP: u64 = 10_000;
+
+/// Empty pages in a row that may still carry a cursor before the listing is taken
+/// to be stuck.
+pub const MAX_EMPTY_PAGES: usize = 5;
 
 /// A list's `total_count`: exact below the API's cap, a lower bound at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,23 +91,33 @@ pub struct Page<T> {
     pub index: usize,
 }
 
-/// `items()` and `pages()` on the builders of cursor-paged list operations
-/// (builds, parts, part orders, print orders, printed parts, prints, part
-/// measurements and their templates).
+/// A lenient listing's item: a record, or one that did not decode.
+pub type LenientItem<T> = Result<T, MalformedRecord>;
+
+/// `items()`, `pages()` and `items_lenient()` on the builders of cursor-paged list
+/// operations (builds, parts, part orders, print orders, printed parts, prints,
+/// part measurements and their templates).
 pub trait PaginateExt<'a>: IntoParams<'a> + Sized
 where
     Self::Params: CursorPaged,
 {
-    /// All pages, lazily, one request each.
+    /// All pages, lazily, one request each. A record that does not match the API
+    /// document ends the listing with [`Error::Decode`] naming its index.
     fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>>;
 
     /// All items of all pages, lazily.
     fn items(self) -> BoxStream<'static, Result<ItemOf<'a, Self>, Error>> {
         flatten(self.pages())
     }
+
+    /// All items of all pages, lazily, where a record that does not match the API
+    /// document comes as an `Ok(Err(MalformedRecord))` (with its raw JSON) and the
+    /// listing goes on. Errors of the listing itself end it, as with `items()`.
+    fn items_lenient(self) -> BoxStream<'static, Result<LenientItem<ItemOf<'a, Self>>, Error>>;
 }
 
-/// `items()` and `pages()` on the builder of `getPrinters`, paged by offset.
+/// `items()`, `pages()` and `items_lenient()` on the builder of `getPrinters`,
+/// paged by offset.
 pub trait PaginateOffsetExt<'a>: IntoParams<'a> + Sized
 where
     Self::Params: OffsetPaged,
@@ -112,6 +129,10 @@ where
     fn items(self) -> BoxStream<'static, Result<ItemOf<'a, Self>, Error>> {
         flatten(self.pages())
     }
+
+    /// All items, with records that do not decode as `Ok(Err(..))`; see
+    /// [`PaginateExt::items_lenient`].
+    fn items_lenient(self) -> BoxStream<'static, Result<LenientItem<ItemOf<'a, Self>>, Error>>;
 }
 
 /// The item type of a builder's list operation.
@@ -126,15 +147,60 @@ fn flatten<T: Send + 'static>(
         .boxed()
 }
 
+/// Whether a malformed record ends the listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Strict,
+    Lenient,
+}
+
+/// A page as the producer hands it over: in strict mode every record is `Ok`.
+struct RawPage<T> {
+    records: Records<T>,
+    total: Option<TotalCount>,
+    index: usize,
+}
+
+fn strict_pages<T: Send + 'static>(
+    raw: BoxStream<'static, Result<RawPage<T>, Error>>,
+) -> BoxStream<'static, Result<Page<T>, Error>> {
+    raw.map(|page| {
+        let page = page?;
+        Ok(Page {
+            items: strict(page.records)?,
+            total: page.total,
+            index: page.index,
+        })
+    })
+    .boxed()
+}
+
+fn lenient_items<T: Send + 'static>(
+    raw: BoxStream<'static, Result<RawPage<T>, Error>>,
+) -> BoxStream<'static, Result<LenientItem<T>, Error>> {
+    raw.map_ok(|page| stream::iter(page.records.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
 impl<'a, B> PaginateExt<'a> for B
 where
     B: IntoParams<'a> + Sized,
     B::Params: CursorPaged + Clone,
     <B::Params as OperationParams>::Output: DeserializeOwned,
+    ItemOf<'a, B>: DeserializeOwned,
 {
     fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>> {
         let (client, params) = self.into_params();
         cursor_page_stream(client.clone(), params)
+    }
+
+    fn items_lenient(self) -> BoxStream<'static, Result<LenientItem<ItemOf<'a, Self>>, Error>> {
+        let (client, params) = self.into_params();
+        let client = client.clone();
+        lenient_items(prefetching(client, move |client, tx| {
+            cursor_pages(client, params, Mode::Lenient, tx)
+        }))
     }
 }
 
@@ -143,10 +209,20 @@ where
     B: IntoParams<'a> + Sized,
     B::Params: OffsetPaged + Clone,
     <B::Params as OperationParams>::Output: DeserializeOwned,
+    ItemOf<'a, B>: DeserializeOwned,
 {
     fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>> {
         let (client, params) = self.into_params();
-        prefetching(client.clone(), move |client, tx| offset_pages(client, params, tx))
+        strict_pages(prefetching(client.clone(), move |client, tx| {
+            offset_pages(client, params, Mode::Strict, tx)
+        }))
+    }
+
+    fn items_lenient(self) -> BoxStream<'static, Result<LenientItem<ItemOf<'a, Self>>, Error>> {
+        let (client, params) = self.into_params();
+        lenient_items(prefetching(client.clone(), move |client, tx| {
+            offset_pages(client, params, Mode::Lenient, tx)
+        }))
     }
 }
 
@@ -158,8 +234,11 @@ pub(crate) fn cursor_page_stream<P>(
 where
     P: CursorPaged + Clone,
     P::Output: DeserializeOwned,
+    P::Item: DeserializeOwned,
 {
-    prefetching(client, move |client, tx| cursor_pages(client, params, tx))
+    strict_pages(prefetching(client, move |client, tx| {
+        cursor_pages(client, params, Mode::Strict, tx)
+    }))
 }
 
 /// Items of a cursor-paged request, from owned parts.
@@ -167,15 +246,17 @@ pub(crate) fn cursor_stream<P>(client: carbon_api_gen::Client, params: P) -> Box
 where
     P: CursorPaged + Clone,
     P::Output: DeserializeOwned,
+    P::Item: DeserializeOwned,
 {
     flatten(cursor_page_stream(client, params))
 }
 
-type PageSender<T> = mpsc::Sender<Result<Page<T>, Error>>;
+type PageSender<T> = mpsc::Sender<Result<RawPage<T>, Error>>;
 
 /// Runs `producer` in its own task, started on the first poll, one page ahead of the
-/// consumer, and aborted when the stream is dropped.
-fn prefetching<T, F, Fut>(client: carbon_api_gen::Client, producer: F) -> BoxStream<'static, Result<Page<T>, Error>>
+/// consumer, and aborted when the stream is dropped. The stream ends after the
+/// first error.
+fn prefetching<T, F, Fut>(client: carbon_api_gen::Client, producer: F) -> BoxStream<'static, Result<RawPage<T>, Error>>
 where
     T: Send + 'static,
     F: FnOnce(carbon_api_gen::Client, PageSender<T>) -> Fut + Send + 'static,
@@ -183,7 +264,7 @@ where
 {
     enum State<T, F> {
         NotStarted(carbon_api_gen::Client, F),
-        Running(mpsc::Receiver<Result<Page<T>, Error>>, AbortOnDrop),
+        Running(mpsc::Receiver<Result<RawPage<T>, Error>>, AbortOnDrop),
         Done,
     }
     stream::unfold(State::NotStarted(client, producer), |state| async move {
@@ -228,62 +309,116 @@ impl Drop for AbortOnDrop {
     }
 }
 
-async fn cursor_pages<P>(client: carbon_api_gen::Client, mut params: P, tx: PageSender<P::Item>)
+/// Fetches and decodes one page; in strict mode a malformed record is the error.
+async fn fetch_page<P, M>(
+    client: &carbon_api_gen::Client,
+    params: P,
+    index: usize,
+    mode: Mode,
+    envelope: impl Fn(&P::Output) -> M,
+) -> Result<(M, Records<P::Item>), Error>
+where
+    P: Listing,
+    P::Output: DeserializeOwned,
+    P::Item: DeserializeOwned,
+{
+    // Reading a page changes nothing: always safe to ask again.
+    let answer = send_answer(client, params, Replay::Safe).await?;
+    let (meta, records) = split_page::<P, M>(answer, index, envelope)?;
+    if let (Mode::Strict, Some(Err(malformed))) = (mode, records.iter().find(|r| r.is_err())) {
+        return Err(malformed.clone().into());
+    }
+    Ok((meta, records))
+}
+
+/// What a cursor listing has seen, to tell a listing that ends from one that never will.
+#[derive(Default)]
+struct Progress {
+    /// Hashes of the cursors the API has sent in this listing.
+    cursors: HashSet<u64>,
+    /// Empty pages in a row.
+    empty_run: usize,
+}
+
+impl Progress {
+    /// Checks the cursor a page pointed to; `Err` with what went wrong.
+    fn next(&mut self, cursor: &str, page_len: usize, index: usize) -> Result<(), String> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        cursor.hash(&mut hasher);
+        if !self.cursors.insert(hasher.finish()) {
+            return Err(format!(
+                "page {index} pointed to a cursor the API had already sent in this listing"
+            ));
+        }
+        self.empty_run = if page_len == 0 { self.empty_run + 1 } else { 0 };
+        if self.empty_run >= MAX_EMPTY_PAGES {
+            return Err(format!(
+                "{} empty pages in a row (up to page {index}) still pointed to more",
+                self.empty_run
+            ));
+        }
+        Ok(())
+    }
+}
+
+async fn cursor_pages<P>(client: carbon_api_gen::Client, mut params: P, mode: Mode, tx: PageSender<P::Item>)
 where
     P: CursorPaged + Clone,
     P::Output: DeserializeOwned,
+    P::Item: DeserializeOwned,
 {
+    let mut progress = Progress::default();
     for index in 0.. {
-        let page = match send(&client, params.clone()).await {
+        let envelope = |page: &P::Output| {
+            let next = P::next_cursor(page).filter(|c| !c.is_empty()).map(str::to_string);
+            (next, P::total_count(page).map(TotalCount::from_reported))
+        };
+        let ((next, total), records) = match fetch_page(&client, params.clone(), index, mode, envelope).await {
             Ok(page) => page,
             Err(e) => {
                 let _ = tx.send(Err(e)).await;
                 return;
             }
         };
-        let next = P::next_cursor(&page).filter(|c| !c.is_empty()).map(str::to_string);
-        let total = P::total_count(&page).map(TotalCount::from_reported);
-        let items = P::into_items(page);
-        if tx.send(Ok(Page { items, total, index })).await.is_err() {
+        let len = records.len();
+        if tx.send(Ok(RawPage { records, total, index })).await.is_err() {
             return;
         }
-        match next {
-            Some(cursor) => params.set_cursor(cursor),
-            None => return,
+        let Some(cursor) = next else { return };
+        if let Err(message) = progress.next(&cursor, len, index) {
+            let call = Call::new(P::OPERATION_ID);
+            let _ = tx.send(Err(Error::Pagination { call, message })).await;
+            return;
         }
+        params.set_cursor(cursor);
     }
 }
 
-async fn offset_pages<P>(client: carbon_api_gen::Client, mut params: P, tx: PageSender<P::Item>)
+async fn offset_pages<P>(client: carbon_api_gen::Client, mut params: P, mode: Mode, tx: PageSender<P::Item>)
 where
     P: OffsetPaged + Clone,
     P::Output: DeserializeOwned,
+    P::Item: DeserializeOwned,
 {
     let mut offset = params.offset().unwrap_or(0);
     params.set_offset(offset);
     for index in 0.. {
-        let page = match send(&client, params.clone()).await {
+        let (total, records) = match fetch_page(&client, params.clone(), index, mode, P::total_count).await {
             Ok(page) => page,
             Err(e) => {
                 let _ = tx.send(Err(e)).await;
                 return;
             }
         };
-        let total = P::total_count(&page);
-        let items = P::into_items(page);
-        let count = items.len() as u64;
-        offset += count;
+        let count = records.len() as u64;
+        offset = offset.saturating_add(count);
         let done = count == 0 || total.is_some_and(|t| offset >= t);
-        if tx
-            .send(Ok(Page {
-                items,
-                total: total.map(TotalCount::Exact),
-                index,
-            }))
-            .await
-            .is_err()
-            || done
-        {
+        let page = RawPage {
+            records,
+            total: total.map(TotalCount::Exact),
+            index,
+        };
+        if tx.send(Ok(page)).await.is_err() || done {
             return;
         }
         params.set_offset(offset);

@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::Error;
+
 /// How many requests a client may start per time window.
 ///
 /// The API allows 200 requests per 10 s per user. The limiter keeps the send times of
 /// the last `requests` requests and lets a new one start only when the oldest of them
-/// is `window` old: each of the `requests` tokens comes back exactly `window` after it
+/// is `window` old: each of the `requests` slots comes back exactly `window` after it
 /// was used. That never exceeds the limit over any window, and a busy client gets
 /// all of it. Shared by all clones of a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,14 +29,54 @@ impl RateLimit {
         window: Duration::from_millis(10_250),
     };
 
-    /// At most `requests` requests started per `window`. The limiter remembers the
-    /// start times of the last `requests` requests, so keep the number realistic (use
-    /// no limit rather than a huge one).
+    /// The most requests per window the builder accepts (the limiter remembers a
+    /// send time for each).
+    pub const MAX_REQUESTS: u32 = 100_000;
+
+    /// The longest window the builder accepts.
+    pub const MAX_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+    /// At most `requests` requests started per `window`. The client builder refuses
+    /// a limit of 0 requests, more than [`RateLimit::MAX_REQUESTS`], or a window
+    /// that is zero or longer than [`RateLimit::MAX_WINDOW`].
     pub fn new(requests: u32, window: Duration) -> Self {
-        Self {
-            requests: requests.max(1),
-            window,
+        Self { requests, window }
+    }
+
+    /// Requests per window.
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    /// The window.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// Checks that the limiter can work with these numbers.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let refuse = |what: String| {
+            Err(Error::Config(format!(
+                "rate limit {} requests per {:?}: {what}; use no_rate_limit() for no client-side limit",
+                self.requests, self.window
+            )))
+        };
+        if self.requests == 0 {
+            return refuse("no request could ever be sent".into());
         }
+        if self.requests > Self::MAX_REQUESTS {
+            return refuse(format!(
+                "at most {} requests per window are supported",
+                Self::MAX_REQUESTS
+            ));
+        }
+        if self.window.is_zero() {
+            return refuse("the window must be longer than zero".into());
+        }
+        if self.window > Self::MAX_WINDOW {
+            return refuse(format!("the window may be at most {:?}", Self::MAX_WINDOW));
+        }
+        Ok(())
     }
 }
 
@@ -48,7 +90,9 @@ impl Default for RateLimit {
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     limit: RateLimit,
-    /// Start times of the last `requests` sends (some may be in the future: reserved).
+    /// Waiters queue here, first come first served; the one holding it is next.
+    turn: tokio::sync::Mutex<()>,
+    /// Start times of the last `requests` sends, oldest first (all in the past).
     sent: Mutex<VecDeque<Instant>>,
 }
 
@@ -56,28 +100,50 @@ impl RateLimiter {
     pub(crate) fn new(limit: RateLimit) -> Self {
         Self {
             limit,
-            sent: Mutex::new(VecDeque::with_capacity(limit.requests as usize)),
+            turn: tokio::sync::Mutex::new(()),
+            sent: Mutex::new(VecDeque::new()),
         }
     }
 
-    /// Waits until one more request may start. The slot is reserved before waiting,
-    /// so waiters are served in order; a cancelled wait leaves its slot unused, which
-    /// only ever errs on the side of sending less.
-    pub(crate) async fn acquire(&self) {
-        let start_at = {
-            let now = Instant::now();
-            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-            let start_at = if sent.len() < self.limit.requests as usize {
-                sent.back().map_or(now, |last| (*last).max(now))
-            } else {
-                let oldest = sent.pop_front().expect("the queue is full");
-                (oldest + self.limit.window).max(now)
+    pub(crate) fn limit(&self) -> RateLimit {
+        self.limit
+    }
+
+    /// Waits until one more request may start, and returns how long it waited.
+    ///
+    /// Cancellation-safe: nothing is reserved while waiting, so a wait dropped under
+    /// `timeout` or `select!` takes no slot and pushes no later request back.
+    pub(crate) async fn acquire(&self) -> Duration {
+        let started = Instant::now();
+        let _turn = self.turn.lock().await;
+        loop {
+            // When the oldest remembered send leaves the window; `None`: a slot is
+            // free, and taken. `Some(None)`: the window reaches past the end of time.
+            let frees_at = {
+                let now = Instant::now();
+                let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+                let full = sent.len() >= self.limit.requests as usize;
+                match sent
+                    .front()
+                    .filter(|_| full)
+                    .map(|oldest| oldest.checked_add(self.limit.window))
+                {
+                    Some(Some(at)) if at > now => Some(Some(at)),
+                    Some(None) => Some(None),
+                    _ => {
+                        if full {
+                            sent.pop_front();
+                        }
+                        sent.push_back(now);
+                        None
+                    }
+                }
             };
-            sent.push_back(start_at);
-            start_at
-        };
-        if start_at > Instant::now() {
-            tokio::time::sleep_until(start_at).await;
+            match frees_at {
+                None => return started.elapsed(),
+                Some(Some(at)) => tokio::time::sleep_until(at).await,
+                Some(None) => std::future::pending::<()>().await,
+            }
         }
     }
 }
@@ -94,7 +160,7 @@ mod tests {
             limiter.acquire().await;
         }
         assert_eq!(Instant::now(), t0, "the first three go at once");
-        limiter.acquire().await;
+        assert_eq!(limiter.acquire().await, Duration::from_secs(10));
         assert_eq!(Instant::now() - t0, Duration::from_secs(10));
         tokio::time::advance(Duration::from_secs(3)).await;
         limiter.acquire().await;
@@ -103,5 +169,57 @@ mod tests {
             Duration::from_secs(13),
             "the second slot was free already"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_wait_gives_its_slot_back() {
+        let limiter = RateLimiter::new(RateLimit::new(2, Duration::from_secs(10)));
+        let t0 = Instant::now();
+        limiter.acquire().await;
+        limiter.acquire().await;
+        // Five callers give up after a second each, while the limiter is saturated.
+        for _ in 0..5 {
+            let gave_up = tokio::time::timeout(Duration::from_secs(1), limiter.acquire()).await;
+            assert!(gave_up.is_err());
+        }
+        // The next request goes as soon as the first slot frees, as if they never asked.
+        limiter.acquire().await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(10));
+        limiter.acquire().await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiters_are_served_in_order() {
+        let limiter = std::sync::Arc::new(RateLimiter::new(RateLimit::new(1, Duration::from_secs(1))));
+        limiter.acquire().await;
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..5 {
+            let (limiter, order) = (limiter.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                limiter.acquire().await;
+                order.lock().unwrap().push(i);
+            }));
+            tokio::task::yield_now().await;
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn extreme_limits_are_refused_with_a_reason() {
+        for limit in [
+            RateLimit::new(0, Duration::from_secs(1)),
+            RateLimit::new(u32::MAX, Duration::from_secs(1)),
+            RateLimit::new(10, Duration::ZERO),
+            RateLimit::new(10, Duration::MAX),
+        ] {
+            let message = limit.validate().unwrap_err().to_string();
+            assert!(message.contains("no_rate_limit()"), "{message}");
+        }
+        assert!(RateLimit::CARBON_DEFAULT.validate().is_ok());
     }
 }

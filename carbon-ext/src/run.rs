@@ -1,10 +1,11 @@
-//! Sending one request and getting its typed result or a [`crate::Error`].
+//! Sending one call and getting its typed result or a [`crate::Error`].
 
 use carbon_api_gen::BoxFuture;
 use carbon_api_gen::extras::{IntoParams, OperationParams};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::retry::{Replay, Retrier};
 
 /// The output type of a builder's operation.
 pub type OutputOf<'a, B> = <<B as IntoParams<'a>>::Params as OperationParams>::Output;
@@ -12,7 +13,9 @@ pub type OutputOf<'a, B> = <<B as IntoParams<'a>>::Params as OperationParams>::O
 /// `run()` on every generated builder: sends it and returns the decoded body, with
 /// errors as [`crate::Error`] (a decode error names the JSON path that failed).
 pub trait RunExt<'a>: IntoParams<'a> + Sized {
-    /// Sends the request (through the client's auth, limiter and retries).
+    /// Sends the request through the client's auth and rate limiter, retried as the
+    /// client's [`crate::RetryPolicy`] allows. (The generated `send()` makes one
+    /// attempt and returns the generated client's error type.)
     fn run(self) -> BoxFuture<'a, Result<OutputOf<'a, Self>, Error>>
     where
         OutputOf<'a, Self>: DeserializeOwned;
@@ -28,14 +31,94 @@ impl<'a, B: IntoParams<'a> + Sized> RunExt<'a> for B {
     }
 }
 
-/// Sends `params` through `client` and converts the outcome.
+/// What one attempt got back.
+pub(crate) enum Answer<T> {
+    /// The body, decoded.
+    Typed(T),
+    /// JSON of another shape than the document's (decoding it is the caller's call).
+    Mismatched(serde_json::Value),
+}
+
+/// Sends `params` through `client`, retried per the client's policy and the
+/// method's [`Replay`]; a body of the wrong shape is a decode error.
 pub(crate) async fn send<P>(client: &carbon_api_gen::Client, params: P) -> Result<P::Output, Error>
 where
     P: OperationParams,
     P::Output: DeserializeOwned,
 {
+    send_as(client, params, Replay::for_method(P::METHOD)).await
+}
+
+/// Like [`send`], with the caller saying whether the call can be repeated.
+pub(crate) async fn send_as<P>(client: &carbon_api_gen::Client, params: P, replay: Replay) -> Result<P::Output, Error>
+where
+    P: OperationParams,
+    P::Output: DeserializeOwned,
+{
+    match send_answer(client, params, replay).await? {
+        Answer::Typed(output) => Ok(output),
+        Answer::Mismatched(value) => Err(Error::decode_value::<P::Output>(P::OPERATION_ID, &value)),
+    }
+}
+
+/// Like [`send`], with the caller saying whether the call can be repeated (a keyed
+/// create can, although it is a POST), and leaving a mismatched body to the caller.
+pub(crate) async fn send_answer<P>(
+    client: &carbon_api_gen::Client,
+    params: P,
+    replay: Replay,
+) -> Result<Answer<P::Output>, Error>
+where
+    P: OperationParams,
+    P::Output: DeserializeOwned,
+{
+    // A request that cannot be copied (a streamed body) is sent once.
+    let replay = if params.try_clone().is_some() {
+        replay
+    } else {
+        Replay::Never
+    };
+    let mut original = Some(params);
+    Retrier::of(client)
+        .run(P::OPERATION_ID, P::METHOD, replay, |_| {
+            let this = original.as_ref().and_then(P::try_clone).or_else(|| original.take());
+            async move {
+                match this {
+                    Some(params) => attempt(client, params).await,
+                    None => Err(Error::Config(format!(
+                        "{}: the request's body was a stream and cannot be sent again",
+                        P::OPERATION_ID
+                    ))),
+                }
+            }
+        })
+        .await
+}
+
+/// One attempt, decoded: for the steps of a workflow that retries them itself.
+pub(crate) async fn once<P>(client: &carbon_api_gen::Client, params: P) -> Result<P::Output, Error>
+where
+    P: OperationParams,
+    P::Output: DeserializeOwned,
+{
+    match attempt(client, params).await? {
+        Answer::Typed(output) => Ok(output),
+        Answer::Mismatched(value) => Err(Error::decode_value::<P::Output>(P::OPERATION_ID, &value)),
+    }
+}
+
+/// One attempt, errors converted.
+pub(crate) async fn attempt<P>(client: &carbon_api_gen::Client, params: P) -> Result<Answer<P::Output>, Error>
+where
+    P: OperationParams,
+    P::Output: DeserializeOwned,
+{
     match params.send(client).await {
-        Ok(response) => Ok(response.into_inner()),
-        Err(e) => Err(Error::from_generated_as::<P::Output>(e).with_operation(P::OPERATION_ID)),
+        Ok(response) => Ok(Answer::Typed(response.into_inner())),
+        Err(carbon_api_gen::Error::InvalidResponsePayload(bytes, _)) => match serde_json::from_slice(&bytes) {
+            Ok(value) => Ok(Answer::Mismatched(value)),
+            Err(_) => Err(Error::decode::<P::Output>(P::OPERATION_ID, &bytes)),
+        },
+        Err(e) => Err(Error::from(e).with_operation(P::OPERATION_ID)),
     }
 }

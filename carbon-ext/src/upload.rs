@@ -9,13 +9,16 @@
 //!
 //! Both check the file before any request (exists, is a file, not empty, readable,
 //! UTF-8 name), send it with an exact `Content-Length` in 64 KiB chunks, report
-//! progress, and can be cancelled by dropping the future. A failed transfer is
-//! retried by reopening the file (a streamed body cannot be replayed); a `PUT` that
-//! failed never leads to a resolve.
+//! progress, and can be cancelled by dropping the future. Every step is retried as
+//! the client's [`crate::RetryPolicy`] allows: a failed `PUT` is sent again from the
+//! reopened file (a streamed body cannot be replayed), and a `PUT` that failed never
+//! leads to a resolve. A direct upload is sent again only when the API surely did
+//! not take it (no connection, or 429): never after a 403 or a 5xx.
 
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -24,16 +27,16 @@ use http_body::{Frame, SizeHint};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use tokio_util::io::ReaderStream;
 
-use crate::again::{again, worth_retrying};
-use crate::{Client, Error, types};
+use crate::error::Call;
+use crate::retry::{Replay, Retrier};
+use crate::run::send_as;
+use crate::{Client, Error, Progress, Transfer, types};
 
 const CHUNK: usize = 64 * 1024;
 
-/// Called as bytes leave: `(sent, total)`.
-pub type ProgressFn = Arc<dyn Fn(u64, u64) + Send + Sync>;
-
 /// Options for one upload.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct UploadOptions {
     /// The model's name in Carbon; defaults to the file's name.
     pub filename: Option<String>,
@@ -41,28 +44,12 @@ pub struct UploadOptions {
     pub external_id: Option<String>,
     /// The application the model belongs to (direct uploads only).
     pub application_uuid: Option<String>,
-    /// Progress callback.
-    pub progress: Option<ProgressFn>,
-    /// Transfers attempted per upload, each from a freshly opened file (default 3).
-    pub attempts: Option<u32>,
-}
-
-impl std::fmt::Debug for UploadOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UploadOptions")
-            .field("filename", &self.filename)
-            .field("external_id", &self.external_id)
-            .field("application_uuid", &self.application_uuid)
-            .field("progress", &self.progress.is_some())
-            .field("attempts", &self.attempts)
-            .finish()
-    }
 }
 
 impl UploadOptions {
-    /// Sets the progress callback.
-    pub fn on_progress(mut self, progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Arc::new(progress));
+    /// Sets `application_uuid` (direct uploads only).
+    pub fn application_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.application_uuid = Some(uuid.into());
         self
     }
 
@@ -149,7 +136,7 @@ struct FileBody {
     remaining: u64,
     sent: u64,
     total: u64,
-    progress: Option<ProgressFn>,
+    progress: Progress<Transfer>,
 }
 
 impl http_body::Body for FileBody {
@@ -170,9 +157,10 @@ impl http_body::Body for FileBody {
                 }
                 self.remaining -= len;
                 self.sent += len;
-                if let Some(progress) = &self.progress {
-                    progress(self.sent, self.total);
-                }
+                self.progress.report(&Transfer {
+                    done: self.sent,
+                    total: Some(self.total),
+                });
                 Poll::Ready(Some(Ok(Frame::data(chunk))))
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
@@ -193,13 +181,14 @@ impl http_body::Body for FileBody {
     }
 }
 
-async fn open_body(file: &LocalFile, progress: Option<ProgressFn>) -> Result<reqwest::Body, Error> {
+async fn open_body(file: &LocalFile, progress: Progress<Transfer>) -> Result<reqwest::Body, Error> {
     let handle = tokio::fs::File::open(&file.path)
         .await
         .map_err(|e| invalid(&file.path, format!("cannot be opened: {e}")))?;
-    if let Some(progress) = &progress {
-        progress(0, file.size);
-    }
+    progress.report(&Transfer {
+        done: 0,
+        total: Some(file.size),
+    });
     Ok(reqwest::Body::wrap(FileBody {
         chunks: ReaderStream::with_capacity(handle, CHUNK),
         remaining: file.size,
@@ -209,16 +198,6 @@ async fn open_body(file: &LocalFile, progress: Option<ProgressFn>) -> Result<req
     }))
 }
 
-/// Whether a failed transfer is worth another try from the file.
-fn transfer_retryable(error: &Error) -> bool {
-    match error {
-        Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
-        // 5xx from storage, or a success without ETag: the next PUT may well work.
-        Error::Api { status, .. } => status.is_server_error() || status.is_success(),
-        _ => false,
-    }
-}
-
 impl Client {
     /// Uploads a model through a presigned S3 URL and resolves it; see the module
     /// docs. Returns the new model's uuid.
@@ -226,36 +205,37 @@ impl Client {
         &self,
         path: impl AsRef<Path>,
         options: UploadOptions,
+        progress: Progress<Transfer>,
     ) -> Result<UploadedModel, Error> {
-        use crate::RunExt;
         let file = check_file(path.as_ref(), &options).await?;
-        let attempts = options.attempts.unwrap_or(3).max(1);
         // Asking for a presigned URL creates nothing: safe to ask again.
-        let presigned = again(attempts, worth_retrying, "presigned URL", || {
-            self.get_presigned_upload_url()
-                .body(types::ModelPresignedUploadUrlRequest {
-                    filename: file.name.clone(),
-                })
-                .run()
-        })
-        .await?;
+        let presigned = self
+            .get_presigned_upload_url()
+            .body(types::ModelPresignedUploadUrlRequest {
+                filename: file.name.clone(),
+            })
+            .into_params()
+            .1;
+        let presigned = send_as(self, presigned, Replay::Safe).await?;
         // A failed PUT is sent again from the freshly opened file; only a stored one
         // (with its ETag) goes on to the resolve.
-        let etag = again(attempts, transfer_retryable, "presigned PUT", || {
-            self.put_presigned(&presigned.presigned_url, &file, options.progress.clone())
-        })
-        .await?;
+        let etag = Retrier::of(self)
+            .run(PUT_OPERATION, "PUT", Replay::Safe, |_| {
+                self.put_presigned(&presigned.presigned_url, &file, progress.clone())
+            })
+            .await?;
         // Resolving names one upload by uuid and ETag: asking again resolves the same one.
-        let resolve = types::ModelResolveUploadRequest {
-            filename: file.name.clone(),
-            model_etag: etag,
-            model_uuid: presigned.model_uuid.clone(),
-            external_id: options.external_id.clone(),
-        };
-        again(attempts, worth_retrying, "resolve", || {
-            self.resolve_presigned_model_upload().body(resolve.clone()).run()
-        })
-        .await?;
+        let resolve = self
+            .resolve_presigned_model_upload()
+            .body(types::ModelResolveUploadRequest {
+                filename: file.name.clone(),
+                model_etag: etag,
+                model_uuid: presigned.model_uuid.clone(),
+                external_id: options.external_id.clone(),
+            })
+            .into_params()
+            .1;
+        send_as(self, resolve, Replay::Safe).await?;
         Ok(UploadedModel {
             model_uuid: presigned.model_uuid,
             filename: file.name,
@@ -264,8 +244,11 @@ impl Client {
     }
 
     /// One `PUT` of the file to S3: plain HTTP client, no API hooks, no bearer.
-    async fn put_presigned(&self, url: &str, file: &LocalFile, progress: Option<ProgressFn>) -> Result<String, Error> {
-        const OPERATION: &str = "presigned_put";
+    async fn put_presigned(&self, url: &str, file: &LocalFile, progress: Progress<Transfer>) -> Result<String, Error> {
+        const OPERATION: &str = PUT_OPERATION;
+        if let Ok(parsed) = reqwest::Url::parse(url) {
+            tracing::Span::current().record("path", parsed.path());
+        }
         let body = open_body(file, progress).await?;
         let response = self
             .http()
@@ -275,20 +258,18 @@ impl Client {
             .body(body)
             .send()
             .await
-            .map_err(|e| Error::from(carbon_api_gen::Error::CommunicationError(e)).with_operation(OPERATION))?;
+            .map_err(|e| Error::from_reqwest(OPERATION, e))?;
         let status = response.status();
+        tracing::Span::current().record("status", status.as_u16());
         if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
+            let body = crate::stack::read_error_body(response).await;
             return Err(Error::from_status(OPERATION, status, body, None));
         }
         match response.headers().get(ETAG).and_then(|v| v.to_str().ok()) {
             Some(etag) if !etag.is_empty() => Ok(etag.to_string()),
-            _ => Err(Error::Api {
-                operation: OPERATION,
+            _ => Err(Error::MissingEtag {
+                call: Call::new(OPERATION),
                 status,
-                body: "the storage answered without an ETag header, so the upload cannot be resolved; it was not \
-                       resolved (try again)"
-                    .into(),
             }),
         }
     }
@@ -299,44 +280,67 @@ impl Client {
         &self,
         path: impl AsRef<Path>,
         options: UploadOptions,
+        progress: Progress<Transfer>,
     ) -> Result<types::Model, Error> {
-        use crate::RunExt;
         let file = check_file(path.as_ref(), &options).await?;
-        let attempts = options.attempts.unwrap_or(3).max(1);
-        // Sent again only when the server surely did not create the model.
-        again(attempts, direct_retryable, "direct upload", || async {
-            let body = open_body(&file, options.progress.clone()).await?;
-            let mut request = self.upload_model().filename(file.name.clone()).body(body);
-            if let Some(id) = &options.external_id {
-                request = request.external_id(id.clone());
-            }
-            if let Some(app) = &options.application_uuid {
-                request = request.application_uuid(app.clone());
-            }
-            request.run().await
-        })
-        .await
+        // Each attempt streams the file anew; it is made again only when the API
+        // surely did not take the one before (the classifier's rule for a POST).
+        Retrier::of(self)
+            .run("upload_model", "POST", Replay::OnlyIfRefused, |_| async {
+                let body = open_body(&file, progress.clone()).await?;
+                let mut request = self.upload_model().filename(file.name.clone()).body(body);
+                if let Some(id) = &options.external_id {
+                    request = request.external_id(id.clone());
+                }
+                if let Some(app) = &options.application_uuid {
+                    request = request.application_uuid(app.clone());
+                }
+                let (client, params) = request.into_params();
+                crate::run::once(client, params).await
+            })
+            .await
     }
 
     /// Uploads many files, at most `concurrency` at a time (each request still passes
     /// the client's rate limiter), presigned. One result per path, in the order given:
-    /// a bad file does not stop the others.
+    /// a bad file does not stop the others. `progress` sees the bytes of all files
+    /// together.
     pub async fn upload_many<P: AsRef<Path>>(
         &self,
         paths: impl IntoIterator<Item = P>,
         concurrency: usize,
         options: UploadOptions,
+        progress: Progress<Transfer>,
     ) -> Vec<(PathBuf, Result<UploadedModel, Error>)> {
         let paths: Vec<PathBuf> = paths.into_iter().map(|p| p.as_ref().to_path_buf()).collect();
-        futures::stream::iter(paths)
-            .map(|path| {
+        let mut sizes = Vec::with_capacity(paths.len());
+        for path in &paths {
+            sizes.push(tokio::fs::metadata(path).await.map(|m| m.len()).unwrap_or(0));
+        }
+        let total: u64 = sizes.iter().sum();
+        let sent: Arc<Vec<AtomicU64>> = Arc::new(sizes.iter().map(|_| AtomicU64::new(0)).collect());
+        futures::stream::iter(paths.into_iter().enumerate())
+            .map(|(index, path)| {
                 let options = UploadOptions {
                     filename: None,
                     external_id: None,
                     ..options.clone()
                 };
+                let (sent, overall) = (sent.clone(), progress.clone());
+                let per_file = if overall.is_some() {
+                    Progress::new(move |t: &Transfer| {
+                        sent[index].store(t.done, Ordering::Relaxed);
+                        let done = sent.iter().map(|s| s.load(Ordering::Relaxed)).sum();
+                        overall.report(&Transfer {
+                            done,
+                            total: Some(total),
+                        });
+                    })
+                } else {
+                    Progress::none()
+                };
                 async move {
-                    let result = self.upload_model_presigned(&path, options).await;
+                    let result = self.upload_model_presigned(&path, options, per_file).await;
                     (path, result)
                 }
             })
@@ -346,12 +350,5 @@ impl Client {
     }
 }
 
-fn direct_retryable(error: &Error) -> bool {
-    match error {
-        // Refused before anything was processed: a 429, or a 401 (the token was
-        // invalidated by then; the next attempt gets a new one).
-        Error::RateLimited { .. } | Error::Unauthorized { .. } => true,
-        Error::Transport { source, .. } => source.is_connect(),
-        _ => false,
-    }
-}
+/// The name of the storage `PUT` step in errors and traces.
+const PUT_OPERATION: &str = "presigned_put";

@@ -1,8 +1,10 @@
 //! Waiters: poll a record until it reaches the state you need, with backoff, an
-//! overall deadline, and a typed outcome.
+//! overall deadline, and a typed outcome. Named `wait_until_<resource>_<state>`.
 //!
 //! Unlike a `sleep(30)` loop, a waiter never fails on a status it does not know: an
-//! unknown status means "not there yet" (and is logged once). Waiting is
+//! unknown status means "not there yet" (and is logged once). A transient failure
+//! (an outage that outlasts one request's retries) does not end a long wait either,
+//! unless it persists past [`WaitConfig::error_budget`]. Waiting is
 //! cancellation-safe: drop the future and nothing is left running.
 
 use std::collections::{BTreeMap, HashSet};
@@ -12,10 +14,12 @@ use futures::TryStreamExt;
 use tokio::time::Instant;
 
 use crate::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
-use crate::{Client, Error, types};
+use crate::retry::Curve;
+use crate::{Client, Error, Progress, types};
 
 /// How to poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WaitConfig {
     /// First pause between polls.
     pub min_interval: Duration,
@@ -23,27 +27,41 @@ pub struct WaitConfig {
     pub max_interval: Duration,
     /// Give up after this long in total.
     pub timeout: Duration,
+    /// How long polls may keep failing with transient errors (after the client's
+    /// own retries) before the wait ends with the error.
+    pub error_budget: Duration,
 }
 
 impl Default for WaitConfig {
-    /// 5 s growing to 60 s, for up to 24 hours: packing and printing take hours.
+    /// 5 s growing to 60 s, for up to 24 hours, riding out 15 minutes of errors:
+    /// packing and printing take hours.
     fn default() -> Self {
         Self {
             min_interval: Duration::from_secs(5),
             max_interval: Duration::from_secs(60),
             timeout: Duration::from_secs(24 * 3600),
+            error_budget: Duration::from_secs(15 * 60),
         }
     }
 }
 
 impl WaitConfig {
-    /// Polls between `min` and `max` apart, for at most `timeout`.
+    /// Polls between `min` and `max` apart, for at most `timeout` (15 minutes of
+    /// error budget).
     pub fn new(min: Duration, max: Duration, timeout: Duration) -> Self {
         Self {
             min_interval: min,
             max_interval: max.max(min),
             timeout,
+            ..Self::default()
         }
+    }
+
+    /// How long transient errors may persist before the wait ends with one
+    /// (`Duration::ZERO`: the first error ends it).
+    pub fn with_error_budget(mut self, budget: Duration) -> Self {
+        self.error_budget = budget;
+        self
     }
 }
 
@@ -88,71 +106,114 @@ pub enum Poll<T> {
 const MIN_POLL_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Paces the polls of one wait: growing pauses, and the deadline.
-#[derive(Debug)]
-pub struct Pacer {
-    deadline: Instant,
-    interval: Duration,
-    max: Duration,
+struct Pacer {
+    deadline: Option<Instant>,
+    curve: Curve,
+    polls: u32,
 }
 
 impl Pacer {
-    /// Starts the clock.
-    pub fn new(config: WaitConfig) -> Self {
-        let now = Instant::now();
-        // Duration::MAX means "no deadline"; a century is as good.
-        let deadline = now
-            .checked_add(config.timeout)
-            .unwrap_or(now + Duration::from_secs(100 * 365 * 24 * 3600));
+    fn new(config: WaitConfig) -> Self {
         // A zero pause would never grow: poll at least 10 ms apart.
-        let interval = config.min_interval.max(MIN_POLL_INTERVAL);
+        let first = config.min_interval.max(MIN_POLL_INTERVAL);
         Self {
-            deadline,
-            interval,
-            max: config.max_interval.max(interval),
+            // No deadline at all when it lies beyond what a clock can hold.
+            deadline: Instant::now().checked_add(config.timeout),
+            curve: Curve {
+                first,
+                factor: 1.5,
+                cap: config.max_interval.max(first),
+            },
+            polls: 0,
         }
     }
 
     /// Sleeps until the next poll. `false` when the deadline has passed: stop. The
     /// last pause ends at the deadline, so the poll after it is a last look.
-    pub async fn pause(&mut self) -> bool {
-        let now = Instant::now();
-        if now >= self.deadline {
-            return false;
+    async fn pause(&mut self) -> bool {
+        self.polls = self.polls.saturating_add(1);
+        let pause = self.curve.nth(self.polls);
+        match self.deadline {
+            Some(deadline) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return false;
+                }
+                tokio::time::sleep(pause.min(deadline - now)).await;
+            }
+            None => tokio::time::sleep(pause).await,
         }
-        tokio::time::sleep(self.interval.min(self.deadline - now)).await;
-        self.interval = self.interval.mul_f64(1.5).min(self.max);
         true
     }
 }
 
 /// Polls `check` until it reports done or failed, or `config.timeout` passes. For
-/// conditions of your own; errors from `check` end the wait (the client has already
-/// retried what can be retried).
-pub async fn wait_until<T, F, Fut>(config: WaitConfig, mut check: F) -> Result<WaitOutcome<T>, Error>
+/// conditions of your own. A transient error from `check` (see
+/// [`Error::is_retryable`]) is ridden out for up to `config.error_budget`; any other
+/// error ends the wait.
+pub async fn wait_until<T, F, Fut>(config: WaitConfig, check: F) -> Result<WaitOutcome<T>, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Poll<T>, Error>>,
+{
+    poll_until(config, &Progress::none(), check).await
+}
+
+/// [`wait_until`], reporting every record polled to `progress`.
+async fn poll_until<T, F, Fut>(
+    config: WaitConfig,
+    progress: &Progress<T>,
+    mut check: F,
+) -> Result<WaitOutcome<T>, Error>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Poll<T>, Error>>,
 {
     let mut pacer = Pacer::new(config);
+    let mut failing_since: Option<Instant> = None;
+    let mut last = None;
     loop {
-        let pending = match check().await? {
-            Poll::Done(t) => return Ok(WaitOutcome::Done(t)),
-            Poll::Failed(t) => return Ok(WaitOutcome::Failed(t)),
-            Poll::Pending(t) => t,
-        };
+        match check().await {
+            Ok(Poll::Done(t)) => {
+                progress.report(&t);
+                return Ok(WaitOutcome::Done(t));
+            }
+            Ok(Poll::Failed(t)) => {
+                progress.report(&t);
+                return Ok(WaitOutcome::Failed(t));
+            }
+            Ok(Poll::Pending(t)) => {
+                progress.report(&t);
+                failing_since = None;
+                last = Some(t);
+            }
+            Err(error) if error.is_retryable() => {
+                let since = *failing_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= config.error_budget {
+                    return Err(error);
+                }
+                tracing::warn!(%error, "polling failed; trying again at the next poll");
+            }
+            Err(error) => return Err(error),
+        }
         if !pacer.pause().await {
-            return Ok(WaitOutcome::TimedOut(Some(pending)));
+            return Ok(WaitOutcome::TimedOut(last));
         }
     }
 }
 
 /// Logs each unknown status once per wait.
 #[derive(Default)]
-struct UnknownStatuses(HashSet<String>);
+struct UnknownStatuses(std::sync::Mutex<HashSet<String>>);
 
 impl UnknownStatuses {
-    fn note(&mut self, what: &str, status: &str) {
-        if self.0.insert(status.to_string()) {
+    fn note(&self, what: &str, status: &str) {
+        let first = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(status.to_string());
+        if first {
             tracing::warn!(
                 what,
                 status,
@@ -206,89 +267,112 @@ fn is_packed_status(status: &PrintedPartStatus) -> Option<bool> {
     }
 }
 
+/// Copies printed of a print order, summed over its printers.
+fn copies_printed(order: &types::PrintOrder) -> i64 {
+    order
+        .routed_to
+        .iter()
+        .flat_map(|routes| routes.values())
+        .map(|route| route.copies_printed.unwrap_or(0).max(0))
+        .fold(0i64, i64::saturating_add)
+}
+
 impl Client {
     /// Waits for a model program run to complete with an output model (`Done`), or
-    /// to fail (`Failed`, see its `failure_message`).
-    pub async fn wait_for_model_program_run(
+    /// to fail (`Failed`, see its `failure_message`). `progress` sees each poll.
+    pub async fn wait_until_model_program_run_complete(
         &self,
         run_uuid: &str,
         config: WaitConfig,
+        progress: Progress<types::ModelProgramRun>,
     ) -> Result<WaitOutcome<types::ModelProgramRun>, Error> {
         use crate::RunExt;
-        let mut unknown = UnknownStatuses::default();
-        let mut pacer = Pacer::new(config);
-        loop {
+        let unknown = UnknownStatuses::default();
+        poll_until(config, &progress, || async {
             let run = self.get_model_program_run().uuid(run_uuid).run().await?;
             if !run.status.is_known() {
                 unknown.note("model program run", run.status.as_str());
             }
-            match classify_run(&run) {
-                Poll::Done(()) => return Ok(WaitOutcome::Done(run)),
-                Poll::Failed(()) => return Ok(WaitOutcome::Failed(run)),
-                Poll::Pending(()) => {}
-            }
-            if !pacer.pause().await {
-                return Ok(WaitOutcome::TimedOut(Some(run)));
-            }
-        }
+            Ok(match classify_run(&run) {
+                Poll::Done(()) => Poll::Done(run),
+                Poll::Failed(()) => Poll::Failed(run),
+                Poll::Pending(()) => Poll::Pending(run),
+            })
+        })
+        .await
     }
 
     /// Waits for several runs at once with the batch look-up (100 per request). The
     /// outcome of each run, keyed by uuid; `TimedOut` for those still running at
-    /// the deadline.
-    pub async fn wait_for_model_program_runs(
+    /// the deadline. `progress` sees the latest record of every run at each poll.
+    pub async fn wait_until_model_program_runs_complete(
         &self,
         run_uuids: &[String],
         config: WaitConfig,
+        progress: Progress<[types::ModelProgramRun]>,
     ) -> Result<BTreeMap<String, WaitOutcome<types::ModelProgramRun>>, Error> {
         use crate::ChunkExt;
-        let mut finished: BTreeMap<String, WaitOutcome<types::ModelProgramRun>> = BTreeMap::new();
-        let mut latest: BTreeMap<String, types::ModelProgramRun> = BTreeMap::new();
-        let mut unknown = UnknownStatuses::default();
-        let mut pacer = Pacer::new(config);
-        loop {
-            let open: Vec<String> = run_uuids
-                .iter()
-                .filter(|u| !finished.contains_key(*u))
-                .cloned()
-                .collect();
-            if open.is_empty() {
-                return Ok(finished);
-            }
-            let runs = self
-                .get_model_program_runs()
-                .chunked(open, |b, chunk| b.uuid(chunk))
-                .collect()
-                .await?;
+        let unknown = UnknownStatuses::default();
+        let wanted: HashSet<&String> = run_uuids.iter().collect();
+        // The latest record of every run seen; finished runs are not asked for again.
+        let latest: std::sync::Mutex<BTreeMap<String, types::ModelProgramRun>> = Default::default();
+        let finished = |run: &types::ModelProgramRun| !matches!(classify_run(run), Poll::Pending(()));
+        let outcome = poll_until(config, &Progress::none(), || async {
+            let open: Vec<String> = {
+                let latest = latest.lock().unwrap_or_else(|e| e.into_inner());
+                run_uuids
+                    .iter()
+                    .filter(|u| !latest.get(*u).is_some_and(finished))
+                    .cloned()
+                    .collect()
+            };
+            let runs: Vec<types::ModelProgramRun> = if open.is_empty() {
+                Vec::new()
+            } else {
+                self.get_model_program_runs()
+                    .chunked(open, |b, chunk| b.uuid(chunk))
+                    .collect()
+                    .await?
+            };
+            let mut latest = latest.lock().unwrap_or_else(|e| e.into_inner());
             for run in runs {
-                let Some(uuid) = run.uuid.clone() else { continue };
+                let Some(uuid) = run.uuid.clone().filter(|u| wanted.contains(u)) else {
+                    continue;
+                };
                 if !run.status.is_known() {
                     unknown.note("model program run", run.status.as_str());
                 }
-                match classify_run(&run) {
-                    Poll::Done(()) => {
-                        finished.insert(uuid, WaitOutcome::Done(run));
-                    }
-                    Poll::Failed(()) => {
-                        finished.insert(uuid, WaitOutcome::Failed(run));
-                    }
-                    Poll::Pending(()) => {
-                        latest.insert(uuid, run);
-                    }
-                }
+                latest.insert(uuid, run);
             }
-            if run_uuids.iter().all(|u| finished.contains_key(u)) {
-                return Ok(finished);
-            }
-            if !pacer.pause().await {
-                for uuid in run_uuids {
-                    if !finished.contains_key(uuid) {
-                        finished.insert(uuid.clone(), WaitOutcome::TimedOut(latest.remove(uuid)));
-                    }
-                }
-                return Ok(finished);
-            }
-        }
+            let snapshot: Vec<types::ModelProgramRun> = latest.values().cloned().collect();
+            progress.report(&snapshot);
+            let all_finished = run_uuids.iter().all(|u| latest.get(u).is_some_and(finished));
+            Ok(if all_finished {
+                Poll::Done(latest.clone())
+            } else {
+                Poll::Pending(latest.clone())
+            })
+        })
+        .await?;
+        let (mut latest, timed_out) = match outcome {
+            WaitOutcome::Done(latest) | WaitOutcome::Failed(latest) => (latest, false),
+            WaitOutcome::TimedOut(latest) => (latest.unwrap_or_default(), true),
+        };
+        Ok(run_uuids
+            .iter()
+            .map(|uuid| {
+                let outcome = match latest.remove(uuid) {
+                    Some(run) => match classify_run(&run) {
+                        Poll::Done(()) => WaitOutcome::Done(run),
+                        Poll::Failed(()) => WaitOutcome::Failed(run),
+                        Poll::Pending(()) => WaitOutcome::TimedOut(Some(run)),
+                    },
+                    None => WaitOutcome::TimedOut(None),
+                };
+                debug_assert!(timed_out || !matches!(outcome, WaitOutcome::TimedOut(_)));
+                (uuid.clone(), outcome)
+            })
+            .collect())
     }
 
     /// The packing progress of a part order, from its record and all its printed parts.
@@ -314,21 +398,20 @@ impl Client {
     }
 
     /// Waits until a part order is packed: every one of its printed parts has reached
-    /// `printing` or beyond (the vendor's definition). `on_progress` sees each poll's
+    /// `printing` or beyond (the vendor's definition). `progress` sees each poll's
     /// counts and builds. A canceled order ends the wait as `Failed`.
-    pub async fn wait_until_packed(
+    pub async fn wait_until_part_order_packed(
         &self,
         part_order_uuid: &str,
         config: WaitConfig,
-        mut on_progress: impl FnMut(&PackingProgress) + Send,
+        progress: Progress<PackingProgress>,
     ) -> Result<WaitOutcome<(types::PartOrder, PackingProgress)>, Error> {
-        let mut unknown = UnknownStatuses::default();
-        let mut pacer = Pacer::new(config);
-        loop {
-            let (order, progress) = self.packing_progress(part_order_uuid).await?;
-            on_progress(&progress);
-            let mut all_packed = progress.total > 0;
-            for status in progress.by_status.keys() {
+        let unknown = UnknownStatuses::default();
+        let outcome = poll_until(config, &Progress::none(), || async {
+            let (order, packing) = self.packing_progress(part_order_uuid).await?;
+            progress.report(&packing);
+            let mut all_packed = packing.total > 0;
+            for status in packing.by_status.keys() {
                 match is_packed_status(&PrintedPartStatus::from(status.as_str())) {
                     Some(true) => {}
                     Some(false) => all_packed = false,
@@ -338,66 +421,69 @@ impl Client {
                     }
                 }
             }
-            if order.status == Some(PartOrderStatus::Canceled) {
-                return Ok(WaitOutcome::Failed((order, progress)));
-            }
-            if all_packed {
-                return Ok(WaitOutcome::Done((order, progress)));
-            }
-            if !pacer.pause().await {
-                return Ok(WaitOutcome::TimedOut(Some((order, progress))));
-            }
-        }
+            Ok(if order.status == Some(PartOrderStatus::Canceled) {
+                Poll::Failed((order, packing))
+            } else if all_packed {
+                Poll::Done((order, packing))
+            } else {
+                Poll::Pending((order, packing))
+            })
+        })
+        .await?;
+        Ok(outcome)
     }
 
     /// Waits until a part order is finished: `complete` is `Done`; `incomplete` and
-    /// `canceled` are `Failed` (with the final record).
-    pub async fn wait_until_finished(
+    /// `canceled` are `Failed` (with the final record). `progress` sees each poll.
+    pub async fn wait_until_part_order_finished(
         &self,
         part_order_uuid: &str,
         config: WaitConfig,
+        progress: Progress<types::PartOrder>,
     ) -> Result<WaitOutcome<types::PartOrder>, Error> {
         use crate::RunExt;
-        let mut unknown = UnknownStatuses::default();
-        let mut pacer = Pacer::new(config);
-        loop {
+        let unknown = UnknownStatuses::default();
+        poll_until(config, &progress, || async {
             let order = self.get_part_order().uuid(part_order_uuid).run().await?;
-            match &order.status {
-                Some(PartOrderStatus::Complete) => return Ok(WaitOutcome::Done(order)),
-                Some(PartOrderStatus::Incomplete | PartOrderStatus::Canceled) => return Ok(WaitOutcome::Failed(order)),
-                Some(other) if !other.is_known() => unknown.note("part order", other.as_str()),
-                _ => {}
-            }
-            if !pacer.pause().await {
-                return Ok(WaitOutcome::TimedOut(Some(order)));
-            }
-        }
+            Ok(match &order.status {
+                Some(PartOrderStatus::Complete) => Poll::Done(order),
+                Some(PartOrderStatus::Incomplete | PartOrderStatus::Canceled) => Poll::Failed(order),
+                Some(other) => {
+                    if !other.is_known() {
+                        unknown.note("part order", other.as_str());
+                    }
+                    Poll::Pending(order)
+                }
+                None => Poll::Pending(order),
+            })
+        })
+        .await
     }
 
     /// Waits until a print order's copies printed, summed over its printers, reach its
-    /// `total_copies`.
-    pub async fn wait_until_printed(
+    /// `total_copies` (at least one copy, whatever the record says). `Failed` when
+    /// the order is routed to no printer at all: nothing will ever print it.
+    /// `progress` sees each poll.
+    pub async fn wait_until_print_order_printed(
         &self,
         print_order_uuid: &str,
         config: WaitConfig,
+        progress: Progress<types::PrintOrder>,
     ) -> Result<WaitOutcome<types::PrintOrder>, Error> {
         use crate::RunExt;
-        let mut pacer = Pacer::new(config);
-        loop {
+        poll_until(config, &progress, || async {
             let order = self.get_print_order().uuid(print_order_uuid).run().await?;
-            let printed: i64 = order
-                .routed_to
-                .iter()
-                .flat_map(|r| r.values())
-                .map(|r| r.copies_printed.unwrap_or(0))
-                .sum();
-            if printed >= order.total_copies {
-                return Ok(WaitOutcome::Done(order));
-            }
-            if !pacer.pause().await {
-                return Ok(WaitOutcome::TimedOut(Some(order)));
-            }
-        }
+            let wanted = order.total_copies.max(1);
+            let routed = order.routed_to.as_ref().is_some_and(|routes| !routes.is_empty());
+            Ok(if copies_printed(&order) >= wanted {
+                Poll::Done(order)
+            } else if !routed {
+                Poll::Failed(order)
+            } else {
+                Poll::Pending(order)
+            })
+        })
+        .await
     }
 }
 

@@ -63,8 +63,8 @@ async fn the_raw_send_path_converts_too() {
         .unwrap_err();
     let err = Error::from(raw);
     match &err {
-        Error::Conflict { operation, body } => {
-            assert_eq!(*operation, "create_part_order");
+        Error::Conflict { call, body, .. } => {
+            assert_eq!(call.operation, "create_part_order");
             assert_eq!(body, "uuid po-1 exists");
         }
         other => panic!("{other:?}"),
@@ -84,11 +84,13 @@ async fn decode_errors_name_the_json_path() {
     let err = client(&server.base).get_parts().limit(10).run().await.unwrap_err();
     match &err {
         Error::Decode {
-            operation,
+            call,
             path,
             message,
+            not_json: false,
+            ..
         } => {
-            assert_eq!(*operation, "get_parts");
+            assert_eq!(call.operation, "get_parts");
             assert_eq!(path, "parts[1].part_number");
             assert!(message.contains("invalid type"), "{message}");
         }

@@ -128,11 +128,12 @@ async fn a_retry_after_longer_than_allowed_ends_the_retries() {
         Error::RateLimited {
             retry_after,
             body,
-            operation,
+            call,
         } => {
             assert_eq!(retry_after, Some(Duration::from_secs(86400)));
             assert_eq!(body, "come back tomorrow");
-            assert_eq!(operation, "get_part");
+            assert_eq!(call.operation, "get_part");
+            assert_eq!(call.attempts, 1);
         }
         other => panic!("{other}"),
     }

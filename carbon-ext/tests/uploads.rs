@@ -7,14 +7,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use carbon_ext::auth::BearerToken;
-use carbon_ext::{Client, Error, UploadOptions};
+use carbon_ext::{Client, Error, Progress, RetryPolicy, Transfer, UploadOptions};
 use common::{Reply, Scripted};
 use httpmock::Method::{POST, PUT};
 use httpmock::MockServer;
 use serde_json::json;
 
 fn api_client(api: &MockServer) -> Client {
+    api_client_with(api, common::fast_retries())
+}
+
+fn api_client_with(api: &MockServer, policy: RetryPolicy) -> Client {
     common::builder(&format!("{}/v1", api.base_url()))
+        .retry_policy(policy)
         .static_token(BearerToken::new(
             "api-token",
             SystemTime::now() + std::time::Duration::from_secs(3600),
@@ -72,13 +77,15 @@ async fn presigned_upload_sends_the_exact_bytes_without_credentials_then_resolve
 
     let sent = Arc::new(AtomicU64::new(0));
     let seen = sent.clone();
-    let options = UploadOptions::default()
-        .external_id("ext-1")
-        .on_progress(move |done, total| {
-            assert_eq!(total, 200_000);
-            seen.store(done, Ordering::SeqCst);
-        });
-    let uploaded = api_client(&api).upload_model_presigned(&path, options).await.unwrap();
+    let options = UploadOptions::default().external_id("ext-1");
+    let progress = Progress::new(move |t: &Transfer| {
+        assert_eq!(t.total, Some(200_000));
+        seen.store(t.done, Ordering::SeqCst);
+    });
+    let uploaded = api_client(&api)
+        .upload_model_presigned(&path, options, progress)
+        .await
+        .unwrap();
     presign.assert_async().await;
     put.assert_async().await;
     resolve.assert_async().await;
@@ -112,7 +119,7 @@ async fn a_missing_etag_is_an_error_and_nothing_is_resolved() {
         })
         .await;
     let err = api_client(&api)
-        .upload_model_presigned(&path, UploadOptions::default())
+        .upload_model_presigned(&path, UploadOptions::default(), Progress::none())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("without an ETag"), "{err}");
@@ -145,7 +152,7 @@ async fn a_failed_put_is_retried_from_the_file_and_only_then_resolved() {
         })
         .await;
     api_client(&api)
-        .upload_model_presigned(&path, UploadOptions::default())
+        .upload_model_presigned(&path, UploadOptions::default(), Progress::none())
         .await
         .unwrap();
     let puts = s3.requests();
@@ -173,12 +180,8 @@ async fn a_failed_put_is_retried_from_the_file_and_only_then_resolved() {
             then.status(200);
         })
         .await;
-    let options = UploadOptions {
-        attempts: Some(2),
-        ..Default::default()
-    };
-    let err = api_client(&api)
-        .upload_model_presigned(&path, options)
+    let err = api_client_with(&api, common::fast_retries().with_max_attempts(2))
+        .upload_model_presigned(&path, UploadOptions::default(), Progress::none())
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
@@ -207,13 +210,14 @@ async fn direct_upload_sends_headers_and_a_sized_body() {
                 .json_body(json!({"uuid": "m-5", "filename": "renamed.stl"}));
         })
         .await;
-    let options = UploadOptions {
-        filename: Some("renamed.stl".into()),
-        external_id: Some("ext-5".into()),
-        application_uuid: Some("app-1".into()),
-        ..Default::default()
-    };
-    let model = api_client(&api).upload_model_direct(&path, options).await.unwrap();
+    let options = UploadOptions::default()
+        .filename("renamed.stl")
+        .external_id("ext-5")
+        .application_uuid("app-1");
+    let model = api_client(&api)
+        .upload_model_direct(&path, options, Progress::none())
+        .await
+        .unwrap();
     upload.assert_async().await;
     assert_eq!(model.uuid, "m-5");
 }
@@ -238,7 +242,7 @@ async fn bad_files_fail_before_any_request() {
     ];
     for (path, reason) in cases {
         let err = c
-            .upload_model_presigned(&path, UploadOptions::default())
+            .upload_model_presigned(&path, UploadOptions::default(), Progress::none())
             .await
             .unwrap_err();
         assert!(
@@ -247,7 +251,7 @@ async fn bad_files_fail_before_any_request() {
             path.display()
         );
         let err = c
-            .upload_model_direct(&path, UploadOptions::default())
+            .upload_model_direct(&path, UploadOptions::default(), Progress::none())
             .await
             .unwrap_err();
         assert!(matches!(&err, Error::InvalidFile { .. }), "{err}");
@@ -258,7 +262,7 @@ async fn bad_files_fail_before_any_request() {
         let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"mesh-\xff.stl"));
         std::fs::write(&odd, b"solid").unwrap();
         let err = c
-            .upload_model_presigned(&odd, UploadOptions::default())
+            .upload_model_presigned(&odd, UploadOptions::default(), Progress::none())
             .await
             .unwrap_err();
         assert!(err.to_string().contains("not valid UTF-8"), "{err}");
@@ -270,7 +274,7 @@ async fn bad_files_fail_before_any_request() {
         // Root reads any file, so this case can only be checked as another user.
         if std::fs::read(&unreadable).is_err() {
             let err = c
-                .upload_model_presigned(&unreadable, UploadOptions::default())
+                .upload_model_presigned(&unreadable, UploadOptions::default(), Progress::none())
                 .await
                 .unwrap_err();
             assert!(matches!(err, Error::InvalidFile { .. }), "{err}");
@@ -306,7 +310,9 @@ async fn upload_many_reports_each_file() {
         dir.path().join("missing.stl"),
         mesh(&dir, "3.stl", 10),
     ];
-    let results = api_client(&api).upload_many(&paths, 2, UploadOptions::default()).await;
+    let results = api_client(&api)
+        .upload_many(&paths, 2, UploadOptions::default(), Progress::none())
+        .await;
     assert_eq!(results.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), paths);
     assert!(results[0].1.is_ok() && results[2].1.is_ok());
     assert!(matches!(results[1].1, Err(Error::InvalidFile { .. })));
@@ -317,15 +323,15 @@ fn workflow_futures_can_be_spawned() {
     fn assert_send<T: Send>(_: &T) {}
     let c = Client::builder().without_credentials().build().unwrap();
     let config = carbon_ext::WaitConfig::default();
-    assert_send(&c.upload_model_presigned("x", UploadOptions::default()));
-    assert_send(&c.upload_model_direct("x", UploadOptions::default()));
-    assert_send(&c.upload_many(["x"], 2, UploadOptions::default()));
-    assert_send(&c.wait_for_model_program_run("r", config));
-    assert_send(&c.wait_for_model_program_runs(&[], config));
-    assert_send(&c.wait_until_packed("o", config, |_| {}));
-    assert_send(&c.wait_until_finished("o", config));
-    assert_send(&c.wait_until_printed("o", config));
-    assert_send(&c.download_attachment("a", carbon_ext::Destination::File("x".into()), None));
+    assert_send(&c.upload_model_presigned("x", UploadOptions::default(), Progress::none()));
+    assert_send(&c.upload_model_direct("x", UploadOptions::default(), Progress::none()));
+    assert_send(&c.upload_many(["x"], 2, UploadOptions::default(), Progress::none()));
+    assert_send(&c.wait_until_model_program_run_complete("r", config, Progress::none()));
+    assert_send(&c.wait_until_model_program_runs_complete(&[], config, Progress::none()));
+    assert_send(&c.wait_until_part_order_packed("o", config, Progress::none()));
+    assert_send(&c.wait_until_part_order_finished("o", config, Progress::none()));
+    assert_send(&c.wait_until_print_order_printed("o", config, Progress::none()));
+    assert_send(&c.download_attachment("a", carbon_ext::Destination::File("x".into()), Progress::none()));
 }
 
 #[tokio::test]
@@ -341,12 +347,8 @@ async fn a_failed_put_never_shows_the_presigned_signature() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let path = mesh(&dir, "a.stl", 10);
-    let options = UploadOptions {
-        attempts: Some(1),
-        ..Default::default()
-    };
-    let err = api_client(&api)
-        .upload_model_presigned(&path, options)
+    let err = api_client_with(&api, RetryPolicy::disabled())
+        .upload_model_presigned(&path, UploadOptions::default(), Progress::none())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err}");

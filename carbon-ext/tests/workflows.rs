@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use carbon_ext::auth::BearerToken;
 use carbon_ext::enums::PartOrderStatus;
-use carbon_ext::{Client, Created, Destination, Error, WaitConfig, WaitOutcome, types};
+use carbon_ext::{Client, Created, Destination, Error, Progress, WaitConfig, WaitOutcome, types};
 use common::{Reply, Scripted};
 use httpmock::Method::{GET, POST};
 use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
@@ -82,7 +82,7 @@ async fn attachment_download_follows_the_redirect_without_credentials() {
                 dir: dir.path().to_path_buf(),
                 fallback_name: "attachment.bin".into(),
             },
-            None,
+            Progress::none(),
         )
         .await
         .unwrap();
@@ -98,7 +98,10 @@ async fn attachment_download_follows_the_redirect_without_credentials() {
 
     // Into any writer.
     let mut buffer = Vec::new();
-    let n = c.download_attachment_to("att-1", &mut buffer, None).await.unwrap();
+    let n = c
+        .download_attachment_to("att-1", &mut buffer, Progress::none())
+        .await
+        .unwrap();
     assert_eq!(n, 21);
     assert_eq!(buffer, b"%PDF-1.7 the traveler");
 }
@@ -119,7 +122,7 @@ async fn an_interrupted_download_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("model.stl");
     let err = client_for(&base)
-        .download_model_file("m-1", Destination::File(target.clone()), None)
+        .download_model_file("m-1", Destination::File(target.clone()), Progress::none())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. } | Error::Api { .. }), "{err}");
@@ -138,7 +141,7 @@ async fn a_missing_destination_directory_is_reported_before_writing() {
     })
     .await;
     let err = client_for(&format!("{}/v1", api.base_url()))
-        .download_model_file("m-1", Destination::File("/no/such/dir/m.stl".into()), None)
+        .download_model_file("m-1", Destination::File("/no/such/dir/m.stl".into()), Progress::none())
         .await
         .unwrap_err();
     assert!(
@@ -168,7 +171,7 @@ async fn run_waiter_done_through_unknown_statuses() {
         })
         .await;
     let outcome = client_for(&format!("{}/v1", api.base_url()))
-        .wait_for_model_program_run("r-1", fast())
+        .wait_until_model_program_run_complete("r-1", fast(), Progress::none())
         .await
         .unwrap();
     match outcome {
@@ -195,7 +198,11 @@ async fn run_waiter_failed_and_timed_out() {
     })
     .await;
     let c = client_for(&format!("{}/v1", api.base_url()));
-    match c.wait_for_model_program_run("bad", fast()).await.unwrap() {
+    match c
+        .wait_until_model_program_run_complete("bad", fast(), Progress::none())
+        .await
+        .unwrap()
+    {
         WaitOutcome::Failed(run) => assert_eq!(run.failure_message.as_deref(), Some("not a mesh")),
         other => panic!("{other:?}"),
     }
@@ -204,7 +211,11 @@ async fn run_waiter_failed_and_timed_out() {
         Duration::from_millis(10),
         Duration::from_millis(60),
     );
-    match c.wait_for_model_program_run("slow", config).await.unwrap() {
+    match c
+        .wait_until_model_program_run_complete("slow", config, Progress::none())
+        .await
+        .unwrap()
+    {
         WaitOutcome::TimedOut(Some(run)) => assert_eq!(run.status.as_str(), "preparing"),
         other => panic!("{other:?}"),
     }
@@ -227,7 +238,7 @@ async fn many_runs_at_once_with_the_batch_lookup() {
         .await;
     let c = client_for(&format!("{}/v1", api.base_url()));
     let outcomes = c
-        .wait_for_model_program_runs(&["a".to_string(), "b".to_string()], fast())
+        .wait_until_model_program_runs_complete(&["a".to_string(), "b".to_string()], fast(), Progress::none())
         .await
         .unwrap();
     assert!(outcomes["a"].is_done());
@@ -278,11 +289,15 @@ async fn part_order_packed_with_progress_then_finished() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let outcome = c
-        .wait_until_packed("po-1", fast(), move |progress| {
-            log.lock()
-                .unwrap()
-                .push((progress.packed(), progress.build_uuids.len()))
-        })
+        .wait_until_part_order_packed(
+            "po-1",
+            fast(),
+            Progress::new(move |progress: &carbon_ext::PackingProgress| {
+                log.lock()
+                    .unwrap()
+                    .push((progress.packed(), progress.build_uuids.len()))
+            }),
+        )
         .await
         .unwrap();
     let WaitOutcome::Done((_, progress)) = outcome else {
@@ -291,7 +306,10 @@ async fn part_order_packed_with_progress_then_finished() {
     assert_eq!(progress.by_status.get("printing"), Some(&1));
     assert_eq!(*seen.lock().unwrap(), vec![(0, 0), (0, 1), (2, 2)]);
 
-    let finished = c.wait_until_finished("po-1", fast()).await.unwrap();
+    let finished = c
+        .wait_until_part_order_finished("po-1", fast(), Progress::none())
+        .await
+        .unwrap();
     assert!(matches!(finished, WaitOutcome::Done(ref order) if order.status == Some(PartOrderStatus::Complete)));
 }
 
@@ -307,7 +325,10 @@ async fn an_incomplete_order_finishes_as_failed() {
     })
     .await;
     let c = client_for(&format!("{}/v1", api.base_url()));
-    let outcome = c.wait_until_finished("po-1", fast()).await.unwrap();
+    let outcome = c
+        .wait_until_part_order_finished("po-1", fast(), Progress::none())
+        .await
+        .unwrap();
     assert!(
         matches!(outcome, WaitOutcome::Failed(ref o) if o.status == Some(PartOrderStatus::Incomplete)),
         "{outcome:?}"
@@ -328,7 +349,12 @@ async fn print_order_waits_for_all_copies() {
         })
         .await;
     let c = client_for(&format!("{}/v1", api.base_url()));
-    assert!(c.wait_until_printed("pro-1", fast()).await.unwrap().is_done());
+    assert!(
+        c.wait_until_print_order_printed("pro-1", fast(), Progress::none())
+            .await
+            .unwrap()
+            .is_done()
+    );
     mock.assert_calls_async(3).await;
 }
 

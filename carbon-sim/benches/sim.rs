@@ -151,7 +151,7 @@ async fn upload_bench() {
         reset_peak_rss();
         let start = Instant::now();
         client
-            .upload_model_presigned(&path, UploadOptions::default())
+            .upload_model_presigned(&path, UploadOptions::default(), carbon_ext::Progress::none())
             .await
             .unwrap();
         let sdk = (start.elapsed(), peak_rss_mib());

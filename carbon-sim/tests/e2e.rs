@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use carbon_ext::enums::PartOrderStatus;
 use carbon_ext::prelude::*;
-use carbon_ext::{Client, Destination, RetryPolicy, UploadOptions, WaitConfig, WaitOutcome, types};
+use carbon_ext::{Client, Destination, Progress, RetryPolicy, UploadOptions, WaitConfig, WaitOutcome, types};
 use carbon_sim::{Config, Faults, Simulator};
 use futures::TryStreamExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Simulated time runs fast enough that a part order prints in a fraction of a second.
 const SPEED: f64 = 3000.0;
@@ -62,10 +64,8 @@ fn meshes(dir: &Path, count: usize) -> Vec<std::path::PathBuf> {
 }
 
 fn upload_options() -> UploadOptions {
-    UploadOptions {
-        attempts: Some(6),
-        ..Default::default()
-    }
+    // Attempts come from the client's retry policy (6 here).
+    UploadOptions::default()
 }
 
 /// Upload, parts, part order, packed, finished, traveler, print order. Returns the
@@ -73,14 +73,14 @@ fn upload_options() -> UploadOptions {
 async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> String {
     let files = meshes(dir, 10);
     let mut model_uuids = Vec::new();
-    for (path, result) in client.upload_many(&files, 3, upload_options()).await {
+    for (path, result) in client.upload_many(&files, 3, upload_options(), Progress::none()).await {
         model_uuids.push(result.unwrap_or_else(|e| panic!("{}: {e}", path.display())).model_uuid);
     }
     // Every model was resolved from a PUT that stored exactly its file.
     for (path, model_uuid) in files.iter().zip(&model_uuids) {
         let copy = dir.join(format!("{model_uuid}.download"));
         client
-            .download_model_file(model_uuid, Destination::File(copy.clone()), None)
+            .download_model_file(model_uuid, Destination::File(copy.clone()), Progress::none())
             .await
             .unwrap();
         assert_eq!(
@@ -109,17 +109,24 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
         build_sop_uuid: None,
     };
     let order = client.create_part_order_once(request).await.unwrap().into_inner();
-    let mut polls = 0;
+    let polls = Arc::new(AtomicUsize::new(0));
+    let counter = polls.clone();
+    let progress = Progress::new(move |_: &carbon_ext::PackingProgress| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
     let packed = client
-        .wait_until_packed(&order.uuid, waits(), |_| polls += 1)
+        .wait_until_part_order_packed(&order.uuid, waits(), progress)
         .await
         .unwrap();
     let WaitOutcome::Done((_, progress)) = packed else {
         panic!("not packed: {packed:?}")
     };
     assert_eq!(progress.total, 10);
-    assert!(polls >= 1);
-    let finished = client.wait_until_finished(&order.uuid, waits()).await.unwrap();
+    assert!(polls.load(Ordering::SeqCst) >= 1);
+    let finished = client
+        .wait_until_part_order_finished(&order.uuid, waits(), Progress::none())
+        .await
+        .unwrap();
     let WaitOutcome::Done(order) = finished else {
         panic!("not finished: {finished:?}")
     };
@@ -149,7 +156,7 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
             .download_attachment(
                 traveler.uuid.as_deref().unwrap(),
                 Destination::File(dir.join(format!("traveler-{}.pdf", build.uuid))),
-                None,
+                Progress::none(),
             )
             .await
             .unwrap();
@@ -169,7 +176,7 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
         .unwrap()
         .into_inner();
     let printed = client
-        .wait_until_printed(print_order.uuid.as_deref().unwrap(), waits())
+        .wait_until_print_order_printed(print_order.uuid.as_deref().unwrap(), waits(), Progress::none())
         .await
         .unwrap();
     assert!(printed.is_done(), "{printed:?}");
@@ -181,7 +188,7 @@ async fn hollow_part_order(client: &Client, dir: &Path) {
     let files = meshes(dir, 3);
     let mut runs = Vec::new();
     for (i, (_, result)) in client
-        .upload_many(&files, 3, upload_options())
+        .upload_many(&files, 3, upload_options(), Progress::none())
         .await
         .into_iter()
         .enumerate()
@@ -205,7 +212,10 @@ async fn hollow_part_order(client: &Client, dir: &Path) {
         };
         runs.push(run.uuid.unwrap());
     }
-    let outcomes = client.wait_for_model_program_runs(&runs, waits()).await.unwrap();
+    let outcomes = client
+        .wait_until_model_program_runs_complete(&runs, waits(), Progress::none())
+        .await
+        .unwrap();
     let mut parts = Vec::new();
     for run_uuid in &runs[..2] {
         let WaitOutcome::Done(run) = &outcomes[run_uuid] else {

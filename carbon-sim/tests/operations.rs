@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use carbon_ext::enums::{PartOrderStatus, PrintedPartStatus};
 use carbon_ext::prelude::*;
-use carbon_ext::{Client, Destination, Error, UploadOptions, WaitOutcome, types};
+use carbon_ext::{Client, Destination, Error, Progress, UploadOptions, WaitOutcome, types};
 use carbon_sim::{Config, Simulator};
 use futures::TryStreamExt;
 
@@ -35,11 +35,11 @@ async fn all_operations() {
     let mesh = dir.path().join("m.stl");
     std::fs::write(&mesh, b"solid m\nendsolid m\n").unwrap();
     let direct = c
-        .upload_model_direct(&mesh, UploadOptions::default().external_id("ext-d"))
+        .upload_model_direct(&mesh, UploadOptions::default().external_id("ext-d"), Progress::none())
         .await
         .unwrap();
     let presigned = c
-        .upload_model_presigned(&mesh, UploadOptions::default().external_id("ext-p"))
+        .upload_model_presigned(&mesh, UploadOptions::default().external_id("ext-p"), Progress::none())
         .await
         .unwrap();
     let found = c
@@ -60,7 +60,11 @@ async fn all_operations() {
         Some(19)
     );
     let copy = c
-        .download_model_file(&direct.uuid, Destination::File(dir.path().join("copy.stl")), None)
+        .download_model_file(
+            &direct.uuid,
+            Destination::File(dir.path().join("copy.stl")),
+            Progress::none(),
+        )
         .await
         .unwrap();
     assert_eq!(std::fs::read(copy.path).unwrap(), b"solid m\nendsolid m\n");
@@ -203,7 +207,7 @@ async fn all_operations() {
     assert_eq!(seeded.len(), 4, "30 parts in builds of 8");
     let attachment = &build.attachments.unwrap()[0];
     let mut traveler = Vec::new();
-    c.download_attachment_to(attachment.uuid.as_deref().unwrap(), &mut traveler, None)
+    c.download_attachment_to(attachment.uuid.as_deref().unwrap(), &mut traveler, Progress::none())
         .await
         .unwrap();
     assert!(traveler.starts_with(b"%PDF"));
@@ -307,14 +311,14 @@ async fn all_operations() {
         .await
         .unwrap();
     let packed = c
-        .wait_until_packed(
+        .wait_until_part_order_packed(
             "order-3",
             carbon_ext::WaitConfig::new(
                 Duration::from_millis(10),
                 Duration::from_millis(50),
                 Duration::from_secs(10),
             ),
-            |_| {},
+            Progress::none(),
         )
         .await
         .unwrap();

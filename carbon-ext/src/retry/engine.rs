@@ -1,0 +1,248 @@
+//! The retry loop every call goes through.
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use super::{Replay, RetryBudget, RetryPolicy, Verdict, classify};
+use crate::Error;
+
+/// A policy and the budget it draws from, shared by all clones of a client (kept in
+/// the generated client's state).
+#[derive(Debug)]
+pub(crate) struct Retrier {
+    policy: RetryPolicy,
+    budget: RetryBudget,
+}
+
+impl Retrier {
+    pub(crate) fn new(policy: RetryPolicy) -> Self {
+        Self {
+            budget: RetryBudget::new(policy.budget_capacity),
+            policy,
+        }
+    }
+
+    /// The retrier of a client; a generated client built without carbon-ext's
+    /// builder gets the standard policy (one budget for all such clients).
+    pub(crate) fn of(client: &carbon_api_gen::Client) -> Arc<Retrier> {
+        static STANDARD: OnceLock<Arc<Retrier>> = OnceLock::new();
+        client.state().extension::<Retrier>().unwrap_or_else(|| {
+            STANDARD
+                .get_or_init(|| Arc::new(Retrier::new(RetryPolicy::standard())))
+                .clone()
+        })
+    }
+
+    /// Runs `step` (given the attempt number, from 1) until it succeeds, fails in a
+    /// way the classifier will not retry for `replay`, the policy's attempts or the
+    /// budget run out, or the server asks for a longer wait than the policy allows.
+    /// The error returned records the attempts made and the time taken.
+    ///
+    /// Each call is a `carbon.call` span (operation, method, attempts, time spent in
+    /// backoff) and each attempt a `carbon.attempt` span, in which the request stack
+    /// records the path, status and time spent waiting for the rate limiter.
+    pub(crate) async fn run<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        method: &'static str,
+        replay: Replay,
+        mut step: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let call = tracing::debug_span!(
+            "carbon.call",
+            operation,
+            method,
+            attempts = Empty,
+            backoff_wait_ms = Empty,
+            elapsed_ms = Empty,
+            error = Empty,
+        );
+        async {
+            let started = Instant::now();
+            let mut backoff_total = Duration::ZERO;
+            let mut attempt = 1;
+            let result = loop {
+                let span = tracing::debug_span!(
+                    "carbon.attempt",
+                    operation,
+                    attempt,
+                    method,
+                    path = Empty,
+                    status = Empty,
+                    limiter_wait_ms = Empty,
+                );
+                let error = match step(attempt).instrument(span).await {
+                    Ok(value) => {
+                        self.budget.deposit(1);
+                        break Ok(value);
+                    }
+                    Err(error) => error,
+                };
+                let Some(wait) = self.wait_before_retry(&error, replay, attempt) else {
+                    break Err(error.with_attempts(attempt, started.elapsed()));
+                };
+                tracing::debug!(
+                    operation,
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    error = %error,
+                    "retrying"
+                );
+                tokio::time::sleep(wait).await;
+                backoff_total = backoff_total.saturating_add(wait);
+                attempt += 1;
+            };
+            let span = tracing::Span::current();
+            span.record("attempts", attempt);
+            span.record("backoff_wait_ms", backoff_total.as_millis() as u64);
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            if let Err(error) = &result {
+                span.record("error", tracing::field::display(error));
+            }
+            result
+        }
+        .instrument(call)
+        .await
+    }
+
+    /// The wait before the next attempt, or `None` to stop here.
+    fn wait_before_retry(&self, error: &Error, replay: Replay, attempt: u32) -> Option<Duration> {
+        if attempt >= self.policy.max_attempts {
+            return None;
+        }
+        let Verdict::Retry { cost, at_least } = classify(error, replay) else {
+            return None;
+        };
+        // Never wait longer than the policy allows, whatever the server asks.
+        if at_least > self.policy.max_retry_after || !self.budget.withdraw(cost) {
+            return None;
+        }
+        Some(self.policy.backoff(attempt).max(at_least))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Call;
+    use reqwest::StatusCode;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn server_error() -> Error {
+        Error::from_status("op", StatusCode::SERVICE_UNAVAILABLE, String::new(), None)
+    }
+
+    fn quick(attempts: u32) -> Retrier {
+        Retrier::new(
+            RetryPolicy::standard()
+                .with_max_attempts(attempts)
+                .with_backoff(Duration::from_secs(1), Duration::from_secs(4))
+                .without_jitter(),
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_with_the_policy_backoff_and_records_attempts() {
+        let tries = AtomicU32::new(0);
+        let start = Instant::now();
+        let error = quick(3)
+            .run("op", "GET", Replay::Safe, |_| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async { Err::<(), _>(server_error()) }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(tries.load(Ordering::SeqCst), 3);
+        assert_eq!(error.attempts(), 3);
+        // Backoff of 1 s, then 2 s.
+        assert_eq!(error.elapsed(), Duration::from_secs(3));
+        assert_eq!(Instant::now() - start, Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_beyond_the_policy_ends_at_once() {
+        let tries = AtomicU32::new(0);
+        let start = Instant::now();
+        let error = quick(5)
+            .run("op", "POST", Replay::OnlyIfRefused, |_| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async {
+                    Err::<(), _>(Error::RateLimited {
+                        call: Call::new("op"),
+                        retry_after: Some(Duration::from_secs(1_000_000_000)),
+                        body: String::new(),
+                    })
+                }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(tries.load(Ordering::SeqCst), 1);
+        assert!(matches!(error, Error::RateLimited { .. }));
+        assert_eq!(Instant::now(), start, "no wait at all");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_within_the_policy_is_honoured() {
+        let tries = AtomicU32::new(0);
+        let start = Instant::now();
+        quick(3)
+            .run("op", "POST", Replay::OnlyIfRefused, |n| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n == 1 {
+                        Err(Error::RateLimited {
+                            call: Call::new("op"),
+                            retry_after: Some(Duration::from_secs(30)),
+                            body: String::new(),
+                        })
+                    } else {
+                        Ok(())
+                    }
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_stops_retries_for_everyone() {
+        let retrier = Retrier::new(
+            RetryPolicy::standard()
+                .with_budget(10)
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(1)),
+        );
+        let tries = AtomicU32::new(0);
+        for _ in 0..3 {
+            let _ = retrier
+                .run("op", "GET", Replay::Safe, |_| {
+                    tries.fetch_add(1, Ordering::SeqCst);
+                    async { Err::<(), _>(server_error()) }
+                })
+                .await;
+        }
+        // Two retries fit the budget of 10; after that every call is made once.
+        assert_eq!(tries.load(Ordering::SeqCst), 3 + 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn disabled_means_one_attempt() {
+        let tries = AtomicU32::new(0);
+        let _ = Retrier::new(RetryPolicy::disabled())
+            .run("op", "GET", Replay::Safe, |_| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async { Err::<(), _>(server_error()) }
+            })
+            .await;
+        assert_eq!(tries.load(Ordering::SeqCst), 1);
+    }
+}
