@@ -4,6 +4,10 @@
 //! cargo run -p carbon-ext --example printed_parts_export -- --secrets secrets.json \
 //!     --started-after 2026-11-01T00:00:00Z --output parts.csv
 //! ```
+//!
+//! With `--skip-malformed`, a printed part the API sends in a shape that does not
+//! match its document is reported on stderr (page, index, uuid, what is wrong) and
+//! left out, instead of failing the whole export.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -35,6 +39,10 @@ struct Args {
     /// CSV file to write (default: standard output).
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Report printed parts that do not match the API document on stderr and go on
+    /// without them (default: such a record ends the export with an error).
+    #[arg(long)]
+    skip_malformed: bool,
 }
 
 #[tokio::main]
@@ -72,7 +80,33 @@ async fn run(args: Args) -> Result<usize, Box<dyn std::error::Error>> {
         request = request.started_before(before);
     }
     // Every page, de-duplicated (records can move between pages while listing).
-    let parts: Vec<types::PrintedPart> = request.items().dedup_by_uuid().try_collect().await?;
+    let parts: Vec<types::PrintedPart> = if args.skip_malformed {
+        let skipped = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = skipped.clone();
+        let parts: Vec<types::PrintedPart> = request
+            .items_lenient()
+            .try_filter_map(move |record| {
+                let part = match record {
+                    Ok(part) => Some(part),
+                    Err(malformed) => {
+                        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        eprintln!("skipped: {malformed}");
+                        None
+                    }
+                };
+                std::future::ready(Ok(part))
+            })
+            .dedup_by_uuid()
+            .try_collect()
+            .await?;
+        let skipped = skipped.load(std::sync::atomic::Ordering::Relaxed);
+        if skipped > 0 {
+            eprintln!("skipped {skipped} malformed printed part(s)");
+        }
+        parts
+    } else {
+        request.items().dedup_by_uuid().try_collect().await?
+    };
 
     // The prints those parts were made in, 100 print ids per request.
     let mut print_ids: Vec<String> = parts.iter().filter_map(|p| p.print_id.clone()).collect();

@@ -384,6 +384,20 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn publishing_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (temp, target) = (dir.path().join(".t.part"), dir.path().join("t.pdf"));
+        std::fs::write(&temp, b"new").unwrap();
+        std::fs::write(&target, b"old").unwrap();
+        let err = publish_new(&temp, &target).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidFile { .. }), "{err}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        std::fs::remove_file(&target).unwrap();
+        publish_new(&temp, &target).await.unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+    }
+
     #[test]
     fn hostile_names_become_plain_names_inside_the_directory() {
         let table: &[(&str, Option<&str>)] = &[

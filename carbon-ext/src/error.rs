@@ -376,19 +376,21 @@ impl Error {
 
     /// The error for a body that does not decode as `T`, naming the JSON path.
     pub(crate) fn decode<T: serde::de::DeserializeOwned>(operation: &'static str, bytes: &[u8]) -> Self {
-        let value: serde_json::Value = match serde_json::from_slice(bytes) {
-            Ok(value) => value,
-            Err(e) => {
-                return Error::Decode {
-                    call: Call::new(operation),
-                    path: format!("line {} column {}", e.line(), e.column()),
-                    message: e.to_string(),
-                    index: None,
-                    not_json: true,
-                };
-            }
-        };
-        Self::decode_value::<T>(operation, &value)
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(value) => Self::decode_value::<T>(operation, &value),
+            Err(e) => Self::decode_at(operation, &e, true),
+        }
+    }
+
+    /// The decode error where `json_error` puts it (line and column).
+    fn decode_at(operation: &'static str, json_error: &serde_json::Error, not_json: bool) -> Self {
+        Error::Decode {
+            call: Call::new(operation),
+            path: format!("line {} column {}", json_error.line(), json_error.column()),
+            message: json_error.to_string(),
+            index: None,
+            not_json,
+        }
     }
 
     /// The error for a JSON value that does not decode as `T`.
@@ -445,20 +447,8 @@ impl From<carbon_api_gen::Error> for Error {
             G::CommunicationError(e) | G::InvalidUpgrade(e) | G::ResponseBodyError(e) => Error::from_reqwest("", e),
             G::ErrorResponse(response) => Error::from_status("", response.status(), String::new(), None),
             G::InvalidResponsePayload(bytes, e) => match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-                Ok(_) => Error::Decode {
-                    call: Call::new(""),
-                    path: format!("line {} column {}", e.line(), e.column()),
-                    message: e.to_string(),
-                    index: None,
-                    not_json: false,
-                },
-                Err(syntax) => Error::Decode {
-                    call: Call::new(""),
-                    path: format!("line {} column {}", syntax.line(), syntax.column()),
-                    message: syntax.to_string(),
-                    index: None,
-                    not_json: true,
-                },
+                Ok(_) => Error::decode_at("", &e, false),
+                Err(syntax) => Error::decode_at("", &syntax, true),
             },
             G::UnexpectedResponse(response) => Error::from_unexpected(&response),
         }

@@ -789,8 +789,8 @@ impl crate::SharedState {
             None => 0,
             Some(cursor) => {
                 let cursors = self.cursors.lock().unwrap();
-                let (print, offset, issued) = cursors.get(cursor).ok_or_else(|| bad("unknown cursor"))?;
-                if issued.elapsed() > self.config.cursor_ttl {
+                let (print, offset, expires) = cursors.get(cursor).ok_or_else(|| bad("unknown cursor"))?;
+                if expires.is_some_and(|at| Instant::now() >= at) {
                     return Err(bad("cursor expired"));
                 }
                 if *print != fingerprint {
@@ -807,8 +807,13 @@ impl crate::SharedState {
         let next_cursor = if next < total {
             let cursor = uuid::Uuid::new_v4().simple().to_string();
             let mut cursors = self.cursors.lock().unwrap();
-            cursors.retain(|_, (_, _, issued)| issued.elapsed() <= self.config.cursor_ttl);
-            cursors.insert(cursor.clone(), (fingerprint, next, Instant::now()));
+            let now = Instant::now();
+            cursors.retain(|_, (_, _, expires)| expires.is_none_or(|at| now < at));
+            // `None`: a lifetime longer than the clock can hold never expires.
+            cursors.insert(
+                cursor.clone(),
+                (fingerprint, next, now.checked_add(self.config.cursor_ttl)),
+            );
             cursor
         } else {
             String::new()

@@ -96,13 +96,17 @@ impl Default for Config {
     }
 }
 
+/// A cursor the simulator gave out: the query it belongs to, the offset it stands
+/// for, and when it expires (`None`: never).
+pub(crate) type IssuedCursor = (String, usize, Option<Instant>);
+
 pub(crate) struct SharedState {
     pub config: Config,
     pub origin: String,
     pub verifier: auth::Verifier,
     pub world: Mutex<world::World>,
     pub fault_rng: Mutex<fastrand::Rng>,
-    pub cursors: Mutex<HashMap<String, (String, usize, Instant)>>,
+    pub cursors: Mutex<HashMap<String, IssuedCursor>>,
     pub sent: Mutex<HashMap<String, VecDeque<Instant>>>,
     pub requests: AtomicU64,
     pub rate_limited: AtomicU64,
@@ -223,6 +227,17 @@ impl Simulator {
         Stats {
             requests: self.stats.requests.load(Ordering::Relaxed),
             rate_limited: self.stats.rate_limited.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Expires every cursor issued so far, as if `cursor_ttl` had passed: lets a test
+    /// check what happens to an expired cursor without waiting (or depending on how
+    /// fast the machine is).
+    pub fn expire_cursors(&self) {
+        let now = Instant::now();
+        let mut cursors = self.stats.cursors.lock().unwrap_or_else(|e| e.into_inner());
+        for (_, _, expires) in cursors.values_mut() {
+            *expires = Some(now);
         }
     }
 

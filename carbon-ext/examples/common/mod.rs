@@ -12,7 +12,8 @@ pub struct Connection {
     /// CARBON_SECRETS_FILE or CARBON_CLIENT_ID + CARBON_CLIENT_SECRET.
     #[arg(long, global = true)]
     pub secrets: Option<PathBuf>,
-    /// The API's base URL (default: production). A local carbon-sim prints its own.
+    /// The API's base URL (default: CARBON_BASE_URL, else production). A local
+    /// carbon-sim prints its own.
     #[arg(long, global = true)]
     pub base_url: Option<String>,
 }
@@ -20,11 +21,13 @@ pub struct Connection {
 impl Connection {
     /// The client for these settings.
     pub fn client(&self) -> Result<carbon_ext::Client, carbon_ext::Error> {
-        let mut builder = carbon_ext::Client::builder().user_agent_suffix("carbon-rs-example");
-        builder = match &self.secrets {
-            Some(path) => builder.secrets_file(path),
-            None => builder.credentials_from_env(),
-        };
+        // The environment first (CARBON_BASE_URL, the key), then the flags over it.
+        let mut builder = carbon_ext::Client::builder()
+            .from_env()
+            .user_agent_suffix("carbon-rs-example");
+        if let Some(path) = &self.secrets {
+            builder = builder.secrets_file(path);
+        }
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url);
         }

@@ -37,6 +37,8 @@ pub enum Reply {
     Full(u16, Vec<(&'static str, String)>, Vec<u8>),
     /// A 200 JSON response whose body is cut short (the headers announce it whole).
     Truncated(String),
+    /// A 200 whose headers announce more bytes than are sent before the close.
+    Short { announced: usize, body: Vec<u8> },
     /// Close the connection after reading the request, without answering.
     Reset,
     /// Wait, then answer.
@@ -206,6 +208,13 @@ fn answer(
                 );
                 let _ = socket.write_all(head.as_bytes()).await;
                 let _ = socket.write_all(cut.as_bytes()).await;
+            }
+            Reply::Short { announced, body } => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {announced}\r\nconnection: close\r\n\r\n"
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
             }
             Reply::Reset => {
                 // Linger 0 makes the close a reset; it cannot block with a zero timeout.
