@@ -13,6 +13,8 @@ use std::path::Path;
 
 #[path = "build/extras.rs"]
 mod extras;
+#[path = "build/operations.rs"]
+mod operations;
 
 use carbon_api_spec::naming::enum_variant_name;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
@@ -21,6 +23,7 @@ use serde_json::Value;
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=build/extras.rs");
+    println!("cargo:rerun-if-changed=build/operations.rs");
     println!("cargo:rerun-if-env-changed=CARGO_FEATURE_HTTPMOCK");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let out_dir = Path::new(&out_dir);

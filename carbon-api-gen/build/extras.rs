@@ -38,7 +38,7 @@ struct ParamRule {
     max_length: Option<u64>,
 }
 
-fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema
         .get("$ref")
         .and_then(Value::as_str)
@@ -127,12 +127,29 @@ fn op_specs(doc: &Value) -> BTreeMap<String, OpSpec> {
 }
 
 /// A builder as progenitor emitted it.
-struct Builder {
-    name: syn::Ident,
+pub(crate) struct Builder {
+    pub name: syn::Ident,
     /// The struct's attributes (its derives).
-    attrs: Vec<syn::Attribute>,
-    fields: Vec<(syn::Ident, syn::Type)>,
-    output: syn::Type,
+    pub attrs: Vec<syn::Attribute>,
+    pub fields: Vec<(syn::Ident, syn::Type)>,
+    pub output: syn::Type,
+}
+
+/// Every operation by builder name (`GetParts`): its method (upper case), path and
+/// JSON.
+fn raw_operations(doc: &Value) -> BTreeMap<String, (String, String, Value)> {
+    let mut out = BTreeMap::new();
+    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                out.insert(
+                    id.to_upper_camel_case(),
+                    (method.to_ascii_uppercase(), path.clone(), op.clone()),
+                );
+            }
+        }
+    }
+    out
 }
 
 fn find_builders(builder_mod: &syn::ItemMod) -> Vec<Builder> {
@@ -203,7 +220,7 @@ fn send_output(output: &syn::ReturnType) -> Option<syn::Type> {
     }
 }
 
-fn last_generic_args(ty: &syn::Type) -> Option<Vec<syn::GenericArgument>> {
+pub(crate) fn last_generic_args(ty: &syn::Type) -> Option<Vec<syn::GenericArgument>> {
     let syn::Type::Path(p) = ty else { return None };
     match &p.path.segments.last()?.arguments {
         syn::PathArguments::AngleBracketed(args) => Some(args.args.iter().cloned().collect()),
@@ -224,7 +241,7 @@ fn field_type<'a>(types_mod: &'a syn::ItemMod, type_name: &str, field: &str) -> 
 }
 
 /// `Option<X>` → (true, X); `X` → (false, X).
-fn strip_option(ty: &syn::Type) -> (bool, syn::Type) {
+pub(crate) fn strip_option(ty: &syn::Type) -> (bool, syn::Type) {
     if let syn::Type::Path(p) = ty {
         let last = p.path.segments.last().unwrap();
         if last.ident == "Option" {
@@ -276,16 +293,27 @@ pub fn extend(file: &mut syn::File, doc: &Value) {
         .expect("progenitor emits mod builder");
     let builders = find_builders(builder_mod);
 
+    let raw_ops = raw_operations(doc);
     let mut extra: Vec<TokenStream> = Vec::new();
     let mut list_items = Vec::new();
+    let (mut rows, mut entries) = (Vec::new(), Vec::new());
     for builder in &builders {
         let Some(spec) = specs.get(&builder.name.to_string()) else {
             panic!("builder {} has no operation in the document", builder.name)
         };
         extra.push(params_code(builder, spec));
-        if let Some(code) = paging_code(builder, spec, &types_mod, &mut list_items) {
-            extra.push(code);
-        }
+        let paging = match paging_code(builder, spec, &types_mod, &mut list_items) {
+            Some((kind, code)) => {
+                extra.push(code);
+                kind
+            }
+            None => "none",
+        };
+        let (method, path, op) = &raw_ops[&builder.name.to_string()];
+        let (with_args, row, entry) = crate::operations::operation_code(builder, doc, method, path, op, paging);
+        extra.push(with_args);
+        rows.push(row);
+        entries.push(entry);
     }
     extra.push(uuid_code(&types_mod, &list_items));
     let content = &mut builder_mod.content.as_mut().unwrap().1;
@@ -297,6 +325,9 @@ pub fn extend(file: &mut syn::File, doc: &Value) {
 
     let rules = constraints_code(&specs);
     let parsed: syn::File = syn::parse2(rules).expect("generated constraints parse");
+    file.items.extend(parsed.items);
+    let table = crate::operations::table_code(&rows, &entries);
+    let parsed: syn::File = syn::parse2(table).expect("generated operation table parses");
     file.items.extend(parsed.items);
 }
 
@@ -426,12 +457,14 @@ fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
     }
 }
 
+/// The paging impls of a list operation, and its paging kind: `cursor`, `offset`,
+/// or `list` (one array, not paged).
 fn paging_code(
     builder: &Builder,
     spec: &OpSpec,
     types_mod: &syn::ItemMod,
     list_items: &mut Vec<String>,
-) -> Option<TokenStream> {
+) -> Option<(&'static str, TokenStream)> {
     let has = |q: &str| spec.query.iter().any(|p| p == q);
     let arrays: Vec<&String> = spec
         .response_props
@@ -486,11 +519,13 @@ fn paging_code(
     } else {
         quote! { None }
     };
+    let mut kind = "list";
     let paged = if has("limit") && has("cursor") && spec.response_props.contains_key("next_cursor") {
+        kind = "cursor";
         let next = match field_type(types_mod, &output_name, "next_cursor").map(strip_option) {
             Some((true, _)) => quote! { page.next_cursor.as_deref() },
             Some((false, _)) => quote! { Some(page.next_cursor.as_str()) },
-            None => return Some(listing),
+            None => return Some(("list", listing)),
         };
         quote! {
             impl crate::extras::CursorPaged for #params {
@@ -506,6 +541,7 @@ fn paging_code(
             }
         }
     } else if has("limit") && has("offset") {
+        kind = "offset";
         // The offset's type is whatever the document made it (u64, i32, optional...).
         let field = builder
             .fields
@@ -545,7 +581,7 @@ fn paging_code(
     } else {
         quote! {}
     };
-    Some(quote! { #listing #paged })
+    Some((kind, quote! { #listing #paged }))
 }
 
 /// `HasUuid` for every type with a string `uuid` field, and (answering `None`) for

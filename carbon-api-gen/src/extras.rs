@@ -164,3 +164,77 @@ pub fn check_query(operation: &str, url: &reqwest::Url) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// One operation, described for callers that reach operations by name (a command
+/// line, a bridge from another language): generated from the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationInfo {
+    /// The client's name for it (`get_printed_parts`), also its method name.
+    pub name: &'static str,
+    /// The document's `operationId` (`getPrintedParts`).
+    pub operation_id: &'static str,
+    /// `GET`, `POST`, `PATCH`, `DELETE`.
+    pub method: &'static str,
+    /// The path template, e.g. `/part_orders/{uuid}`.
+    pub path: &'static str,
+    /// The document's first tag (`PartOrders`).
+    pub tag: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// More text; may be empty.
+    pub description: &'static str,
+    /// `cursor` or `offset` (paged lists), `listing` (one list), `single`,
+    /// `download` (the answer is a file) or `upload` (the body is a file).
+    pub kind: &'static str,
+    /// Path, query and header parameters.
+    pub params: &'static [FieldInfo],
+    /// The request body, if any.
+    pub body: Option<BodyInfo>,
+    /// For lists: the response member holding the items (`parts`).
+    pub items_field: Option<&'static str>,
+    /// For lists: the members of one item, `uuid` first.
+    pub item_fields: &'static [&'static str],
+}
+
+/// A parameter, or a top-level member of a request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// The wire name.
+    pub name: &'static str,
+    /// `path`, `query`, `header` or `body`.
+    pub location: &'static str,
+    /// `string`, `integer`, `number`, `boolean`, `date-time` or `object` (of the
+    /// items, for an array).
+    pub kind: &'static str,
+    /// Whether it takes several values.
+    pub array: bool,
+    /// Whether the API requires it.
+    pub required: bool,
+    /// The document's description.
+    pub description: &'static str,
+    /// The values the document lists, for an enum.
+    pub values: &'static [&'static str],
+}
+
+/// A request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyInfo {
+    /// `application/json` or `application/octet-stream`.
+    pub content_type: &'static str,
+    /// Whether the API requires one.
+    pub required: bool,
+    /// Its top-level members, for an object body.
+    pub fields: &'static [FieldInfo],
+}
+
+/// Every operation of the document.
+pub fn operations() -> &'static [OperationInfo] {
+    crate::OPERATIONS
+}
+
+/// One operation by its client name (`get_parts`) or `operationId` (`getParts`).
+pub fn operation(name: &str) -> Option<&'static OperationInfo> {
+    crate::OPERATIONS
+        .iter()
+        .find(|op| op.name == name || op.operation_id == name)
+}

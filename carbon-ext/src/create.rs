@@ -2,25 +2,20 @@
 //!
 //! Part orders and print orders take a caller-chosen `uuid`, and the API answers 409
 //! when it exists already. These helpers choose the uuid once and send the same one
-//! on every attempt, so a retried create never makes a second order. A 409 after an
-//! attempt that may have been processed (a timeout, a 5xx, a broken answer) means
-//! "the earlier attempt worked": the existing order is fetched and returned. A 409
-//! on the first attempt means the uuid was already taken: that is the caller's
-//! record only if it matches the request (same order number, ...), and otherwise a
-//! [`Error::Conflict`].
+//! on every attempt, so a retried create never makes a second order. On a 409 the
+//! record with that uuid is fetched: it is the caller's (an earlier attempt or an
+//! earlier run made it) when it matches the request (same order number, ...), and
+//! returned as [`Created::AlreadyExisted`]; a record that does not match means the
+//! uuid belongs to someone else: [`Error::Conflict`].
 //!
 //! Parts take no caller-chosen uuid, but a part is one model under one part number:
 //! [`Client::create_part_once`] looks for that pair before sending again. That is
 //! best effort: a first attempt still running on the server when the look-up runs
 //! is not seen.
 
-use std::cell::Cell;
-
-use futures::TryStreamExt;
-
-use crate::retry::{Replay, Retrier, may_have_been_processed};
+use crate::retry::{Replay, Retrier};
 use crate::run::once;
-use crate::{Client, Error, PaginateExt, RunExt, types};
+use crate::{Client, Error, RunExt, types};
 
 /// What a safe create did.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,25 +50,12 @@ where
     F: FnOnce() -> FF,
     FF: std::future::Future<Output = Result<T, Error>>,
 {
-    let maybe_processed = Cell::new(false);
+    // The uuid makes the POST safe to repeat.
     let created = Retrier::of(client)
-        .run(operation, "POST", Replay::Safe, |_| {
-            let attempt = create();
-            let maybe_processed = &maybe_processed;
-            async move {
-                let result = attempt.await;
-                if result.as_ref().is_err_and(may_have_been_processed) {
-                    maybe_processed.set(true);
-                }
-                result
-            }
-        })
+        .run(operation, "POST", Replay::Safe, |_| create())
         .await;
     match created {
         Ok(record) => Ok(Created::New(record)),
-        // An earlier attempt of this call created it.
-        Err(Error::Conflict { .. }) if maybe_processed.get() => Ok(Created::AlreadyExisted(fetch().await?)),
-        // The uuid was taken before this call: ours only if it is what we asked for.
         Err(Error::Conflict { call, body }) => {
             let existing = fetch().await?;
             if ours(&existing) {
@@ -144,25 +126,15 @@ impl Client {
     }
 
     /// Creates a part, safe to retry: after a failure that may have created it, the
-    /// part with the same model and part number is looked up before sending again.
+    /// part with the same model and part number is looked up before sending again
+    /// (in the same attempt, so the look-up is retried under the same policy).
     pub async fn create_part_once(&self, request: types::PartRequest) -> Result<Created<types::Part>, Error> {
-        // Before sending again, look for the part an earlier attempt may have made.
-        let mut retrying = false;
         Retrier::of(self)
-            .run("create_part", "POST", Replay::Safe, |_| {
-                let look_first = std::mem::replace(&mut retrying, true);
+            .run("create_part", "POST", Replay::Safe, |attempt| {
                 let request = request.clone();
                 async move {
-                    if look_first {
-                        let existing: Vec<types::Part> = self
-                            .get_parts()
-                            .limit(1000)
-                            .model_uuid(vec![request.model_uuid.clone()])
-                            .items()
-                            .try_filter(|p| std::future::ready(p.part_number == request.part_number))
-                            .try_collect()
-                            .await?;
-                        if let Some(part) = existing.into_iter().next() {
+                    if attempt > 1 {
+                        if let Some(part) = self.find_part(&request).await? {
                             return Ok(Created::AlreadyExisted(part));
                         }
                     }
@@ -171,5 +143,22 @@ impl Client {
                 }
             })
             .await
+    }
+
+    /// The part with this request's model and part number, looked up with one
+    /// request (a model has few parts; one page of 1000 holds them).
+    async fn find_part(&self, request: &types::PartRequest) -> Result<Option<types::Part>, Error> {
+        let lookup = self
+            .get_parts()
+            .limit(1000)
+            .model_uuid(vec![request.model_uuid.clone()])
+            .into_params()
+            .1;
+        let page = once(self, lookup).await?;
+        Ok(page
+            .parts
+            .unwrap_or_default()
+            .into_iter()
+            .find(|p| p.part_number == request.part_number))
     }
 }

@@ -257,8 +257,17 @@ impl Client {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // A temporary name that fits any file system, however long the real one.
+        let mut short = file_name.len().min(100);
+        while !file_name.is_char_boundary(short) {
+            short -= 1;
+        }
         let mut temp = TempFile {
-            path: dir.join(format!(".{file_name}.{}.part", uuid::Uuid::new_v4().simple())),
+            path: dir.join(format!(
+                ".{}.{}.part",
+                &file_name[..short],
+                uuid::Uuid::new_v4().simple()
+            )),
             keep: false,
         };
         let mut file = tokio::fs::File::create(&temp.path).await?;
@@ -305,16 +314,16 @@ async fn publish_new(temp: &Path, target: &Path) -> Result<(), Error> {
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
                 Err(e) => return Err(e.into()),
             };
-            let copied = async {
-                let mut input = tokio::fs::File::open(temp).await?;
-                tokio::io::copy(&mut input, &mut out).await?;
-                out.sync_all().await
-            }
-            .await;
-            if let Err(e) = copied {
-                let _ = tokio::fs::remove_file(target).await;
-                return Err(e.into());
-            }
+            // Until the copy is complete the new file is removed on any exit,
+            // cancellation included.
+            let mut guard = TempFile {
+                path: target.to_path_buf(),
+                keep: false,
+            };
+            let mut input = tokio::fs::File::open(temp).await?;
+            tokio::io::copy(&mut input, &mut out).await?;
+            out.sync_all().await?;
+            guard.keep = true;
             Ok(())
         }
     }

@@ -97,7 +97,13 @@ pub(crate) struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// A limiter for `limit`, clamped to what it can honour (the client builder
+    /// refuses such limits; a stack built by hand gets the nearest usable one).
     pub(crate) fn new(limit: RateLimit) -> Self {
+        let limit = RateLimit {
+            requests: limit.requests.clamp(1, RateLimit::MAX_REQUESTS),
+            window: limit.window.min(RateLimit::MAX_WINDOW),
+        };
         Self {
             limit,
             turn: tokio::sync::Mutex::new(()),

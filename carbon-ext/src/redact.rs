@@ -22,31 +22,61 @@ const SECRET_ELEMENTS: &[&str] = &[
     "X-Amz-Security-Token",
 ];
 
-/// Query parameters of presigned URLs whose value is a credential or a signature.
-const SECRET_PARAMS: &[&str] = &[
-    "X-Amz-Signature",
-    "X-Amz-Credential",
-    "X-Amz-Security-Token",
-    "Signature",
-    "AWSAccessKeyId",
-    "x-amz-signature",
-    "x-amz-credential",
-    "x-amz-security-token",
+/// Query parameters of presigned URLs whose value is a credential or a signature:
+/// (name, whether the name is distinctive enough to match anywhere). A short name
+/// like `Signature` only counts as a whole parameter name.
+const SECRET_PARAMS: &[(&str, bool)] = &[
+    ("X-Amz-Signature", true),
+    ("X-Amz-Credential", true),
+    ("X-Amz-Security-Token", true),
+    ("x-amz-signature", true),
+    ("x-amz-credential", true),
+    ("x-amz-security-token", true),
+    ("Signature", false),
+    ("AWSAccessKeyId", false),
 ];
 
 const REDACTED: &str = "[redacted]";
 
-/// `body` with the text of secret XML elements and the values of secret query
-/// parameters replaced by `[redacted]`.
+/// `body` with the text of secret XML elements, the values of secret query
+/// parameters (plain or percent-encoded), bearer tokens and JWTs replaced by
+/// `[redacted]`.
 pub(crate) fn storage_secrets(body: &str) -> String {
     let mut text = body.to_string();
     for element in SECRET_ELEMENTS {
         text = redact_element(&text, element);
     }
-    for param in SECRET_PARAMS {
-        text = redact_param(&text, param);
+    for (param, anywhere) in SECRET_PARAMS {
+        text = redact_param(&text, &format!("{param}="), *anywhere);
+        text = redact_param(&text, &format!("{param}%3D"), *anywhere);
+        text = redact_param(&text, &format!("{param}%3d"), *anywhere);
     }
-    text
+    text = redact_param(&text, "Bearer ", true);
+    redact_jwts(&text)
+}
+
+/// Replaces anything shaped like a JWT (`eyJ…` with three dot-separated base64url
+/// parts): an echoed token is a credential.
+fn redact_jwts(text: &str) -> String {
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("eyJ") {
+        out.push_str(&rest[..start]);
+        let candidate = &rest[start..];
+        let end = candidate
+            .find(|c: char| !(is_b64(c) || c == '.'))
+            .unwrap_or(candidate.len());
+        let token = &candidate[..end];
+        if token.split('.').filter(|part| !part.is_empty()).count() >= 3 {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(token);
+        }
+        rest = &candidate[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn redact_element(text: &str, element: &str) -> String {
@@ -73,13 +103,13 @@ fn redact_element(text: &str, element: &str) -> String {
     out
 }
 
-fn redact_param(text: &str, param: &str) -> String {
-    let key = format!("{param}=");
+fn redact_param(text: &str, key: &str, anywhere: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = rest.find(&key) {
-        // Only a whole parameter name: preceded by `?`, `&`, whitespace, a quote or the start.
-        let whole = start == 0
+    while let Some(start) = rest.find(key) {
+        // A whole parameter name: preceded by `?`, `&`, whitespace, a quote or the start.
+        let whole = anywhere
+            || start == 0
             || rest[..start]
                 .chars()
                 .next_back()
@@ -89,7 +119,7 @@ fn redact_param(text: &str, param: &str) -> String {
         rest = &rest[value..];
         if whole {
             let end = rest
-                .find(|c: char| matches!(c, '&' | '"' | '\'' | '<' | ';') || c.is_whitespace())
+                .find(|c: char| matches!(c, '&' | '"' | '\'' | '<' | ';' | '\\' | '%') || c.is_whitespace())
                 .unwrap_or(rest.len());
             out.push_str(REDACTED);
             rest = &rest[end..];
@@ -135,6 +165,21 @@ mod tests {
         assert!(clean.contains("x-id=PutObject"));
         // A parameter name inside another word is left alone.
         assert_eq!(storage_secrets("MySignature=1"), "MySignature=1");
+    }
+
+    #[test]
+    fn encoded_urls_bearer_tokens_and_jwts_are_redacted_too() {
+        let json_echo = r#"{"url": "https://s3/b/k?x=1\u0026X-Amz-Signature=abc123\u0026y=2"}"#;
+        assert!(!storage_secrets(json_echo).contains("abc123"));
+        let encoded = "next=%2Fb%2Fk%3FX-Amz-Credential%3DAKIA123%26X-Amz-Signature%3Dabc123%26y%3D2";
+        let clean = storage_secrets(encoded);
+        assert!(!clean.contains("abc123") && !clean.contains("AKIA123"), "{clean}");
+        let clean =
+            storage_secrets("invalid token: Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl, try again");
+        assert!(!clean.contains("eyJ") && clean.contains("try again"), "{clean}");
+        let clean = storage_secrets(r#"{"token":"eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln"}"#);
+        assert_eq!(clean, r#"{"token":"[redacted]"}"#);
+        assert_eq!(storage_secrets("eyJust a word"), "eyJust a word");
     }
 
     #[test]

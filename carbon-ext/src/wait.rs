@@ -133,6 +133,12 @@ impl Pacer {
     async fn pause(&mut self) -> bool {
         self.polls = self.polls.saturating_add(1);
         let pause = self.curve.nth(self.polls);
+        self.wait(pause).await
+    }
+
+    /// Sleeps `pause`, or until the deadline if that comes first; `false` when the
+    /// deadline has passed.
+    async fn wait(&self, pause: Duration) -> bool {
         match self.deadline {
             Some(deadline) => {
                 let now = Instant::now();
@@ -189,10 +195,21 @@ where
             }
             Err(error) if error.is_retryable() => {
                 let since = *failing_since.get_or_insert_with(Instant::now);
-                if since.elapsed() >= config.error_budget {
+                // A 429 that asks for a wait: not before then, and only if it fits.
+                let asked = match &error {
+                    Error::RateLimited {
+                        retry_after: Some(wait),
+                        ..
+                    } => *wait,
+                    _ => Duration::ZERO,
+                };
+                if since.elapsed().saturating_add(asked) >= config.error_budget {
                     return Err(error);
                 }
                 tracing::warn!(%error, "polling failed; trying again at the next poll");
+                if !pacer.wait(asked).await {
+                    return Ok(WaitOutcome::TimedOut(last));
+                }
             }
             Err(error) => return Err(error),
         }
@@ -354,14 +371,14 @@ impl Client {
             })
         })
         .await?;
-        let (mut latest, timed_out) = match outcome {
-            WaitOutcome::Done(latest) | WaitOutcome::Failed(latest) => (latest, false),
-            WaitOutcome::TimedOut(latest) => (latest.unwrap_or_default(), true),
+        let latest = match outcome {
+            WaitOutcome::Done(latest) | WaitOutcome::Failed(latest) => latest,
+            WaitOutcome::TimedOut(latest) => latest.unwrap_or_default(),
         };
         Ok(run_uuids
             .iter()
             .map(|uuid| {
-                let outcome = match latest.remove(uuid) {
+                let outcome = match latest.get(uuid).cloned() {
                     Some(run) => match classify_run(&run) {
                         Poll::Done(()) => WaitOutcome::Done(run),
                         Poll::Failed(()) => WaitOutcome::Failed(run),
@@ -369,7 +386,6 @@ impl Client {
                     },
                     None => WaitOutcome::TimedOut(None),
                 };
-                debug_assert!(timed_out || !matches!(outcome, WaitOutcome::TimedOut(_)));
                 (uuid.clone(), outcome)
             })
             .collect())

@@ -584,7 +584,7 @@ async fn a_first_attempt_409_is_ours_only_if_the_record_matches() {
     let server = Scripted::start(vec![
         Reply::text(503, "maybe"),
         Reply::text(409, "exists"),
-        existing_order("OTHER-2"),
+        existing_order("PO-7"),
     ])
     .await;
     let c = common::client(&server.base);
@@ -594,4 +594,32 @@ async fn a_first_attempt_409_is_ours_only_if_the_record_matches() {
     assert!(matches!(created, Created::AlreadyExisted(_)));
     let methods: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
     assert_eq!(methods, ["POST", "POST", "GET"]);
+}
+
+#[tokio::test]
+async fn a_wait_never_polls_sooner_than_a_429_asked_nor_past_its_budget() {
+    // The API asks for an hour; the error budget is 15 minutes: the wait ends with
+    // the 429 at once instead of polling against it.
+    let server = Scripted::start(vec![Reply::text(429, "later").with_header("retry-after", "3600")]).await;
+    let c = common::client(&server.base);
+    let err = bounded(c.wait_until_part_order_finished("po-1", fast_waits(), Progress::none()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err}");
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn a_run_asked_for_twice_is_reported_once_per_mention() {
+    let server = Scripted::start(vec![Reply::json(
+        200,
+        json!({"model_program_runs": [{"uuid": "a", "status": "complete", "progress": 1, "model_uuid": "m"}]}),
+    )])
+    .await;
+    let c = common::client(&server.base);
+    let runs = vec!["a".to_string(), "a".to_string()];
+    let outcomes = bounded(c.wait_until_model_program_runs_complete(&runs, fast_waits(), Progress::none()))
+        .await
+        .unwrap();
+    assert!(outcomes["a"].is_done(), "{outcomes:?}");
 }

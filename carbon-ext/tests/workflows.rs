@@ -387,7 +387,11 @@ async fn a_conflict_after_a_retry_returns_the_existing_order() {
     let server = Scripted::start(vec![
         Reply::text(503, "gateway lost the answer"),
         Reply::text(409, "a part order with this uuid exists"),
-        Reply::json(200, order_json("open", &[])),
+        Reply::json(200, {
+            let mut order = order_json("open", &[]);
+            order["part_order_number"] = "PO-1".into();
+            order
+        }),
     ])
     .await;
     let c = client_for(&server.base);

@@ -27,8 +27,9 @@ use crate::Error;
 ///   [`RetryPolicy::with_max_retry_after`] allows: a longer ask ends the retries;
 /// - 500, 502, 503, 504, timeouts, broken and truncated responses, for calls that
 ///   can be repeated without effect only (GET, PUT, DELETE, and the workflow steps
-///   made safe to repeat: keyed creates, presigned URLs, resolves, downloads): a
-///   plain POST or PATCH that may have been processed is never sent twice.
+///   made safe to repeat: keyed creates, presigned URLs, resolves, downloads, and
+///   `create_part_once`, which looks for the part before sending again): a plain
+///   POST or PATCH that may have been processed is never sent twice.
 ///
 /// The policy covers every retry of the client: requests, uploads (each attempt
 /// from the file), downloads and safe creates. [`RetryPolicy::disabled`] turns them
@@ -180,12 +181,6 @@ pub(crate) fn classify(error: &Error, replay: Replay) -> Verdict {
         Error::Decode { not_json: true, .. } | Error::Truncated { .. } | Error::MissingEtag { .. } => retry(RETRY_COST),
         _ => Verdict::Stop,
     }
-}
-
-/// Whether a failed call may still have been carried out by the server: a failure
-/// the classifier would retry only for calls that can be repeated without effect.
-pub(crate) fn may_have_been_processed(error: &Error) -> bool {
-    classify(error, Replay::OnlyIfRefused) == Verdict::Stop && classify(error, Replay::Safe) != Verdict::Stop
 }
 
 /// Whether trying again later may succeed (for a call that can be repeated).

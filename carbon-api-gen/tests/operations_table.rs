@@ -1,0 +1,74 @@
+//! The table of operations for callers that reach them by name, and `with_args`.
+
+use std::time::Duration;
+
+use carbon_api_gen::extras::{operation, operations};
+use carbon_api_gen::{Client, ClientState};
+use serde_json::json;
+
+#[test]
+fn every_operation_of_the_document_is_described() {
+    let doc: serde_json::Value = serde_json::from_str(carbon_api_spec::OPENAPI_JSON).unwrap();
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op.get("operationId").and_then(|v| v.as_str()))
+        .collect();
+    ids.sort();
+    let mut described: Vec<&str> = operations().iter().map(|op| op.operation_id).collect();
+    described.sort();
+    assert_eq!(described, ids);
+
+    let list = operation("getPrintedParts").unwrap();
+    assert_eq!(
+        (list.name, list.method, list.kind),
+        ("get_printed_parts", "GET", "cursor")
+    );
+    assert_eq!(list.items_field, Some("parts"));
+    assert_eq!(list.item_fields[0], "uuid");
+    let limit = list.params.iter().find(|p| p.name == "limit").unwrap();
+    assert_eq!((limit.kind, limit.required, limit.location), ("integer", true, "query"));
+    let status = list.params.iter().find(|p| p.name == "status").unwrap();
+    assert!(status.values.contains(&"printing"));
+    assert_eq!(operation("get_printers").unwrap().kind, "offset");
+    assert_eq!(operation("findModels").unwrap().kind, "listing");
+    assert_eq!(operation("downloadModel").unwrap().kind, "download");
+    assert_eq!(operation("uploadModel").unwrap().kind, "upload");
+    let create = operation("createPartOrder").unwrap();
+    let body = create.body.unwrap();
+    assert_eq!(body.content_type, "application/json");
+    let due = body.fields.iter().find(|f| f.name == "due_date").unwrap();
+    assert_eq!((due.kind, due.required), ("date-time", true));
+    let parts = body.fields.iter().find(|f| f.name == "parts").unwrap();
+    assert_eq!((parts.kind, parts.array), ("object", true));
+}
+
+#[tokio::test]
+async fn with_args_sets_parameters_and_bodies_from_json() {
+    let http = carbon_api_gen::http_client(Duration::from_secs(1), Duration::from_secs(1)).unwrap();
+    let client = Client::with_state("http://127.0.0.1:9/v1", http, ClientState::default());
+    let args = json!({"limit": 5, "part_order_uuid": ["a", "b"], "updated_after": "2026-01-01T00:00:00Z"});
+    let builder = client.get_printed_parts().with_args(args.as_object().unwrap()).unwrap();
+    let (_, params) = builder.into_params();
+    use carbon_api_gen::extras::OperationParams;
+    assert!(params.is_set("limit") && params.is_set("part_order_uuid") && params.is_set("updated_after"));
+    assert!(!params.is_set("sort"));
+
+    let bad = json!({"limit": "many"});
+    let err = client
+        .get_printed_parts()
+        .with_args(bad.as_object().unwrap())
+        .unwrap_err();
+    assert!(err.starts_with("`limit`"), "{err}");
+
+    let body =
+        json!({"body": {"part_order_number": "PO", "parts": [{"uuid": "p"}], "due_date": "2026-12-01T00:00:00Z"}});
+    let (_, params) = client
+        .create_part_order()
+        .with_args(body.as_object().unwrap())
+        .unwrap()
+        .into_params();
+    assert!(params.is_set("body"));
+}
