@@ -221,7 +221,7 @@ pub fn operation_code(
                 params
                     .iter()
                     .filter_map(|p| p.get("name").and_then(Value::as_str))
-                    .find(|w| w.to_snake_case() == field.to_string())?
+                    .find(|w| *field == w.to_snake_case())?
                     .to_string()
             };
             set_field(field, ty, &wire)
