@@ -133,10 +133,10 @@ impl Client {
             .run("create_part", "POST", Replay::Safe, |attempt| {
                 let request = request.clone();
                 async move {
-                    if attempt > 1 {
-                        if let Some(part) = self.find_part(&request).await? {
-                            return Ok(Created::AlreadyExisted(part));
-                        }
+                    if attempt > 1
+                        && let Some(part) = self.find_part(&request).await?
+                    {
+                        return Ok(Created::AlreadyExisted(part));
                     }
                     let params = self.create_part().body(request).into_params().1;
                     once(self, params).await.map(Created::New)
