@@ -34,6 +34,7 @@
 //! # }
 //! ```
 
+pub mod by_name;
 mod chunk;
 mod client;
 pub mod create;
