@@ -74,8 +74,13 @@ pub use wait::{PackingProgress, WaitConfig, WaitOutcome};
 // without query, status, time waiting for the rate limiter). No field holds a token,
 // a key or a presigned URL's query.
 
+/// Every date-time of the API: RFC 3339, also read without offset (as UTC).
+pub use carbon_api_gen::Timestamp;
 /// The API's enums: open, with an `Unknown` variant for values added later.
 pub use carbon_api_gen::enums;
+/// What the generated client knows about each operation: parameters, limits, paging
+/// shapes, and the table of operations for callers that reach them by name.
+pub use carbon_api_gen::extras;
 /// The API's types (requests and responses), generated from the document.
 pub use carbon_api_gen::types;
 /// Authentication: keys, tokens, token sources.

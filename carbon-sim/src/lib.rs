@@ -112,6 +112,20 @@ pub(crate) struct SharedState {
     pub rate_limited: AtomicU64,
 }
 
+/// How many records of each kind the simulated account holds (for tests that
+/// check a workflow made each thing exactly once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Models (resolved uploads and direct uploads).
+    pub models: usize,
+    /// Parts.
+    pub parts: usize,
+    /// Part orders.
+    pub part_orders: usize,
+    /// Model program runs.
+    pub runs: usize,
+}
+
 /// Counts of what the simulator served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
@@ -227,6 +241,17 @@ impl Simulator {
         Stats {
             requests: self.stats.requests.load(Ordering::Relaxed),
             rate_limited: self.stats.rate_limited.load(Ordering::Relaxed),
+        }
+    }
+
+    /// How many models, parts, part orders and runs the account holds now.
+    pub fn counts(&self) -> Counts {
+        let world = self.stats.world.lock().unwrap_or_else(|e| e.into_inner());
+        Counts {
+            models: world.models.len(),
+            parts: world.parts.len(),
+            part_orders: world.orders.len(),
+            runs: world.runs.len(),
         }
     }
 

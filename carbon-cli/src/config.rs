@@ -1,0 +1,227 @@
+//! Profiles and where a command's connection settings come from.
+//!
+//! Precedence, for the base URL and the key alike: a flag (`--base-url`,
+//! `--secrets`), then the environment (`CARBON_BASE_URL`; `CARBON_SECRETS_FILE` or
+//! `CARBON_CLIENT_ID` + `CARBON_CLIENT_SECRET`), then the profile (`--profile`, else
+//! `CARBON_PROFILE`, else the one named `default` if it exists), then production
+//! (for the URL; a key has no default).
+//!
+//! Profiles live in `config.toml` in the platform's config directory
+//! (`~/.config/carbon` on Linux), or in `$CARBON_CONFIG_DIR`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::failure::{Failure, Outcome};
+
+/// The production API.
+pub const PRODUCTION: &str = "https://api.carbon3d.com/v1";
+
+/// One named connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The API's base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// The `secrets.json` with the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<PathBuf>,
+}
+
+/// The config file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigFile {
+    /// Profiles by name.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// The directory of the config file (and of files `carbon sim` writes).
+pub fn config_dir() -> Outcome<PathBuf> {
+    if let Some(dir) = std::env::var_os("CARBON_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::config_dir()
+        .map(|d| d.join("carbon"))
+        .ok_or_else(|| Failure::usage("no config directory on this system; set CARBON_CONFIG_DIR"))
+}
+
+impl ConfigFile {
+    /// The config file's path.
+    pub fn path() -> Outcome<PathBuf> {
+        Ok(config_dir()?.join("config.toml"))
+    }
+
+    /// Reads the config file (none yet is an empty one).
+    pub fn load() -> Outcome<Self> {
+        let path = Self::path()?;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| Failure::usage(format!("{}: {e}; fix or remove the file", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(Failure::usage(format!("cannot read {}: {e}", path.display()))),
+        }
+    }
+
+    /// Writes the config file whole or not at all (temp file, then rename).
+    pub fn save(&self) -> Outcome<PathBuf> {
+        let path = Self::path()?;
+        let text = toml::to_string_pretty(self).map_err(|e| Failure::usage(format!("cannot write profiles: {e}")))?;
+        write_atomically(&path, text.as_bytes(), false)?;
+        Ok(path)
+    }
+}
+
+/// Writes `contents` to `path` through a temporary file in the same directory, so
+/// a reader never sees half a file. `private` makes it readable by its owner only.
+pub fn write_atomically(path: &Path, contents: &[u8], private: bool) -> Outcome<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let temp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        std::process::id()
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let written = (|| {
+        use std::io::Write;
+        let mut file = options.open(&temp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    Ok(written?)
+}
+
+/// Where a setting came from, for `carbon profile show` and error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A command-line flag.
+    Flag,
+    /// An environment variable.
+    Environment,
+    /// The profile.
+    Profile,
+    /// The built-in default.
+    Default,
+}
+
+/// The key to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    /// A `secrets.json`.
+    File(PathBuf),
+    /// `CARBON_CLIENT_ID` + `CARBON_CLIENT_SECRET` (or `CARBON_SECRETS_FILE`).
+    Environment,
+}
+
+/// The connection settings of one command, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    /// The profile in use, if any.
+    pub profile: Option<String>,
+    /// The base URL and where it came from.
+    pub base_url: (String, Source),
+    /// The key and where it came from (`None`: no key anywhere).
+    pub key: Option<(Key, Source)>,
+}
+
+/// The connection flags of a command.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--base-url`.
+    pub base_url: Option<String>,
+    /// `--secrets`.
+    pub secrets: Option<PathBuf>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Connection {
+    /// Resolves flags, environment and profile, in that order.
+    pub fn resolve(flags: &Flags, config: &ConfigFile) -> Outcome<Self> {
+        let (profile_name, explicit) = match flags.profile.clone().or_else(|| env("CARBON_PROFILE")) {
+            Some(name) => (Some(name), true),
+            None => (
+                config.profiles.contains_key("default").then(|| "default".to_string()),
+                false,
+            ),
+        };
+        let profile = match &profile_name {
+            Some(name) => match config.profiles.get(name) {
+                Some(profile) => profile.clone(),
+                None if explicit => {
+                    let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+                    return Err(Failure::usage(format!(
+                        "no profile `{name}` (known: {}); create it with `carbon profile set {name} --base-url URL --secrets FILE`",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    )));
+                }
+                None => Profile::default(),
+            },
+            None => Profile::default(),
+        };
+        let base_url = if let Some(url) = &flags.base_url {
+            (url.clone(), Source::Flag)
+        } else if let Some(url) = env(carbon_ext::BASE_URL_VAR) {
+            (url, Source::Environment)
+        } else if let Some(url) = &profile.base_url {
+            (url.clone(), Source::Profile)
+        } else {
+            (PRODUCTION.to_string(), Source::Default)
+        };
+        let key = if let Some(path) = &flags.secrets {
+            Some((Key::File(path.clone()), Source::Flag))
+        } else if env("CARBON_SECRETS_FILE").is_some()
+            || (env("CARBON_CLIENT_ID").is_some() && env("CARBON_CLIENT_SECRET").is_some())
+        {
+            Some((Key::Environment, Source::Environment))
+        } else {
+            profile.secrets.clone().map(|path| (Key::File(path), Source::Profile))
+        };
+        Ok(Self {
+            profile: profile_name,
+            base_url,
+            key,
+        })
+    }
+
+    /// A client for these settings.
+    pub fn client(&self) -> Outcome<carbon_ext::Client> {
+        let builder = carbon_ext::Client::builder()
+            .base_url(&self.base_url.0)
+            .user_agent_suffix(format!("carbon-cli/{}", env!("CARGO_PKG_VERSION")));
+        let builder = match &self.key {
+            Some((Key::File(path), _)) => builder.secrets_file(path),
+            Some((Key::Environment, _)) => builder.credentials_from_env(),
+            None => {
+                return Err(Failure::usage(
+                    "no API key: give --secrets FILE, set CARBON_SECRETS_FILE (or CARBON_CLIENT_ID and \
+                     CARBON_CLIENT_SECRET), or use a profile (`carbon profile set NAME --secrets FILE`)",
+                ));
+            }
+        };
+        Ok(builder.build()?)
+    }
+}

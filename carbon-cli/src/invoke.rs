@@ -1,0 +1,354 @@
+//! Running a resource command: its flags become the operation's JSON arguments, the
+//! SDK calls it by name, and the answer is printed.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use carbon_ext::extras::{FieldInfo, OperationInfo};
+use carbon_ext::{Client, Destination, UploadOptions};
+use clap::ArgMatches;
+use futures::StreamExt;
+use serde_json::{Map, Value};
+
+use crate::failure::{Failure, Outcome};
+use crate::output::{Format, RecordWriter, print_record};
+use crate::resources::{arg_id, is_list};
+use crate::when::{Relative, parse_time};
+
+/// One flag's value(s) as JSON of the field's kind.
+fn field_value(field: &FieldInfo, raw: &str, relative: Relative) -> Outcome<Value> {
+    let bad = |what: &str| Failure::usage(format!("--{}: `{raw}` is not {what}", field.name.replace('_', "-")));
+    Ok(match field.kind {
+        "integer" => Value::from(raw.parse::<i64>().map_err(|_| bad("a whole number"))?),
+        "number" => Value::from(raw.parse::<f64>().map_err(|_| bad("a number"))?),
+        "boolean" => Value::from(raw.parse::<bool>().map_err(|_| bad("true or false"))?),
+        "date-time" => Value::from(
+            parse_time(raw, relative, chrono::Utc::now())
+                .map_err(Failure::usage)?
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ),
+        "object" => serde_json::from_str(raw).map_err(|_| bad("JSON"))?,
+        _ => Value::from(raw),
+    })
+}
+
+/// The values given for a field, if any.
+fn given(field: &FieldInfo, matches: &ArgMatches, relative: Relative) -> Outcome<Option<Value>> {
+    let id = arg_id(field);
+    if field.kind == "boolean" && !field.array {
+        return Ok(matches.try_get_one::<bool>(&id).ok().flatten().map(|b| Value::from(*b)));
+    }
+    // Fields without a flag of their own (an upload's file name) are not there.
+    let Some(values) = matches.try_get_many::<String>(&id).ok().flatten() else {
+        return Ok(None);
+    };
+    let values: Vec<Value> = values
+        .map(|raw| field_value(field, raw, relative))
+        .collect::<Outcome<_>>()?;
+    Ok(Some(if field.array {
+        Value::Array(values)
+    } else {
+        values.into_iter().next().unwrap_or(Value::Null)
+    }))
+}
+
+/// The body: `--body` JSON (a file or `-`), with the member flags over it.
+fn body(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Option<Value>> {
+    let Some(info) = op.body.filter(|b| b.content_type.contains("json")) else {
+        return Ok(None);
+    };
+    let mut body = match matches.get_one::<String>("body") {
+        Some(source) => {
+            let text = if source == "-" {
+                std::io::read_to_string(std::io::stdin())
+                    .map_err(|e| Failure::usage(format!("--body -: cannot read standard input: {e}")))?
+            } else {
+                std::fs::read_to_string(source).map_err(|e| Failure::usage(format!("--body {source}: {e}")))?
+            };
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| Failure::usage(format!("--body {source}: not valid JSON ({e}); nothing was sent")))?;
+            Some(value)
+        }
+        None => None,
+    };
+    for field in info.fields.iter().filter(|f| f.kind != "object") {
+        if let Some(value) = given(field, matches, Relative::FromNow)? {
+            let object = body.get_or_insert_with(|| Value::Object(Map::new()));
+            let Some(object) = object.as_object_mut() else {
+                return Err(Failure::usage(
+                    "--body is not a JSON object, so flags cannot set its members",
+                ));
+            };
+            object.insert(field.name.to_string(), value);
+        }
+    }
+    // A body with required members is required, whatever the document says of it.
+    if body.is_none() && (info.required || info.fields.iter().any(|f| f.required)) {
+        let required: Vec<String> = info
+            .fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| format!("--{}", f.name.replace('_', "-")))
+            .collect();
+        return Err(Failure::usage(format!(
+            "{} needs a body: --body FILE (or -), or the flags {}",
+            op.name,
+            required.join(", ")
+        )));
+    }
+    Ok(body)
+}
+
+/// The operation's arguments from the command line.
+pub fn arguments(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Map<String, Value>> {
+    let mut args = Map::new();
+    for param in op.params {
+        if let Some(value) = given(param, matches, Relative::Ago)? {
+            args.insert(param.name.to_string(), value);
+        }
+    }
+    // Paged lists need a page size; the API's default is 100.
+    for (name, default) in [("limit", 100), ("offset", 0)] {
+        if op.params.iter().any(|p| p.name == name && p.required) && !args.contains_key(name) {
+            args.insert(name.to_string(), Value::from(default));
+        }
+    }
+    if let Some(body) = body(op, matches)? {
+        args.insert("body".to_string(), body);
+    }
+    Ok(args)
+}
+
+/// Splits an array filter with more values than the API takes in one request into
+/// several argument sets (the first such filter; the rest are left as they are).
+fn chunks(op: &OperationInfo, args: &Map<String, Value>) -> Outcome<Vec<Map<String, Value>>> {
+    for param in op.params.iter().filter(|p| p.array) {
+        let Some(Value::Array(values)) = args.get(param.name) else {
+            continue;
+        };
+        let Some(max) = carbon_ext::extras::param_rule(op.name, param.name).and_then(|r| r.max_items) else {
+            continue;
+        };
+        if values.len() as u64 <= max {
+            continue;
+        }
+        if args.contains_key("sort") {
+            return Err(Failure::usage(format!(
+                "--{} has {} values, more than one request takes ({max}); the answers of several requests are \
+                 not in --sort order: leave out --sort",
+                param.name.replace('_', "-"),
+                values.len()
+            )));
+        }
+        return Ok(values
+            .chunks(max as usize)
+            .map(|chunk| {
+                let mut part = args.clone();
+                part.insert(param.name.to_string(), Value::Array(chunk.to_vec()));
+                part
+            })
+            .collect());
+    }
+    Ok(vec![args.clone()])
+}
+
+/// How a command prints.
+pub struct Printing {
+    /// The format.
+    pub format: Format,
+    /// Whether progress may be shown.
+    pub quiet: bool,
+}
+
+/// Runs a resource command.
+pub async fn run(client: &Client, op: &'static OperationInfo, matches: &ArgMatches, printing: &Printing) -> Outcome {
+    let args = arguments(op, matches)?;
+    let mut out = std::io::stdout().lock();
+    match op.kind {
+        "download" => download(client, op, &args, matches).await,
+        "upload" => upload(client, &args, matches, printing).await,
+        kind if is_list(op) => {
+            let all = kind == "listing" || matches.get_flag("all");
+            let mut writer = RecordWriter::new(printing.format, op.item_fields, &mut out);
+            let mut seen = HashSet::new();
+            let sets = chunks(op, &args)?;
+            let several = sets.len() > 1;
+            for args in sets {
+                if all || several {
+                    let mut items = client.items_by_name(op.name, &args)?;
+                    while let Some(item) = items.next().await {
+                        let item = item?;
+                        // Items of several requests: each once.
+                        if several && !seen.insert(item.get("uuid").cloned().unwrap_or(Value::Null).to_string()) {
+                            continue;
+                        }
+                        writer.write(&item)?;
+                    }
+                } else {
+                    let page = client.call_by_name(op.name, &args).await?;
+                    let items = op
+                        .items_field
+                        .and_then(|field| page.get(field))
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    for item in &items {
+                        writer.write(item)?;
+                    }
+                    let more = page
+                        .get("next_cursor")
+                        .and_then(Value::as_str)
+                        .is_some_and(|c| !c.is_empty());
+                    if more && !printing.quiet {
+                        eprintln!("(more records: add --all to list every page)");
+                    }
+                }
+            }
+            writer.finish()?;
+            Ok(())
+        }
+        _ => {
+            let answer = client.call_by_name(op.name, &args).await?;
+            if answer.is_null() {
+                eprintln!("done: {} {}", op.method, op.path);
+                return Ok(());
+            }
+            print_record(printing.format, &answer, &mut out)?;
+            Ok(())
+        }
+    }
+}
+
+async fn download(client: &Client, op: &OperationInfo, args: &Map<String, Value>, matches: &ArgMatches) -> Outcome {
+    let uuid = args.get("uuid").and_then(Value::as_str).unwrap_or_default().to_string();
+    crate::workflows::files::download(
+        client,
+        op.name,
+        &uuid,
+        matches.get_one::<String>("output-path").map(PathBuf::from),
+    )
+    .await
+}
+
+async fn upload(client: &Client, args: &Map<String, Value>, matches: &ArgMatches, printing: &Printing) -> Outcome {
+    let file = PathBuf::from(matches.get_one::<String>("file").expect("required by clap"));
+    let mut options = UploadOptions::default();
+    if let Some(id) = args
+        .get("external-id")
+        .or(args.get("external_id"))
+        .and_then(Value::as_str)
+    {
+        options = options.external_id(id);
+    }
+    let progress = crate::progress::bytes(printing.quiet, "uploading");
+    let model = match args
+        .get("application-uuid")
+        .or(args.get("application_uuid"))
+        .and_then(Value::as_str)
+    {
+        // Only a direct upload can name an application.
+        Some(app) => {
+            let options = options.application_uuid(app);
+            client.upload_model_direct(&file, options, progress.callback()).await?
+        }
+        None => {
+            let uploaded = client
+                .upload_model_presigned(&file, options, progress.callback())
+                .await?;
+            use carbon_ext::prelude::*;
+            client.get_model().uuid(&uploaded.model_uuid).run().await?
+        }
+    };
+    progress.finish();
+    let record = serde_json::to_value(&model).map_err(|e| Failure::usage(e.to_string()))?;
+    print_record(printing.format, &record, &mut std::io::stdout().lock())?;
+    Ok(())
+}
+
+/// `Destination` for a download to `path`, or to this directory under the server's name.
+pub fn destination(path: Option<PathBuf>, fallback: &str) -> Destination {
+    match path {
+        Some(path) if path.is_dir() => Destination::Directory {
+            dir: path,
+            fallback_name: fallback.to_string(),
+        },
+        Some(path) => Destination::File(path),
+        None => Destination::Directory {
+            dir: PathBuf::from("."),
+            fallback_name: fallback.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::{operation_command, route};
+
+    fn parse(id: &str, argv: &[&str]) -> Outcome<Map<String, Value>> {
+        let op = carbon_ext::extras::operation(id).unwrap();
+        let command = operation_command(op, &route(op));
+        let matches = command
+            .try_get_matches_from(argv)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        arguments(op, &matches)
+    }
+
+    #[test]
+    fn flags_become_typed_json_arguments() {
+        let args = parse(
+            "getPrintedParts",
+            &[
+                "list",
+                "--part-order-uuid",
+                "a",
+                "--part-order-uuid",
+                "b",
+                "--updated-after",
+                "2026-11-01",
+            ],
+        )
+        .unwrap();
+        assert_eq!(args["part_order_uuid"], serde_json::json!(["a", "b"]));
+        assert_eq!(args["updated_after"], "2026-11-01T00:00:00Z");
+        assert_eq!(args["limit"], 100, "the API's page size when none is given");
+
+        let args = parse(
+            "createPartOrder",
+            &[
+                "create",
+                "--part-order-number",
+                "PO-1",
+                "--due-date",
+                "2026-12-24",
+                "--flush",
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            args["body"],
+            serde_json::json!({"part_order_number": "PO-1", "due_date": "2026-12-24T00:00:00Z", "flush": true})
+        );
+        let err = parse("getPrintedParts", &["list", "--limit", "many"]).unwrap_err();
+        assert!(err.to_string().contains("not a whole number"), "{err}");
+        let err = parse("createPartOrder", &["create"]).unwrap_err();
+        assert!(err.to_string().contains("needs a body"), "{err}");
+    }
+
+    #[test]
+    fn long_filters_are_split_and_sorted_ones_refused() {
+        let op = carbon_ext::extras::operation("getPrintedParts").unwrap();
+        let mut args = Map::new();
+        let ids: Vec<Value> = (0..250).map(|i| Value::from(format!("id-{i}"))).collect();
+        args.insert("part_uuid".into(), Value::Array(ids));
+        let sets = chunks(op, &args).unwrap();
+        assert_eq!(
+            sets.iter()
+                .map(|s| s["part_uuid"].as_array().unwrap().len())
+                .collect::<Vec<_>>(),
+            [100, 100, 50]
+        );
+        args.insert("sort".into(), serde_json::json!(["uuid"]));
+        assert!(chunks(op, &args).is_err());
+    }
+}

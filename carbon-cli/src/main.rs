@@ -1,0 +1,65 @@
+//! `carbon`: the Carbon DLS API from a shell. See `carbon --help`.
+
+mod checkpoint;
+mod cli;
+mod config;
+mod failure;
+mod invoke;
+mod output;
+mod progress;
+mod resources;
+mod setup;
+mod when;
+mod workflows;
+
+use std::process::ExitCode;
+
+use failure::{Failure, Outcome};
+
+fn main() -> ExitCode {
+    let matches = match cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        // Help and version go to stdout with status 0; usage errors say what was
+        // wrong with status 2.
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { failure::status::USAGE } else { 0 });
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(failure::status::API);
+        }
+    };
+    match runtime.block_on(run(matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{}", failure.report());
+            failure.exit_code()
+        }
+    }
+}
+
+async fn run(matches: clap::ArgMatches) -> Outcome {
+    let global = cli::global(&matches).map_err(|e| Failure::usage(e.to_string()))?;
+    setup::tracing(global.verbose);
+    let printing = invoke::Printing {
+        format: global.output.unwrap_or_else(output::Format::for_stdout),
+        quiet: global.quiet,
+    };
+    let flags = config::Flags {
+        profile: global.profile.clone(),
+        base_url: global.base_url.clone(),
+        secrets: global.secrets.clone(),
+    };
+    if let Some(workflow) = cli::workflow(&matches).map_err(|e| Failure::usage(e.to_string()))? {
+        return setup::workflow(workflow, &flags, &printing).await;
+    }
+    let Some((op, leaf)) = resources::find(&matches) else {
+        return Err(Failure::usage("unknown command; see `carbon --help`"));
+    };
+    let client = setup::connect(&flags)?;
+    invoke::run(&client, op, leaf, &printing).await
+}

@@ -1,0 +1,362 @@
+//! One command per operation of the API, built from the generated table of
+//! operations: `carbon <resource> [<group>] <verb>`, e.g. `carbon part-orders list`,
+//! `carbon printers queues update`. Names, flags and help come from the document, so
+//! an operation Carbon adds appears after `cargo xtask regen` with nothing written
+//! by hand.
+
+use carbon_ext::extras::{FieldInfo, OperationInfo};
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+/// Where an operation sits in the command tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The first path segment, kebab-case (`part-orders`).
+    pub resource: String,
+    /// A sub-resource (`queues`, `presigned`), if any.
+    pub group: Option<String>,
+    /// What it does (`list`, `get`, `create`, `update`, `delete`, `download`...).
+    pub verb: String,
+}
+
+fn kebab(text: &str) -> String {
+    text.replace('_', "-").to_ascii_lowercase()
+}
+
+/// The command path of an operation, derived from its method and path template.
+pub fn route(op: &OperationInfo) -> Route {
+    let segments: Vec<&str> = op.path.split('/').filter(|s| !s.is_empty()).collect();
+    let resource = kebab(segments.first().copied().unwrap_or(op.name));
+    let rest = segments.get(1..).unwrap_or_default();
+    let is_param = |s: &&str| s.starts_with('{');
+    let has_param = rest.iter().any(is_param);
+    let mut literals: Vec<String> = rest.iter().filter(|s| !is_param(s)).map(|s| kebab(s)).collect();
+    let ends_in_literal = rest.last().is_some_and(|s| !is_param(s));
+    let verb = match op.method {
+        _ if op.kind == "upload" => "upload".to_string(),
+        "GET" if has_param && ends_in_literal => literals.pop().unwrap_or_default(),
+        "GET" if has_param => "get".into(),
+        "GET" if op.operation_id.starts_with("find") => "find".into(),
+        "GET" => "list".into(),
+        "POST" if literals.len() >= 2 => literals.pop().unwrap_or_default(),
+        "POST" => "create".into(),
+        "PATCH" | "PUT" => "update".into(),
+        "DELETE" => "delete".into(),
+        other => other.to_ascii_lowercase(),
+    };
+    Route {
+        resource,
+        group: (!literals.is_empty()).then(|| literals.join("-")),
+        verb,
+    }
+}
+
+/// The flag name of a field (`part_order_uuid` → `part-order-uuid`).
+pub fn flag_name(field: &FieldInfo, op: &OperationInfo) -> String {
+    let name = kebab(field.name);
+    // A body member named like a parameter gets a prefix.
+    if field.location == "body" && op.params.iter().any(|p| kebab(p.name) == name) {
+        format!("body-{name}")
+    } else {
+        name
+    }
+}
+
+/// The argument id of a field (location + wire name, never clashing).
+pub fn arg_id(field: &FieldInfo) -> String {
+    format!("{}:{}", field.location, field.name)
+}
+
+fn field_help(field: &FieldInfo) -> String {
+    let mut help = field
+        .description
+        .split(". ")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    if help.is_empty() {
+        help = format!("The {} {}.", field.location, field.name);
+    }
+    if !help.ends_with('.') {
+        help.push('.');
+    }
+    match field.kind {
+        "date-time" if field.location == "body" => help.push_str(" RFC 3339, a date, or from now (7d)."),
+        "date-time" => help.push_str(" RFC 3339, a date, or ago (2d)."),
+        _ => {}
+    }
+    if !field.values.is_empty() {
+        help.push_str(&format!(" One of: {}.", field.values.join(", ")));
+    }
+    if field.array {
+        help.push_str(" Repeat for several.");
+    }
+    help
+}
+
+/// Whether an operation answers with a list.
+pub fn is_list(op: &OperationInfo) -> bool {
+    matches!(op.kind, "cursor" | "offset" | "listing")
+}
+
+/// A placeholder for an example value.
+fn example_value(field: &FieldInfo) -> String {
+    match (field.kind, field.name) {
+        (_, name) if name.ends_with("uuid") => "UUID".into(),
+        ("integer", "limit") => "100".into(),
+        ("integer", _) => "1".into(),
+        ("date-time", _) => "7d".into(),
+        ("boolean", _) => "true".into(),
+        _ => field.name.to_ascii_uppercase(),
+    }
+}
+
+/// The example line of an operation's help.
+fn example(op: &OperationInfo, route: &Route) -> String {
+    let mut line = format!("carbon {}", route.resource);
+    if let Some(group) = &route.group {
+        line.push(' ');
+        line.push_str(group);
+    }
+    line.push(' ');
+    line.push_str(&route.verb);
+    for p in op.params.iter().filter(|p| p.location == "path") {
+        line.push(' ');
+        line.push_str(&p.name.to_ascii_uppercase());
+    }
+    if op.kind == "upload" {
+        line.push_str(" bracket.stl");
+    }
+    for p in op.params.iter().filter(|p| p.location != "path" && p.required) {
+        if p.name == "limit" || op.kind == "upload" {
+            continue;
+        }
+        line.push_str(&format!(" --{} {}", flag_name(p, op), example_value(p)));
+    }
+    match op.body {
+        Some(body) if body.content_type.contains("json") => {
+            let required: Vec<&FieldInfo> = body.fields.iter().filter(|f| f.required).collect();
+            if required.iter().any(|f| f.kind == "object") || required.is_empty() {
+                line.push_str(" --body request.json");
+            } else {
+                for f in required {
+                    line.push_str(&format!(" --{} {}", flag_name(f, op), example_value(f)));
+                }
+            }
+        }
+        _ => {}
+    }
+    if is_list(op) {
+        line.push_str(" --all --output csv");
+    }
+    format!("Example:\n  {line}")
+}
+
+fn field_arg(field: &FieldInfo, op: &OperationInfo) -> Arg {
+    let mut arg = Arg::new(arg_id(field))
+        .long(flag_name(field, op))
+        .help(field_help(field))
+        .value_name(field.name.to_ascii_uppercase());
+    if field.array {
+        arg = arg.action(ArgAction::Append);
+    }
+    if field.kind == "boolean" && !field.array {
+        // `--flush` alone means true.
+        arg = arg
+            .num_args(0..=1)
+            .default_missing_value("true")
+            .value_parser(clap::value_parser!(bool))
+            .value_name("BOOL");
+    }
+    arg
+}
+
+/// The command of one operation.
+pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
+    let mut about = op.summary.to_string();
+    if about.is_empty() {
+        about = format!("{} {}", op.method, op.path);
+    }
+    let mut long = about.clone();
+    if !op.description.is_empty() {
+        long.push_str("\n\n");
+        long.push_str(op.description);
+    }
+    long.push_str(&format!("\n\nAPI: {} {} ({})", op.method, op.path, op.operation_id));
+    let mut command = Command::new(route.verb.clone())
+        .about(about)
+        .long_about(long)
+        .after_help(example(op, route));
+    if op.method == "DELETE" {
+        command = command.visible_alias("cancel");
+    }
+    for p in op.params.iter().filter(|p| p.location == "path") {
+        command = command.arg(
+            Arg::new(arg_id(p))
+                .value_name(p.name.to_ascii_uppercase())
+                .help(field_help(p))
+                .required(true),
+        );
+    }
+    for p in op.params.iter().filter(|p| p.location != "path") {
+        // An upload's file name comes from the file.
+        if op.kind == "upload" && p.name == "filename" {
+            continue;
+        }
+        command = command.arg(field_arg(p, op));
+    }
+    match op.body {
+        Some(body) if body.content_type.contains("json") => {
+            command = command.arg(
+                Arg::new("body")
+                    .long("body")
+                    .value_name("FILE")
+                    .help("The request body as JSON, from FILE or - (standard input); flags set its members."),
+            );
+            for field in body.fields.iter().filter(|f| f.kind != "object") {
+                command = command.arg(field_arg(field, op));
+            }
+        }
+        Some(_) => {
+            command = command.arg(
+                Arg::new("file")
+                    .value_name("FILE")
+                    .help("The model file to upload.")
+                    .required(true),
+            );
+        }
+        None => {}
+    }
+    if op.kind == "download" {
+        command = command.arg(
+            Arg::new("output-path")
+                .short('o')
+                .long("output-path")
+                .value_name("PATH")
+                .help("Where to write the file (default: the name the server gives, in this directory)."),
+        );
+    }
+    if matches!(op.kind, "cursor" | "offset") {
+        command = command.arg(
+            Arg::new("all")
+                .long("all")
+                .action(ArgAction::SetTrue)
+                .help("Every page, streamed (default: the first page)."),
+        );
+    }
+    command
+}
+
+/// Every resource command, each with its verbs (and groups of verbs).
+pub fn resource_commands() -> Vec<Command> {
+    let mut by_resource: std::collections::BTreeMap<String, Vec<(&'static OperationInfo, Route)>> = Default::default();
+    for op in carbon_ext::Client::operations() {
+        let route = route(op);
+        by_resource.entry(route.resource.clone()).or_default().push((op, route));
+    }
+    by_resource
+        .into_iter()
+        .map(|(resource, ops)| {
+            let tag = ops.first().map(|(op, _)| op.tag).unwrap_or_default();
+            let mut command = Command::new(resource.clone())
+                .about(format!("{tag}: {}", verbs(&ops)))
+                .subcommand_required(true)
+                .arg_required_else_help(true);
+            let mut groups: std::collections::BTreeMap<String, Command> = Default::default();
+            for (op, route) in &ops {
+                let sub = operation_command(op, route);
+                match &route.group {
+                    Some(group) => {
+                        let entry = groups.remove(group).unwrap_or_else(|| {
+                            Command::new(group.clone())
+                                .about(format!("{resource} {group}"))
+                                .subcommand_required(true)
+                                .arg_required_else_help(true)
+                        });
+                        groups.insert(group.clone(), entry.subcommand(sub));
+                    }
+                    None => command = command.subcommand(sub),
+                }
+            }
+            for (_, group) in groups {
+                command = command.subcommand(group);
+            }
+            command
+        })
+        .collect()
+}
+
+fn verbs(ops: &[(&'static OperationInfo, Route)]) -> String {
+    let names: Vec<String> = ops
+        .iter()
+        .map(|(_, r)| match &r.group {
+            Some(g) => format!("{g} {}", r.verb),
+            None => r.verb.clone(),
+        })
+        .collect();
+    names.join(", ")
+}
+
+/// The operation a parsed command line names, with its matches, if it is a
+/// resource command.
+pub fn find(matches: &ArgMatches) -> Option<(&'static OperationInfo, &ArgMatches)> {
+    let (resource, sub) = matches.subcommand()?;
+    let (first, first_matches) = sub.subcommand()?;
+    let (group, verb, leaf) = match first_matches.subcommand() {
+        Some((verb, leaf)) => (Some(first), verb, leaf),
+        None => (None, first, first_matches),
+    };
+    carbon_ext::Client::operations()
+        .iter()
+        .find(|op| {
+            let r = route(op);
+            r.resource == resource && r.group.as_deref() == group && r.verb == verb
+        })
+        .map(|op| (op, leaf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_a_command_of_its_own() {
+        let mut seen = std::collections::HashSet::new();
+        for op in carbon_ext::Client::operations() {
+            let r = route(op);
+            assert!(
+                seen.insert((r.resource.clone(), r.group.clone(), r.verb.clone())),
+                "{} shares {r:?}",
+                op.operation_id
+            );
+        }
+        let named = |id: &str| route(carbon_ext::extras::operation(id).unwrap());
+        let show = |r: Route| {
+            format!(
+                "{} {}{}",
+                r.resource,
+                r.group.map(|g| g + " ").unwrap_or_default(),
+                r.verb
+            )
+        };
+        assert_eq!(show(named("getPartOrders")), "part-orders list");
+        assert_eq!(show(named("deletePartOrder")), "part-orders delete");
+        assert_eq!(show(named("updatePrinterQueue")), "printers queues update");
+        assert_eq!(show(named("getPrinter")), "printers get");
+        assert_eq!(show(named("resolvePresignedModelUpload")), "models presigned resolve");
+        assert_eq!(show(named("getPresignedUploadUrl")), "models presigned create");
+        assert_eq!(show(named("downloadModel")), "models download");
+        assert_eq!(show(named("uploadModel")), "models upload");
+        assert_eq!(show(named("findModels")), "models find");
+        assert_eq!(show(named("getPrintQualityData")), "print-quality-data list");
+    }
+
+    #[test]
+    fn the_tree_is_a_valid_clap_command() {
+        let mut root = Command::new("carbon");
+        for command in resource_commands() {
+            root = root.subcommand(command);
+        }
+        root.debug_assert();
+    }
+}

@@ -1,0 +1,206 @@
+//! Running the hand-written commands, and what every command sets up first:
+//! logging and the connection.
+
+use carbon_ext::Client;
+
+use crate::cli::{CompletionArgs, Downloadable, Export, ProfileCommand, SimArgs, TokenArgs, Workflow};
+use crate::config::{ConfigFile, Connection, Flags, Key, Profile, Source, config_dir, write_atomically};
+use crate::failure::{Failure, Outcome};
+use crate::invoke::Printing;
+use crate::when::parse_duration;
+use crate::workflows;
+
+/// Logs to stderr: `-v` the SDK's calls and attempts (operation, method, path
+/// without query, status, attempts, waits), `-vv` everything.
+pub fn tracing(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::prelude::*;
+    let targets = match verbose {
+        0 => return,
+        1 => Targets::new()
+            .with_target("carbon_ext", LevelFilter::DEBUG)
+            .with_default(LevelFilter::WARN),
+        _ => Targets::new().with_default(LevelFilter::TRACE),
+    };
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_target(false);
+    let _ = tracing_subscriber::registry()
+        .with(layer.with_filter(targets))
+        .try_init();
+}
+
+/// The client for these flags, environment and profile.
+pub fn connect(flags: &Flags) -> Outcome<Client> {
+    Connection::resolve(flags, &ConfigFile::load()?)?.client()
+}
+
+/// Runs a hand-written command.
+pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) -> Outcome {
+    match workflow {
+        Workflow::Order(args) => workflows::order::run(&connect(flags)?, &args, printing).await,
+        Workflow::HollowOrder(args) => workflows::hollow::run(&connect(flags)?, &args, printing).await,
+        Workflow::Export(Export::PrintedParts(args)) => {
+            workflows::export::run(&connect(flags)?, &args, printing.quiet).await
+        }
+        Workflow::Wait(args) => workflows::waits::run(&connect(flags)?, &args, printing).await,
+        Workflow::Download(args) => {
+            let operation = match args.what {
+                Downloadable::Attachment => "get_attachment",
+                Downloadable::Model => "download_model",
+            };
+            workflows::files::download(&connect(flags)?, operation, &args.uuid, args.out).await
+        }
+        Workflow::Token(args) => token(flags, &args),
+        Workflow::Profile(command) => profile(flags, command),
+        Workflow::Sim(args) => sim(args).await,
+        Workflow::Completions(args) => completions(&args),
+    }
+}
+
+fn token(flags: &Flags, args: &TokenArgs) -> Outcome {
+    let lifetime = parse_duration(&args.lifetime).map_err(|e| Failure::usage(format!("--lifetime: {e}")))?;
+    let connection = Connection::resolve(flags, &ConfigFile::load()?)?;
+    let key = match &connection.key {
+        Some((Key::File(path), _)) => carbon_ext::auth::ApiKey::from_file(path).map_err(carbon_ext::Error::from)?,
+        Some((Key::Environment, _)) => carbon_ext::auth::ApiKey::from_env().map_err(carbon_ext::Error::from)?,
+        None => {
+            return Err(Failure::usage(
+                "no API key: give --secrets FILE, set CARBON_SECRETS_FILE, or use a profile",
+            ));
+        }
+    };
+    let token = carbon_ext::auth::mint(&key, lifetime).map_err(carbon_ext::Error::from)?;
+    println!("{}", token.expose());
+    let until = chrono::DateTime::<chrono::Utc>::from(token.expires_at());
+    eprintln!(
+        "valid until {}",
+        until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    Ok(())
+}
+
+fn describe(source: Source) -> &'static str {
+    match source {
+        Source::Flag => "flag",
+        Source::Environment => "environment",
+        Source::Profile => "profile",
+        Source::Default => "default",
+    }
+}
+
+fn profile(flags: &Flags, command: ProfileCommand) -> Outcome {
+    let mut config = ConfigFile::load()?;
+    match command {
+        ProfileCommand::Set { name } => {
+            if flags.base_url.is_none() && flags.secrets.is_none() {
+                return Err(Failure::usage(format!(
+                    "give what the profile holds: carbon profile set {name} --base-url URL --secrets FILE"
+                )));
+            }
+            let profile = config.profiles.entry(name.clone()).or_default();
+            if let Some(url) = &flags.base_url {
+                profile.base_url = Some(url.clone());
+            }
+            if let Some(path) = &flags.secrets {
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                carbon_ext::auth::ApiKey::from_file(&absolute).map_err(carbon_ext::Error::from)?;
+                profile.secrets = Some(absolute);
+            }
+            let path = config.save()?;
+            eprintln!("profile {name} saved in {}", path.display());
+        }
+        ProfileCommand::List => {
+            for (name, profile) in &config.profiles {
+                println!(
+                    "{name}\t{}\t{}",
+                    profile.base_url.as_deref().unwrap_or("-"),
+                    profile
+                        .secrets
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or("-".into())
+                );
+            }
+        }
+        ProfileCommand::Show { name } => {
+            let flags = Flags {
+                profile: name.or_else(|| flags.profile.clone()),
+                ..flags.clone()
+            };
+            let connection = Connection::resolve(&flags, &config)?;
+            println!("profile   {}", connection.profile.as_deref().unwrap_or("(none)"));
+            println!(
+                "base URL  {} ({})",
+                connection.base_url.0,
+                describe(connection.base_url.1)
+            );
+            match &connection.key {
+                Some((Key::File(path), source)) => println!("key       {} ({})", path.display(), describe(*source)),
+                Some((Key::Environment, source)) => println!("key       from the environment ({})", describe(*source)),
+                None => println!("key       (none)"),
+            }
+        }
+        ProfileCommand::Remove { name } => {
+            if config.profiles.remove(&name).is_none() {
+                return Err(Failure::usage(format!("no profile `{name}`")));
+            }
+            config.save()?;
+            eprintln!("profile {name} removed");
+        }
+    }
+    Ok(())
+}
+
+async fn sim(args: SimArgs) -> Outcome {
+    if !(0.0..=1.0).contains(&args.faults) {
+        return Err(Failure::usage("--faults is a share of requests, from 0 to 1"));
+    }
+    if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 1e6) {
+        return Err(Failure::usage("--speed must be above 0 and at most 1000000"));
+    }
+    let key = carbon_sim::TestKey::generate("sim-client").map_err(|e| Failure::usage(e.to_string()))?;
+    let dir = config_dir()?;
+    let secrets = dir.join(format!("{}-secrets.json", args.profile_name));
+    write_atomically(&secrets, key.secrets_json().as_bytes(), true)?;
+    let sim = carbon_sim::Simulator::start(carbon_sim::Config {
+        addr: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
+        key: Some(key),
+        faults: carbon_sim::Faults::all(args.faults),
+        speed: args.speed,
+        printers: args.printers,
+        printed_parts: args.printed_parts,
+        ..carbon_sim::Config::default()
+    })
+    .await
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    let mut config = ConfigFile::load()?;
+    config.profiles.insert(
+        args.profile_name.clone(),
+        Profile {
+            base_url: Some(sim.base_url().to_string()),
+            secrets: Some(secrets.clone()),
+        },
+    );
+    config.save()?;
+    println!("listening on {}", sim.base_url());
+    eprintln!(
+        "profile `{name}` points at it; from another shell:\n  carbon --profile {name} printers list\n  \
+         carbon --profile {name} order part.stl --part-number PN-1 --order-number PO-1 --flush --wait packed\n\
+         Ctrl-C stops the simulator.",
+        name = args.profile_name
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    tokio::signal::ctrl_c().await?;
+    sim.stop().await;
+    Ok(())
+}
+
+fn completions(args: &CompletionArgs) -> Outcome {
+    let mut command = crate::cli::command();
+    clap_complete::generate(args.shell, &mut command, "carbon", &mut std::io::stdout());
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Local files: checking the ones given, ids derived from their content, and
+//! downloads.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use carbon_ext::{Client, Progress};
+use sha2::{Digest, Sha256};
+
+use crate::failure::{Failure, Outcome};
+use crate::invoke::destination;
+
+/// Checks that every path is a readable, non-empty file, before any request.
+pub fn check_files(files: &[PathBuf]) -> Outcome {
+    if files.is_empty() {
+        return Err(Failure::usage("no files given: name the model files to upload"));
+    }
+    for path in files {
+        let metadata = std::fs::metadata(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+        if !metadata.is_file() {
+            return Err(Failure::usage(format!("{}: not a file", path.display())));
+        }
+        if metadata.len() == 0 {
+            return Err(Failure::usage(format!(
+                "{}: empty; a model file has content",
+                path.display()
+            )));
+        }
+        std::fs::File::open(path).map_err(|e| Failure::usage(format!("{}: cannot be read: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// The `external_id` a file is uploaded under: derived from its content, so the
+/// same file is found again by a later run (`sha256-<hex>`).
+pub fn content_id(path: &Path) -> Outcome<String> {
+    let mut file = std::fs::File::open(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("sha256-{hex}"))
+}
+
+/// Downloads an attachment or a model file to `path` (a file, or a directory for
+/// the server's name; default this directory), and says where it went.
+pub async fn download(client: &Client, operation: &str, uuid: &str, path: Option<PathBuf>) -> Outcome {
+    let downloaded = match operation {
+        "get_attachment" => {
+            client
+                .download_attachment(uuid, destination(path, "attachment.bin"), Progress::none())
+                .await?
+        }
+        _ => {
+            client
+                .download_model_file(uuid, destination(path, &format!("{uuid}.stl")), Progress::none())
+                .await?
+        }
+    };
+    println!("{}", downloaded.path.display());
+    eprintln!("downloaded {} bytes", downloaded.size);
+    Ok(())
+}

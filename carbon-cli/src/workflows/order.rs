@@ -1,0 +1,263 @@
+//! `carbon order`: upload, a part per model, the part order, optionally a wait.
+//!
+//! Every step finds what an earlier run did before doing it: a file is uploaded
+//! under an `external_id` derived from its content and found again with
+//! `findModels`; a part is found by model and part number; the order's uuid is
+//! derived from its number and application, so a second create meets a 409 and
+//! gets the existing order. Re-running after a crash, Ctrl-C or `kill -9` does no
+//! work twice and ends in the same state.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use carbon_ext::prelude::*;
+use carbon_ext::{Client, Created, Progress, Transfer, UploadOptions, types};
+use futures::{StreamExt, TryStreamExt};
+
+use crate::checkpoint;
+use crate::failure::{Failure, Outcome};
+use crate::progress;
+use crate::when::{Relative, parse_duration, parse_time};
+use crate::workflows::files::{check_files, content_id};
+use crate::workflows::waits::{Until, wait_for_part_order};
+
+/// What `order` and `hollow-order` share: the part order to make.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OrderFlags {
+    /// The part number every part gets (it must belong to the application).
+    #[arg(long)]
+    pub part_number: String,
+    /// The part order's number; the same number names the same order on a re-run.
+    #[arg(long)]
+    pub order_number: String,
+    /// The application the parts and the order belong to.
+    #[arg(long, value_name = "UUID")]
+    pub application: Option<String>,
+    /// Pack the order even if its parts do not fill a platform.
+    #[arg(long)]
+    pub flush: bool,
+    /// Keep the order's parts apart from other orders' (at most 32 characters).
+    #[arg(long, value_name = "GROUP")]
+    pub packing_group: Option<String>,
+    /// When the order is due: RFC 3339, a date, or from now (7d).
+    #[arg(long, default_value = "7d", value_name = "WHEN")]
+    pub due: String,
+    /// Wait until the order is packed or finished.
+    #[arg(long, value_enum, value_name = "STATE")]
+    pub wait: Option<Until>,
+    /// How long a wait may take.
+    #[arg(long, default_value = "12h", value_name = "DURATION")]
+    pub timeout: String,
+}
+
+/// `carbon order FILE...`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Example:\n  carbon order brackets/*.stl --part-number BRK-7 --order-number PO-1001 --flush --wait packed"
+)]
+pub struct OrderArgs {
+    /// Model files (STL, OBJ, ...).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub order: OrderFlags,
+}
+
+/// The order's uuid: the same number and application always give the same one.
+pub fn order_uuid(order_number: &str, application: Option<&str>) -> String {
+    const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c1f_0d1e_9b2a_4c3d_8e7f_a0b1_c2d3_e4f5);
+    let name = format!(
+        "carbon-cli part order\n{order_number}\n{}",
+        application.unwrap_or_default()
+    );
+    uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes()).to_string()
+}
+
+/// The uuid of a model for each file, uploading those no earlier run uploaded.
+pub async fn ensure_models(client: &Client, files: &[PathBuf], quiet: bool) -> Outcome<Vec<String>> {
+    check_files(files)?;
+    let ids: Vec<String> = files.iter().map(|f| content_id(f)).collect::<Outcome<_>>()?;
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    let found: Vec<types::Model> = client
+        .find_models()
+        .chunked(unique, |builder, chunk| builder.external_id(chunk))
+        .collect()
+        .await?;
+    let mut by_id: HashMap<String, String> = HashMap::new();
+    for model in found {
+        if let Some(id) = model.external_id {
+            by_id.entry(id).or_insert(model.uuid);
+        }
+    }
+    checkpoint::reached("models looked up");
+    let mut missing: Vec<(PathBuf, String)> = Vec::new();
+    for (file, id) in files.iter().zip(&ids) {
+        if !by_id.contains_key(id) && !missing.iter().any(|(_, m)| m == id) {
+            missing.push((file.clone(), id.clone()));
+        }
+    }
+    if !quiet && files.len() > missing.len() {
+        eprintln!(
+            "{} of {} file(s) were uploaded before",
+            files.len() - missing.len(),
+            files.len()
+        );
+    }
+    let bar = progress::bytes(quiet, "uploading");
+    let sizes: Vec<u64> = missing
+        .iter()
+        .map(|(f, _)| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .collect();
+    let total: u64 = sizes.iter().sum();
+    let sent: Arc<Vec<AtomicU64>> = Arc::new(sizes.iter().map(|_| AtomicU64::new(0)).collect());
+    let uploads = futures::stream::iter(missing.into_iter().enumerate())
+        .map(|(index, (file, id))| {
+            let (sent, bar) = (sent.clone(), bar.clone());
+            let per_file = Progress::new(move |t: &Transfer| {
+                sent[index].store(t.done, Ordering::Relaxed);
+                bar.set(sent.iter().map(|s| s.load(Ordering::Relaxed)).sum(), Some(total));
+            });
+            async move {
+                checkpoint::reached("upload starting");
+                let options = UploadOptions::default().external_id(id.clone());
+                let uploaded = client
+                    .upload_model_presigned(&file, options, per_file)
+                    .await
+                    .map_err(Failure::Sdk)?;
+                checkpoint::reached("uploaded");
+                Ok::<_, Failure>((id, uploaded.model_uuid))
+            }
+        })
+        .buffer_unordered(4)
+        .try_collect::<Vec<_>>()
+        .await;
+    bar.finish();
+    by_id.extend(uploads?);
+    Ok(ids.iter().map(|id| by_id[id].clone()).collect())
+}
+
+/// A part of `part_number` for each model, reusing the ones that exist.
+pub async fn ensure_parts(
+    client: &Client,
+    models: &[String],
+    part_number: &str,
+    application: Option<&str>,
+) -> Outcome<Vec<String>> {
+    let mut unique = models.to_vec();
+    unique.sort();
+    unique.dedup();
+    let existing: Vec<types::Part> = client
+        .get_parts()
+        .limit(1000)
+        .chunked(unique, |builder, chunk| builder.model_uuid(chunk))
+        .items()
+        .try_collect()
+        .await?;
+    let mut by_model: HashMap<String, String> = existing
+        .into_iter()
+        .filter(|p| p.part_number == part_number)
+        .filter_map(|p| Some((p.model_uuid?, p.uuid)))
+        .collect();
+    checkpoint::reached("parts looked up");
+    for model in models {
+        if by_model.contains_key(model) {
+            continue;
+        }
+        let request = types::PartRequest {
+            part_number: part_number.to_string(),
+            model_uuid: model.clone(),
+            application_uuid: application.map(str::to_string),
+        };
+        let part = client.create_part_once(request).await?.into_inner();
+        checkpoint::reached("part created");
+        by_model.insert(model.clone(), part.uuid);
+    }
+    Ok(models.iter().map(|m| by_model[m].clone()).collect())
+}
+
+/// The part order of these parts, created once.
+pub async fn ensure_order(client: &Client, flags: &OrderFlags, parts: &[String]) -> Outcome<types::PartOrder> {
+    let due = parse_time(&flags.due, Relative::FromNow, chrono::Utc::now())
+        .map_err(|e| Failure::usage(format!("--due: {e}")))?;
+    let packing_group = flags
+        .packing_group
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--packing-group: {e}")))?;
+    let mut unique = parts.to_vec();
+    unique.dedup();
+    let request = types::PartOrderRequest {
+        uuid: Some(order_uuid(&flags.order_number, flags.application.as_deref())),
+        part_order_number: flags.order_number.clone(),
+        due_date: due.into(),
+        parts: unique
+            .into_iter()
+            .map(|uuid| types::PartOrderRequestParts { uuid: Some(uuid) })
+            .collect(),
+        flush: flags.flush.then_some(true),
+        packing_group,
+        build_sop_uuid: None,
+    };
+    checkpoint::reached("ordering");
+    let order = match client.create_part_order_once(request).await? {
+        Created::New(order) => order,
+        Created::AlreadyExisted(order) => {
+            eprintln!(
+                "part order {} existed already (an earlier run made it)",
+                flags.order_number
+            );
+            order
+        }
+    };
+    checkpoint::reached("ordered");
+    Ok(order)
+}
+
+/// Prints the order, then waits if asked.
+pub async fn finish(
+    client: &Client,
+    flags: &OrderFlags,
+    order: types::PartOrder,
+    printing: &crate::invoke::Printing,
+) -> Outcome {
+    let record = serde_json::to_value(&order).map_err(|e| Failure::usage(e.to_string()))?;
+    crate::output::print_record(printing.format, &record, &mut std::io::stdout().lock())?;
+    if let Some(until) = flags.wait {
+        let timeout = parse_duration(&flags.timeout).map_err(|e| Failure::usage(format!("--timeout: {e}")))?;
+        wait_for_part_order(client, &order.uuid, until, timeout, printing).await?;
+    }
+    Ok(())
+}
+
+/// `carbon order`.
+pub async fn run(client: &Client, args: &OrderArgs, printing: &crate::invoke::Printing) -> Outcome {
+    let models = ensure_models(client, &args.files, printing.quiet).await?;
+    let parts = ensure_parts(
+        client,
+        &models,
+        &args.order.part_number,
+        args.order.application.as_deref(),
+    )
+    .await?;
+    let order = ensure_order(client, &args.order, &parts).await?;
+    finish(client, &args.order, order, printing).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_uuid_follows_number_and_application_only() {
+        let a = order_uuid("PO-1", None);
+        assert_eq!(a, order_uuid("PO-1", None));
+        assert_ne!(a, order_uuid("PO-2", None));
+        assert_ne!(a, order_uuid("PO-1", Some("app")));
+        assert!(uuid::Uuid::parse_str(&a).is_ok());
+    }
+}

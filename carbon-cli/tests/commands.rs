@@ -1,0 +1,321 @@
+//! The `carbon` binary against the simulator: resource commands in every output
+//! format, profiles and their precedence, errors and exit statuses, and the
+//! workflow commands.
+
+mod support;
+
+use serde_json::Value;
+use support::{Setup, bare, ok, stderr, stdout};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_commands_print_every_format_with_the_apis_field_names() {
+    let s = Setup::new().await;
+    // ndjson when piped (the test's stdout is a pipe).
+    let lines = ok(&s.carbon(&["printers", "list", "--all"]).await);
+    let printers: Vec<Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(printers.len(), 3);
+    let serial = printers[0]["serial"].as_str().unwrap().to_string();
+
+    let csv = ok(&s.carbon(&["printers", "list", "--all", "--output", "csv"]).await);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert!(header.contains(&"serial") && header.contains(&"hw_type"), "{csv}");
+    assert_eq!(csv.lines().count(), 4);
+
+    let json = ok(&s.carbon(&["printers", "get", &serial, "--output", "json"]).await);
+    let printer: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(printer["serial"], serial.as_str());
+
+    let table = ok(&s.carbon(&["printers", "list", "--output", "table"]).await);
+    assert!(table.starts_with("SERIAL") || table.contains("SERIAL"), "{table}");
+    assert_eq!(table.lines().count(), 4);
+
+    // A create from flags prints the created record.
+    let mesh = s.mesh("a.stl");
+    let model: Value = serde_json::from_str(&ok(&s
+        .carbon(&["models", "upload", mesh.to_str().unwrap(), "--output", "json"])
+        .await))
+    .unwrap();
+    let model_uuid = model["uuid"].as_str().unwrap();
+    let part: Value = serde_json::from_str(&ok(&s
+        .carbon(&[
+            "parts",
+            "create",
+            "--part-number",
+            "PN-9",
+            "--model-uuid",
+            model_uuid,
+            "--output",
+            "json",
+        ])
+        .await))
+    .unwrap();
+    assert_eq!(part["part_number"], "PN-9");
+    let listed = ok(&s
+        .carbon(&["parts", "list", "--model-uuid", model_uuid, "--output", "csv"])
+        .await);
+    assert!(listed.lines().next().unwrap().starts_with("uuid,"), "{listed}");
+    assert!(listed.contains("PN-9"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_come_from_files_or_stdin_and_bad_ones_are_refused() {
+    let s = Setup::new().await;
+    let body = s.dir.path().join("order.json");
+    std::fs::write(&body, "{ not json").unwrap();
+    let out = s
+        .carbon(&["part-orders", "create", "--body", body.to_str().unwrap()])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not valid JSON") && stderr(&out).contains("nothing was sent"));
+    assert_eq!(s.sim.counts().part_orders, 0);
+
+    let out = s.carbon(&["part-orders", "create"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("needs a body"), "{}", stderr(&out));
+
+    let out = s.carbon(&["parts", "get", "no-such-part"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not found"), "{}", stderr(&out));
+    assert!(stderr(&out).lines().count() <= 2, "{}", stderr(&out));
+
+    let out = s.carbon(&["parts", "list", "--limit", "lots"]).await;
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = s
+        .carbon(&["order", "missing.stl", "--part-number", "P", "--order-number", "O"])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing.stl"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_and_their_precedence() {
+    let s = Setup::new().await;
+    let dir = s.dir.path();
+    let secrets = s.secrets.to_str().unwrap();
+    // No key anywhere: a clear error and status 2.
+    let out = bare(dir).args(["printers", "list"]).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no API key"), "{}", stderr(&out));
+
+    // A profile.
+    let out = bare(dir)
+        .args([
+            "profile",
+            "set",
+            "sim",
+            "--base-url",
+            s.sim.base_url(),
+            "--secrets",
+            secrets,
+        ])
+        .output()
+        .await
+        .unwrap();
+    ok(&out);
+    let listed = ok(&bare(dir).args(["profile", "list"]).output().await.unwrap());
+    assert!(listed.contains("sim") && listed.contains(s.sim.base_url()), "{listed}");
+    ok(&bare(dir)
+        .args(["--profile", "sim", "printers", "list"])
+        .output()
+        .await
+        .unwrap());
+    ok(&bare(dir)
+        .args(["printers", "list"])
+        .env("CARBON_PROFILE", "sim")
+        .output()
+        .await
+        .unwrap());
+
+    // A flag beats the environment, which beats the profile.
+    let dead = "http://127.0.0.1:9/v1";
+    let out = bare(dir)
+        .args(["--profile", "sim", "--base-url", dead, "printers", "list"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the flag's URL was used: {}", stderr(&out));
+    let out = bare(dir)
+        .args(["--profile", "sim", "printers", "list"])
+        .env("CARBON_BASE_URL", dead)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the environment's URL was used");
+    let shown = ok(&bare(dir)
+        .args(["--profile", "sim", "profile", "show"])
+        .env("CARBON_BASE_URL", dead)
+        .output()
+        .await
+        .unwrap());
+    assert!(shown.contains(&format!("{dead} (environment)")), "{shown}");
+    assert!(shown.contains("(profile)"), "{shown}");
+
+    // `default` is used when nothing names a profile.
+    ok(&bare(dir)
+        .args([
+            "profile",
+            "set",
+            "default",
+            "--base-url",
+            s.sim.base_url(),
+            "--secrets",
+            secrets,
+        ])
+        .output()
+        .await
+        .unwrap());
+    ok(&bare(dir).args(["printers", "list"]).output().await.unwrap());
+    let out = bare(dir)
+        .args(["--profile", "nope", "printers", "list"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no profile `nope`"));
+    ok(&bare(dir).args(["profile", "remove", "default"]).output().await.unwrap());
+    let out = bare(dir).args(["printers", "list"]).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(2), "no default any more: no key");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_uploads_parts_and_orders_once_and_waits() {
+    let s = Setup::new().await;
+    let files: Vec<String> = (0..3)
+        .map(|i| s.mesh(&format!("part-{i}.stl")).to_string_lossy().into_owned())
+        .collect();
+    let mut args: Vec<&str> = vec!["order"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend([
+        "--part-number",
+        "PN-1",
+        "--order-number",
+        "PO-7",
+        "--flush",
+        "--output",
+        "json",
+    ]);
+    let first: Value = serde_json::from_str(&ok(&s.carbon(&args).await)).unwrap();
+    let counts = s.sim.counts();
+    assert_eq!((counts.models, counts.parts, counts.part_orders), (3, 3, 1));
+
+    // The same command again: nothing new, the same order.
+    let again = s.carbon(&args).await;
+    let second: Value = serde_json::from_str(&ok(&again)).unwrap();
+    assert_eq!(first["uuid"], second["uuid"]);
+    assert!(stderr(&again).contains("existed already"), "{}", stderr(&again));
+    assert_eq!(s.sim.counts(), counts);
+
+    let uuid = first["uuid"].as_str().unwrap();
+    let out = s
+        .carbon(&[
+            "wait",
+            "part-order",
+            uuid,
+            "--until",
+            "finished",
+            "--interval",
+            "1s",
+            "--output",
+            "json",
+        ])
+        .await;
+    let finished: Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(finished["status"], "complete");
+
+    // A timeout has its own status (in real time, packing takes a minute).
+    let slow = Setup::at_speed(carbon_sim::Config::default(), 1.0).await;
+    let late = slow.mesh("late.stl");
+    let out = slow
+        .carbon(&[
+            "order",
+            late.to_str().unwrap(),
+            "--part-number",
+            "PN-1",
+            "--order-number",
+            "PO-8",
+            "--wait",
+            "packed",
+            "--timeout",
+            "1s",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hollow_order_runs_programs_and_orders_the_outputs() {
+    let s = Setup::new().await;
+    let a = s.mesh("a.stl");
+    let b = s.mesh("b.stl");
+    let args = [
+        "hollow-order",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--model-program",
+        "prog-hollow",
+        "--part-number",
+        "PN-H",
+        "--order-number",
+        "PO-H",
+        "--output",
+        "json",
+    ];
+    let order: Value = serde_json::from_str(&ok(&s.carbon(&args).await)).unwrap();
+    assert_eq!(order["part_order_number"], "PO-H");
+    let counts = s.sim.counts();
+    assert_eq!((counts.runs, counts.parts, counts.part_orders), (2, 2, 1));
+    // Again: the journal holds the runs; nothing is started or created twice.
+    ok(&s.carbon(&args).await);
+    assert_eq!(s.sim.counts(), counts);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_token_download_and_completions() {
+    let s = Setup::start(carbon_sim::Config {
+        printed_parts: 2_500,
+        ..Default::default()
+    })
+    .await;
+    let csv = s.dir.path().join("parts.csv");
+    let out = s
+        .carbon(&["export", "printed-parts", "-o", csv.to_str().unwrap()])
+        .await;
+    ok(&out);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("printed_part_uuid,serial_number,status"),
+        "{}",
+        &text[..200]
+    );
+    assert_eq!(text.lines().count(), 2_501);
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .count()
+            >= 8,
+        "joined with prints"
+    );
+    assert!(stderr(&out).contains("exported 2500"), "{}", stderr(&out));
+
+    let token = ok(&s.carbon(&["token", "--lifetime", "5m"]).await);
+    assert_eq!(token.trim().split('.').count(), 3, "a JWT");
+
+    let builds = ok(&s.carbon(&["builds", "list", "--limit", "1"]).await);
+    let build: Value = serde_json::from_str(builds.lines().next().unwrap()).unwrap();
+    let attachment = build["attachments"][0]["uuid"].as_str().unwrap();
+    let target = s.dir.path().join("traveler.pdf");
+    ok(&s
+        .carbon(&["download", "attachment", attachment, "-o", target.to_str().unwrap()])
+        .await);
+    assert!(std::fs::read(&target).unwrap().starts_with(b"%PDF"));
+
+    let bash = ok(&s.carbon(&["completions", "bash"]).await);
+    assert!(bash.contains("part-orders") && bash.contains("hollow-order"));
+    let help = ok(&s.carbon(&["--help"]).await);
+    assert!(help.contains("Exit status") && help.contains("carbon sim"));
+    assert!(stdout(&s.carbon(&["part-orders", "list", "--help"]).await).contains("Example:"));
+}

@@ -1,0 +1,99 @@
+//! Running the built `carbon` binary against a simulator in the test's process.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use carbon_sim::{Config, Simulator};
+
+/// Simulated time runs fast enough that an order packs and prints in about a second.
+pub const SPEED: f64 = 3000.0;
+
+/// A simulator, a key file for it and a private config directory.
+pub struct Setup {
+    pub sim: Simulator,
+    pub dir: tempfile::TempDir,
+    pub secrets: PathBuf,
+}
+
+impl Setup {
+    pub async fn start(config: Config) -> Self {
+        Self::at_speed(config, SPEED).await
+    }
+
+    /// With simulated time at `speed` times real time.
+    pub async fn at_speed(config: Config, speed: f64) -> Self {
+        let sim = Simulator::start(Config {
+            speed,
+            rate_limit: None,
+            ..config
+        })
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = dir.path().join("secrets.json");
+        std::fs::write(&secrets, sim.key().secrets_json()).unwrap();
+        Self { sim, dir, secrets }
+    }
+
+    pub async fn new() -> Self {
+        Self::start(Config::default()).await
+    }
+
+    /// `carbon ARGS` with this simulator's URL and key in the environment.
+    pub async fn carbon(&self, args: &[&str]) -> Output {
+        self.carbon_with(args, &[]).await
+    }
+
+    /// `carbon ARGS` with more environment.
+    pub async fn carbon_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = bare(self.dir.path());
+        command
+            .args(args)
+            .env("CARBON_BASE_URL", self.sim.base_url())
+            .env("CARBON_SECRETS_FILE", &self.secrets);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        command.output().await.unwrap()
+    }
+
+    /// A model file in the test directory, with content of its own.
+    pub fn mesh(&self, name: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!("solid {name}\n{}\nendsolid {name}\n", "facet ".repeat(50)),
+        )
+        .unwrap();
+        path
+    }
+}
+
+/// The `carbon` binary with nothing of this machine's configuration: its own config
+/// directory and no CARBON_* variables.
+pub fn bare(config_dir: &Path) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_carbon"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CARBON_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("CARBON_CONFIG_DIR", config_dir);
+    command.kill_on_drop(true);
+    command
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts success, showing stderr if not.
+pub fn ok(output: &Output) -> String {
+    assert!(output.status.success(), "{:?}: {}", output.status, stderr(output));
+    stdout(output)
+}
