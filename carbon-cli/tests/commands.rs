@@ -319,3 +319,26 @@ async fn export_token_download_and_completions() {
     assert!(help.contains("Exit status") && help.contains("carbon sim"));
     assert!(stdout(&s.carbon(&["part-orders", "list", "--help"]).await).contains("Example:"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_logs_show_requests_but_no_token_or_signed_query() {
+    let s = Setup::new().await;
+    let mesh = s.mesh("v.stl");
+    let out = s.carbon(&["-v", "models", "upload", mesh.to_str().unwrap()]).await;
+    ok(&out);
+    let log = stderr(&out);
+    assert!(
+        log.contains("carbon.attempt") && log.contains("path=\"/v1/models/presigned\""),
+        "{log}"
+    );
+    assert!(
+        log.contains("operation=\"presigned_put\"") && log.contains("status=200"),
+        "{log}"
+    );
+    // Tokens are JWTs, which start `eyJ`; the presigned query holds X-Amz-Signature.
+    for secret in ["eyJ", "Bearer", "X-Amz", "Signature="] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+    // Piped stderr gets no progress bar.
+    assert!(!log.contains('\r'), "{log:?}");
+}

@@ -1,0 +1,203 @@
+//! `carbon export printed-parts` of many records against the same export done by
+//! the SDK in this process, in the same run: wall time and peak RSS.
+//!
+//! `cargo bench -p carbon-cli --bench export` (100 000 records;
+//! `CARBON_BENCH_RECORDS` changes that, `CARBON_BENCH_ROUNDS` the rounds, default 3).
+//! Targets: the command's peak RSS at most 64 MiB, its wall time at most 1.2x the
+//! SDK's. The simulator runs as its own process (`carbon sim`), so neither side's
+//! memory includes it.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use carbon_ext::prelude::*;
+use carbon_ext::{Client, types};
+use futures::TryStreamExt;
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Peak RSS of this process in MiB (the kernel's high-water mark).
+fn own_peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn reset_own_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Runs a command to its end; its wall time and peak RSS (MiB).
+fn run_measured(command: &mut Command) -> (Duration, f64) {
+    let start = Instant::now();
+    let child = command.stdout(Stdio::null()).spawn().expect("the carbon binary runs");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in; pid is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert_eq!(waited, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the export failed"
+    );
+    // Linux reports ru_maxrss in KiB.
+    (wall, usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// The same export as the command: printed parts joined with their prints, as CSV.
+async fn sdk_export(client: &Client, out: &Path) -> usize {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
+    writeln!(file, "printed_part_uuid,serial_number,status,part_number,part_order_number,print_id,printer_serial,resin,started_at,finished_at").unwrap();
+    let mut parts = client.get_printed_parts().limit(1000).pages();
+    let mut prints: HashMap<String, (String, String, String, String)> = HashMap::new();
+    let mut asked = HashSet::new();
+    let mut count = 0;
+    while let Some(page) = parts.try_next().await.unwrap() {
+        let wanted: Vec<String> = page
+            .items
+            .iter()
+            .filter_map(|p| p.print_id.clone())
+            .filter(|id| asked.insert(id.clone()))
+            .collect();
+        if !wanted.is_empty() {
+            let found: Vec<types::ModelPrint> = client
+                .get_prints()
+                .limit(1000)
+                .chunked(wanted, |b, c| b.print_id(c))
+                .items()
+                .try_collect()
+                .await
+                .unwrap();
+            for print in found {
+                let facts = (
+                    print
+                        .origin
+                        .as_ref()
+                        .and_then(|o| o.printer_serial.clone())
+                        .unwrap_or_default(),
+                    print
+                        .config
+                        .as_ref()
+                        .and_then(|c| c.resin_name.clone())
+                        .unwrap_or_default(),
+                    print.started_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                    print.finished_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                );
+                if let Some(id) = print.print_id {
+                    prints.insert(id, facts);
+                }
+            }
+        }
+        let mut csv = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        for part in &page.items {
+            let empty = Default::default();
+            let print = part.print_id.as_ref().and_then(|id| prints.get(id)).unwrap_or(&empty);
+            csv.write_record([
+                part.uuid.as_str(),
+                part.serial_number.as_deref().unwrap_or_default(),
+                part.status.as_str(),
+                part.part_number.as_deref().unwrap_or_default(),
+                part.part_order_number.as_deref().unwrap_or_default(),
+                part.print_id.as_deref().unwrap_or_default(),
+                &print.0,
+                &print.1,
+                &print.2,
+                &print.3,
+            ])
+            .unwrap();
+        }
+        file.write_all(&csv.into_inner().unwrap()).unwrap();
+        count += page.items.len();
+    }
+    file.flush().unwrap();
+    count
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[tokio::main]
+async fn main() {
+    let records = env_number("CARBON_BENCH_RECORDS", 100_000);
+    let rounds = env_number("CARBON_BENCH_ROUNDS", 3).max(1);
+    let carbon = env!("CARGO_BIN_EXE_carbon");
+    let dir = tempfile::tempdir().unwrap();
+
+    // The simulator in its own process, through the command itself.
+    let mut sim = Command::new(carbon)
+        .args(["sim", "--printed-parts", &records.to_string()])
+        .env("CARBON_CONFIG_DIR", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(sim.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base_url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the simulator's first line")
+        .to_string();
+    let secrets = dir.path().join("sim-secrets.json");
+    let client = Client::builder()
+        .base_url(&base_url)
+        .secrets_file(&secrets)
+        .build()
+        .unwrap();
+
+    println!("export of {records} printed parts joined with their prints, {rounds} round(s), interleaved:");
+    let (mut walls, mut ratios, mut cli_rss) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        reset_own_peak_rss();
+        let start = Instant::now();
+        let exported = sdk_export(&client, &dir.path().join("sdk.csv")).await;
+        let sdk_wall = start.elapsed();
+        let sdk_rss = own_peak_rss_mib();
+        assert_eq!(exported, records);
+
+        let out = dir.path().join("cli.csv");
+        let (cli_wall, rss) = run_measured(
+            Command::new(carbon)
+                .args(["--profile", "sim", "--quiet", "export", "printed-parts", "-o"])
+                .arg(&out)
+                .env("CARBON_CONFIG_DIR", dir.path()),
+        );
+        let lines = std::io::BufReader::new(std::fs::File::open(&out).unwrap())
+            .lines()
+            .count();
+        assert_eq!(lines, records + 1, "the command exported every record");
+        let ratio = cli_wall.as_secs_f64() / sdk_wall.as_secs_f64();
+        println!(
+            "  round {}: SDK {:>7.2} s, peak RSS {sdk_rss:>6.1} MiB (bench process) | carbon {:>7.2} s, peak RSS {rss:>6.1} MiB | wall {ratio:.2}x",
+            round + 1,
+            sdk_wall.as_secs_f64(),
+            cli_wall.as_secs_f64()
+        );
+        walls.push(cli_wall.as_secs_f64());
+        ratios.push(ratio);
+        cli_rss.push(rss);
+    }
+    let spread = ratios.iter().cloned().fold(f64::MIN, f64::max) - ratios.iter().cloned().fold(f64::MAX, f64::min);
+    println!(
+        "carbon export: median wall {:.2} s, {:.2}x the SDK (spread {spread:.2}; target <= 1.2x); peak RSS max {:.1} MiB (target <= 64 MiB)",
+        median(walls),
+        median(ratios),
+        cli_rss.iter().cloned().fold(0.0, f64::max)
+    );
+    let _ = sim.kill();
+    let _ = sim.wait();
+}
