@@ -57,8 +57,32 @@ fn not_found(what: &str) -> Reply {
     text_reply(StatusCode::NOT_FOUND, &format!("{what} not found"))
 }
 
-/// Entry point for every request.
-pub(crate) async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
+/// Entry point for every request: a handler that panics answers 500 and takes
+/// nothing else down (the locks recover from poisoning).
+pub(crate) async fn guarded(shared: Shared, request: axum::http::Request<Body>) -> Reply {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(handle(shared, request))
+        .catch_unwind()
+        .await
+    {
+        Ok(reply) => reply,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %what, "a handler panicked");
+            text_reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the simulator failed on this request",
+            )
+        }
+    }
+}
+
+/// Handles one request.
+async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
     let query = Query::parse(parts.uri.query());
@@ -70,7 +94,10 @@ pub(crate) async fn handle(shared: Shared, request: axum::http::Request<Body>) -
         Target::Api
     };
     let fault = {
-        let mut rng = shared.fault_rng.lock().unwrap();
+        let mut rng = shared
+            .fault_rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         faults::draw(&shared.config.faults, &mut rng, target)
     };
     if fault == Some(FaultKind::Slow) {
@@ -108,7 +135,13 @@ pub(crate) async fn handle(shared: Shared, request: axum::http::Request<Body>) -
         }
     }
     let is_write = parts.method != Method::GET;
-    let rng_pick = || shared.fault_rng.lock().unwrap().bool();
+    let rng_pick = || {
+        shared
+            .fault_rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .bool()
+    };
     if fault == Some(FaultKind::ServerError) && (!is_write || rng_pick()) {
         // Before anything was applied.
         return server_error(&shared);
@@ -130,7 +163,11 @@ fn server_error(shared: &Shared) -> Reply {
         StatusCode::INTERNAL_SERVER_ERROR,
         StatusCode::BAD_GATEWAY,
         StatusCode::SERVICE_UNAVAILABLE,
-    ][shared.fault_rng.lock().unwrap().usize(..3)];
+    ][shared
+        .fault_rng
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .usize(..3)];
     text_reply(status, "injected fault")
 }
 
@@ -186,7 +223,7 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
     let parse = |bytes: &bytes::Bytes| -> Result<Value, Reply> {
         serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid JSON body: {e}")))
     };
-    let mut world = shared.world.lock().unwrap();
+    let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     world.advance();
     let w = &mut *world;
     let result: Result<Reply, Reply> = (|| match (method, segments.as_slice()) {
@@ -375,12 +412,12 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
                 return Err(bad("a part order needs at least one part"));
             }
             let now = w.clock.now();
-            let order: types::PartOrder = typed(json!({
+            let order: types::PartOrder = checked(json!({
                 "uuid": uuid, "part_order_number": request.part_order_number, "due_date": request.due_date,
                 "packing_group": request.packing_group, "build_sop_uuid": request.build_sop_uuid, "status": "open",
                 "build_uuids": [], "created_at": now, "updated_at": now,
                 "flushed_at": if request.flush == Some(true) { json!(now) } else { Value::Null }, "printed_parts": []
-            }));
+            }))?;
             w.orders.insert(
                 uuid.clone(),
                 crate::world::OrderState {
@@ -439,10 +476,10 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
                 return Err(bad(format!("unknown model {}", request.model_uuid)));
             }
             let uuid = w.uuid();
-            let part: types::Part = typed(json!({
+            let part: types::Part = checked(json!({
                 "uuid": uuid, "part_number": request.part_number, "model_uuid": request.model_uuid,
                 "part_number_tags": {}, "part_tags": {}
-            }));
+            }))?;
             w.parts.insert(uuid, part.clone());
             Ok(json_reply(StatusCode::OK, &part))
         }
@@ -471,6 +508,9 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
                 None => w.uuid(),
             };
             let total = request.total_copies.get();
+            if i64::try_from(total).is_err() {
+                return Err(bad(format!("total_copies {total} is more than a print order can hold")));
+            }
             let n = request.route_to.len() as u64;
             let routed: serde_json::Map<String, Value> = request
                 .route_to
@@ -482,11 +522,11 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
                 })
                 .collect();
             let now = w.clock.now();
-            let order: types::PrintOrder = typed(json!({
+            let order: types::PrintOrder = checked(json!({
                 "uuid": uuid, "build_uuid": request.build_uuid, "total_copies": total, "routed_to": routed,
                 "print_order_number": request.print_order_number, "print_order_tags": request.print_order_tags,
                 "notes": request.notes, "created_at": now
-            }));
+            }))?;
             w.print_orders.insert(
                 uuid,
                 crate::world::PrintOrderState {
@@ -585,6 +625,12 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
         _ => Err(text_reply(StatusCode::NOT_FOUND, "no such route")),
     })();
     result.unwrap_or_else(|reply| reply)
+}
+
+/// A record built from a request's values, or a 400 when a value does not fit the
+/// record's type (so no request can make a handler panic).
+fn checked<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Reply> {
+    serde_json::from_value(value).map_err(|e| bad(format!("a value does not fit the record: {e}")))
 }
 
 fn to_value<T: serde::Serialize>(record: &T) -> Value {
@@ -687,7 +733,13 @@ async fn s3_put(shared: &Shared, model_uuid: &str, query: &Query, headers: &Head
     if query.one("X-Amz-Signature").is_none() {
         return text_reply(StatusCode::FORBIDDEN, "missing signature");
     }
-    if !shared.world.lock().unwrap().pending_uploads.contains_key(model_uuid) {
+    if !shared
+        .world
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .pending_uploads
+        .contains_key(model_uuid)
+    {
         return text_reply(StatusCode::NOT_FOUND, "no such upload");
     }
     let (file, etag) = match receive(body).await {
@@ -695,7 +747,10 @@ async fn s3_put(shared: &Shared, model_uuid: &str, query: &Query, headers: &Head
         Err(reply) => return reply,
     };
     let fault = {
-        let mut rng = shared.fault_rng.lock().unwrap();
+        let mut rng = shared
+            .fault_rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         faults::draw(&shared.config.faults, &mut rng, Target::S3Put)
     };
     match fault {
@@ -705,7 +760,7 @@ async fn s3_put(shared: &Shared, model_uuid: &str, query: &Query, headers: &Head
         Some(FaultKind::MissingEtag) => return empty(StatusCode::OK),
         _ => {}
     }
-    let mut world = shared.world.lock().unwrap();
+    let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(pending) = world.pending_uploads.get_mut(model_uuid) else {
         return text_reply(StatusCode::NOT_FOUND, "no such upload");
     };
@@ -760,7 +815,7 @@ async fn direct_upload(shared: &Shared, headers: &HeaderMap, body: Body) -> Repl
         Ok(received) => received,
         Err(reply) => return reply,
     };
-    let mut world = shared.world.lock().unwrap();
+    let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let uuid = world.uuid();
     let now = world.clock.now().to_rfc3339();
     let model: types::Model = typed(json!({
@@ -788,7 +843,7 @@ impl crate::SharedState {
         let offset = match query.one("cursor").filter(|c| !c.is_empty()) {
             None => 0,
             Some(cursor) => {
-                let cursors = self.cursors.lock().unwrap();
+                let cursors = self.cursors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let (print, offset, expires) = cursors.get(cursor).ok_or_else(|| bad("unknown cursor"))?;
                 if expires.is_some_and(|at| Instant::now() >= at) {
                     return Err(bad("cursor expired"));
@@ -806,7 +861,7 @@ impl crate::SharedState {
         let next = offset + page.len();
         let next_cursor = if next < total {
             let cursor = uuid::Uuid::new_v4().simple().to_string();
-            let mut cursors = self.cursors.lock().unwrap();
+            let mut cursors = self.cursors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let now = Instant::now();
             cursors.retain(|_, (_, _, expires)| expires.is_none_or(|at| now < at));
             // `None`: a lifetime longer than the clock can hold never expires.

@@ -55,6 +55,29 @@ pub enum SimError {
         /// Why.
         source: std::io::Error,
     },
+    /// A setting the simulator cannot work with.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl Config {
+    /// Checks the settings a running simulator depends on.
+    pub fn validate(&self) -> Result<(), SimError> {
+        if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 1e6) {
+            return Err(SimError::Config(format!(
+                "speed {:?}: give a factor above 0 and at most 1000000",
+                self.speed
+            )));
+        }
+        if let Some((requests, window)) = self.rate_limit
+            && (requests == 0 || window.is_zero())
+        {
+            return Err(SimError::Config(
+                "rate limit: at least 1 request per window longer than 0 s, or none".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// How the simulator behaves.
@@ -142,7 +165,7 @@ impl SharedState {
     fn rate_limit(&self, client_id: &str) -> Option<Duration> {
         let (requests, window) = self.config.rate_limit?;
         let now = Instant::now();
-        let mut sent = self.sent.lock().unwrap();
+        let mut sent = self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let times = sent.entry(client_id.to_string()).or_default();
         while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
             times.pop_front();
@@ -168,6 +191,7 @@ pub struct Simulator {
 impl Simulator {
     /// Starts serving on `config.addr` in the current tokio runtime.
     pub async fn start(config: Config) -> Result<Self, SimError> {
+        config.validate()?;
         let key = match &config.key {
             Some(key) => key.clone(),
             None => TestKey::generate("sim-client")?,
@@ -202,7 +226,7 @@ impl Simulator {
         let stats = shared.clone();
         let app = axum::Router::new().fallback(move |request: axum::http::Request<axum::body::Body>| {
             let shared = shared.clone();
-            async move { api::handle(shared, request).await }
+            api::guarded(shared, request)
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {

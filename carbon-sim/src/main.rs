@@ -44,21 +44,83 @@ struct Args {
     cursor_ttl: f64,
 }
 
+/// A number of seconds from the command line: finite, not negative, not absurd.
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("--{flag} {value}: give a number of seconds, 0 or more"));
+    }
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| *d <= Duration::from_secs(365 * 24 * 3600))
+        .ok_or_else(|| format!("--{flag} {value}: at most a year"))
+}
+
 fn parse_rate_limit(text: &str) -> Result<Option<(u32, Duration)>, String> {
     if text == "off" {
         return Ok(None);
     }
-    let (requests, window) = text
-        .split_once('/')
-        .ok_or("use REQUESTS/SECONDSs, e.g. 200/10s, or off")?;
+    let usage = "use REQUESTS/SECONDSs, e.g. 200/10s, or off";
+    let (requests, window) = text.split_once('/').ok_or(usage)?;
     let requests: u32 = requests
         .parse()
-        .map_err(|_| format!("`{requests}` is not a number of requests"))?;
-    let seconds: f64 = window
+        .map_err(|_| format!("--rate-limit: `{requests}` is not a number of requests; {usage}"))?;
+    if requests == 0 {
+        return Err(format!("--rate-limit: 0 requests would refuse everything; {usage}"));
+    }
+    let value: f64 = window
         .trim_end_matches('s')
         .parse()
-        .map_err(|_| format!("`{window}` is not a number of seconds"))?;
-    Ok(Some((requests, Duration::from_secs_f64(seconds))))
+        .map_err(|_| format!("--rate-limit: `{window}` is not a number of seconds; {usage}"))?;
+    let window = seconds("rate-limit", value)?;
+    if window.is_zero() {
+        return Err(format!("--rate-limit: the window must be longer than 0 s; {usage}"));
+    }
+    Ok(Some((requests, window)))
+}
+
+/// Everything the command line says, checked before anything starts.
+fn config(args: &Args) -> Result<Config, String> {
+    if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 1e6) {
+        return Err(format!(
+            "--speed {:?}: give a factor above 0 and at most 1000000",
+            args.speed
+        ));
+    }
+    if !(0.0..=1.0).contains(&args.faults) {
+        return Err(format!(
+            "--faults {}: give a share of requests from 0 to 1",
+            args.faults
+        ));
+    }
+    Ok(Config {
+        addr: args.addr,
+        key: None,
+        rate_limit: parse_rate_limit(&args.rate_limit)?,
+        faults: Faults::all(args.faults),
+        seed: args.seed,
+        speed: args.speed,
+        printers: args.printers,
+        printed_parts: args.printed_parts,
+        cursor_ttl: seconds("cursor-ttl", args.cursor_ttl)?,
+    })
+}
+
+/// Writes the key readable by its owner only.
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        // An existing file keeps its mode on open: set it.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(contents.as_bytes())
+    }
+    #[cfg(not(unix))]
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 #[tokio::main]
@@ -66,36 +128,46 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Failure::Config(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+/// Bad settings (exit status 2), or a failure while running (1).
+enum Failure {
+    Config(String),
+    Run(Box<dyn std::error::Error>),
+}
+
+impl<E: Into<Box<dyn std::error::Error>>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Run(e.into())
+    }
+}
+
+async fn run(args: Args) -> Result<(), Failure> {
+    // Settings first: nothing is written or bound for a command line that is wrong.
+    let mut config = config(&args).map_err(Failure::Config)?;
     let key = match (&args.secrets, &args.write_secrets) {
         (Some(path), _) => TestKey::from_secrets_json(&std::fs::read_to_string(path)?)?,
         (None, Some(path)) => {
             let key = TestKey::generate("sim-client")?;
-            std::fs::write(path, key.secrets_json())?;
+            write_private(path, &key.secrets_json())?;
             key
         }
         (None, None) => {
-            return Err("give --secrets <secrets.json>, or --write-secrets <path> for a fresh test key".into());
+            return Err(Failure::Config(
+                "give --secrets <secrets.json>, or --write-secrets <path> for a fresh test key".into(),
+            ));
         }
     };
-    let config = Config {
-        addr: args.addr,
-        key: Some(key),
-        rate_limit: parse_rate_limit(&args.rate_limit)?,
-        faults: Faults::all(args.faults),
-        seed: args.seed,
-        speed: args.speed,
-        printers: args.printers,
-        printed_parts: args.printed_parts,
-        cursor_ttl: Duration::from_secs_f64(args.cursor_ttl.max(0.0)),
-    };
+    config.key = Some(key);
     let sim = Simulator::start(config).await?;
     println!("listening on {}", sim.base_url());
     use std::io::Write;

@@ -83,3 +83,53 @@ fn refuses_to_start_without_a_key() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--write-secrets"));
 }
+
+#[test]
+fn bad_settings_are_refused_with_status_2_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.json");
+    for bad in [
+        ["--rate-limit", "0/10s"],
+        ["--rate-limit", "200/-1s"],
+        ["--rate-limit", "200/0s"],
+        ["--cursor-ttl", "inf"],
+        ["--cursor-ttl", "NaN"],
+        ["--speed", "1e300"],
+        ["--speed", "0"],
+        ["--faults", "2"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_carbon-sim"))
+            .args(["--addr", "127.0.0.1:0", "--write-secrets"])
+            .arg(&secrets)
+            .args(bad)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}: {stderr}");
+        assert!(stderr.starts_with("error: --"), "{bad:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{bad:?}: {stderr}");
+        assert!(!secrets.exists(), "{bad:?} wrote the key");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_written_key_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_carbon-sim"))
+        .args(["--addr", "127.0.0.1:0", "--write-secrets"])
+        .arg(&secrets)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on "), "{line}");
+    let mode = std::fs::metadata(&secrets).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+}
