@@ -37,7 +37,7 @@ pub(crate) fn text_reply(status: StatusCode, message: &str) -> Reply {
     json_reply(status, &json!({"message": message}))
 }
 
-fn empty(status: StatusCode) -> Reply {
+pub(crate) fn empty(status: StatusCode) -> Reply {
     Response::builder().status(status).body(Body::empty()).unwrap()
 }
 
@@ -57,14 +57,16 @@ fn not_found(what: &str) -> Reply {
     text_reply(StatusCode::NOT_FOUND, &format!("{what} not found"))
 }
 
-/// Entry point for every request: a handler that panics answers 500 and takes
-/// nothing else down (the locks recover from poisoning).
+/// Entry point for every API request.
 pub(crate) async fn guarded(shared: Shared, request: axum::http::Request<Body>) -> Reply {
+    guard(handle(shared, request)).await
+}
+
+/// Runs a handler so that a panic answers 500 and takes nothing else down (the
+/// locks recover from poisoning).
+pub(crate) async fn guard(handler: impl std::future::Future<Output = Reply>) -> Reply {
     use futures::FutureExt;
-    match std::panic::AssertUnwindSafe(handle(shared, request))
-        .catch_unwind()
-        .await
-    {
+    match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
         Ok(reply) => reply,
         Err(panic) => {
             let what = panic
@@ -86,13 +88,8 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
     let query = Query::parse(parts.uri.query());
-    let target = if path.starts_with("/s3/") {
-        Target::S3Put
-    } else if path.starts_with("/files/") {
-        Target::File
-    } else {
-        Target::Api
-    };
+    // Storage has a listener of its own (crate::storage): everything here is the API.
+    let target = Target::Api;
     let fault = {
         let mut rng = shared
             .fault_rng
@@ -104,7 +101,7 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
-    if target == Target::Api {
+    {
         shared.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let client_id = match shared
             .verifier
@@ -187,7 +184,7 @@ async fn truncate(reply: Reply) -> Reply {
     reply
 }
 
-async fn reset(reply: Reply) -> Reply {
+pub(crate) async fn reset(reply: Reply) -> Reply {
     let (mut parts, body) = reply.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let half = bytes.slice(..bytes.len() / 2);
@@ -207,7 +204,6 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     // Uploads stream, outside the world lock.
     match (method, segments.as_slice()) {
-        (&Method::PUT, ["s3", model_uuid]) => return s3_put(shared, model_uuid, query, headers, body).await,
         (&Method::POST, ["v1", "models"]) => return direct_upload(shared, headers, body).await,
         _ => {}
     }
@@ -227,25 +223,14 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
     world.advance();
     let w = &mut *world;
     let result: Result<Reply, Reply> = (|| match (method, segments.as_slice()) {
-        (&Method::GET, ["files", "attachments", uuid]) => {
-            let (name, bytes) = w.attachments.get(*uuid).ok_or_else(|| not_found("attachment"))?;
-            Ok(file_reply(name, bytes.clone()))
-        }
-        (&Method::GET, ["files", "models", uuid]) => {
-            let model = w.models.get(*uuid).ok_or_else(|| not_found("model"))?;
-            let file = w.files.get(*uuid).ok_or_else(|| not_found("model file"))?;
-            let bytes = file
-                .bytes
-                .clone()
-                .unwrap_or_else(|| bytes::Bytes::from(vec![0u8; file.size as usize]));
-            Ok(file_reply(&model.filename, bytes))
-        }
         (&Method::GET, ["v1", "applications"]) => {
             Ok(json_reply(StatusCode::OK, &json!({"applications": w.applications})))
         }
         (&Method::GET, ["v1", "attachments", uuid]) => {
             w.attachments.get(*uuid).ok_or_else(|| not_found("attachment"))?;
-            Ok(redirect(&format!("/files/attachments/{uuid}")))
+            Ok(redirect(
+                &shared.storage_url("GET", &format!("/bucket/attachments/{uuid}")),
+            ))
         }
         (&Method::GET, ["v1", "builds"]) => {
             let records = w.builds.values().map(to_value).collect();
@@ -317,10 +302,9 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
             let _request: types::ModelPresignedUploadUrlRequest =
                 serde_json::from_value(parse(&body)?).map_err(|e| bad(format!("invalid request: {e}")))?;
             let model_uuid = w.uuid();
-            let signature = w.uuid();
             w.pending_uploads
                 .insert(model_uuid.clone(), PendingUpload { etag: None, file: None });
-            let url = format!("{}/s3/{model_uuid}?X-Amz-Signature={signature}", shared.origin);
+            let url = shared.storage_url("PUT", &format!("/bucket/models/{model_uuid}"));
             Ok(json_reply(
                 StatusCode::OK,
                 &json!({"model_uuid": model_uuid, "presigned_url": url}),
@@ -364,7 +348,8 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
         )),
         (&Method::GET, ["v1", "models", uuid, "download"]) => {
             w.models.get(*uuid).ok_or_else(|| not_found("model"))?;
-            Ok(redirect(&format!("/files/models/{uuid}")))
+            w.files.get(*uuid).ok_or_else(|| not_found("model file"))?;
+            Ok(redirect(&shared.storage_url("GET", &format!("/bucket/models/{uuid}"))))
         }
         (&Method::GET, ["v1", "part_measurement_templates"]) => {
             let records = w.templates.iter().map(to_value).collect();
@@ -637,7 +622,7 @@ fn to_value<T: serde::Serialize>(record: &T) -> Value {
     serde_json::to_value(record).expect("records serialize")
 }
 
-fn file_reply(name: &str, bytes: bytes::Bytes) -> Reply {
+pub(crate) fn file_reply(name: &str, bytes: bytes::Bytes) -> Reply {
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "application/octet-stream")
@@ -726,55 +711,8 @@ fn update_queue(w: &mut World, body: Value) -> Result<Reply, Reply> {
     ))
 }
 
-async fn s3_put(shared: &Shared, model_uuid: &str, query: &Query, headers: &HeaderMap, body: Body) -> Reply {
-    if headers.contains_key(header::AUTHORIZATION) {
-        return text_reply(StatusCode::BAD_REQUEST, "presigned URLs take no Authorization header");
-    }
-    if query.one("X-Amz-Signature").is_none() {
-        return text_reply(StatusCode::FORBIDDEN, "missing signature");
-    }
-    if !shared
-        .world
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .pending_uploads
-        .contains_key(model_uuid)
-    {
-        return text_reply(StatusCode::NOT_FOUND, "no such upload");
-    }
-    let (file, etag) = match receive(body).await {
-        Ok(received) => received,
-        Err(reply) => return reply,
-    };
-    let fault = {
-        let mut rng = shared
-            .fault_rng
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        faults::draw(&shared.config.faults, &mut rng, Target::S3Put)
-    };
-    match fault {
-        Some(FaultKind::S3PutFailure) => {
-            return text_reply(StatusCode::INTERNAL_SERVER_ERROR, "injected storage failure");
-        }
-        Some(FaultKind::MissingEtag) => return empty(StatusCode::OK),
-        _ => {}
-    }
-    let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let Some(pending) = world.pending_uploads.get_mut(model_uuid) else {
-        return text_reply(StatusCode::NOT_FOUND, "no such upload");
-    };
-    pending.etag = Some(etag.clone());
-    pending.file = Some(file);
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::ETAG, etag)
-        .body(Body::empty())
-        .unwrap()
-}
-
 /// Reads an upload body as it streams: its size and hash, the bytes only if small.
-async fn receive(body: Body) -> Result<(crate::world::StoredFile, String), Reply> {
+pub(crate) async fn receive(body: Body) -> Result<(crate::world::StoredFile, String), Reply> {
     let mut stream = body.into_data_stream();
     let mut hash: u64 = 0xcbf29ce484222325;
     let mut kept = Vec::new();
@@ -828,6 +766,12 @@ async fn direct_upload(shared: &Shared, headers: &HeaderMap, body: Body) -> Repl
 }
 
 impl crate::SharedState {
+    /// A signed storage URL for one `method` on `path`.
+    pub(crate) fn storage_url(&self, method: &str, path: &str) -> String {
+        self.signer
+            .url(&self.storage_origin, method, path, self.config.presign_ttl)
+    }
+
     /// One cursor page of `records` under `key`, filtered and sorted per the query.
     fn cursor_page(
         &self,

@@ -30,6 +30,7 @@ mod auth;
 pub mod faults;
 mod keys;
 mod query;
+mod storage;
 mod world;
 
 use std::collections::{HashMap, VecDeque};
@@ -101,6 +102,8 @@ pub struct Config {
     pub printed_parts: usize,
     /// How long a cursor stays valid (the API: 60 s).
     pub cursor_ttl: Duration,
+    /// How long presigned upload URLs and download redirects stay valid.
+    pub presign_ttl: Duration,
 }
 
 impl Default for Config {
@@ -115,6 +118,7 @@ impl Default for Config {
             printers: 3,
             printed_parts: 0,
             cursor_ttl: Duration::from_secs(60),
+            presign_ttl: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -124,8 +128,10 @@ impl Default for Config {
 pub(crate) type IssuedCursor = (String, usize, Option<Instant>);
 
 pub(crate) struct SharedState {
+    pub signer: storage::Signer,
+    pub storage_origin: String,
+    pub storage_authorized: AtomicU64,
     pub config: Config,
-    pub origin: String,
     pub verifier: auth::Verifier,
     pub world: Mutex<world::World>,
     pub fault_rng: Mutex<fastrand::Rng>,
@@ -156,6 +162,8 @@ pub struct Stats {
     pub requests: u64,
     /// Requests answered 429 by the rate limit (not by fault injection).
     pub rate_limited: u64,
+    /// Requests to storage that carried an `Authorization` header (refused).
+    pub storage_authorized: u64,
 }
 
 pub(crate) type Shared = Arc<SharedState>;
@@ -207,7 +215,17 @@ impl Simulator {
             source,
         })?;
         let origin = format!("http://{addr}");
+        // Storage on the same host, another port: another origin, as S3 is.
+        let storage_listener = tokio::net::TcpListener::bind(SocketAddr::new(addr.ip(), 0))
+            .await
+            .map_err(|source| SimError::Bind { addr, source })?;
+        let storage_addr = storage_listener
+            .local_addr()
+            .map_err(|source| SimError::Bind { addr, source })?;
         let shared: Shared = Arc::new(SharedState {
+            signer: storage::Signer::new(config.seed ^ fastrand::u64(..)),
+            storage_origin: format!("http://{storage_addr}"),
+            storage_authorized: AtomicU64::new(0),
             verifier: auth::Verifier::new(&key.public_pem, &key.client_id)?,
             world: Mutex::new(world::World::new(
                 config.seed,
@@ -220,21 +238,36 @@ impl Simulator {
             sent: Mutex::new(HashMap::new()),
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
-            origin: origin.clone(),
             config,
         });
         let stats = shared.clone();
+        let for_storage = shared.clone();
         let app = axum::Router::new().fallback(move |request: axum::http::Request<axum::body::Body>| {
             let shared = shared.clone();
             api::guarded(shared, request)
         });
+        let storage_app = axum::Router::new().fallback(move |request: axum::http::Request<axum::body::Body>| {
+            let shared = for_storage.clone();
+            api::guard(storage::handle(shared, request))
+        });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (stop_storage, storage_stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
+            let storage = tokio::spawn(async move {
+                let mut stopped = storage_stopped;
+                let _ = axum::serve(storage_listener, storage_app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await;
+            });
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = rx.await;
                 })
                 .await;
+            let _ = stop_storage.send(true);
+            storage.abort();
         });
         Ok(Self {
             base_url: format!("{origin}/v1"),
@@ -265,6 +298,7 @@ impl Simulator {
         Stats {
             requests: self.stats.requests.load(Ordering::Relaxed),
             rate_limited: self.stats.rate_limited.load(Ordering::Relaxed),
+            storage_authorized: self.stats.storage_authorized.load(Ordering::Relaxed),
         }
     }
 

@@ -42,6 +42,9 @@ struct Args {
     /// Seconds a cursor stays valid (the API: 60).
     #[arg(long, default_value_t = 60.0)]
     cursor_ttl: f64,
+    /// Seconds a presigned upload URL or download redirect stays valid.
+    #[arg(long, default_value_t = 900.0)]
+    presign_ttl: f64,
 }
 
 /// A number of seconds from the command line: finite, not negative, not absurd.
@@ -102,6 +105,7 @@ fn config(args: &Args) -> Result<Config, String> {
         printers: args.printers,
         printed_parts: args.printed_parts,
         cursor_ttl: seconds("cursor-ttl", args.cursor_ttl)?,
+        presign_ttl: seconds("presign-ttl", args.presign_ttl)?,
     })
 }
 

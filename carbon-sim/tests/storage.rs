@@ -1,0 +1,168 @@
+//! Storage is another origin that accepts only what the simulator signed, until it
+//! expires, and never a request with `Authorization`; the SDK's flows go through it
+//! without ever sending one.
+
+use std::time::Duration;
+
+use carbon_ext::{Client, Destination, Progress, UploadOptions};
+use carbon_sim::{Config, Simulator};
+use serde_json::{Value, json};
+
+async fn start(presign_ttl: Duration) -> Simulator {
+    Simulator::start(Config {
+        printed_parts: 3,
+        rate_limit: None,
+        presign_ttl,
+        ..Config::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn origin(url: &str) -> String {
+    let url = url::Url::parse(url).unwrap();
+    format!("{}://{}:{}", url.scheme(), url.host_str().unwrap(), url.port().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdk_uploads_and_downloads_through_storage_without_credentials() {
+    let sim = start(Duration::from_secs(900)).await;
+    let client = Client::builder()
+        .base_url(sim.base_url())
+        .api_key(sim.api_key())
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mesh = dir.path().join("m.stl");
+    std::fs::write(&mesh, b"solid m\nendsolid m\n").unwrap();
+    let model = client
+        .upload_model_presigned(&mesh, UploadOptions::default(), Progress::none())
+        .await
+        .unwrap();
+    let copy = dir.path().join("copy.stl");
+    client
+        .download_model_file(&model.model_uuid, Destination::File(copy.clone()), Progress::none())
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&mesh).unwrap());
+    use carbon_ext::prelude::*;
+    let build = client
+        .get_builds()
+        .limit(1)
+        .run()
+        .await
+        .unwrap()
+        .builds
+        .unwrap()
+        .remove(0);
+    let attachment = build.attachments.unwrap()[0].uuid.clone().unwrap();
+    client
+        .download_attachment(
+            &attachment,
+            Destination::File(dir.path().join("t.pdf")),
+            Progress::none(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sim.stats().storage_authorized, 0, "a bearer token reached storage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_refuses_what_it_did_not_sign_with_s3_errors() {
+    let sim = start(Duration::from_secs(900)).await;
+    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let presigned: Value = http
+        .post(format!("{}/models/presigned", sim.base_url()))
+        .bearer_auth(token.expose())
+        .json(&json!({"filename": "a.stl"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = presigned["presigned_url"].as_str().unwrap().to_string();
+    assert_ne!(origin(&url), origin(sim.base_url()), "storage is another origin");
+    let bare = url.split('?').next().unwrap().to_string();
+    let forged = url.replace("X-Amz-Signature=", "X-Amz-Signature=00");
+    let refused = |response: reqwest::Response, code: &'static str| async move {
+        assert_eq!(response.status(), 403);
+        assert_eq!(response.headers()["content-type"], "application/xml");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(&format!("<Code>{code}</Code>")), "{body}");
+    };
+    refused(http.put(&bare).body("x").send().await.unwrap(), "AccessDenied").await;
+    refused(
+        http.put(&forged).body("x").send().await.unwrap(),
+        "SignatureDoesNotMatch",
+    )
+    .await;
+    refused(http.get(&url).send().await.unwrap(), "SignatureDoesNotMatch").await;
+    refused(
+        http.put(&url)
+            .bearer_auth(token.expose())
+            .body("x")
+            .send()
+            .await
+            .unwrap(),
+        "AccessDenied",
+    )
+    .await;
+    assert_eq!(sim.stats().storage_authorized, 1);
+    let stored = http.put(&url).body("solid a").send().await.unwrap();
+    assert_eq!(stored.status(), 200);
+    assert!(stored.headers().contains_key("etag"));
+
+    // Downloads redirect to signed storage URLs; the bare path is refused.
+    let builds: Value = http
+        .get(format!("{}/builds?limit=1", sim.base_url()))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attachment = builds["builds"][0]["attachments"][0]["uuid"].as_str().unwrap();
+    let redirect = http
+        .get(format!("{}/attachments/{attachment}", sim.base_url()))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status(), 302);
+    let location = redirect.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.contains("X-Amz-Signature="), "{location}");
+    assert_eq!(http.get(&location).send().await.unwrap().status(), 200);
+    let unsigned = location.split('?').next().unwrap();
+    refused(http.get(unsigned).send().await.unwrap(), "AccessDenied").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_url_is_refused() {
+    let sim = start(Duration::ZERO).await;
+    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
+    let http = reqwest::Client::new();
+    let presigned: Value = http
+        .post(format!("{}/models/presigned", sim.base_url()))
+        .bearer_auth(token.expose())
+        .json(&json!({"filename": "a.stl"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let response = http
+        .put(presigned["presigned_url"].as_str().unwrap())
+        .body("solid a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(response.text().await.unwrap().contains("Request has expired"));
+}
