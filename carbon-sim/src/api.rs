@@ -203,9 +203,8 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, headers: &HeaderMap, body: Body) -> Reply {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     // Uploads stream, outside the world lock.
-    match (method, segments.as_slice()) {
-        (&Method::POST, ["v1", "models"]) => return direct_upload(shared, headers, body).await,
-        _ => {}
+    if let (&Method::POST, ["v1", "models"]) = (method, segments.as_slice()) {
+        return direct_upload(shared, headers, body).await;
     }
     let body = match method {
         &Method::POST | &Method::PATCH => match axum::body::to_bytes(body, MAX_JSON_BODY).await {
