@@ -1,0 +1,33 @@
+//! Builds and their attachments (the redirect to a signed storage URL).
+
+// Handlers answer with a finished response on both paths.
+#![allow(clippy::result_large_err)]
+
+use axum::http::{Method, StatusCode};
+
+use super::Request;
+use super::reply::*;
+use crate::world::World;
+
+/// The routes of this resource.
+pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
+    let shared = r.shared;
+    let query = r.query;
+    match (r.method, r.segments) {
+        (&Method::GET, ["v1", "attachments", uuid]) => {
+            w.attachments.get(*uuid).ok_or_else(|| not_found("attachment"))?;
+            Ok(redirect(
+                &shared.storage_url("GET", &format!("/bucket/attachments/{uuid}")),
+            ))
+        }
+        (&Method::GET, ["v1", "builds"]) => {
+            let records = w.builds.values().map(to_value).collect();
+            shared.cursor_page(query, records, "builds", &[("build_uuid", "uuid")])
+        }
+        (&Method::GET, ["v1", "builds", uuid]) => Ok(json_reply(
+            StatusCode::OK,
+            w.builds.get(*uuid).ok_or_else(|| not_found("build"))?,
+        )),
+        _ => Err(no_route()),
+    }
+}

@@ -1,0 +1,151 @@
+//! Models: look-ups by id, presigned uploads and their resolve, direct uploads, downloads.
+
+// Handlers answer with a finished response on both paths.
+#![allow(clippy::result_large_err)]
+
+use axum::http::{Method, StatusCode};
+use carbon_api_gen::types;
+use serde_json::json;
+
+use super::reply::*;
+use super::{Request, parse};
+use axum::body::Body;
+use axum::http::HeaderMap;
+use futures::StreamExt;
+
+use crate::Shared;
+use crate::world::{PendingUpload, World, typed};
+
+/// The routes of this resource.
+pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
+    let shared = r.shared;
+    let query = r.query;
+    let body = r.body;
+    match (r.method, r.segments) {
+        (&Method::GET, ["v1", "models"]) => {
+            let uuids = query.all("uuid");
+            let external = query.all("external_id");
+            if uuids.is_empty() && external.is_empty() {
+                return Err(bad("give at least one uuid or external_id"));
+            }
+            let models: Vec<&types::Model> = w
+                .models
+                .values()
+                .filter(|m| uuids.contains(&m.uuid) || m.external_id.as_ref().is_some_and(|e| external.contains(e)))
+                .collect();
+            Ok(json_reply(StatusCode::OK, &json!({"models": models})))
+        }
+        (&Method::POST, ["v1", "models", "presigned"]) => {
+            let _request: types::ModelPresignedUploadUrlRequest =
+                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid request: {e}")))?;
+            let model_uuid = w.uuid();
+            w.pending_uploads
+                .insert(model_uuid.clone(), PendingUpload { etag: None, file: None });
+            let url = shared.storage_url("PUT", &format!("/bucket/models/{model_uuid}"));
+            Ok(json_reply(
+                StatusCode::OK,
+                &json!({"model_uuid": model_uuid, "presigned_url": url}),
+            ))
+        }
+        (&Method::POST, ["v1", "models", "presigned", "resolve"]) => {
+            let request: types::ModelResolveUploadRequest =
+                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid request: {e}")))?;
+            if w.models.contains_key(&request.model_uuid)
+                && w.resolved_etags.get(&request.model_uuid) == Some(&request.model_etag)
+            {
+                // Resolving again (a retry whose first answer was lost) changes nothing.
+                return Ok(empty(StatusCode::OK));
+            }
+            let pending = w
+                .pending_uploads
+                .get(&request.model_uuid)
+                .ok_or_else(|| bad("no upload is pending for this model_uuid"))?;
+            match &pending.etag {
+                Some(etag) if *etag == request.model_etag => {}
+                Some(_) => return Err(bad("model_etag does not match the uploaded file")),
+                None => return Err(bad("the file was not uploaded yet")),
+            }
+            let pending = w.pending_uploads.remove(&request.model_uuid).unwrap();
+            let file = pending.file.expect("an ETag means a stored file");
+            let now = w.clock.now().to_rfc3339();
+            w.models.insert(
+                request.model_uuid.clone(),
+                typed(json!({
+                    "uuid": request.model_uuid, "filename": request.filename, "external_id": request.external_id,
+                    "file_size_bytes": file.size, "created_at": now, "updated_at": now
+                })),
+            );
+            w.files.insert(request.model_uuid.clone(), file);
+            w.resolved_etags.insert(request.model_uuid, request.model_etag);
+            Ok(empty(StatusCode::OK))
+        }
+        (&Method::GET, ["v1", "models", uuid]) => Ok(json_reply(
+            StatusCode::OK,
+            w.models.get(*uuid).ok_or_else(|| not_found("model"))?,
+        )),
+        (&Method::GET, ["v1", "models", uuid, "download"]) => {
+            w.models.get(*uuid).ok_or_else(|| not_found("model"))?;
+            w.files.get(*uuid).ok_or_else(|| not_found("model file"))?;
+            Ok(redirect(&shared.storage_url("GET", &format!("/bucket/models/{uuid}"))))
+        }
+        _ => Err(no_route()),
+    }
+}
+
+/// Reads an upload body as it streams: its size and hash, the bytes only if small.
+pub(crate) async fn receive(body: Body) -> Result<(crate::world::StoredFile, String), Reply> {
+    let mut stream = body.into_data_stream();
+    let mut hash: u64 = 0xcbf29ce484222325;
+    let mut kept = Vec::new();
+    let mut size: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| bad("the upload was interrupted"))?;
+        for b in chunk.iter() {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3);
+        }
+        size += chunk.len() as u64;
+        if size <= 16 * 1024 * 1024 {
+            kept.extend_from_slice(&chunk);
+        }
+    }
+    if size == 0 {
+        return Err(bad("empty upload"));
+    }
+    let file = if size <= 16 * 1024 * 1024 {
+        World::store_file(bytes::Bytes::from(kept))
+    } else {
+        crate::world::StoredFile { bytes: None, size }
+    };
+    Ok((file, format!("\"{hash:016x}\"")))
+}
+
+pub(super) async fn direct_upload(shared: &Shared, headers: &HeaderMap, body: Body) -> Reply {
+    let Some(filename) = header_str(headers, "filename").map(str::to_string) else {
+        return bad("the filename header is required");
+    };
+    let filename = if filename.contains('.') {
+        filename
+    } else {
+        format!("{filename}.stl")
+    };
+    let external_id = header_str(headers, "external-id").map(str::to_string);
+    let application_uuid = header_str(headers, "application-uuid").map(str::to_string);
+    let (file, _) = match receive(body).await {
+        Ok(received) => received,
+        Err(reply) => return reply,
+    };
+    let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let uuid = world.uuid();
+    let now = world.clock.now().to_rfc3339();
+    let model: types::Model = typed(json!({
+        "uuid": uuid, "filename": filename, "external_id": external_id, "application_uuid": application_uuid,
+        "file_size_bytes": file.size, "created_at": now, "updated_at": now
+    }));
+    world.models.insert(uuid.clone(), model.clone());
+    world.files.insert(uuid, file);
+    json_reply(StatusCode::OK, &model)
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}

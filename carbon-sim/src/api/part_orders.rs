@@ -1,0 +1,114 @@
+//! Part orders: create (keyed by a caller-chosen uuid), list, get, flush, cancel.
+
+// Handlers answer with a finished response on both paths.
+#![allow(clippy::result_large_err)]
+
+use axum::http::{Method, StatusCode};
+use carbon_api_gen::enums::{PartOrderStatus, PrintedPartStatus};
+use carbon_api_gen::types;
+use serde_json::{Value, json};
+
+use super::reply::*;
+use super::{Request, parse};
+use crate::world::World;
+
+/// The routes of this resource.
+pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
+    let shared = r.shared;
+    let query = r.query;
+    let body = r.body;
+    match (r.method, r.segments) {
+        (&Method::GET, ["v1", "part_orders"]) => {
+            let records = w
+                .orders
+                .values()
+                .map(|o| {
+                    let mut v = to_value(&o.order);
+                    v["printed_parts_count"] = json!(o.order.printed_parts.len());
+                    v.as_object_mut().unwrap().remove("printed_parts");
+                    v
+                })
+                .collect();
+            shared.cursor_page(query, records, "part_orders", &[])
+        }
+        (&Method::POST, ["v1", "part_orders"]) => {
+            let request: types::PartOrderRequest =
+                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid part order: {e}")))?;
+            let uuid = match request.uuid.clone() {
+                Some(uuid) if w.orders.contains_key(&uuid) => {
+                    return Err(text_reply(StatusCode::CONFLICT, "a part order with this uuid exists"));
+                }
+                Some(uuid) => uuid,
+                None => w.uuid(),
+            };
+            let mut part_uuids = Vec::new();
+            for part in &request.parts {
+                let id = part
+                    .uuid
+                    .clone()
+                    .ok_or_else(|| bad("every ordered part needs a uuid"))?;
+                if !w.parts.contains_key(&id) {
+                    return Err(bad(format!("unknown part {id}")));
+                }
+                part_uuids.push(id);
+            }
+            if part_uuids.is_empty() {
+                return Err(bad("a part order needs at least one part"));
+            }
+            let now = w.clock.now();
+            let order: types::PartOrder = checked(json!({
+                "uuid": uuid, "part_order_number": request.part_order_number, "due_date": request.due_date,
+                "packing_group": request.packing_group, "build_sop_uuid": request.build_sop_uuid, "status": "open",
+                "build_uuids": [], "created_at": now, "updated_at": now,
+                "flushed_at": if request.flush == Some(true) { json!(now) } else { Value::Null }, "printed_parts": []
+            }))?;
+            w.orders.insert(
+                uuid.clone(),
+                crate::world::OrderState {
+                    order,
+                    created: now,
+                    packed: false,
+                    finished: false,
+                },
+            );
+            w.create_printed_parts(&uuid, &part_uuids, now);
+            Ok(json_reply(StatusCode::OK, &w.orders[&uuid].order))
+        }
+        (&Method::GET, ["v1", "part_orders", uuid]) => Ok(json_reply(
+            StatusCode::OK,
+            &w.orders.get(*uuid).ok_or_else(|| not_found("part order"))?.order,
+        )),
+        (&Method::DELETE, ["v1", "part_orders", uuid]) => {
+            let state = w.orders.get_mut(*uuid).ok_or_else(|| not_found("part order"))?;
+            if state.order.status != Some(PartOrderStatus::Open) {
+                return Err(text_reply(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "the part order can no longer be canceled",
+                ));
+            }
+            state.order.status = Some(PartOrderStatus::Canceled);
+            state.finished = true;
+            let refs: Vec<String> = state.order.printed_parts.iter().map(|r| r.uuid.clone()).collect();
+            for r in &mut state.order.printed_parts {
+                r.status = PrintedPartStatus::Canceled;
+            }
+            for r in refs {
+                if let Some(p) = w.printed_parts.get_mut(&r) {
+                    p.status = PrintedPartStatus::Canceled;
+                }
+            }
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        (&Method::PATCH, ["v1", "part_orders", uuid]) => {
+            let request: types::PartOrderUpdateRequest =
+                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid update: {e}")))?;
+            let now = w.clock.now();
+            let state = w.orders.get_mut(*uuid).ok_or_else(|| not_found("part order"))?;
+            if request.flush == Some(true) && state.order.flushed_at.is_none() {
+                state.order.flushed_at = Some(now.into());
+            }
+            Ok(json_reply(StatusCode::OK, &state.order))
+        }
+        _ => Err(no_route()),
+    }
+}

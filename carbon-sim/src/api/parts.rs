@@ -1,0 +1,44 @@
+//! Parts: a model under a part number.
+
+// Handlers answer with a finished response on both paths.
+#![allow(clippy::result_large_err)]
+
+use axum::http::{Method, StatusCode};
+use carbon_api_gen::types;
+use serde_json::json;
+
+use super::reply::*;
+use super::{Request, parse};
+use crate::world::World;
+
+/// The routes of this resource.
+pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
+    let shared = r.shared;
+    let query = r.query;
+    let body = r.body;
+    match (r.method, r.segments) {
+        (&Method::GET, ["v1", "parts"]) => {
+            let records = w.parts.values().map(to_value).collect();
+            shared.cursor_page(query, records, "parts", &[])
+        }
+        (&Method::POST, ["v1", "parts"]) => {
+            let request: types::PartRequest =
+                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid part: {e}")))?;
+            if !w.models.contains_key(&request.model_uuid) {
+                return Err(bad(format!("unknown model {}", request.model_uuid)));
+            }
+            let uuid = w.uuid();
+            let part: types::Part = checked(json!({
+                "uuid": uuid, "part_number": request.part_number, "model_uuid": request.model_uuid,
+                "part_number_tags": {}, "part_tags": {}
+            }))?;
+            w.parts.insert(uuid, part.clone());
+            Ok(json_reply(StatusCode::OK, &part))
+        }
+        (&Method::GET, ["v1", "parts", uuid]) => Ok(json_reply(
+            StatusCode::OK,
+            w.parts.get(*uuid).ok_or_else(|| not_found("part"))?,
+        )),
+        _ => Err(no_route()),
+    }
+}

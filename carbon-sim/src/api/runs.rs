@@ -1,0 +1,66 @@
+//! Model program runs: start one, look one or several up.
+
+// Handlers answer with a finished response on both paths.
+#![allow(clippy::result_large_err)]
+
+use axum::http::{Method, StatusCode};
+use carbon_api_gen::types;
+use serde_json::json;
+
+use super::reply::*;
+use super::{Request, parse};
+use crate::world::{World, typed};
+
+/// The routes of this resource.
+pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
+    let query = r.query;
+    let body = r.body;
+    match (r.method, r.segments) {
+        (&Method::GET, ["v1", "model_program_runs"]) => {
+            let runs: Vec<&types::ModelProgramRun> = query
+                .all("uuid")
+                .iter()
+                .filter_map(|u| w.runs.get(u).map(|r| &r.run))
+                .collect();
+            Ok(json_reply(StatusCode::OK, &json!({"model_program_runs": runs})))
+        }
+        (&Method::POST, ["v1", "model_program_runs"]) => {
+            let request: types::ModelProgramRunRequest =
+                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid run request: {e}")))?;
+            let input = match &request.parameters {
+                types::ModelProgramRunRequestParameters::Object(map) => {
+                    map.values().find(|v| w.models.contains_key(*v)).cloned()
+                }
+                types::ModelProgramRunRequestParameters::Array(items) => items.iter().find_map(|p| match p {
+                    types::ModelProgramRunRequestParametersArrayItem::StringParameter(s)
+                        if w.models.contains_key(&s.value) =>
+                    {
+                        Some(s.value.clone())
+                    }
+                    _ => None,
+                }),
+            };
+            let uuid = w.uuid();
+            let run: types::ModelProgramRun = typed(
+                json!({"uuid": uuid, "status": "pending", "progress": 0.0, "model_uuid": null, "failure_message": null}),
+            );
+            let fails = request.model_program_uuid.contains("fail") || input.is_none();
+            let created = w.clock.now();
+            w.runs.insert(
+                uuid,
+                crate::world::RunState {
+                    run: run.clone(),
+                    created,
+                    input_model: input,
+                    fails,
+                },
+            );
+            Ok(json_reply(StatusCode::OK, &run))
+        }
+        (&Method::GET, ["v1", "model_program_runs", uuid]) => Ok(json_reply(
+            StatusCode::OK,
+            &w.runs.get(*uuid).ok_or_else(|| not_found("model program run"))?.run,
+        )),
+        _ => Err(no_route()),
+    }
+}
