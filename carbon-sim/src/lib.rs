@@ -123,9 +123,9 @@ impl Default for Config {
     }
 }
 
-/// A cursor the simulator gave out: the query it belongs to, the offset it stands
+/// A cursor the simulator gave out: the query it belongs to, the position it stands
 /// for, and when it expires (`None`: never).
-pub(crate) type IssuedCursor = (String, usize, Option<Instant>);
+pub(crate) type IssuedCursor = (String, api::Position, Option<Instant>);
 
 pub(crate) struct SharedState {
     pub signer: storage::Signer,

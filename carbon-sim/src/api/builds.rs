@@ -21,8 +21,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             ))
         }
         (&Method::GET, ["v1", "builds"]) => {
-            let records = w.builds.values().map(to_value).collect();
-            shared.cursor_page(query, records, "builds", &[("build_uuid", "uuid")])
+            shared.map_page(query, &w.builds, Clone::clone, "builds", &[("build_uuid", "uuid")])
         }
         (&Method::GET, ["v1", "builds", uuid]) => Ok(json_reply(
             StatusCode::OK,

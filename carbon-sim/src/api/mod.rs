@@ -24,6 +24,7 @@ use axum::http::{HeaderMap, Method, Response, StatusCode, header};
 use serde_json::Value;
 
 pub(crate) use models::receive;
+pub(crate) use paging::Position;
 pub(crate) use reply::{Reply, empty, file_reply};
 use reply::{bad, text_reply};
 
@@ -227,5 +228,7 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
         ["v1", "printers", ..] => printers::route(&request, w),
         _ => Err(reply::no_route()),
     };
-    result.unwrap_or_else(|reply| reply)
+    drop(world);
+    // Bodies are written here, with the world lock released.
+    reply::finish(result.unwrap_or_else(|reply| reply))
 }

@@ -3,10 +3,13 @@
 // Handlers answer with a finished response on both paths.
 #![allow(clippy::result_large_err)]
 
+use std::collections::BTreeMap;
+use std::ops::Bound::{Excluded, Unbounded};
 use std::time::Instant;
 
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::reply::*;
 use crate::query::{self, Query};
@@ -21,6 +24,99 @@ impl crate::SharedState {
             .url(&self.storage_origin, method, path, self.config.presign_ttl)
     }
 
+    /// The position a request's cursor stands for, checked (known, not expired,
+    /// sent with the query it was issued for); `None` without a cursor.
+    fn position(&self, query: &Query, fingerprint: &str) -> Result<Option<Position>, Reply> {
+        let Some(cursor) = query.one("cursor").filter(|c| !c.is_empty()) else {
+            return Ok(None);
+        };
+        let cursors = self.cursors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (print, position, expires) = cursors.get(cursor).ok_or_else(|| bad("unknown cursor"))?;
+        if expires.is_some_and(|at| Instant::now() >= at) {
+            return Err(bad("cursor expired"));
+        }
+        if print != fingerprint {
+            return Err(bad(
+                "the cursor belongs to another query: send the same filters, sort and limit",
+            ));
+        }
+        Ok(Some(position.clone()))
+    }
+
+    /// A new cursor for `position`.
+    fn issue(&self, fingerprint: String, position: Position) -> String {
+        let cursor = uuid::Uuid::new_v4().simple().to_string();
+        let mut cursors = self.cursors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        cursors.retain(|_, (_, _, expires)| expires.is_none_or(|at| now < at));
+        // `None`: a lifetime longer than the clock can hold never expires.
+        cursors.insert(
+            cursor.clone(),
+            (fingerprint, position, now.checked_add(self.config.cursor_ttl)),
+        );
+        cursor
+    }
+
+    /// One cursor page of a keyed collection, each record shown through `view`.
+    /// Without filters or sort the page is read straight from the key order, so its
+    /// cost is the page's, whatever the collection holds; otherwise every record is
+    /// filtered and sorted ([`Self::cursor_page`]). The JSON is written after the
+    /// world lock is released.
+    pub(crate) fn map_page<S, T, F>(
+        &self,
+        query: &Query,
+        records: &BTreeMap<String, S>,
+        view: F,
+        key: &'static str,
+        aliases: &[(&str, &str)],
+    ) -> Result<Reply, Reply>
+    where
+        T: Serialize + Send + 'static,
+        F: Fn(&S) -> T,
+    {
+        let plain = query.0.keys().all(|k| k == "limit" || k == "cursor");
+        if !plain {
+            let values = records.values().map(|r| to_value(&view(r))).collect();
+            return self.cursor_page(query, values, key, aliases);
+        }
+        let limit = query.limit().map_err(bad)?;
+        let fingerprint = query.fingerprint();
+        let rest = match self.position(query, &fingerprint)? {
+            None => records.range::<String, _>(..),
+            Some(Position::After(last)) => records.range::<String, _>((Excluded(last), Unbounded)),
+            Some(Position::Offset(_)) => return Err(bad("unknown cursor")),
+        };
+        let mut last = None;
+        let page: Vec<T> = rest
+            .take(limit)
+            .map(|(k, r)| {
+                last = Some(k.clone());
+                view(r)
+            })
+            .collect();
+        let more = last.as_ref().is_some_and(|l| {
+            records
+                .range::<String, _>((Excluded(l.clone()), Unbounded))
+                .next()
+                .is_some()
+        });
+        let next_cursor = match (more, last) {
+            (true, Some(last)) => self.issue(fingerprint, Position::After(last)),
+            _ => String::new(),
+        };
+        let total = records.len().min(TOTAL_COUNT_CAP);
+        Ok(deferred_json(StatusCode::OK, move || {
+            let body = PageBody {
+                key,
+                items: &page,
+                limit,
+                next_cursor: &next_cursor,
+                total_count: total,
+            };
+            serde_json::to_vec(&body).unwrap_or_default()
+        }))
+    }
+
     /// One cursor page of `records` under `key`, filtered and sorted per the query.
     pub(crate) fn cursor_page(
         &self,
@@ -33,42 +129,61 @@ impl crate::SharedState {
         let mut records = query::filter(records, query, aliases).map_err(bad)?;
         query::sort(&mut records, query);
         let fingerprint = query.fingerprint();
-        let offset = match query.one("cursor").filter(|c| !c.is_empty()) {
+        let offset = match self.position(query, &fingerprint)? {
             None => 0,
-            Some(cursor) => {
-                let cursors = self.cursors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let (print, offset, expires) = cursors.get(cursor).ok_or_else(|| bad("unknown cursor"))?;
-                if expires.is_some_and(|at| Instant::now() >= at) {
-                    return Err(bad("cursor expired"));
-                }
-                if *print != fingerprint {
-                    return Err(bad(
-                        "the cursor belongs to another query: send the same filters, sort and limit",
-                    ));
-                }
-                *offset
-            }
+            Some(Position::Offset(offset)) => offset,
+            Some(Position::After(_)) => return Err(bad("unknown cursor")),
         };
         let total = records.len();
         let page: Vec<Value> = records.into_iter().skip(offset).take(limit).collect();
         let next = offset + page.len();
         let next_cursor = if next < total {
-            let cursor = uuid::Uuid::new_v4().simple().to_string();
-            let mut cursors = self.cursors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let now = Instant::now();
-            cursors.retain(|_, (_, _, expires)| expires.is_none_or(|at| now < at));
-            // `None`: a lifetime longer than the clock can hold never expires.
-            cursors.insert(
-                cursor.clone(),
-                (fingerprint, next, now.checked_add(self.config.cursor_ttl)),
-            );
-            cursor
+            self.issue(fingerprint, Position::Offset(next))
         } else {
             String::new()
         };
-        Ok(json_reply(
-            StatusCode::OK,
-            &json!({key: page, "limit": limit, "next_cursor": next_cursor, "total_count": total.min(TOTAL_COUNT_CAP)}),
-        ))
+        let key = key.to_string();
+        Ok(deferred_json(StatusCode::OK, move || {
+            let body = PageBody {
+                key: &key,
+                items: &page,
+                limit,
+                next_cursor: &next_cursor,
+                total_count: total.min(TOTAL_COUNT_CAP),
+            };
+            serde_json::to_vec(&body).unwrap_or_default()
+        }))
     }
+}
+
+/// A page as the API sends it, written straight from the records (no JSON tree
+/// in between).
+struct PageBody<'a, T> {
+    key: &'a str,
+    items: &'a [T],
+    limit: usize,
+    next_cursor: &'a str,
+    total_count: usize,
+}
+
+impl<T: Serialize> Serialize for PageBody<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry(self.key, self.items)?;
+        map.serialize_entry("limit", &self.limit)?;
+        map.serialize_entry("next_cursor", self.next_cursor)?;
+        map.serialize_entry("total_count", &self.total_count)?;
+        map.end()
+    }
+}
+
+/// Where a cursor points: past a key of the collection (unfiltered pages), or an
+/// offset into the filtered, sorted list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Position {
+    /// After this key.
+    After(String),
+    /// At this offset.
+    Offset(usize),
 }

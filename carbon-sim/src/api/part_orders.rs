@@ -19,17 +19,16 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
     let body = r.body;
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "part_orders"]) => {
-            let records = w
-                .orders
-                .values()
-                .map(|o| {
-                    let mut v = to_value(&o.order);
-                    v["printed_parts_count"] = json!(o.order.printed_parts.len());
-                    v.as_object_mut().unwrap().remove("printed_parts");
-                    v
-                })
-                .collect();
-            shared.cursor_page(query, records, "part_orders", &[])
+            // Lists show how many printed parts an order has, not each of them.
+            let summary = |o: &crate::world::OrderState| {
+                let mut v = to_value(&o.order);
+                v["printed_parts_count"] = json!(o.order.printed_parts.len());
+                if let Some(fields) = v.as_object_mut() {
+                    fields.remove("printed_parts");
+                }
+                v
+            };
+            shared.map_page(query, &w.orders, summary, "part_orders", &[])
         }
         (&Method::POST, ["v1", "part_orders"]) => {
             let request: types::PartOrderRequest =

@@ -18,8 +18,8 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
     let body = r.body;
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "print_orders"]) => {
-            let records = w.print_orders.values().map(|o| to_value(&o.order)).collect();
-            shared.cursor_page(query, records, "print_orders", &[("printer_serial", "keys:routed_to")])
+            let aliases = [("printer_serial", "keys:routed_to")];
+            shared.map_page(query, &w.print_orders, |o| o.order.clone(), "print_orders", &aliases)
         }
         (&Method::POST, ["v1", "print_orders"]) => {
             let request: types::PrintOrderRequest =

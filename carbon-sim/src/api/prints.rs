@@ -28,10 +28,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 .collect();
             Ok(json_reply(StatusCode::OK, &json!({"prints": rows})))
         }
-        (&Method::GET, ["v1", "printed_parts"]) => {
-            let records = w.printed_parts.values().map(to_value).collect();
-            shared.cursor_page(query, records, "parts", &[])
-        }
+        (&Method::GET, ["v1", "printed_parts"]) => shared.map_page(query, &w.printed_parts, Clone::clone, "parts", &[]),
         (&Method::GET, ["v1", "printed_parts", uuid]) => Ok(json_reply(
             StatusCode::OK,
             w.printed_parts.get(*uuid).ok_or_else(|| not_found("printed part"))?,

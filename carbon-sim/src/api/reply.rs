@@ -1,5 +1,7 @@
 //! Building responses.
 
+use std::sync::{Arc, Mutex};
+
 use axum::body::Body;
 use axum::http::{Response, StatusCode, header};
 use serde_json::{Value, json};
@@ -78,4 +80,38 @@ pub(crate) fn content_disposition(name: &str) -> header::HeaderValue {
 /// The answer for a path no route knows.
 pub(crate) fn no_route() -> Reply {
     text_reply(StatusCode::NOT_FOUND, "no such route")
+}
+
+/// A JSON body to write once the world lock is released (see [`finish`]).
+#[derive(Clone)]
+#[allow(clippy::type_complexity)]
+pub(crate) struct Deferred(Arc<Mutex<Option<Box<dyn FnOnce() -> Vec<u8> + Send>>>>);
+
+/// A JSON reply whose body `write` makes later, outside the world lock.
+pub(crate) fn deferred_json(status: StatusCode, write: impl FnOnce() -> Vec<u8> + Send + 'static) -> Reply {
+    let mut reply = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::empty())
+        .expect("a valid response");
+    reply
+        .extensions_mut()
+        .insert(Deferred(Arc::new(Mutex::new(Some(Box::new(write))))));
+    reply
+}
+
+/// Writes a deferred body, if the reply has one.
+pub(crate) fn finish(mut reply: Reply) -> Reply {
+    let Some(deferred) = reply.extensions_mut().remove::<Deferred>() else {
+        return reply;
+    };
+    let write = deferred
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    if let Some(write) = write {
+        *reply.body_mut() = Body::from(write());
+    }
+    reply
 }
