@@ -28,6 +28,7 @@
 mod api;
 mod auth;
 pub mod faults;
+mod files;
 mod keys;
 mod query;
 mod storage;
@@ -104,6 +105,14 @@ pub struct Config {
     pub cursor_ttl: Duration,
     /// How long presigned upload URLs and download redirects stay valid.
     pub presign_ttl: Duration,
+    /// The largest upload accepted; larger ones get 413.
+    pub max_upload: u64,
+    /// Bytes of uploaded files kept in memory, in all (small files only); past
+    /// that, files keep their size and digest and download as derived bytes.
+    pub kept_bytes: u64,
+    /// Pending uploads, finished runs, finished part orders and live cursors kept,
+    /// each; the oldest go first.
+    pub retention: usize,
 }
 
 impl Default for Config {
@@ -119,6 +128,9 @@ impl Default for Config {
             printed_parts: 0,
             cursor_ttl: Duration::from_secs(60),
             presign_ttl: Duration::from_secs(15 * 60),
+            max_upload: 4 * 1024 * 1024 * 1024,
+            kept_bytes: 16 * 1024 * 1024,
+            retention: 10_000,
         }
     }
 }
@@ -129,6 +141,8 @@ pub(crate) type IssuedCursor = (String, api::Position, Option<Instant>);
 
 pub(crate) struct SharedState {
     pub signer: storage::Signer,
+    /// What may still be kept of uploaded files' bytes.
+    pub kept_budget: AtomicU64,
     pub storage_origin: String,
     pub storage_authorized: AtomicU64,
     pub config: Config,
@@ -169,6 +183,14 @@ pub struct Stats {
 pub(crate) type Shared = Arc<SharedState>;
 
 impl SharedState {
+    /// What an upload may be and keep.
+    pub(crate) fn upload_limits(&self) -> files::Limits<'_> {
+        files::Limits {
+            max_upload: self.config.max_upload,
+            budget: &self.kept_budget,
+        }
+    }
+
     /// `None` when the request may go, else how long until it may.
     fn rate_limit(&self, client_id: &str) -> Option<Duration> {
         let (requests, window) = self.config.rate_limit?;
@@ -226,6 +248,7 @@ impl Simulator {
             signer: storage::Signer::new(config.seed ^ fastrand::u64(..)),
             storage_origin: format!("http://{storage_addr}"),
             storage_authorized: AtomicU64::new(0),
+            kept_budget: AtomicU64::new(config.kept_bytes),
             verifier: auth::Verifier::new(&key.public_pem, &key.client_id)?,
             world: Mutex::new(world::World::new(
                 config.seed,

@@ -45,6 +45,16 @@ struct Args {
     /// Seconds a presigned upload URL or download redirect stays valid.
     #[arg(long, default_value_t = 900.0)]
     presign_ttl: f64,
+    /// The largest upload accepted, in MiB (413 beyond).
+    #[arg(long, default_value_t = 4096)]
+    max_upload_mib: u64,
+    /// MiB of small uploaded files kept as they are; past that, files keep their
+    /// size and digest and download as bytes derived from it.
+    #[arg(long, default_value_t = 16)]
+    kept_mib: u64,
+    /// Pending uploads, finished runs and finished part orders kept, each.
+    #[arg(long, default_value_t = 10_000)]
+    retention: usize,
 }
 
 /// A number of seconds from the command line: finite, not negative, not absurd.
@@ -106,6 +116,13 @@ fn config(args: &Args) -> Result<Config, String> {
         printed_parts: args.printed_parts,
         cursor_ttl: seconds("cursor-ttl", args.cursor_ttl)?,
         presign_ttl: seconds("presign-ttl", args.presign_ttl)?,
+        max_upload: args
+            .max_upload_mib
+            .checked_mul(1024 * 1024)
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("--max-upload-mib {}: give 1 or more (MiB)", args.max_upload_mib))?,
+        kept_bytes: args.kept_mib.saturating_mul(1024 * 1024),
+        retention: args.retention,
     })
 }
 

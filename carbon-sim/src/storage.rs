@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Response, StatusCode, header};
 
 use crate::Shared;
-use crate::api::{Reply, empty, file_reply, receive};
+use crate::api::{Reply, empty, file_reply};
 use crate::faults::{self, FaultKind, Target};
 use crate::query::Query;
 
@@ -174,7 +174,7 @@ pub(crate) async fn handle(shared: Shared, request: axum::http::Request<Body>) -
     }
 }
 
-async fn put(shared: &Shared, model_uuid: &str, _headers: &HeaderMap, body: Body, fault: Option<FaultKind>) -> Reply {
+async fn put(shared: &Shared, model_uuid: &str, headers: &HeaderMap, body: Body, fault: Option<FaultKind>) -> Reply {
     let pending = shared
         .world
         .lock()
@@ -189,10 +189,23 @@ async fn put(shared: &Shared, model_uuid: &str, _headers: &HeaderMap, body: Body
             &[],
         );
     }
-    let (file, etag) = match receive(body).await {
-        Ok(received) => received,
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let file = match crate::files::receive(body, announced, shared.upload_limits()).await {
+        Ok(file) => file,
+        Err(reply) if reply.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return s3_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "EntityTooLarge",
+                "Your proposed upload exceeds the maximum allowed size",
+                &[],
+            );
+        }
         Err(reply) => return reply,
     };
+    let etag = file.etag();
     match fault {
         Some(FaultKind::S3PutFailure) => {
             return s3_error(
@@ -233,17 +246,13 @@ fn model_file(shared: &Shared, uuid: &str) -> Reply {
             &[],
         );
     };
-    let bytes = file
-        .bytes
-        .clone()
-        .unwrap_or_else(|| bytes::Bytes::from(vec![0u8; file.size as usize]));
-    file_reply(&model.filename, bytes)
+    file_reply(&model.filename, file.body())
 }
 
 fn attachment(shared: &Shared, uuid: &str) -> Reply {
     let world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     match world.attachments.get(uuid) {
-        Some((name, bytes)) => file_reply(name, bytes.clone()),
+        Some((name, bytes)) => file_reply(name, Body::from(bytes.clone())),
         None => s3_error(
             StatusCode::NOT_FOUND,
             "NoSuchKey",

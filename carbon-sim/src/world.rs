@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+pub(crate) use crate::files::StoredFile;
+
 use carbon_api_gen::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
 use carbon_api_gen::types;
 use chrono::{DateTime, Duration, Utc};
@@ -59,16 +61,11 @@ pub(crate) struct PrintOrderState {
     pub created: DateTime<Utc>,
 }
 
-/// A model's file: kept when small, else only its size (served as zeros).
-pub(crate) struct StoredFile {
-    pub bytes: Option<bytes::Bytes>,
-    pub size: u64,
-}
-
 /// An upload that has a presigned URL but is not resolved yet.
 pub(crate) struct PendingUpload {
     pub etag: Option<String>,
     pub file: Option<StoredFile>,
+    pub created: DateTime<Utc>,
 }
 
 pub(crate) struct World {
@@ -95,9 +92,6 @@ pub(crate) struct World {
     next_serial: u64,
     next_printer: usize,
 }
-
-/// Files up to this size are kept for download; larger ones only by size.
-const KEEP_FILES_UP_TO: u64 = 16 * 1024 * 1024;
 
 pub(crate) fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).expect("the simulator builds records that match the API document")
@@ -186,13 +180,7 @@ impl World {
             model_uuid.clone(),
             typed(json!({"uuid": model_uuid, "filename": "seed.stl", "file_size_bytes": 5})),
         );
-        self.files.insert(
-            model_uuid.clone(),
-            StoredFile {
-                bytes: Some(bytes::Bytes::from_static(b"solid")),
-                size: 5,
-            },
-        );
+        self.files.insert(model_uuid.clone(), StoredFile::of(b"solid"));
         let mut refs = Vec::new();
         for _ in 0..count {
             let part_uuid = self.uuid();
@@ -266,6 +254,49 @@ impl World {
     }
 
     /// Moves everything to the current simulated time.
+    /// Keeps at most `cap` pending uploads, finished runs and finished part orders
+    /// (each), dropping the oldest: memory stays bounded however long it serves.
+    pub(crate) fn trim(&mut self, cap: usize) {
+        fn oldest<K: Clone + Ord, T>(
+            map: &BTreeMap<K, T>,
+            keep: usize,
+            done: impl Fn(&T) -> Option<DateTime<Utc>>,
+        ) -> Vec<K> {
+            let mut finished: Vec<(DateTime<Utc>, K)> = map
+                .iter()
+                .filter_map(|(k, v)| done(v).map(|at| (at, k.clone())))
+                .collect();
+            if finished.len() <= keep {
+                return Vec::new();
+            }
+            finished.sort();
+            let excess = finished.len() - keep;
+            finished.into_iter().take(excess).map(|(_, k)| k).collect()
+        }
+        if self.pending_uploads.len() > cap {
+            for key in oldest(&self.pending_uploads, cap, |p| Some(p.created)) {
+                self.pending_uploads.remove(&key);
+            }
+        }
+        if self.runs.len() > cap {
+            let done = |r: &RunState| {
+                (!matches!(
+                    r.run.status,
+                    ModelProgramRunStatus::Pending | ModelProgramRunStatus::Preparing
+                ))
+                .then_some(r.created)
+            };
+            for key in oldest(&self.runs, cap, done) {
+                self.runs.remove(&key);
+            }
+        }
+        if self.orders.len() > cap {
+            for key in oldest(&self.orders, cap, |o| o.finished.then_some(o.created)) {
+                self.orders.remove(&key);
+            }
+        }
+    }
+
     pub(crate) fn advance(&mut self) {
         let now = self.clock.now();
         self.advance_to(now);
@@ -496,13 +527,7 @@ impl World {
                 out.clone(),
                 typed(json!({"uuid": out, "filename": name, "file_size_bytes": 5, "created_at": now.to_rfc3339()})),
             );
-            self.files.insert(
-                out.clone(),
-                StoredFile {
-                    bytes: Some(bytes::Bytes::from_static(b"solid")),
-                    size: 5,
-                },
-            );
+            self.files.insert(out.clone(), StoredFile::of(b"solid"));
             Some(out)
         } else {
             None
@@ -526,15 +551,6 @@ impl World {
                 let queued = route.copies_queued.unwrap_or(0);
                 route.copies_printed = Some(minutes.clamp(0, queued));
             }
-        }
-    }
-
-    /// Stores an uploaded file.
-    pub(crate) fn store_file(body: bytes::Bytes) -> StoredFile {
-        let size = body.len() as u64;
-        StoredFile {
-            bytes: (size <= KEEP_FILES_UP_TO).then_some(body),
-            size,
         }
     }
 }

@@ -166,3 +166,60 @@ async fn an_expired_url_is_refused() {
     assert_eq!(response.status(), 403);
     assert!(response.text().await.unwrap().contains("Request has expired"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_bounded_in_size_and_pending_ones_in_number() {
+    let sim = Simulator::start(Config {
+        rate_limit: None,
+        max_upload: 1024,
+        retention: 2,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
+    let http = reqwest::Client::new();
+    let mut urls = Vec::new();
+    for _ in 0..4 {
+        let presigned: Value = http
+            .post(format!("{}/models/presigned", sim.base_url()))
+            .bearer_auth(token.expose())
+            .json(&json!({"filename": "a.stl"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        urls.push(presigned["presigned_url"].as_str().unwrap().to_string());
+    }
+    // The next request trims the oldest pending uploads: 2 are kept.
+    http.get(format!("{}/applications", sim.base_url()))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap();
+    let gone = http.put(&urls[0]).body("solid").send().await.unwrap();
+    assert_eq!(gone.status(), 404);
+    assert!(gone.text().await.unwrap().contains("NoSuchUpload"));
+    let too_big = http.put(&urls[3]).body(vec![b's'; 2048]).send().await.unwrap();
+    assert_eq!(too_big.status(), 413);
+    assert!(too_big.text().await.unwrap().contains("EntityTooLarge"));
+    assert_eq!(http.put(&urls[3]).body("solid").send().await.unwrap().status(), 200);
+
+    // Direct uploads too, through the SDK: a typed error, nothing stored.
+    let client = Client::builder()
+        .base_url(sim.base_url())
+        .api_key(sim.api_key())
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.stl");
+    std::fs::write(&big, vec![b's'; 4096]).unwrap();
+    let err = client
+        .upload_model_direct(&big, UploadOptions::default(), Progress::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(413), "{err}");
+    assert_eq!(sim.counts().models, 0);
+}

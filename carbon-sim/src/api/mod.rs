@@ -23,7 +23,6 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Response, StatusCode, header};
 use serde_json::Value;
 
-pub(crate) use models::receive;
 pub(crate) use paging::Position;
 pub(crate) use reply::{Reply, empty, file_reply};
 use reply::{bad, text_reply};
@@ -211,6 +210,7 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
     };
     let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     world.advance();
+    world.trim(shared.config.retention);
     let w = &mut *world;
     let result = match segments.as_slice() {
         [

@@ -11,7 +11,6 @@ use super::reply::*;
 use super::{Request, parse};
 use axum::body::Body;
 use axum::http::HeaderMap;
-use futures::StreamExt;
 
 use crate::Shared;
 use crate::world::{PendingUpload, World, typed};
@@ -39,8 +38,15 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             let _request: types::ModelPresignedUploadUrlRequest =
                 serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid request: {e}")))?;
             let model_uuid = w.uuid();
-            w.pending_uploads
-                .insert(model_uuid.clone(), PendingUpload { etag: None, file: None });
+            let created = w.clock.now();
+            w.pending_uploads.insert(
+                model_uuid.clone(),
+                PendingUpload {
+                    etag: None,
+                    file: None,
+                    created,
+                },
+            );
             let url = shared.storage_url("PUT", &format!("/bucket/models/{model_uuid}"));
             Ok(json_reply(
                 StatusCode::OK,
@@ -92,33 +98,6 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
     }
 }
 
-/// Reads an upload body as it streams: its size and hash, the bytes only if small.
-pub(crate) async fn receive(body: Body) -> Result<(crate::world::StoredFile, String), Reply> {
-    let mut stream = body.into_data_stream();
-    let mut hash: u64 = 0xcbf29ce484222325;
-    let mut kept = Vec::new();
-    let mut size: u64 = 0;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| bad("the upload was interrupted"))?;
-        for b in chunk.iter() {
-            hash = (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3);
-        }
-        size += chunk.len() as u64;
-        if size <= 16 * 1024 * 1024 {
-            kept.extend_from_slice(&chunk);
-        }
-    }
-    if size == 0 {
-        return Err(bad("empty upload"));
-    }
-    let file = if size <= 16 * 1024 * 1024 {
-        World::store_file(bytes::Bytes::from(kept))
-    } else {
-        crate::world::StoredFile { bytes: None, size }
-    };
-    Ok((file, format!("\"{hash:016x}\"")))
-}
-
 pub(super) async fn direct_upload(shared: &Shared, headers: &HeaderMap, body: Body) -> Reply {
     let Some(filename) = header_str(headers, "filename").map(str::to_string) else {
         return bad("the filename header is required");
@@ -130,8 +109,9 @@ pub(super) async fn direct_upload(shared: &Shared, headers: &HeaderMap, body: Bo
     };
     let external_id = header_str(headers, "external-id").map(str::to_string);
     let application_uuid = header_str(headers, "application-uuid").map(str::to_string);
-    let (file, _) = match receive(body).await {
-        Ok(received) => received,
+    let announced = header_str(headers, "content-length").and_then(|v| v.parse().ok());
+    let file = match crate::files::receive(body, announced, shared.upload_limits()).await {
+        Ok(file) => file,
         Err(reply) => return reply,
     };
     let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -49,6 +49,18 @@ impl crate::SharedState {
         let mut cursors = self.cursors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         cursors.retain(|_, (_, _, expires)| expires.is_none_or(|at| now < at));
+        // Bounded like everything else held: past the cap, the soonest to expire go,
+        // a tenth of the cap at a time so that the sort is rare.
+        let cap = self.config.retention.max(1);
+        if cursors.len() >= cap {
+            let keep = cap - cap.div_ceil(10);
+            let mut by_expiry: Vec<(Option<Instant>, String)> =
+                cursors.iter().map(|(k, (_, _, at))| (*at, k.clone())).collect();
+            by_expiry.sort_by_key(|(at, _)| at.map_or((1, None), |at| (0, Some(at))));
+            for (_, key) in by_expiry.into_iter().take(cursors.len().saturating_sub(keep)) {
+                cursors.remove(&key);
+            }
+        }
         // `None`: a lifetime longer than the clock can hold never expires.
         cursors.insert(
             cursor.clone(),

@@ -51,12 +51,12 @@ pub(crate) fn to_value<T: serde::Serialize>(record: &T) -> Value {
     serde_json::to_value(record).expect("records serialize")
 }
 
-pub(crate) fn file_reply(name: &str, bytes: bytes::Bytes) -> Reply {
+pub(crate) fn file_reply(name: &str, body: Body) -> Reply {
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::CONTENT_DISPOSITION, content_disposition(name))
-        .body(Body::from(bytes))
+        .body(body)
         .unwrap()
 }
 

@@ -1,0 +1,113 @@
+//! A soak: 10 000 presigned uploads and 100 000 API requests against one simulator,
+//! printing its peak RSS against the RSS after start-up (target: at most 64 MiB of
+//! growth). `SOAK_UPLOADS` and `SOAK_REQUESTS` change the counts.
+//!
+//! `cargo bench -p carbon-sim --bench soak`
+
+use std::time::{Duration, Instant};
+
+use carbon_sim::{Config, Simulator};
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+fn status_kib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let uploads = env_number("SOAK_UPLOADS", 10_000);
+    let requests = env_number("SOAK_REQUESTS", 100_000);
+    let sim = Simulator::start(Config {
+        rate_limit: None,
+        printed_parts: 1_000,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
+    let http = reqwest::Client::new();
+    let base = sim.base_url().to_string();
+    // Warm up the connection pool and the allocator, then measure from here.
+    for _ in 0..100 {
+        let _ = http
+            .get(format!("{base}/applications"))
+            .bearer_auth(token.expose())
+            .send()
+            .await;
+    }
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let start_rss = status_kib("VmRSS:") / 1024.0;
+    let started = Instant::now();
+
+    let (http_ref, base_ref, token_ref) = (&http, &base, &token);
+    futures::stream::iter(0..uploads)
+        .for_each_concurrent(8, |i| async move {
+            let presigned: Value = http_ref
+                .post(format!("{base_ref}/models/presigned"))
+                .bearer_auth(token_ref.expose())
+                .json(&json!({"filename": format!("soak-{i}.stl")}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let url = presigned["presigned_url"].as_str().unwrap();
+            let body = vec![(i % 251) as u8; 2048 + (i % 7) * 1024];
+            let put = http_ref.put(url).body(body).send().await.unwrap();
+            let etag = put.headers()["etag"].to_str().unwrap().to_string();
+            let resolved = http_ref
+                .post(format!("{base_ref}/models/presigned/resolve"))
+                .bearer_auth(token_ref.expose())
+                .json(&json!({"filename": format!("soak-{i}.stl"), "model_etag": etag,
+                              "model_uuid": presigned["model_uuid"]}))
+                .send()
+                .await
+                .unwrap();
+            assert!(resolved.status().is_success());
+        })
+        .await;
+    let after_uploads = status_kib("VmHWM:") / 1024.0;
+
+    let paths = [
+        "/applications",
+        "/printers?limit=10&offset=0",
+        "/printed_parts?limit=100",
+        "/parts?limit=10",
+        "/builds?limit=10",
+        "/prints?limit=10",
+        "/printers/queues",
+    ];
+    futures::stream::iter(0..requests)
+        .for_each_concurrent(8, |i| async move {
+            let path = paths[i % paths.len()];
+            let response = http_ref
+                .get(format!("{base_ref}{path}"))
+                .bearer_auth(token_ref.expose())
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success(), "{path}: {}", response.status());
+            let _ = response.bytes().await;
+        })
+        .await;
+    let peak = status_kib("VmHWM:") / 1024.0;
+    println!(
+        "soak: {uploads} uploads and {requests} requests in {:.1} s; RSS after start-up {start_rss:.1} MiB, \
+         peak after the uploads {after_uploads:.1} MiB, peak at the end {peak:.1} MiB: growth {:.1} MiB \
+         (target <= 64 MiB); {} models held",
+        started.elapsed().as_secs_f64(),
+        peak - start_rss,
+        sim.counts().models
+    );
+}
