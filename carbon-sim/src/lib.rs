@@ -336,6 +336,18 @@ impl Simulator {
         }
     }
 
+    /// Moves simulated time forward by `by` at once (orders pack, print and finish
+    /// as if that time had passed): for tests that must not wait on real time.
+    pub fn skip_time(&self, by: Duration) {
+        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        self.stats
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clock
+            .skip(by);
+    }
+
     /// Expires every cursor issued so far, as if `cursor_ttl` had passed: lets a test
     /// check what happens to an expired cursor without waiting (or depending on how
     /// fast the machine is).

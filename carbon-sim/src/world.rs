@@ -25,6 +25,8 @@ pub(crate) struct Clock {
     real_start: Instant,
     sim_start: DateTime<Utc>,
     speed: f64,
+    /// Time skipped on purpose (tests), on top of the running clock.
+    skipped: Duration,
 }
 
 impl Clock {
@@ -33,19 +35,26 @@ impl Clock {
             real_start: Instant::now(),
             sim_start: Utc::now(),
             speed,
+            skipped: Duration::zero(),
         }
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
         let elapsed = self.real_start.elapsed().as_secs_f64() * self.speed;
-        self.sim_start + Duration::milliseconds((elapsed * 1000.0) as i64)
+        self.sim_start + Duration::milliseconds((elapsed * 1000.0) as i64) + self.skipped
+    }
+
+    /// Moves simulated time forward by `by` at once.
+    pub(crate) fn skip(&mut self, by: Duration) {
+        self.skipped += by;
     }
 }
 
 pub(crate) struct OrderState {
     pub order: types::PartOrder,
     pub created: DateTime<Utc>,
-    pub packed: bool,
+    /// When the packer laid its parts out (with other orders' where they fit).
+    pub packed_at: Option<DateTime<Utc>>,
     pub finished: bool,
 }
 
@@ -200,7 +209,7 @@ impl World {
             OrderState {
                 order,
                 created,
-                packed: false,
+                packed_at: None,
                 finished: false,
             },
         );
@@ -341,25 +350,24 @@ impl World {
         let age = (now - state.created).num_seconds();
         let flushed = state.order.flushed_at.is_some();
         let pack_after = if flushed { PACK_AFTER_S / 2 } else { PACK_AFTER_S };
-        if age >= pack_after && !state.packed {
+        if age >= pack_after && state.packed_at.is_none() {
             self.pack(uuid, state.created + Duration::seconds(pack_after));
         }
         let state = &self.orders[uuid];
-        let packed = state.packed;
-        let created = state.created;
-        let stage = if !packed {
-            if age >= PREPARE_AFTER_S {
-                PrintedPartStatus::Preparing
-            } else {
-                PrintedPartStatus::Waiting
-            }
-        } else if age >= DONE_AFTER_S {
-            PrintedPartStatus::Complete
-        } else if age >= PRINT_AFTER_S {
-            PrintedPartStatus::Printing
-        } else {
-            PrintedPartStatus::Queued
+        // After packing, the stages follow the packing time, which orders packed
+        // together share (their prints are the same).
+        let stage = match state.packed_at {
+            None if age >= PREPARE_AFTER_S => PrintedPartStatus::Preparing,
+            None => PrintedPartStatus::Waiting,
+            Some(at) => match (now - at).num_seconds() + PACK_AFTER_S {
+                since if since >= DONE_AFTER_S => PrintedPartStatus::Complete,
+                since if since >= PRINT_AFTER_S => PrintedPartStatus::Printing,
+                _ => PrintedPartStatus::Queued,
+            },
         };
+        let created = state
+            .packed_at
+            .map_or(state.created, |at| at - Duration::seconds(PACK_AFTER_S));
         let refs: Vec<String> = state.order.printed_parts.iter().map(|r| r.uuid.clone()).collect();
         let mut serials = Vec::new();
         for printed_uuid in &refs {
@@ -432,40 +440,80 @@ impl World {
         }
     }
 
-    /// The packer: lays the order's printed parts out into builds, each with a
-    /// traveler and a print queued on a printer.
-    fn pack(&mut self, order_uuid: &str, at: DateTime<Utc>) {
-        let refs: Vec<String> = self.orders[order_uuid]
-            .order
-            .printed_parts
+    /// The orders the packer lays out together with `order_uuid`: those not packed
+    /// yet that share its Build SOP and packing group (builds only mix such orders).
+    fn packing_mates(&self, order_uuid: &str) -> Vec<String> {
+        let key = |o: &types::PartOrder| {
+            (
+                o.build_sop_uuid.clone(),
+                o.packing_group.as_ref().map(|g| g.to_string()),
+            )
+        };
+        let wanted = key(&self.orders[order_uuid].order);
+        let mut mates: Vec<(DateTime<Utc>, String)> = self
+            .orders
             .iter()
-            .map(|r| r.uuid.clone())
+            .filter(|(_, s)| s.packed_at.is_none() && !s.finished && key(&s.order) == wanted)
+            .filter(|(_, s)| s.order.status != Some(PartOrderStatus::Canceled))
+            .map(|(k, s)| (s.created, k.clone()))
             .collect();
-        let (number, group, app) = {
+        mates.sort();
+        mates.into_iter().map(|(_, k)| k).collect()
+    }
+
+    /// The packer: lays the printed parts of an order, and of the orders waiting
+    /// with it, out into builds, each with a traveler and a print queued on a
+    /// printer. A build may hold parts of several orders.
+    fn pack(&mut self, order_uuid: &str, at: DateTime<Utc>) {
+        let mut orders = self.packing_mates(order_uuid);
+        if !orders.iter().any(|o| o == order_uuid) {
+            orders.insert(0, order_uuid.to_string());
+        }
+        let refs: Vec<(String, String)> = orders
+            .iter()
+            .flat_map(|o| {
+                self.orders[o]
+                    .order
+                    .printed_parts
+                    .iter()
+                    .map(move |r| (o.clone(), r.uuid.clone()))
+            })
+            .collect();
+        let (group, app) = {
             let o = &self.orders[order_uuid].order;
             (
-                o.part_order_number.clone(),
                 o.packing_group.as_ref().map(|g| g.to_string()),
                 o.application_uuid.clone(),
             )
         };
-        let mut build_uuids = Vec::new();
+        let mut builds_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for chunk in refs.chunks(PARTS_PER_BUILD) {
             let build_uuid = self.uuid();
             let traveler = self.uuid();
             let video = self.uuid();
             let parts: Vec<Value> = chunk
                 .iter()
-                .filter_map(|pp| self.printed_parts.get(pp))
+                .filter_map(|(_, pp)| self.printed_parts.get(pp))
                 .filter_map(|pp| self.parts.get(&pp.part_uuid))
                 .map(|p| serde_json::to_value(p).unwrap())
+                .collect();
+            let mut served: Vec<&String> = chunk.iter().map(|(o, _)| o).collect();
+            served.dedup();
+            let part_orders: Vec<Value> = served
+                .iter()
+                .map(|o| {
+                    json!({"uuid": o, "part_order_number": self.orders[*o].order.part_order_number, "status": "processing"})
+                })
                 .collect();
             let build: types::Build = typed(json!({
                 "uuid": build_uuid, "name": format!("Build {}", &build_uuid[..8]), "revision": "1", "status": "Released",
                 "application_uuid": app, "packing_group": group, "created_at": at, "updated_at": at, "parts": parts,
                 "attachments": [{"filename": "traveler.pdf", "uuid": traveler}, {"filename": "slice.mp4", "uuid": video}],
-                "part_orders": [{"uuid": order_uuid, "part_order_number": number, "status": "processing"}]
+                "part_orders": part_orders
             }));
+            for o in served {
+                builds_of.entry(o.clone()).or_default().push(build_uuid.clone());
+            }
             self.attachments.insert(
                 traveler,
                 ("traveler.pdf".into(), traveler_pdf(&build_uuid, chunk.len())),
@@ -491,7 +539,7 @@ impl World {
                 "metrics": {"consumed_resin_volume_ml": 42.5, "average_speed_mmhr": 80}
             }));
             self.queues.entry(printer).or_default().push(print_uuid.clone());
-            for pp in chunk {
+            for (_, pp) in chunk {
                 if let Some(part) = self.printed_parts.get_mut(pp) {
                     part.build_uuid = Some(build_uuid.clone());
                     part.print_uuid = Some(print_uuid.clone());
@@ -499,11 +547,12 @@ impl World {
                 }
             }
             self.prints.insert(print_uuid, print);
-            build_uuids.push(build_uuid);
         }
-        let state = self.orders.get_mut(order_uuid).unwrap();
-        state.packed = true;
-        state.order.build_uuids = Some(build_uuids);
+        for o in &orders {
+            let state = self.orders.get_mut(o).expect("a packed order exists");
+            state.packed_at = Some(at);
+            state.order.build_uuids = Some(builds_of.remove(o).unwrap_or_default());
+        }
     }
 
     fn advance_run(&mut self, uuid: &str, now: DateTime<Utc>) {

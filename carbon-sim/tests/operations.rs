@@ -406,3 +406,73 @@ async fn all_operations() {
         .unwrap_err();
     assert!(matches!(early, Error::Api { status, .. } if status == 400));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_that_share_a_build_sop_and_packing_group_share_builds() {
+    // Simulated time stands still unless the test moves it.
+    let sim = Simulator::start(Config {
+        speed: 1e-6,
+        rate_limit: None,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let c = Client::builder()
+        .base_url(sim.base_url())
+        .api_key(sim.api_key())
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut orders = Vec::new();
+    for (number, group) in [("MIX-1", "shared"), ("MIX-2", "shared"), ("MIX-3", "apart")] {
+        let mesh = dir.path().join(format!("{number}.stl"));
+        std::fs::write(&mesh, format!("solid {number}\nendsolid\n")).unwrap();
+        let model = c
+            .upload_model_presigned(&mesh, UploadOptions::default(), Progress::none())
+            .await
+            .unwrap();
+        let part = c
+            .create_part()
+            .body(types::PartRequest {
+                part_number: "PN".into(),
+                model_uuid: model.model_uuid,
+                application_uuid: None,
+            })
+            .run()
+            .await
+            .unwrap();
+        let order = c
+            .create_part_order()
+            .body(types::PartOrderRequest {
+                uuid: None,
+                part_order_number: number.into(),
+                due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
+                parts: vec![types::PartOrderRequestParts { uuid: Some(part.uuid) }],
+                flush: Some(true),
+                packing_group: Some(group.parse().unwrap()),
+                build_sop_uuid: None,
+            })
+            .run()
+            .await
+            .unwrap();
+        orders.push(order.uuid);
+    }
+    sim.skip_time(Duration::from_secs(3600));
+    let mut builds = Vec::new();
+    for uuid in &orders {
+        let order = c.get_part_order().uuid(uuid).run().await.unwrap();
+        builds.push(order.build_uuids.unwrap_or_default());
+    }
+    assert_eq!(builds[0].len(), 1, "{builds:?}");
+    assert_eq!(builds[0], builds[1], "two flushed orders of one group share a build");
+    assert_ne!(builds[0], builds[2], "another packing group is packed apart");
+    let shared = c.get_build().uuid(&builds[0][0]).run().await.unwrap();
+    let mut numbers: Vec<String> = shared
+        .part_orders
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|o| o.part_order_number)
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, ["MIX-1", "MIX-2"]);
+}

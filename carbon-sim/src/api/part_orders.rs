@@ -66,7 +66,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 crate::world::OrderState {
                     order,
                     created: now,
-                    packed: false,
+                    packed_at: None,
                     finished: false,
                 },
             );
