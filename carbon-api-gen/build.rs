@@ -44,8 +44,28 @@ fn main() {
         .pointer("/info/version")
         .and_then(Value::as_str)
         .unwrap_or("unknown");
+    // The document may come from anywhere (CARBON_API_SPEC_OVERRIDE): nothing of it
+    // reaches a cargo directive or generated code unchecked.
+    if !carbon_api_spec::naming::is_plain_version(version) {
+        fail(&format!(
+            "info.version {version:?} is not a plain version (1 to 64 letters, digits, `.`, `-`, `+`)"
+        ));
+    }
     println!("cargo:rustc-env=CARBON_API_VERSION={version}");
     let enums = open_enums(&doc);
+    for e in &enums {
+        if !carbon_api_spec::naming::is_rust_identifier(&e.name) {
+            fail(&format!("enum schema {:?} is not named as a Rust identifier", e.name));
+        }
+        for (value, variant, _) in &e.values {
+            if !carbon_api_spec::naming::is_rust_identifier(variant) {
+                fail(&format!(
+                    "value {value:?} of enum {} becomes {variant:?}, which is not a Rust identifier",
+                    e.name
+                ));
+            }
+        }
+    }
     write(out_dir, "enums.rs", &render_enums(&enums));
 
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())

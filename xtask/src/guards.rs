@@ -45,6 +45,58 @@ pub fn check(doc: &Value) -> Vec<GuardError> {
     errors.extend(parameters(doc));
     errors.extend(external_refs(doc));
     errors.extend(enum_value_collisions(doc));
+    errors.extend(version(doc));
+    errors.extend(names(doc));
+    errors
+}
+
+/// `info.version` becomes a constant and a cargo directive: plain characters only.
+pub fn version(doc: &Value) -> Vec<GuardError> {
+    match doc.pointer("/info/version").and_then(Value::as_str) {
+        Some(v) if !carbon_api_spec::naming::is_plain_version(v) => vec![error(
+            "info.version".into(),
+            format!("{v:?} is not a plain version (1 to 64 letters, digits, `.`, `-`, `+`)"),
+            "the document is not usable as it is; ask its publisher, or fix the version in a local copy",
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// Schema names become Rust type names, and enum values variant names: each must be
+/// a Rust identifier once converted.
+pub fn names(doc: &Value) -> Vec<GuardError> {
+    use carbon_api_spec::naming::{enum_variant_name, is_rust_identifier};
+    let mut errors = Vec::new();
+    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
+    for (name, schema) in schemas.into_iter().flatten() {
+        let is_enum = schema.get("enum").is_some();
+        // Enum schemas are written under their own name; others are converted to
+        // UpperCamelCase by the generator first.
+        let converted = if is_enum {
+            name.clone()
+        } else {
+            name.chars().filter(|c| !matches!(c, '_' | '-' | ' ' | '.')).collect()
+        };
+        if !is_rust_identifier(&converted) {
+            errors.push(error(
+                format!("schema {name:?}"),
+                "its name is not a Rust identifier (ASCII letters, digits and `_`, not a keyword)",
+                "rename it upstream, or name hoisted enums in overlay.yaml's enum_names",
+            ));
+        }
+        for value in schema.get("enum").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(value) = value.as_str() {
+                let variant = enum_variant_name(value);
+                if !is_rust_identifier(&variant) {
+                    errors.push(error(
+                        format!("schema {name:?}, enum value {value:?}"),
+                        format!("becomes the variant {variant:?}, which is not a Rust identifier"),
+                        "the SDK can only name enum values made of ASCII letters and digits",
+                    ));
+                }
+            }
+        }
+    }
     errors
 }
 

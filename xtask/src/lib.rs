@@ -103,6 +103,11 @@ impl Workspace {
     pub fn api_version_txt(&self) -> PathBuf {
         self.spec_dir.join("api-version.txt")
     }
+
+    /// `upstream.sha256`: the digest of the document regen last fetched, and where from.
+    pub fn upstream_sha256(&self) -> PathBuf {
+        self.spec_dir.join("upstream.sha256")
+    }
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<String> {

@@ -25,6 +25,9 @@ enum Command {
         /// on another document; see CARBON_API_SPEC_OVERRIDE in carbon-api-gen).
         #[arg(long)]
         spec_dir: Option<std::path::PathBuf>,
+        /// Accept a plain http:// URL (the document could be altered on the way).
+        #[arg(long)]
+        allow_http: bool,
     },
     /// Fail if the committed openapi.json is not what `regen` makes of the committed
     /// upstream.json and overlay.yaml, or if any operation or schema lacks docs.
@@ -38,7 +41,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let workspace = Workspace::locate();
     let result = match cli.command {
-        Command::Regen { from, spec_dir } => {
+        Command::Regen {
+            from,
+            spec_dir,
+            allow_http,
+        } => {
             let workspace = match spec_dir {
                 Some(dir) => {
                     if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -52,7 +59,7 @@ fn main() -> ExitCode {
             let from = from
                 .or_else(|| std::env::var("CARBON_SPEC_URL").ok().filter(|s| !s.is_empty()))
                 .unwrap_or_else(|| source::DEFAULT_SPEC_URL.to_string());
-            regen::regen(&workspace, &from).map(|report| {
+            regen::regen(&workspace, &from, allow_http).map(|report| {
                 print!("{report}");
                 true
             })

@@ -42,6 +42,8 @@ pub struct RegenReport {
     pub spec_dir: std::path::PathBuf,
     /// The API version written.
     pub api_version: String,
+    /// SHA-256 of the document as fetched (also in `upstream.sha256`).
+    pub sha256: String,
     /// Gaps between overlay and document.
     pub overlay: OverlayReport,
     /// The change against the previous `openapi.json`, if there was one.
@@ -52,9 +54,10 @@ impl fmt::Display for RegenReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "wrote {} (API {})",
+            "wrote {} (API {})\nfetched document sha256 {} (recorded in upstream.sha256)",
             self.spec_dir.join("openapi.json").display(),
-            self.api_version
+            self.api_version,
+            self.sha256
         )?;
         if !self.overlay.undocumented.is_empty() {
             writeln!(
@@ -87,8 +90,9 @@ impl fmt::Display for RegenReport {
 /// Fetches the document at `from`, builds the SDK's document from it and writes
 /// `upstream.json`, `openapi.json` and `api-version.txt`. Nothing is written unless
 /// the whole build succeeds.
-pub fn regen(workspace: &Workspace, from: &str) -> Result<RegenReport> {
-    let upstream = source::load(from)?;
+pub fn regen(workspace: &Workspace, from: &str, allow_http: bool) -> Result<RegenReport> {
+    let fetched = source::fetch_document(from, allow_http)?;
+    let upstream = fetched.doc;
     let overlay = load_overlay(workspace)?;
     let (doc, report) = build(&upstream, &overlay)?;
     let version = api_version(&doc)?.to_string();
@@ -104,8 +108,10 @@ pub fn regen(workspace: &Workspace, from: &str) -> Result<RegenReport> {
     write_file(&workspace.upstream_json(), &canonical::to_string(&upstream))?;
     write_file(&workspace.openapi_json(), &canonical::to_string(&doc))?;
     write_file(&workspace.api_version_txt(), &format!("{version}\n"))?;
+    write_file(&workspace.upstream_sha256(), &format!("{}  {from}\n", fetched.sha256))?;
     Ok(RegenReport {
         spec_dir: workspace.spec_dir.clone(),
+        sha256: fetched.sha256,
         api_version: version,
         overlay: report,
         diff,
