@@ -1,39 +1,4 @@
-//! The Carbon DLS API client to use.
-//!
-//! [`Client::builder`] gives one client with everything a production integration
-//! needs: tokens minted and renewed from your API key, retries in AWS "standard"
-//! mode, a client-side rate limit that keeps you under the API's 200 requests per
-//! 10 s, and one [`Error`] type. All 35 operations of the API are methods of the
-//! client (generated, typed builders); the extension traits in [`prelude`] add:
-//!
-//! - [`RunExt::run`]: send a builder and get the typed body or an [`Error`];
-//! - [`PaginateExt::items`] / [`PaginateExt::pages`]: lazy streams over every page of
-//!   a list, prefetching the next page;
-//! - [`ChunkExt::chunked`]: filters with more values than one request takes;
-//! - [`DedupExt`]: de-duplicate items by uuid.
-//!
-//! And the workflows: streaming uploads ([`upload`]), downloads that never leave a
-//! half file ([`download`]), waiters for runs and orders ([`wait`]), and creates that
-//! are safe to retry ([`create`]).
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), carbon_ext::Error> {
-//! use carbon_ext::prelude::*;
-//! use futures::TryStreamExt;
-//!
-//! let client = carbon_ext::Client::builder().credentials_from_env().build()?;
-//! let orders: Vec<_> = client
-//!     .get_part_orders()
-//!     .limit(1000)
-//!     .status(carbon_ext::enums::PartOrderStatus::Processing)
-//!     .items()
-//!     .try_collect()
-//!     .await?;
-//! println!("{} part orders in production", orders.len());
-//! # Ok(())
-//! # }
-//! ```
-
+#![doc = include_str!("../README.md")]
 pub mod by_name;
 mod chunk;
 mod client;
