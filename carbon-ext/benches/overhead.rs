@@ -10,44 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use carbon_ext::auth::BearerToken;
 use carbon_ext::prelude::*;
 use carbon_ext::{RateLimit, types};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const BODY: &str = r#"{"uuid":"p-1","part_number":"PN-1","model_uuid":"m-1","description":null,"part_number_tags":{"size":"M"},"part_tags":{}}"#;
-
-/// A keep-alive HTTP/1.1 server that answers every request with `BODY`.
-async fn serve() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/v1", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut pending = Vec::new();
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
-                    BODY.len()
-                );
-                loop {
-                    let Ok(n) = socket.read(&mut buf).await else { return };
-                    if n == 0 {
-                        return;
-                    }
-                    pending.extend_from_slice(&buf[..n]);
-                    while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
-                        pending.drain(..end + 4);
-                        if socket.write_all(response.as_bytes()).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    base
-}
 
 async fn batch<F, Fut>(requests: u32, mut call: F) -> Duration
 where
@@ -75,7 +39,7 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let base = serve().await;
+        let base = test_support::servers::answering(BODY).await;
         let raw = reqwest::Client::new();
         let url = format!("{base}/parts/p-1");
         let client = carbon_ext::Client::builder()

@@ -12,78 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use carbon_ext::UploadOptions;
 use carbon_ext::auth::BearerToken;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A loopback server: the presign and resolve endpoints of the API, and an S3-like
-/// PUT sink that reads and discards the body and answers with an ETag.
-async fn serve() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 256 * 1024];
-                let mut head = Vec::new();
-                loop {
-                    let Ok(n) = socket.read(&mut buf).await else { return };
-                    if n == 0 {
-                        return;
-                    }
-                    head.extend_from_slice(&buf[..n]);
-                    let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") else {
-                        continue;
-                    };
-                    let text = String::from_utf8_lossy(&head[..end]).to_lowercase();
-                    let length: u64 = text
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    let mut remaining = length.saturating_sub((head.len() - end - 4) as u64);
-                    while remaining > 0 {
-                        let Ok(n) = socket.read(&mut buf).await else { return };
-                        if n == 0 {
-                            return;
-                        }
-                        remaining = remaining.saturating_sub(n as u64);
-                    }
-                    let body = if text.starts_with("post /v1/models/presigned/resolve") {
-                        String::new()
-                    } else if text.starts_with("post /v1/models/presigned") {
-                        format!(r#"{{"model_uuid":"m-bench","presigned_url":"http://{addr}/s3/m-bench"}}"#)
-                    } else {
-                        String::new()
-                    };
-                    let response = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\netag: \"bench\"\r\ncontent-length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                    if socket.write_all(response.as_bytes()).await.is_err() {
-                        return;
-                    }
-                    head.clear();
-                }
-            });
-        }
-    });
-    format!("http://{addr}")
-}
-
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+use test_support::rss::{peak_rss_mib, reset_peak_rss};
 
 fn main() {
     let mib: u64 = std::env::var("UPLOAD_BENCH_MIB")
@@ -101,7 +30,7 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let base = serve().await;
+        let base = test_support::servers::upload_sink().await;
         let client = carbon_ext::Client::builder()
             .base_url(format!("{base}/v1"))
             .static_token(BearerToken::new("bench", SystemTime::now() + Duration::from_secs(3600)))

@@ -9,18 +9,9 @@ use carbon_ext::prelude::*;
 use carbon_ext::{Page, TotalCount};
 use futures::{StreamExt, TryStreamExt};
 use httpmock::Method::GET;
-use httpmock::{HttpMockRequest, MockServer};
+use httpmock::MockServer;
 use serde_json::json;
-
-fn query_is(expected: Vec<(&'static str, String)>) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
-    let mut expected: Vec<(String, String)> = expected.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    expected.sort();
-    move |req| {
-        let mut actual = req.query_params();
-        actual.sort();
-        actual == expected
-    }
-}
+use test_support::matchers::query_is;
 
 fn printed_part(uuid: &str) -> serde_json::Value {
     json!({"uuid": uuid, "part_uuid": "p", "status": "printing"})
@@ -46,13 +37,13 @@ fn with_cursor(cursor: &str) -> Vec<(&'static str, String)> {
 async fn three_pages(server: &MockServer, last_cursor: serde_json::Value) -> [httpmock::Mock<'_>; 3] {
     let first = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/printed_parts").is_true(query_is(filters()));
+            when.method(GET).path("/v1/printed_parts").is_true(query_is(&filters()));
             then.status(200).json_body(json!({"parts": [printed_part("a"), printed_part("b")], "next_cursor": "c2", "total_count": 5, "limit": 2}));
         })
         .await;
     let second = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/printed_parts").is_true(query_is(with_cursor("c2")));
+            when.method(GET).path("/v1/printed_parts").is_true(query_is(&with_cursor("c2")));
             then.status(200).json_body(json!({"parts": [printed_part("c"), printed_part("d")], "next_cursor": "c3", "total_count": 5, "limit": 2}));
         })
         .await;
@@ -60,7 +51,7 @@ async fn three_pages(server: &MockServer, last_cursor: serde_json::Value) -> [ht
         .mock_async(move |when, then| {
             when.method(GET)
                 .path("/v1/printed_parts")
-                .is_true(query_is(with_cursor("c3")));
+                .is_true(query_is(&with_cursor("c3")));
             let mut body = json!({"parts": [printed_part("e")], "total_count": 5, "limit": 2});
             if !last_cursor.is_null() {
                 body["next_cursor"] = last_cursor;
@@ -201,7 +192,7 @@ async fn printers_page_by_offset() {
             .mock_async(move |when, then| {
                 when.method(GET)
                     .path("/v1/printers")
-                    .is_true(query_is(vec![("limit", "2".into()), ("offset", offset.to_string())]));
+                    .is_true(query_is(&[("limit", "2".to_string()), ("offset", offset.to_string())]));
                 then.status(200)
                     .json_body(json!({"printers": printers, "limit": 2, "offset": offset, "total_count": 5}));
             })

@@ -2,7 +2,7 @@
 //! the real service.
 //!
 //! It serves all 35 operations of API 0.4.17 with real state: models (direct and
-//! presigned uploads, with an S3-like `PUT` endpoint that answers with an `ETag`),
+//! presigned uploads, with an S3-like storage that answers a `PUT` with an `ETag`),
 //! parts, part orders whose printed parts a simulated packer and printers move
 //! through `waiting` → `preparing` → `queued` → `printing` → `complete` (builds,
 //! travelers and prints appear on the way), print orders, printers and their queues,
@@ -16,11 +16,16 @@
 //! 10 s per client id by default), cursors expire, and faults can be injected,
 //! seeded and reproducible.
 //!
+//! Storage is another origin (a second port) that checks the signatures and expiry
+//! of the URLs the simulator issued; memory is bounded (upload size, kept bytes,
+//! retention caps).
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let sim = carbon_sim::Simulator::start(carbon_sim::Config::default()).await?;
-//! let client = carbon_ext::Client::builder().base_url(sim.base_url()).api_key(sim.api_key()).build()?;
-//! # let _ = client;
+//! // Point any client at it with its key, e.g. carbon-ext:
+//! // Client::builder().base_url(sim.base_url()).api_key(sim.api_key()).build()?
+//! println!("{} with client id {}", sim.base_url(), sim.api_key().client_id());
 //! # Ok(())
 //! # }
 //! ```

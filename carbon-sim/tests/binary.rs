@@ -50,31 +50,17 @@ async fn prints_its_address_first_and_serves_with_the_written_key() {
     assert!(base.starts_with("http://127.0.0.1:") && base.ends_with("/v1"), "{base}");
 
     let key = carbon_auth::ApiKey::from_file(&secrets).unwrap();
-    let client = carbon_ext::Client::builder()
-        .base_url(&base)
-        .api_key(key)
-        .read_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    use carbon_ext::prelude::*;
-    use futures::TryStreamExt;
-    let printers: Vec<_> = client
-        .get_printers()
-        .limit(2)
-        .offset(0u64)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(printers.len(), 4);
-    let parts: Vec<_> = client
-        .get_printed_parts()
-        .limit(10)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(parts.len(), 25);
+    let token = carbon_auth::mint(&key, Duration::from_secs(60)).unwrap();
+    let http = reqwest::Client::new();
+    let count = |path: &'static str| {
+        let request = http.get(format!("{base}{path}")).bearer_auth(token.expose());
+        async move {
+            let page: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+            page["total_count"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(count("/printers?limit=2&offset=0").await, 4);
+    assert_eq!(count("/printed_parts?limit=10").await, 25);
 }
 
 #[test]
