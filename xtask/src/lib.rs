@@ -10,6 +10,7 @@
 /// missing.
 pub use carbon_api_spec::naming;
 
+pub mod build_cost;
 pub mod canonical;
 pub mod diff;
 pub mod guards;

@@ -35,6 +35,10 @@ enum Command {
     /// Print the semantic diff between two documents (paths or URLs) and the semver
     /// impact on users of this SDK.
     Diff { old: String, new: String },
+    /// Build a new application that depends on carbon-ext, cold, in a temporary
+    /// directory: the total, the ten slowest units, and whether an edit to the
+    /// application's own code re-runs the code generator.
+    BuildCost,
 }
 
 fn main() -> ExitCode {
@@ -79,6 +83,17 @@ fn main() -> ExitCode {
             print!("{diff}");
             true
         }),
+        Command::BuildCost => {
+            let root = workspace
+                .spec_dir
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            xtask::build_cost::measure(&root).map(|cost| {
+                print!("{cost}");
+                !cost.rebuilt.iter().any(|u| u.starts_with("carbon-api-gen"))
+            })
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
