@@ -188,6 +188,19 @@ pub struct Stats {
 pub(crate) type Shared = Arc<SharedState>;
 
 impl SharedState {
+    /// The fault injected into this request, if any; a `Slow` one is served here
+    /// (the request waits) and still returned.
+    pub(crate) async fn fault(&self, target: faults::Target) -> Option<faults::FaultKind> {
+        let fault = {
+            let mut rng = self.fault_rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            faults::draw(&self.config.faults, &mut rng, target)
+        };
+        if fault == Some(faults::FaultKind::Slow) {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        fault
+    }
+
     /// What an upload may be and keep.
     pub(crate) fn upload_limits(&self) -> files::Limits<'_> {
         files::Limits {

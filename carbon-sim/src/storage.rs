@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, Method, Response, StatusCode, header};
 
 use crate::Shared;
 use crate::api::{Reply, empty, file_reply};
-use crate::faults::{self, FaultKind, Target};
+use crate::faults::{FaultKind, Target};
 use crate::query::Query;
 
 /// Signs and checks storage URLs with a key only this simulator knows.
@@ -143,16 +143,7 @@ pub(crate) async fn handle(shared: Shared, request: axum::http::Request<Body>) -
     } else {
         Target::File
     };
-    let fault = {
-        let mut rng = shared
-            .fault_rng
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        faults::draw(&shared.config.faults, &mut rng, target)
-    };
-    if fault == Some(FaultKind::Slow) {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let fault = shared.fault(target).await;
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let reply = match (&parts.method, segments.as_slice()) {
         (&Method::PUT, ["bucket", "models", uuid]) => put(&shared, uuid, &parts.headers, body, fault).await,

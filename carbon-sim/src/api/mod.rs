@@ -17,8 +17,6 @@ mod prints;
 pub(crate) mod reply;
 mod runs;
 
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Response, StatusCode, header};
 use serde_json::Value;
@@ -28,7 +26,7 @@ pub(crate) use reply::{Reply, empty, file_reply};
 use reply::{bad, text_reply};
 
 use crate::Shared;
-use crate::faults::{self, FaultKind, Target};
+use crate::faults::{FaultKind, Target};
 use crate::query::Query;
 
 /// Bodies of JSON requests are small; uploads stream.
@@ -81,17 +79,7 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
     let path = parts.uri.path().to_string();
     let query = Query::parse(parts.uri.query());
     // Storage has a listener of its own (crate::storage): everything here is the API.
-    let target = Target::Api;
-    let fault = {
-        let mut rng = shared
-            .fault_rng
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        faults::draw(&shared.config.faults, &mut rng, target)
-    };
-    if fault == Some(FaultKind::Slow) {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let fault = shared.fault(Target::Api).await;
 
     {
         shared.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
