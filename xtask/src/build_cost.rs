@@ -29,7 +29,7 @@ pub struct BuildCost {
     pub slowest: Vec<Unit>,
     /// The build after touching the application's `main.rs`.
     pub incremental: Duration,
-    /// Units the incremental build ran (the generator must not be among them).
+    /// What the incremental build compiled or ran (the generator must not be among them).
     pub rebuilt: Vec<String>,
 }
 
@@ -70,20 +70,35 @@ pub fn parse_timings(html: &str) -> Result<Vec<Unit>> {
     Ok(out)
 }
 
-fn cargo_build(dir: &Path, target: &Path) -> Result<Duration> {
+/// Runs `cargo build` (`--timings` for the cold build, `-v` to see what ran for the
+/// incremental one); its wall time and what it printed on stderr.
+fn cargo_build(dir: &Path, target: &Path, args: &[&str]) -> Result<(Duration, String)> {
     let start = Instant::now();
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--timings", "--quiet"])
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("build")
+        .args(args)
         .env("CARGO_TARGET_DIR", target)
         .current_dir(dir)
-        .status()
+        .output()
         .map_err(|e| Error::Unsupported(format!("cannot run cargo: {e}")))?;
-    if !status.success() {
-        return Err(Error::Unsupported(
-            "the application did not build; see cargo's output above".into(),
-        ));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() {
+        return Err(Error::Unsupported(format!("the application did not build:\n{stderr}")));
     }
-    Ok(start.elapsed())
+    Ok((start.elapsed(), stderr))
+}
+
+/// What a verbose cargo build compiled or ran (its `Compiling` and `Running` lines).
+pub fn rebuilt_units(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("Compiling ") || l.starts_with("Running "))
+        .map(|l| {
+            let end = l.char_indices().nth(100).map_or(l.len(), |(i, _)| i);
+            l[..end].to_string()
+        })
+        .collect()
 }
 
 fn report(target: &Path) -> Result<Vec<Unit>> {
@@ -117,11 +132,11 @@ pub fn measure(workspace_root: &Path) -> Result<BuildCost> {
     // The workspace's lock file, so the app resolves what carbon-rs is tested with.
     let _ = std::fs::copy(workspace_root.join("Cargo.lock"), dir.join("Cargo.lock"));
     let target = dir.join("target");
-    let cold = cargo_build(&dir, &target)?;
+    let (cold, _) = cargo_build(&dir, &target, &["--timings", "--quiet"])?;
     let slowest = report(&target)?.into_iter().take(10).collect();
     std::fs::write(dir.join("src/main.rs"), format!("{main}// edited\n")).map_err(io(&dir))?;
-    let incremental = cargo_build(&dir, &target)?;
-    let rebuilt = report(&target)?.into_iter().map(|u| u.name).collect();
+    let (incremental, stderr) = cargo_build(&dir, &target, &["-v"])?;
+    let rebuilt = rebuilt_units(&stderr);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(BuildCost {
         cold,
@@ -129,6 +144,15 @@ pub fn measure(workspace_root: &Path) -> Result<BuildCost> {
         incremental,
         rebuilt,
     })
+}
+
+impl BuildCost {
+    /// Whether the incremental build compiled carbon-api-gen or ran its build script.
+    pub fn generator_ran(&self) -> bool {
+        self.rebuilt
+            .iter()
+            .any(|u| u.contains("carbon-api-gen") || u.contains("carbon_api_gen"))
+    }
 }
 
 impl std::fmt::Display for BuildCost {
@@ -142,14 +166,20 @@ impl std::fmt::Display for BuildCost {
         for unit in &self.slowest {
             writeln!(f, "  {:>6.1} s  {}", unit.seconds, unit.name)?;
         }
-        let generator = self.rebuilt.iter().any(|u| u.starts_with("carbon-api-gen"));
         writeln!(
             f,
-            "after an edit to the application's code: {:.1} s, rebuilt {}; the code generator {}",
+            "after an edit to the application's code: {:.1} s; the code generator {}",
             self.incremental.as_secs_f64(),
-            self.rebuilt.join(", "),
-            if generator { "RAN (it must not)" } else { "did not run" }
-        )
+            if self.generator_ran() {
+                "RAN (it must not)"
+            } else {
+                "did not run"
+            }
+        )?;
+        for unit in &self.rebuilt {
+            writeln!(f, "  {unit}")?;
+        }
+        Ok(())
     }
 }
 
@@ -167,5 +197,14 @@ mod tests {
         assert_eq!(units[0].seconds, 9.25);
         assert_eq!(units[1].name, "syn v2.0.1");
         assert!(parse_timings("<html></html>").is_err());
+    }
+
+    #[test]
+    fn reads_what_a_verbose_build_did() {
+        let stderr = "       Fresh serde v1.0.229\n   Compiling carbon-app v0.1.0 (/tmp/app)\n     \
+                      Running `rustc --crate-name carbon_app`\n    Finished `dev` profile\n";
+        let units = rebuilt_units(stderr);
+        assert_eq!(units.len(), 2);
+        assert!(units[0].starts_with("Compiling carbon-app"));
     }
 }

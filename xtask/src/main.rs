@@ -91,7 +91,7 @@ fn main() -> ExitCode {
                 .unwrap_or_default();
             xtask::build_cost::measure(&root).map(|cost| {
                 print!("{cost}");
-                !cost.rebuilt.iter().any(|u| u.starts_with("carbon-api-gen"))
+                !cost.generator_ran()
             })
         }
     };
