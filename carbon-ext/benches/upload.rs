@@ -39,12 +39,10 @@ fn main() {
             .unwrap();
         let baseline_rss = peak_rss_mib();
 
-        // Two rounds, the first to warm caches and connections; the second is reported.
-        let (mut raw_time, mut raw_rss, mut sdk_time, mut sdk_rss) = (Duration::ZERO, 0.0, Duration::ZERO, 0.0);
-        for _round in 0..2 {
-            // Baseline: a raw streaming PUT of the same file.
-            reset_peak_rss();
-            let start = Instant::now();
+        // A warm-up round, then rounds alternating which side goes first; each SDK
+        // run is paired with the baseline run next to it, and the median of the
+        // pairs' ratios is reported with its spread.
+        let raw_put = || async {
             let file = tokio::fs::File::open(&path).await.unwrap();
             let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024));
             let response = reqwest::Client::new()
@@ -55,33 +53,71 @@ fn main() {
                 .await
                 .unwrap();
             assert!(response.status().is_success());
-            raw_time = start.elapsed();
-            raw_rss = peak_rss_mib();
-
-            reset_peak_rss();
-            let start = Instant::now();
+        };
+        let sdk_put = || async {
             let uploaded = client
                 .upload_model_presigned(&path, UploadOptions::default(), carbon_ext::Progress::none())
                 .await
                 .unwrap();
-            sdk_time = start.elapsed();
-            sdk_rss = peak_rss_mib();
             assert_eq!(uploaded.size, size);
+        };
+        let measure = |rss: &mut Vec<f64>, time: Duration| {
+            rss.push(peak_rss_mib());
+            time.as_secs_f64()
+        };
+        raw_put().await;
+        sdk_put().await;
+        let rounds: usize = std::env::var("UPLOAD_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+        let (mut ratios, mut raw_rss, mut sdk_rss, mut raw_secs, mut sdk_secs) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let begin = || {
+                reset_peak_rss();
+                Instant::now()
+            };
+            let (raw_t, sdk_t) = if round % 2 == 0 {
+                let start = begin();
+                raw_put().await;
+                let raw_t = measure(&mut raw_rss, start.elapsed());
+                let start = begin();
+                sdk_put().await;
+                (raw_t, measure(&mut sdk_rss, start.elapsed()))
+            } else {
+                let start = begin();
+                sdk_put().await;
+                let sdk_t = measure(&mut sdk_rss, start.elapsed());
+                let start = begin();
+                raw_put().await;
+                (measure(&mut raw_rss, start.elapsed()), sdk_t)
+            };
+            raw_secs.push(raw_t);
+            sdk_secs.push(sdk_t);
+            // Throughput ratio: the SDK's rate over the baseline's.
+            ratios.push(raw_t / sdk_t);
         }
-        let rate = |t: Duration| size as f64 / (1024.0 * 1024.0) / t.as_secs_f64();
-        println!("file: {mib} MiB (sparse), process baseline peak RSS {baseline_rss:.1} MiB");
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            (v[v.len() / 2], v[0], v[v.len() - 1])
+        };
+        let rate = |secs: f64| size as f64 / (1024.0 * 1024.0) / secs;
+        let (raw_t, _, _) = median(raw_secs);
+        let (sdk_t, _, _) = median(sdk_secs);
+        let (ratio, low, high) = median(ratios);
+        let max = |v: &Vec<f64>| v.iter().cloned().fold(0.0, f64::max);
+        println!("file: {mib} MiB (sparse), process baseline peak RSS {baseline_rss:.1} MiB, {rounds} paired rounds");
         println!(
-            "raw streaming PUT (baseline): {:>8.1} MiB/s, peak RSS {raw_rss:>7.1} MiB",
-            rate(raw_time)
+            "raw streaming PUT (baseline): {:>8.1} MiB/s (median), peak RSS {:>7.1} MiB (max)",
+            rate(raw_t),
+            max(&raw_rss)
         );
         println!(
-            "upload_model_presigned:       {:>8.1} MiB/s, peak RSS {sdk_rss:>7.1} MiB",
-            rate(sdk_time)
+            "upload_model_presigned:       {:>8.1} MiB/s (median), peak RSS {:>7.1} MiB (max)",
+            rate(sdk_t),
+            max(&sdk_rss)
         );
         println!(
-            "throughput ratio (sdk / raw): {:.2}x; peak RSS ratio (sdk / raw): {:.2}x",
-            rate(sdk_time) / rate(raw_time),
-            sdk_rss / raw_rss
+            "throughput ratio (sdk / raw): {ratio:.2}x median of paired rounds ({low:.2}x..{high:.2}x); peak RSS ratio {:.2}x",
+            max(&sdk_rss) / max(&raw_rss)
         );
     });
 }
