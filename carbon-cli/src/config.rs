@@ -16,9 +16,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::failure::{Failure, Outcome};
 
-/// The production API.
-pub const PRODUCTION: &str = "https://api.carbon3d.com/v1";
-
 /// One named connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -189,7 +186,10 @@ impl Connection {
         } else if let Some(url) = &profile.base_url {
             (url.clone(), Source::Profile)
         } else {
-            (PRODUCTION.to_string(), Source::Default)
+            (
+                carbon_ext::Environment::Production.base_url().to_string(),
+                Source::Default,
+            )
         };
         let key = if let Some(path) = &flags.secrets {
             Some((Key::File(path.clone()), Source::Flag))
@@ -207,14 +207,11 @@ impl Connection {
         })
     }
 
-    /// A client for these settings.
-    pub fn client(&self) -> Outcome<carbon_ext::Client> {
-        let builder = carbon_ext::Client::builder()
-            .base_url(&self.base_url.0)
-            .user_agent_suffix(format!("carbon-cli/{}", env!("CARGO_PKG_VERSION")));
-        let builder = match &self.key {
-            Some((Key::File(path), _)) => builder.secrets_file(path),
-            Some((Key::Environment, _)) => builder.credentials_from_env(),
+    /// The API key these settings name, loaded and checked.
+    pub fn api_key(&self) -> Outcome<carbon_ext::auth::ApiKey> {
+        let key = match &self.key {
+            Some((Key::File(path), _)) => carbon_ext::auth::ApiKey::from_file(path),
+            Some((Key::Environment, _)) => carbon_ext::auth::ApiKey::from_env(),
             None => {
                 return Err(Failure::usage(
                     "no API key: give --secrets FILE, set CARBON_SECRETS_FILE (or CARBON_CLIENT_ID and \
@@ -222,6 +219,14 @@ impl Connection {
                 ));
             }
         };
-        Ok(builder.build()?)
+        Ok(key.map_err(carbon_ext::Error::from)?)
+    }
+
+    /// A client for these settings.
+    pub fn client(&self) -> Outcome<carbon_ext::Client> {
+        let builder = carbon_ext::Client::builder()
+            .base_url(&self.base_url.0)
+            .user_agent_suffix(format!("carbon-cli/{}", env!("CARGO_PKG_VERSION")));
+        Ok(builder.api_key(self.api_key()?).build()?)
     }
 }

@@ -12,12 +12,12 @@ use serde_json::{Map, Value};
 
 use crate::failure::{Failure, Outcome};
 use crate::output::{Format, RecordWriter, print_record};
-use crate::resources::{arg_id, is_list};
+use crate::resources::{arg_id, flag_name, is_list};
 use crate::when::{Relative, parse_time};
 
 /// One flag's value(s) as JSON of the field's kind.
-fn field_value(field: &FieldInfo, raw: &str, relative: Relative) -> Outcome<Value> {
-    let bad = |what: &str| Failure::usage(format!("--{}: `{raw}` is not {what}", field.name.replace('_', "-")));
+fn field_value(field: &FieldInfo, flag: &str, raw: &str, relative: Relative) -> Outcome<Value> {
+    let bad = |what: &str| Failure::usage(format!("--{flag}: `{raw}` is not {what}"));
     Ok(match field.kind {
         "integer" => Value::from(raw.parse::<i64>().map_err(|_| bad("a whole number"))?),
         "number" => Value::from(raw.parse::<f64>().map_err(|_| bad("a number"))?),
@@ -33,7 +33,8 @@ fn field_value(field: &FieldInfo, raw: &str, relative: Relative) -> Outcome<Valu
 }
 
 /// The values given for a field, if any.
-fn given(field: &FieldInfo, matches: &ArgMatches, relative: Relative) -> Outcome<Option<Value>> {
+fn given(op: &OperationInfo, field: &FieldInfo, matches: &ArgMatches, relative: Relative) -> Outcome<Option<Value>> {
+    let flag = flag_name(field, op);
     let id = arg_id(field);
     if field.kind == "boolean" && !field.array {
         return Ok(matches.try_get_one::<bool>(&id).ok().flatten().map(|b| Value::from(*b)));
@@ -43,7 +44,7 @@ fn given(field: &FieldInfo, matches: &ArgMatches, relative: Relative) -> Outcome
         return Ok(None);
     };
     let values: Vec<Value> = values
-        .map(|raw| field_value(field, raw, relative))
+        .map(|raw| field_value(field, &flag, raw, relative))
         .collect::<Outcome<_>>()?;
     Ok(Some(if field.array {
         Value::Array(values)
@@ -72,7 +73,7 @@ fn body(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Option<Value>> {
         None => None,
     };
     for field in info.fields.iter().filter(|f| f.kind != "object") {
-        if let Some(value) = given(field, matches, Relative::FromNow)? {
+        if let Some(value) = given(op, field, matches, Relative::FromNow)? {
             let object = body.get_or_insert_with(|| Value::Object(Map::new()));
             let Some(object) = object.as_object_mut() else {
                 return Err(Failure::usage(
@@ -88,7 +89,7 @@ fn body(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Option<Value>> {
             .fields
             .iter()
             .filter(|f| f.required)
-            .map(|f| format!("--{}", f.name.replace('_', "-")))
+            .map(|f| format!("--{}", flag_name(f, op)))
             .collect();
         return Err(Failure::usage(format!(
             "{} needs a body: --body FILE (or -), or the flags {}",
@@ -103,7 +104,7 @@ fn body(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Option<Value>> {
 pub fn arguments(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Map<String, Value>> {
     let mut args = Map::new();
     for param in op.params {
-        if let Some(value) = given(param, matches, Relative::Ago)? {
+        if let Some(value) = given(op, param, matches, Relative::Ago)? {
             args.insert(param.name.to_string(), value);
         }
     }
@@ -136,7 +137,7 @@ fn chunks(op: &OperationInfo, args: &Map<String, Value>) -> Outcome<Vec<Map<Stri
             return Err(Failure::usage(format!(
                 "--{} has {} values, more than one request takes ({max}); the answers of several requests are \
                  not in --sort order: leave out --sort",
-                param.name.replace('_', "-"),
+                flag_name(param, op),
                 values.len()
             )));
         }
@@ -178,8 +179,12 @@ pub async fn run(client: &Client, op: &'static OperationInfo, matches: &ArgMatch
                     let mut items = client.items_by_name(op.name, &args)?;
                     while let Some(item) = items.next().await {
                         let item = item?;
-                        // Items of several requests: each once.
-                        if several && !seen.insert(item.get("uuid").cloned().unwrap_or(Value::Null).to_string()) {
+                        // Items of several requests: each once (items without a uuid all pass).
+                        let repeated = item
+                            .get("uuid")
+                            .and_then(Value::as_str)
+                            .is_some_and(|uuid| !seen.insert(uuid.to_string()));
+                        if several && repeated {
                             continue;
                         }
                         writer.write(&item)?;
@@ -233,19 +238,13 @@ async fn download(client: &Client, op: &OperationInfo, args: &Map<String, Value>
 async fn upload(client: &Client, args: &Map<String, Value>, matches: &ArgMatches, printing: &Printing) -> Outcome {
     let file = PathBuf::from(matches.get_one::<String>("file").expect("required by clap"));
     let mut options = UploadOptions::default();
-    if let Some(id) = args
-        .get("external-id")
-        .or(args.get("external_id"))
-        .and_then(Value::as_str)
-    {
+    // Arguments are keyed by wire name: these are the headers `external-id` and
+    // `application-uuid`.
+    if let Some(id) = args.get("external-id").and_then(Value::as_str) {
         options = options.external_id(id);
     }
     let progress = crate::progress::bytes(printing.quiet, "uploading");
-    let model = match args
-        .get("application-uuid")
-        .or(args.get("application_uuid"))
-        .and_then(Value::as_str)
-    {
+    let model = match args.get("application-uuid").and_then(Value::as_str) {
         // Only a direct upload can name an application.
         Some(app) => {
             let options = options.application_uuid(app);

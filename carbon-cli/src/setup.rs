@@ -62,16 +62,7 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
 
 fn token(flags: &Flags, args: &TokenArgs) -> Outcome {
     let lifetime = parse_duration(&args.lifetime).map_err(|e| Failure::usage(format!("--lifetime: {e}")))?;
-    let connection = Connection::resolve(flags, &ConfigFile::load()?)?;
-    let key = match &connection.key {
-        Some((Key::File(path), _)) => carbon_ext::auth::ApiKey::from_file(path).map_err(carbon_ext::Error::from)?,
-        Some((Key::Environment, _)) => carbon_ext::auth::ApiKey::from_env().map_err(carbon_ext::Error::from)?,
-        None => {
-            return Err(Failure::usage(
-                "no API key: give --secrets FILE, set CARBON_SECRETS_FILE, or use a profile",
-            ));
-        }
-    };
+    let key = Connection::resolve(flags, &ConfigFile::load()?)?.api_key()?;
     let token = carbon_ext::auth::mint(&key, lifetime).map_err(carbon_ext::Error::from)?;
     println!("{}", token.expose());
     let until = chrono::DateTime::<chrono::Utc>::from(token.expires_at());

@@ -203,10 +203,11 @@ async fn broken_and_truncated_responses_are_retried_for_gets_only() {
 
 #[tokio::test]
 async fn timeouts_are_retried_for_gets_not_posts() {
-    let slow = || Reply::Delayed(Duration::from_millis(400), Box::new(Reply::json(200, part())));
+    // Far apart, so that a loaded machine cannot blur a timeout and an answer.
+    let slow = || Reply::Delayed(Duration::from_secs(4), Box::new(Reply::json(200, part())));
     let server = Scripted::start(vec![slow(), Reply::json(200, part())]).await;
     let c = builder(&server.base)
-        .read_timeout(Duration::from_millis(150))
+        .read_timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     c.get_part().uuid("p-1").run().await.unwrap();
@@ -214,7 +215,7 @@ async fn timeouts_are_retried_for_gets_not_posts() {
 
     let server = Scripted::start(vec![slow(), Reply::json(200, part())]).await;
     let c = builder(&server.base)
-        .read_timeout(Duration::from_millis(150))
+        .read_timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     let err = c.create_part().body(part_request()).run().await.unwrap_err();

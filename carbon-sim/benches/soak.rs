@@ -9,15 +9,7 @@ use std::time::{Duration, Instant};
 use carbon_sim::{Config, Simulator};
 use futures::StreamExt;
 use serde_json::{Value, json};
-
-fn status_kib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(f64::NAN)
-}
+use test_support::rss::{peak_rss_mib, reset_peak_rss, rss_mib};
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -45,8 +37,8 @@ async fn main() {
             .send()
             .await;
     }
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let start_rss = status_kib("VmRSS:") / 1024.0;
+    reset_peak_rss();
+    let start_rss = rss_mib();
     let started = Instant::now();
 
     let (http_ref, base_ref, token_ref) = (&http, &base, &token);
@@ -77,7 +69,7 @@ async fn main() {
             assert!(resolved.status().is_success());
         })
         .await;
-    let after_uploads = status_kib("VmHWM:") / 1024.0;
+    let after_uploads = peak_rss_mib();
 
     let paths = [
         "/applications",
@@ -101,7 +93,7 @@ async fn main() {
             let _ = response.bytes().await;
         })
         .await;
-    let peak = status_kib("VmHWM:") / 1024.0;
+    let peak = peak_rss_mib();
     println!(
         "soak: {uploads} uploads and {requests} requests in {:.1} s; RSS after start-up {start_rss:.1} MiB, \
          peak after the uploads {after_uploads:.1} MiB, peak at the end {peak:.1} MiB: growth {:.1} MiB \

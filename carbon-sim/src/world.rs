@@ -75,6 +75,8 @@ pub(crate) struct PendingUpload {
     pub etag: Option<String>,
     pub file: Option<StoredFile>,
     pub created: DateTime<Utc>,
+    /// Order of creation (uploads created in the same millisecond still have one).
+    pub seq: u64,
 }
 
 pub(crate) struct World {
@@ -98,6 +100,7 @@ pub(crate) struct World {
     pub measurements: Vec<types::PartMeasurement>,
     pub attachments: BTreeMap<String, (String, bytes::Bytes)>,
     next_print_id: u64,
+    next_upload: u64,
     next_serial: u64,
     next_printer: usize,
 }
@@ -129,6 +132,7 @@ impl World {
             measurements: Vec::new(),
             attachments: BTreeMap::new(),
             next_print_id: 1000,
+            next_upload: 0,
             next_serial: 1,
             next_printer: 0,
         };
@@ -262,16 +266,15 @@ impl World {
             .printed_parts = refs;
     }
 
-    /// Moves everything to the current simulated time.
     /// Keeps at most `cap` pending uploads, finished runs and finished part orders
     /// (each), dropping the oldest: memory stays bounded however long it serves.
     pub(crate) fn trim(&mut self, cap: usize) {
-        fn oldest<K: Clone + Ord, T>(
+        fn oldest<K: Clone + Ord, T, O: Ord>(
             map: &BTreeMap<K, T>,
             keep: usize,
-            done: impl Fn(&T) -> Option<DateTime<Utc>>,
+            done: impl Fn(&T) -> Option<O>,
         ) -> Vec<K> {
-            let mut finished: Vec<(DateTime<Utc>, K)> = map
+            let mut finished: Vec<(O, K)> = map
                 .iter()
                 .filter_map(|(k, v)| done(v).map(|at| (at, k.clone())))
                 .collect();
@@ -283,7 +286,7 @@ impl World {
             finished.into_iter().take(excess).map(|(_, k)| k).collect()
         }
         if self.pending_uploads.len() > cap {
-            for key in oldest(&self.pending_uploads, cap, |p| Some(p.created)) {
+            for key in oldest(&self.pending_uploads, cap, |p| Some((p.created, p.seq))) {
                 self.pending_uploads.remove(&key);
             }
         }
@@ -306,6 +309,13 @@ impl World {
         }
     }
 
+    /// The next number in the order pending uploads are created in.
+    pub(crate) fn next_upload(&mut self) -> u64 {
+        self.next_upload += 1;
+        self.next_upload
+    }
+
+    /// Moves everything to the current simulated time.
     pub(crate) fn advance(&mut self) {
         let now = self.clock.now();
         self.advance_to(now);

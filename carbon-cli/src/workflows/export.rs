@@ -1,7 +1,8 @@
 //! `carbon export printed-parts`: printed parts joined with the prints they were
 //! made in, as CSV. Every page (no 10 000 cap), under the client's rate limit,
-//! written as it arrives with memory that does not grow with the number of parts;
-//! to a file only when complete.
+//! written as it arrives, to a file only when complete. Records are not held: what
+//! grows with the export is the set of uuids seen (to drop repeats) and one small
+//! entry per print.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;

@@ -18,7 +18,6 @@ use crate::config::{config_dir, write_atomically};
 use crate::failure::{Failure, Outcome};
 use crate::invoke::Printing;
 use crate::progress;
-use crate::when::parse_duration;
 use crate::workflows::order::{OrderFlags, ensure_models, ensure_order, ensure_parts, finish, order_uuid};
 
 /// `carbon hollow-order FILE...`.
@@ -72,7 +71,7 @@ fn replacements(args: &HollowArgs, model: &str) -> Outcome<HashMap<String, Strin
 
 /// `carbon hollow-order`.
 pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing) -> Outcome {
-    let timeout = parse_duration(&args.order.timeout).map_err(|e| Failure::usage(format!("--timeout: {e}")))?;
+    let timeout = args.order.timeout;
     replacements(args, "")?;
     let models = ensure_models(client, &args.files, printing.quiet).await?;
     let order = order_uuid(&args.order.order_number, args.order.application.as_deref());

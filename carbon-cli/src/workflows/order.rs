@@ -39,17 +39,46 @@ pub struct OrderFlags {
     #[arg(long)]
     pub flush: bool,
     /// Keep the order's parts apart from other orders' (at most 32 characters).
-    #[arg(long, value_name = "GROUP")]
+    #[arg(long, value_name = "GROUP", value_parser = packing_group_arg)]
     pub packing_group: Option<String>,
     /// When the order is due: RFC 3339, a date, or from now (7d).
-    #[arg(long, default_value = "7d", value_name = "WHEN")]
+    #[arg(long, default_value = "7d", value_name = "WHEN", value_parser = due_arg)]
     pub due: String,
     /// Wait until the order is packed or finished.
     #[arg(long, value_enum, value_name = "STATE")]
-    pub wait: Option<Until>,
+    pub wait: Option<WaitFor>,
     /// How long a wait may take.
-    #[arg(long, default_value = "12h", value_name = "DURATION")]
-    pub timeout: String,
+    #[arg(long, default_value = "12h", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+/// What `--wait` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WaitFor {
+    /// Every printed part is printing or beyond.
+    Packed,
+    /// The order is complete.
+    Finished,
+}
+
+impl From<WaitFor> for Until {
+    fn from(wait: WaitFor) -> Self {
+        match wait {
+            WaitFor::Packed => Until::Packed,
+            WaitFor::Finished => Until::Finished,
+        }
+    }
+}
+
+// Flags are checked by clap, before any upload or create: a bad one costs nothing.
+fn due_arg(text: &str) -> Result<String, String> {
+    parse_time(text, Relative::FromNow, chrono::Utc::now()).map(|_| text.to_string())
+}
+
+fn packing_group_arg(text: &str) -> Result<String, String> {
+    text.parse::<types::PartOrderRequestPackingGroup>()
+        .map(|_| text.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// `carbon order FILE...`.
@@ -189,8 +218,10 @@ pub async fn ensure_order(client: &Client, flags: &OrderFlags, parts: &[String])
         .map(str::parse)
         .transpose()
         .map_err(|e| Failure::usage(format!("--packing-group: {e}")))?;
+    // A file given twice is one part, ordered once, in the order first given.
+    let mut seen = std::collections::HashSet::new();
     let mut unique = parts.to_vec();
-    unique.dedup();
+    unique.retain(|part| seen.insert(part.clone()));
     let request = types::PartOrderRequest {
         uuid: Some(order_uuid(&flags.order_number, flags.application.as_deref())),
         part_order_number: flags.order_number.clone(),
@@ -228,8 +259,7 @@ pub async fn finish(
     let record = serde_json::to_value(&order).map_err(|e| Failure::usage(e.to_string()))?;
     crate::output::print_record(printing.format, &record, &mut std::io::stdout().lock())?;
     if let Some(until) = flags.wait {
-        let timeout = parse_duration(&flags.timeout).map_err(|e| Failure::usage(format!("--timeout: {e}")))?;
-        wait_for_part_order(client, &order.uuid, until, timeout, printing).await?;
+        wait_for_part_order(client, &order.uuid, until.into(), flags.timeout, printing).await?;
     }
     Ok(())
 }

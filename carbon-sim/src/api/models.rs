@@ -39,12 +39,14 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid request: {e}")))?;
             let model_uuid = w.uuid();
             let created = w.clock.now();
+            let seq = w.next_upload();
             w.pending_uploads.insert(
                 model_uuid.clone(),
                 PendingUpload {
                     etag: None,
                     file: None,
                     created,
+                    seq,
                 },
             );
             let url = shared.storage_url("PUT", &format!("/bucket/models/{model_uuid}"));

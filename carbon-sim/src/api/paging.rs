@@ -48,10 +48,13 @@ impl crate::SharedState {
         let cursor = uuid::Uuid::new_v4().simple().to_string();
         let mut cursors = self.cursors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
-        cursors.retain(|_, (_, _, expires)| expires.is_none_or(|at| now < at));
-        // Bounded like everything else held: past the cap, the soonest to expire go,
-        // a tenth of the cap at a time so that the sort is rare.
+        // Bounded like everything else held: at the cap, expired cursors go, then the
+        // soonest to expire, a tenth of the cap at a time so that the work is rare
+        // (not a scan on every page).
         let cap = self.config.retention.max(1);
+        if cursors.len() >= cap {
+            cursors.retain(|_, (_, _, expires)| expires.is_none_or(|at| now < at));
+        }
         if cursors.len() >= cap {
             let keep = cap - cap.div_ceil(10);
             let mut by_expiry: Vec<(Option<Instant>, String)> =
