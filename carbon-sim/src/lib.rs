@@ -34,9 +34,11 @@ mod api;
 mod auth;
 pub mod faults;
 mod files;
+mod indexes;
 mod keys;
 mod query;
 mod storage;
+mod table;
 mod world;
 
 use std::collections::{HashMap, VecDeque};

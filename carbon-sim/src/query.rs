@@ -10,7 +10,7 @@ use serde_json::Value;
 pub(crate) struct Query(pub BTreeMap<String, Vec<String>>);
 
 /// Parameters that are not filters.
-const CONTROL: [&str; 4] = ["limit", "cursor", "offset", "sort"];
+pub(crate) const CONTROL: [&str; 4] = ["limit", "cursor", "offset", "sort"];
 
 impl Query {
     pub(crate) fn parse(raw: Option<&str>) -> Self {
@@ -70,6 +70,14 @@ impl Query {
     }
 }
 
+/// A date filter's value: RFC 3339, or a date (its midnight, UTC).
+pub(crate) fn instant(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, chrono::ParseError> {
+    chrono::DateTime::parse_from_rfc3339(text).or_else(|_| {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().fixed_offset())
+    })
+}
+
 /// A field of a JSON record by dotted path.
 fn field<'a>(record: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(record, |v, key| v.get(key))
@@ -107,12 +115,7 @@ pub(crate) fn filter(records: Vec<Value>, query: &Query, aliases: &[(&str, &str)
         };
         match bound {
             Some(direction) => {
-                let limit = chrono::DateTime::parse_from_rfc3339(&values[0])
-                    .or_else(|_| {
-                        chrono::NaiveDate::parse_from_str(&values[0], "%Y-%m-%d")
-                            .map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc().fixed_offset())
-                    })
-                    .map_err(|_| format!("{key} is not an ISO-8601 date-time"))?;
+                let limit = instant(&values[0]).map_err(|_| format!("{key} is not an ISO-8601 date-time"))?;
                 out.retain(|r| {
                     let Some(at) = field(r, &field_name)
                         .and_then(Value::as_str)

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub(crate) use crate::files::StoredFile;
+use crate::indexes;
+use crate::table::Table;
 
 use carbon_api_gen::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
 use carbon_api_gen::types;
@@ -87,17 +89,17 @@ pub(crate) struct World {
     pub files: BTreeMap<String, StoredFile>,
     pub pending_uploads: BTreeMap<String, PendingUpload>,
     pub resolved_etags: BTreeMap<String, String>,
-    pub parts: BTreeMap<String, types::Part>,
-    pub orders: BTreeMap<String, OrderState>,
-    pub printed_parts: BTreeMap<String, types::PrintedPart>,
-    pub builds: BTreeMap<String, types::Build>,
-    pub prints: BTreeMap<String, types::ModelPrint>,
-    pub print_orders: BTreeMap<String, PrintOrderState>,
+    pub parts: Table<types::Part>,
+    pub orders: Table<OrderState>,
+    pub printed_parts: Table<types::PrintedPart>,
+    pub builds: Table<types::Build>,
+    pub prints: Table<types::ModelPrint>,
+    pub print_orders: Table<PrintOrderState>,
     pub printers: Vec<types::Printer>,
     pub queues: BTreeMap<String, Vec<String>>,
     pub runs: BTreeMap<String, RunState>,
     pub templates: Vec<types::PartMeasurementTemplate>,
-    pub measurements: Vec<types::PartMeasurement>,
+    pub measurements: Table<types::PartMeasurement>,
     pub attachments: BTreeMap<String, (String, bytes::Bytes)>,
     next_print_id: u64,
     next_upload: u64,
@@ -119,17 +121,17 @@ impl World {
             files: BTreeMap::new(),
             pending_uploads: BTreeMap::new(),
             resolved_etags: BTreeMap::new(),
-            parts: BTreeMap::new(),
-            orders: BTreeMap::new(),
-            printed_parts: BTreeMap::new(),
-            builds: BTreeMap::new(),
-            prints: BTreeMap::new(),
-            print_orders: BTreeMap::new(),
+            parts: indexes::parts(),
+            orders: indexes::part_orders(),
+            printed_parts: indexes::printed_parts(),
+            builds: indexes::builds(),
+            prints: indexes::prints(),
+            print_orders: indexes::print_orders(),
             printers: Vec::new(),
             queues: BTreeMap::new(),
             runs: BTreeMap::new(),
             templates: Vec::new(),
-            measurements: Vec::new(),
+            measurements: indexes::measurements(),
             attachments: BTreeMap::new(),
             next_print_id: 1000,
             next_upload: 0,
@@ -232,10 +234,13 @@ impl World {
             let uuid = self.uuid();
             let value = 0.9 + (i % 5) as f64 * 0.05;
             let result = if value > 1.2 { "fail" } else { "pass" };
-            self.measurements.push(typed(json!({
-                "uuid": uuid, "printed_part_uuid": printed_part, "part_measurement_template_uuid": template,
-                "value": value, "measurement_result": result, "zones": ["A"], "updated_at": measured_at
-            })));
+            self.measurements.insert(
+                uuid.clone(),
+                typed(json!({
+                    "uuid": uuid, "printed_part_uuid": printed_part, "part_measurement_template_uuid": template,
+                    "value": value, "measurement_result": result, "zones": ["A"], "updated_at": measured_at
+                })),
+            );
         }
     }
 
@@ -259,11 +264,7 @@ impl World {
             ));
             self.printed_parts.insert(uuid, printed);
         }
-        self.orders
-            .get_mut(order_uuid)
-            .expect("the order exists")
-            .order
-            .printed_parts = refs;
+        self.orders.update(order_uuid, |o| o.order.printed_parts = refs);
     }
 
     /// Keeps at most `cap` pending uploads, finished runs and finished part orders
@@ -303,7 +304,7 @@ impl World {
             }
         }
         if self.orders.len() > cap {
-            for key in oldest(&self.orders, cap, |o| o.finished.then_some(o.created)) {
+            for key in oldest(&*self.orders, cap, |o| o.finished.then_some(o.created)) {
                 self.orders.remove(&key);
             }
         }
@@ -354,7 +355,7 @@ impl World {
     fn advance_order(&mut self, uuid: &str, now: DateTime<Utc>) {
         let state = &self.orders[uuid];
         if state.order.status == Some(PartOrderStatus::Canceled) {
-            self.orders.get_mut(uuid).unwrap().finished = true;
+            self.orders.update(uuid, |o| o.finished = true);
             return;
         }
         let age = (now - state.created).num_seconds();
@@ -381,30 +382,32 @@ impl World {
         let refs: Vec<String> = state.order.printed_parts.iter().map(|r| r.uuid.clone()).collect();
         let mut serials = Vec::new();
         for printed_uuid in &refs {
-            let part = self.printed_parts.get_mut(printed_uuid).expect("printed part exists");
-            if part.status != stage {
+            if self.printed_parts.get(printed_uuid).is_none_or(|p| p.status == stage) {
+                continue;
+            }
+            self.printed_parts.update(printed_uuid, |part| {
                 part.status = stage.clone();
                 part.updated_at = Some(now.into());
                 if stage == PrintedPartStatus::Complete {
                     part.finished_at = Some((created + Duration::seconds(DONE_AFTER_S)).into());
                     serials.push(printed_uuid.clone());
                 }
-            }
+            });
         }
         for printed_uuid in serials {
             let serial = format!("SN-{:07}", self.next_serial);
             self.next_serial += 1;
-            self.printed_parts.get_mut(&printed_uuid).unwrap().serial_number = Some(serial);
+            self.printed_parts
+                .update(&printed_uuid, |p| p.serial_number = Some(serial));
         }
         // Prints follow their printed parts; a finished print leaves its printer's queue.
         let builds = self.orders[uuid].order.build_uuids.clone().unwrap_or_default();
+        let prints_of = |prints: &Table<types::ModelPrint>, build: &str| -> Vec<String> {
+            let by_build = prints.index("build_uuid").expect("prints are indexed by build");
+            by_build.keys_equal(build, None, false).map(|k| k.to_string()).collect()
+        };
         if stage == PrintedPartStatus::Complete {
-            let done: Vec<String> = self
-                .prints
-                .iter()
-                .filter(|(_, p)| p.build_uuid.as_ref().is_some_and(|b| builds.contains(b)))
-                .map(|(k, _)| k.clone())
-                .collect();
+            let done: Vec<String> = builds.iter().flat_map(|b| prints_of(&self.prints, b)).collect();
             for queue in self.queues.values_mut() {
                 queue.retain(|u| !done.contains(u));
             }
@@ -417,37 +420,42 @@ impl World {
             };
             let started = created + Duration::seconds(PRINT_AFTER_S);
             let finished = created + Duration::seconds(DONE_AFTER_S);
-            for print in self
-                .prints
-                .values_mut()
-                .filter(|p| p.build_uuid.as_deref() == Some(build.as_str()))
-            {
-                if let Some(status) = print_status {
+            let Some(status) = print_status else { continue };
+            for print_uuid in prints_of(&self.prints, build) {
+                if self
+                    .prints
+                    .get(&print_uuid)
+                    .is_some_and(|p| p.status.as_deref() == Some(status))
+                {
+                    continue;
+                }
+                self.prints.update(&print_uuid, |print| {
                     print.status = Some(status.to_string());
                     print.started_at = Some(started.into());
                     if status == "finished" {
                         print.finished_at = Some(finished.into());
                         print.remaining_sec = Some(0);
                     }
-                }
+                });
             }
-        }
-        let order = &mut self.orders.get_mut(uuid).unwrap();
-        for r in &mut order.order.printed_parts {
-            r.status = stage.clone();
         }
         let status = match stage {
             PrintedPartStatus::Waiting => PartOrderStatus::Open,
             PrintedPartStatus::Complete => PartOrderStatus::Complete,
             _ => PartOrderStatus::Processing,
         };
-        if order.order.status.as_ref() != Some(&status) {
-            order.order.status = Some(status.clone());
-            order.order.updated_at = Some(now.into());
-        }
-        if status == PartOrderStatus::Complete {
-            order.finished = true;
-        }
+        self.orders.update(uuid, |order| {
+            for r in &mut order.order.printed_parts {
+                r.status = stage.clone();
+            }
+            if order.order.status.as_ref() != Some(&status) {
+                order.order.status = Some(status.clone());
+                order.order.updated_at = Some(now.into());
+            }
+            if status == PartOrderStatus::Complete {
+                order.finished = true;
+            }
+        });
     }
 
     /// The orders the packer lays out together with `order_uuid`: those not packed
@@ -550,18 +558,20 @@ impl World {
             }));
             self.queues.entry(printer).or_default().push(print_uuid.clone());
             for (_, pp) in chunk {
-                if let Some(part) = self.printed_parts.get_mut(pp) {
+                self.printed_parts.update(pp, |part| {
                     part.build_uuid = Some(build_uuid.clone());
                     part.print_uuid = Some(print_uuid.clone());
                     part.print_id = Some(print_id.clone());
-                }
+                });
             }
             self.prints.insert(print_uuid, print);
         }
         for o in &orders {
-            let state = self.orders.get_mut(o).expect("a packed order exists");
-            state.packed_at = Some(at);
-            state.order.build_uuids = Some(builds_of.remove(o).unwrap_or_default());
+            let builds = builds_of.remove(o).unwrap_or_default();
+            self.orders.update(o, |state| {
+                state.packed_at = Some(at);
+                state.order.build_uuids = Some(builds);
+            });
         }
     }
 
@@ -603,14 +613,15 @@ impl World {
     }
 
     fn advance_print_order(&mut self, uuid: &str, now: DateTime<Utc>) {
-        let state = self.print_orders.get_mut(uuid).unwrap();
-        let minutes = (now - state.created).num_seconds() / 60;
-        if let Some(routes) = state.order.routed_to.as_mut() {
-            for route in routes.values_mut() {
-                let queued = route.copies_queued.unwrap_or(0);
-                route.copies_printed = Some(minutes.clamp(0, queued));
+        self.print_orders.update(uuid, |state| {
+            let minutes = (now - state.created).num_seconds() / 60;
+            if let Some(routes) = state.order.routed_to.as_mut() {
+                for route in routes.values_mut() {
+                    let queued = route.copies_queued.unwrap_or(0);
+                    route.copies_printed = Some(minutes.clamp(0, queued));
+                }
             }
-        }
+        });
     }
 }
 

@@ -20,9 +20,14 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 &shared.storage_url("GET", &format!("/bucket/attachments/{uuid}")),
             ))
         }
-        (&Method::GET, ["v1", "builds"]) => {
-            shared.map_page(query, &w.builds, Clone::clone, "builds", &[("build_uuid", "uuid")])
-        }
+        (&Method::GET, ["v1", "builds"]) => shared.map_page(
+            query,
+            &w.builds,
+            Clone::clone,
+            "builds",
+            &["uuid", "build_uuid"],
+            &[("build_uuid", "uuid")],
+        ),
         (&Method::GET, ["v1", "builds", uuid]) => Ok(json_reply(
             StatusCode::OK,
             w.builds.get(*uuid).ok_or_else(|| not_found("build"))?,

@@ -22,10 +22,14 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             let records = w.templates.iter().map(to_value).collect();
             shared.cursor_page(query, records, "part_measurement_templates", &[])
         }
-        (&Method::GET, ["v1", "part_measurements"]) => {
-            let records = w.measurements.iter().map(to_value).collect();
-            shared.cursor_page(query, records, "part_measurements", &[])
-        }
+        (&Method::GET, ["v1", "part_measurements"]) => shared.map_page(
+            query,
+            &w.measurements,
+            Clone::clone,
+            "part_measurements",
+            &["uuid"],
+            &[],
+        ),
         _ => Err(no_route()),
     }
 }

@@ -7,6 +7,7 @@
 
 mod builds;
 mod catalog;
+mod listing;
 mod models;
 mod paging;
 mod part_orders;

@@ -3,19 +3,16 @@
 // Handlers answer with a finished response on both paths.
 #![allow(clippy::result_large_err)]
 
-use std::collections::BTreeMap;
-use std::ops::Bound::{Excluded, Unbounded};
 use std::time::Instant;
 
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::listing::{self, Planned, Shape, TOTAL_COUNT_CAP};
 use super::reply::*;
 use crate::query::{self, Query};
-
-/// The API's cap on `total_count`.
-const TOTAL_COUNT_CAP: usize = 10_000;
+use crate::table::{Scalar, Table};
 
 impl crate::SharedState {
     /// A signed storage URL for one `method` on `path`.
@@ -72,54 +69,43 @@ impl crate::SharedState {
         cursor
     }
 
-    /// One cursor page of a keyed collection, each record shown through `view`.
-    /// Without filters or sort the page is read straight from the key order, so its
-    /// cost is the page's, whatever the collection holds; otherwise every record is
-    /// filtered and sorted ([`Self::cursor_page`]). The JSON is written after the
-    /// world lock is released.
+    /// One cursor page of a table, each record shown through `view`, read through
+    /// the table's indexes ([`listing::page`]): its cost follows the page, not the
+    /// table. Queries the indexes cannot serve (several sort keys, a sort on a
+    /// field without an index) fall back to [`Self::cursor_page`]. The JSON is
+    /// written after the world lock is released.
     pub(crate) fn map_page<S, T, F>(
         &self,
         query: &Query,
-        records: &BTreeMap<String, S>,
+        table: &Table<S>,
         view: F,
         key: &'static str,
+        key_names: &[&str],
         aliases: &[(&str, &str)],
     ) -> Result<Reply, Reply>
     where
         T: Serialize + Send + 'static,
         F: Fn(&S) -> T,
     {
-        let plain = query.0.keys().all(|k| k == "limit" || k == "cursor");
-        if !plain {
-            let values = records.values().map(|r| to_value(&view(r))).collect();
-            return self.cursor_page(query, values, key, aliases);
-        }
         let limit = query.limit().map_err(bad)?;
         let fingerprint = query.fingerprint();
-        let rest = match self.position(query, &fingerprint)? {
-            None => records.range::<String, _>(..),
-            Some(Position::After(last)) => records.range::<String, _>((Excluded(last), Unbounded)),
-            Some(Position::Offset(_)) => return Err(bad("unknown cursor")),
+        let position = self.position(query, &fingerprint)?;
+        let json = |r: &S| to_value(&view(r));
+        let shape = Shape {
+            key_names,
+            json: &json,
+            aliases,
         };
-        let mut last = None;
-        let page: Vec<T> = rest
-            .take(limit)
-            .map(|(k, r)| {
-                last = Some(k.clone());
-                view(r)
-            })
-            .collect();
-        let more = last.as_ref().is_some_and(|l| {
-            records
-                .range::<String, _>((Excluded(l.clone()), Unbounded))
-                .next()
-                .is_some()
-        });
-        let next_cursor = match (more, last) {
-            (true, Some(last)) => self.issue(fingerprint, Position::After(last)),
-            _ => String::new(),
+        let (rows, next, total) = match listing::page(table, query, &shape, limit, position.as_ref()).map_err(bad)? {
+            Planned::Page { rows, next, total } => (rows, next, total),
+            Planned::Unplanned => {
+                let values = table.values().map(json).collect();
+                return self.cursor_page(query, values, key, aliases);
+            }
         };
-        let total = records.len().min(TOTAL_COUNT_CAP);
+        let page: Vec<T> = rows.into_iter().map(|(_, r)| view(r)).collect();
+        let next_cursor = next.map(|p| self.issue(fingerprint, p)).unwrap_or_default();
+        let total = total.min(TOTAL_COUNT_CAP);
         Ok(deferred_json(StatusCode::OK, move || {
             let body = PageBody {
                 key,
@@ -147,7 +133,7 @@ impl crate::SharedState {
         let offset = match self.position(query, &fingerprint)? {
             None => 0,
             Some(Position::Offset(offset)) => offset,
-            Some(Position::After(_)) => return Err(bad("unknown cursor")),
+            Some(_) => return Err(bad("unknown cursor")),
         };
         let total = records.len();
         let page: Vec<Value> = records.into_iter().skip(offset).take(limit).collect();
@@ -193,12 +179,14 @@ impl<T: Serialize> Serialize for PageBody<'_, T> {
     }
 }
 
-/// Where a cursor points: past a key of the collection (unfiltered pages), or an
-/// offset into the filtered, sorted list.
+/// Where a cursor points: past a record in key order, past a (value, key) in an
+/// indexed field's order, or at an offset into a fully sorted list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Position {
     /// After this key.
     After(String),
+    /// After this value of the sort field, then this key.
+    Sorted(Scalar, String),
     /// At this offset.
     Offset(usize),
 }

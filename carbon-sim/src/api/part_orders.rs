@@ -28,7 +28,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 }
                 v
             };
-            shared.map_page(query, &w.orders, summary, "part_orders", &[])
+            shared.map_page(query, &w.orders, summary, "part_orders", &["uuid"], &[])
         }
         (&Method::POST, ["v1", "part_orders"]) => {
             let request: types::PartOrderRequest =
@@ -78,23 +78,23 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             &w.orders.get(*uuid).ok_or_else(|| not_found("part order"))?.order,
         )),
         (&Method::DELETE, ["v1", "part_orders", uuid]) => {
-            let state = w.orders.get_mut(*uuid).ok_or_else(|| not_found("part order"))?;
+            let state = w.orders.get(*uuid).ok_or_else(|| not_found("part order"))?;
             if state.order.status != Some(PartOrderStatus::Open) {
                 return Err(text_reply(
                     StatusCode::METHOD_NOT_ALLOWED,
                     "the part order can no longer be canceled",
                 ));
             }
-            state.order.status = Some(PartOrderStatus::Canceled);
-            state.finished = true;
             let refs: Vec<String> = state.order.printed_parts.iter().map(|r| r.uuid.clone()).collect();
-            for r in &mut state.order.printed_parts {
-                r.status = PrintedPartStatus::Canceled;
-            }
-            for r in refs {
-                if let Some(p) = w.printed_parts.get_mut(&r) {
-                    p.status = PrintedPartStatus::Canceled;
+            w.orders.update(uuid, |state| {
+                state.order.status = Some(PartOrderStatus::Canceled);
+                state.finished = true;
+                for r in &mut state.order.printed_parts {
+                    r.status = PrintedPartStatus::Canceled;
                 }
+            });
+            for r in refs {
+                w.printed_parts.update(&r, |p| p.status = PrintedPartStatus::Canceled);
             }
             Ok(empty(StatusCode::NO_CONTENT))
         }
@@ -102,11 +102,16 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             let request: types::PartOrderUpdateRequest =
                 serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid update: {e}")))?;
             let now = w.clock.now();
-            let state = w.orders.get_mut(*uuid).ok_or_else(|| not_found("part order"))?;
-            if request.flush == Some(true) && state.order.flushed_at.is_none() {
-                state.order.flushed_at = Some(now.into());
-            }
-            Ok(json_reply(StatusCode::OK, &state.order))
+            let order = w
+                .orders
+                .update(uuid, |state| {
+                    if request.flush == Some(true) && state.order.flushed_at.is_none() {
+                        state.order.flushed_at = Some(now.into());
+                    }
+                    state.order.clone()
+                })
+                .ok_or_else(|| not_found("part order"))?;
+            Ok(json_reply(StatusCode::OK, &order))
         }
         _ => Err(no_route()),
     }

@@ -17,7 +17,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
     let query = r.query;
     let body = r.body;
     match (r.method, r.segments) {
-        (&Method::GET, ["v1", "parts"]) => shared.map_page(query, &w.parts, Clone::clone, "parts", &[]),
+        (&Method::GET, ["v1", "parts"]) => shared.map_page(query, &w.parts, Clone::clone, "parts", &["uuid"], &[]),
         (&Method::POST, ["v1", "parts"]) => {
             let request: types::PartRequest =
                 serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid part: {e}")))?;

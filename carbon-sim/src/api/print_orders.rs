@@ -19,7 +19,14 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "print_orders"]) => {
             let aliases = [("printer_serial", "keys:routed_to")];
-            shared.map_page(query, &w.print_orders, |o| o.order.clone(), "print_orders", &aliases)
+            shared.map_page(
+                query,
+                &w.print_orders,
+                |o| o.order.clone(),
+                "print_orders",
+                &["uuid"],
+                &aliases,
+            )
         }
         (&Method::POST, ["v1", "print_orders"]) => {
             let request: types::PrintOrderRequest =
@@ -73,17 +80,22 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         (&Method::PATCH, ["v1", "print_orders", uuid]) => {
             let request: types::PrintOrderUpdateRequest =
                 serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid update: {e}")))?;
-            let state = w.print_orders.get_mut(*uuid).ok_or_else(|| not_found("print order"))?;
-            if request.notes.is_some() {
-                state.order.notes = request.notes;
-            }
-            if request.print_order_number.is_some() {
-                state.order.print_order_number = request.print_order_number;
-            }
-            if request.print_order_tags.is_some() {
-                state.order.print_order_tags = request.print_order_tags;
-            }
-            Ok(json_reply(StatusCode::OK, &state.order))
+            let order = w
+                .print_orders
+                .update(uuid, |state| {
+                    if request.notes.is_some() {
+                        state.order.notes = request.notes;
+                    }
+                    if request.print_order_number.is_some() {
+                        state.order.print_order_number = request.print_order_number;
+                    }
+                    if request.print_order_tags.is_some() {
+                        state.order.print_order_tags = request.print_order_tags;
+                    }
+                    state.order.clone()
+                })
+                .ok_or_else(|| not_found("print order"))?;
+            Ok(json_reply(StatusCode::OK, &order))
         }
         _ => Err(no_route()),
     }

@@ -28,7 +28,9 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 .collect();
             Ok(json_reply(StatusCode::OK, &json!({"prints": rows})))
         }
-        (&Method::GET, ["v1", "printed_parts"]) => shared.map_page(query, &w.printed_parts, Clone::clone, "parts", &[]),
+        (&Method::GET, ["v1", "printed_parts"]) => {
+            shared.map_page(query, &w.printed_parts, Clone::clone, "parts", &["uuid"], &[])
+        }
         (&Method::GET, ["v1", "printed_parts", uuid]) => Ok(json_reply(
             StatusCode::OK,
             w.printed_parts.get(*uuid).ok_or_else(|| not_found("printed part"))?,
@@ -36,11 +38,12 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         (&Method::GET, ["v1", "prints"]) => {
             let mut q = query.clone();
             q.0.entry("status".into()).or_insert_with(|| vec!["finished".into()]);
-            let records = w.prints.values().map(to_value).collect();
-            shared.cursor_page(
+            shared.map_page(
                 &q,
-                records,
+                &w.prints,
+                Clone::clone,
                 "prints",
+                &["uuid"],
                 &[
                     ("printer_serial", "origin.printer_serial"),
                     ("platform_serial", "origin.platform_serial"),
