@@ -1,11 +1,14 @@
 //! Uploaded files with bounded memory: every file is kept as its size and digest,
 //! and its bytes only while it is small and a budget for kept bytes lasts. A file
 //! whose bytes were not kept downloads as bytes derived from its digest: the same
-//! bytes every time, streamed, never held whole.
+//! bytes every time, streamed, never held whole. Kept bytes go back to the
+//! budget when the last copy of their file is dropped (a pending upload
+//! replaced by a second PUT, or trimmed).
 
 // Handlers answer with a finished response on both paths.
 #![allow(clippy::result_large_err)]
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
@@ -29,6 +32,22 @@ pub(crate) struct StoredFile {
     pub digest: u64,
     /// Its bytes, if they were kept (then exactly `size` of them).
     pub bytes: Option<bytes::Bytes>,
+    /// The budget its kept bytes were taken from, given back when the last copy
+    /// of the file goes.
+    _lease: Option<Arc<Lease>>,
+}
+
+/// Kept bytes taken from a budget.
+#[derive(Debug)]
+struct Lease {
+    budget: Arc<AtomicU64>,
+    size: u64,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.budget.fetch_add(self.size, Ordering::Relaxed);
+    }
 }
 
 impl StoredFile {
@@ -38,6 +57,7 @@ impl StoredFile {
             size: bytes.len() as u64,
             digest: fnv(0xcbf2_9ce4_8422_2325, bytes),
             bytes: Some(bytes::Bytes::from_static(bytes)),
+            _lease: None,
         }
     }
 
@@ -78,7 +98,7 @@ pub(crate) struct Limits<'a> {
     /// The largest upload accepted (413 beyond).
     pub max_upload: u64,
     /// Bytes that may still be kept, across all files.
-    pub budget: &'a AtomicU64,
+    pub budget: &'a Arc<AtomicU64>,
 }
 
 /// Reads an upload as it streams: its size and digest, its bytes only if small and
@@ -121,10 +141,17 @@ pub(crate) async fn receive(body: Body, announced: Option<u64>, limits: Limits<'
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(size))
             .is_ok()
     });
+    let lease = bytes.is_some().then(|| {
+        Arc::new(Lease {
+            budget: limits.budget.clone(),
+            size,
+        })
+    });
     Ok(StoredFile {
         size,
         digest,
         bytes: bytes.map(bytes::Bytes::from),
+        _lease: lease,
     })
 }
 
@@ -138,7 +165,7 @@ mod tests {
 
     #[tokio::test]
     async fn kept_while_small_and_budgeted_else_derived_the_same_every_time() {
-        let budget = AtomicU64::new(10);
+        let budget = Arc::new(AtomicU64::new(10));
         let limits = || Limits {
             max_upload: 10 * KEEP_WHOLE,
             budget: &budget,
@@ -159,5 +186,13 @@ mod tests {
         assert_eq!(refused.unwrap_err().status(), StatusCode::PAYLOAD_TOO_LARGE);
         let announced = receive(Body::empty(), Some(u64::MAX), limits()).await;
         assert_eq!(announced.unwrap_err().status(), StatusCode::PAYLOAD_TOO_LARGE);
+        // Dropping the kept file (and every copy of it) gives its bytes back.
+        let copy = small.clone();
+        drop(small);
+        assert_eq!(budget.load(Ordering::Relaxed), 3);
+        drop(copy);
+        assert_eq!(budget.load(Ordering::Relaxed), 10);
+        let again = receive(Body::from("solid bb"), None, limits()).await.unwrap();
+        assert!(again.bytes.is_some(), "the budget given back is used again");
     }
 }

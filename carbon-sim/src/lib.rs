@@ -149,7 +149,7 @@ pub(crate) type IssuedCursor = (String, api::Position, Option<Instant>);
 pub(crate) struct SharedState {
     pub signer: storage::Signer,
     /// What may still be kept of uploaded files' bytes.
-    pub kept_budget: AtomicU64,
+    pub kept_budget: Arc<AtomicU64>,
     pub storage_origin: String,
     pub storage_authorized: AtomicU64,
     pub config: Config,
@@ -268,13 +268,14 @@ impl Simulator {
             signer: storage::Signer::new(config.seed ^ fastrand::u64(..)),
             storage_origin: format!("http://{storage_addr}"),
             storage_authorized: AtomicU64::new(0),
-            kept_budget: AtomicU64::new(config.kept_bytes),
+            kept_budget: Arc::new(AtomicU64::new(config.kept_bytes)),
             verifier: auth::Verifier::new(&key.public_pem, &key.client_id)?,
             world: Mutex::new(world::World::new(
                 config.seed,
                 config.speed,
                 config.printers,
                 config.printed_parts,
+                config.retention,
             )),
             fault_rng: Mutex::new(fastrand::Rng::with_seed(config.seed ^ 0x5eed)),
             cursors: Mutex::new(HashMap::new()),

@@ -101,6 +101,10 @@ pub(crate) struct World {
     pub templates: Vec<types::PartMeasurementTemplate>,
     pub measurements: Table<types::PartMeasurement>,
     pub attachments: BTreeMap<String, (String, bytes::Bytes)>,
+    /// Pending uploads, finished runs and finished part orders kept (each).
+    retention: usize,
+    /// A run or part order finished since the last trim (only then can one be due).
+    pub finished_lately: bool,
     next_print_id: u64,
     next_upload: u64,
     next_serial: u64,
@@ -112,7 +116,7 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
 }
 
 impl World {
-    pub(crate) fn new(seed: u64, speed: f64, printers: usize, printed_parts: usize) -> Self {
+    pub(crate) fn new(seed: u64, speed: f64, printers: usize, printed_parts: usize, retention: usize) -> Self {
         let mut world = Self {
             clock: Clock::new(speed),
             rng: fastrand::Rng::with_seed(seed),
@@ -133,6 +137,8 @@ impl World {
             templates: Vec::new(),
             measurements: indexes::measurements(),
             attachments: BTreeMap::new(),
+            retention,
+            finished_lately: false,
             next_print_id: 1000,
             next_upload: 0,
             next_serial: 1,
@@ -267,9 +273,12 @@ impl World {
         self.orders.update(order_uuid, |o| o.order.printed_parts = refs);
     }
 
-    /// Keeps at most `cap` pending uploads, finished runs and finished part orders
-    /// (each), dropping the oldest: memory stays bounded however long it serves.
-    pub(crate) fn trim(&mut self, cap: usize) {
+    /// Keeps at most `retention` pending uploads, finished runs and finished part
+    /// orders (each), dropping the oldest: memory stays bounded however long it
+    /// serves. Cheap when nothing is due: runs and orders are looked at only after
+    /// one finished.
+    fn trim(&mut self) {
+        let cap = self.retention;
         fn oldest<K: Clone + Ord, T, O: Ord>(
             map: &BTreeMap<K, T>,
             keep: usize,
@@ -290,6 +299,9 @@ impl World {
             for key in oldest(&self.pending_uploads, cap, |p| Some((p.created, p.seq))) {
                 self.pending_uploads.remove(&key);
             }
+        }
+        if !std::mem::take(&mut self.finished_lately) {
+            return;
         }
         if self.runs.len() > cap {
             let done = |r: &RunState| {
@@ -316,10 +328,11 @@ impl World {
         self.next_upload
     }
 
-    /// Moves everything to the current simulated time.
+    /// Moves everything to the current simulated time, then trims what is due.
     pub(crate) fn advance(&mut self) {
         let now = self.clock.now();
         self.advance_to(now);
+        self.trim();
     }
 
     fn advance_to(&mut self, now: DateTime<Utc>) {
@@ -356,6 +369,7 @@ impl World {
         let state = &self.orders[uuid];
         if state.order.status == Some(PartOrderStatus::Canceled) {
             self.orders.update(uuid, |o| o.finished = true);
+            self.finished_lately = true;
             return;
         }
         let age = (now - state.created).num_seconds();
@@ -456,6 +470,7 @@ impl World {
                 order.finished = true;
             }
         });
+        self.finished_lately |= status == PartOrderStatus::Complete;
     }
 
     /// The orders the packer lays out together with `order_uuid`: those not packed
@@ -601,6 +616,7 @@ impl World {
         } else {
             None
         };
+        self.finished_lately |= matches!(status, ModelProgramRunStatus::Complete | ModelProgramRunStatus::Failed);
         let run = &mut self.runs.get_mut(uuid).unwrap().run;
         run.status = status.clone();
         run.progress = progress;

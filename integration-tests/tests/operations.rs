@@ -476,3 +476,88 @@ async fn orders_that_share_a_build_sop_and_packing_group_share_builds() {
     numbers.sort();
     assert_eq!(numbers, ["MIX-1", "MIX-2"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_runs_and_orders_past_the_retention_are_dropped_oldest_first() {
+    // Simulated time stands still unless the test moves it.
+    let sim = Simulator::start(Config {
+        speed: 1e-6,
+        rate_limit: None,
+        retention: 2,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let c = Client::builder()
+        .base_url(sim.base_url())
+        .api_key(sim.api_key())
+        .build()
+        .unwrap();
+    let part = c
+        .create_part()
+        .body(types::PartRequest {
+            part_number: "PN".into(),
+            model_uuid: sim_model(&c).await,
+            application_uuid: None,
+        })
+        .run()
+        .await
+        .unwrap();
+    let mut runs = Vec::new();
+    let mut orders = Vec::new();
+    for i in 0..4 {
+        let run = c
+            .create_model_program_run()
+            .body(types::ModelProgramRunRequest {
+                model_program_uuid: "prog".into(),
+                parameters: types::ModelProgramRunRequestParameters::Object(HashMap::new()),
+            })
+            .run()
+            .await
+            .unwrap();
+        runs.push(run.uuid.unwrap());
+        let order = c
+            .create_part_order()
+            .body(types::PartOrderRequest {
+                uuid: None,
+                part_order_number: format!("KEEP-{i}"),
+                due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
+                parts: vec![types::PartOrderRequestParts {
+                    uuid: Some(part.uuid.clone()),
+                }],
+                flush: None,
+                packing_group: None,
+                build_sop_uuid: None,
+            })
+            .run()
+            .await
+            .unwrap();
+        orders.push(order.uuid);
+        // Each pair finishes (an hour on) before the next is made: the first are
+        // the oldest finished.
+        sim.skip_time(Duration::from_secs(3600));
+    }
+    // One more request moves the last pair to finished.
+    c.get_applications().run().await.unwrap();
+    let counts = sim.counts();
+    assert_eq!((counts.runs, counts.part_orders), (2, 2), "{counts:?}");
+    for (i, uuid) in orders.iter().enumerate() {
+        let found = c.get_part_order().uuid(uuid).run().await;
+        assert_eq!(found.is_ok(), i >= 2, "order {i}: {found:?}");
+    }
+    for (i, uuid) in runs.iter().enumerate() {
+        let found = c.get_model_program_run().uuid(uuid).run().await;
+        assert_eq!(found.is_ok(), i >= 2, "run {i}: {found:?}");
+    }
+}
+
+/// A model uploaded to the simulator, for records that need one.
+async fn sim_model(c: &Client) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mesh = dir.path().join("m.stl");
+    std::fs::write(&mesh, b"solid m\nendsolid m\n").unwrap();
+    c.upload_model_presigned(&mesh, UploadOptions::default(), Progress::none())
+        .await
+        .unwrap()
+        .model_uuid
+}

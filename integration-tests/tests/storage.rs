@@ -223,3 +223,61 @@ async fn uploads_are_bounded_in_size_and_pending_ones_in_number() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(413), "{err}");
     assert_eq!(sim.counts().models, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_upload_gives_its_kept_bytes_back() {
+    // Room to keep one 10-byte file as it is.
+    let sim = Simulator::start(Config {
+        rate_limit: None,
+        kept_bytes: 10,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
+    let http = reqwest::Client::new();
+    let presign = || async {
+        let presigned: Value = http
+            .post(format!("{}/models/presigned", sim.base_url()))
+            .bearer_auth(token.expose())
+            .json(&json!({"filename": "a.stl"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            presigned["model_uuid"].as_str().unwrap().to_string(),
+            presigned["presigned_url"].as_str().unwrap().to_string(),
+        )
+    };
+    let (_, first) = presign().await;
+    assert_eq!(http.put(&first).body("solid aaaa").send().await.unwrap().status(), 200);
+    // The same upload sent again: the first file is replaced, its bytes given back.
+    assert_eq!(http.put(&first).body("solid bbbb").send().await.unwrap().status(), 200);
+    let (uuid, second) = presign().await;
+    let put = http.put(&second).body("solid cccc").send().await.unwrap();
+    let etag = put.headers()["etag"].to_str().unwrap().to_string();
+    let resolved = http
+        .post(format!("{}/models/presigned/resolve", sim.base_url()))
+        .bearer_auth(token.expose())
+        .json(&json!({"model_uuid": uuid, "model_etag": etag, "filename": "c.stl"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resolved.status().is_success(), "{}", resolved.text().await.unwrap());
+    let client = Client::builder()
+        .base_url(sim.base_url())
+        .api_key(sim.api_key())
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("c.stl");
+    client
+        .download_model_file(&uuid, Destination::File(copy.clone()), Progress::none())
+        .await
+        .unwrap();
+    // Kept as it was sent (a file not kept downloads as other bytes of its size).
+    assert_eq!(std::fs::read(&copy).unwrap(), b"solid cccc");
+}

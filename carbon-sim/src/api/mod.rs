@@ -199,7 +199,6 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
     };
     let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     world.advance();
-    world.trim(shared.config.retention);
     let w = &mut *world;
     let result = match segments.as_slice() {
         [

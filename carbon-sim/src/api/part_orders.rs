@@ -96,6 +96,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             for r in refs {
                 w.printed_parts.update(&r, |p| p.status = PrintedPartStatus::Canceled);
             }
+            w.finished_lately = true;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         (&Method::PATCH, ["v1", "part_orders", uuid]) => {
