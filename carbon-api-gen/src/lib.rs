@@ -36,8 +36,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod extras;
+pub use tls::{crypto_provider, tls_config, HttpClientError};
 mod hooks;
 mod timestamp;
+mod tls;
 pub use hooks::{ClientState, HookError, NoHooks, RequestHooks};
 pub use timestamp::{Timestamp, TimestampError};
 
@@ -127,18 +129,23 @@ impl<'de, T: for<'a> From<&'a str>> serde::de::Visitor<'de> for OpenEnumVisitor<
     }
 }
 
-/// A `reqwest::Client` suitable for the API: rustls, the given connect timeout and a
-/// read timeout between bytes, but no limit on the whole request, so that uploading
-/// or downloading a large mesh is never cut off while data still flows.
-pub fn http_client(connect_timeout: Duration, read_timeout: Duration) -> reqwest::Result<reqwest::Client> {
-    http_client_builder(connect_timeout, read_timeout).build()
+/// A `reqwest::Client` suitable for the API: rustls (see [`tls_config`]), the given
+/// connect timeout and a read timeout between bytes, but no limit on the whole
+/// request, so that uploading or downloading a large mesh is never cut off while
+/// data still flows.
+pub fn http_client(connect_timeout: Duration, read_timeout: Duration) -> Result<reqwest::Client, HttpClientError> {
+    Ok(http_client_builder(connect_timeout, read_timeout)?.build()?)
 }
 
 /// The builder behind [`http_client`], to add settings (user agent, proxies) first.
-pub fn http_client_builder(connect_timeout: Duration, read_timeout: Duration) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
+pub fn http_client_builder(
+    connect_timeout: Duration,
+    read_timeout: Duration,
+) -> Result<reqwest::ClientBuilder, HttpClientError> {
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
         .connect_timeout(connect_timeout)
-        .read_timeout(read_timeout)
+        .read_timeout(read_timeout))
 }
 
 impl Client {

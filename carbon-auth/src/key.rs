@@ -136,7 +136,6 @@ impl fmt::Debug for ApiKey {
 
 fn parse_private_key(text: &str) -> Result<EncodingKey, AuthError> {
     let block = pem::parse(text.trim()).map_err(|_| AuthError::NotPem)?;
-    let invalid = |e: jsonwebtoken::errors::Error| AuthError::InvalidKey { reason: e.to_string() };
     match block.tag() {
         "RSA PRIVATE KEY" => {
             if block
@@ -151,7 +150,10 @@ fn parse_private_key(text: &str) -> Result<EncodingKey, AuthError> {
         "PRIVATE KEY" => {
             let der = block.contents();
             if contains(der, RSA_ENCRYPTION_OID) {
-                EncodingKey::from_rsa_pem(text.trim().as_bytes()).map_err(invalid)
+                let pkcs1 = pkcs8_private_key(der).ok_or_else(|| AuthError::InvalidKey {
+                    reason: "its PKCS#8 structure cannot be read".into(),
+                })?;
+                Ok(EncodingKey::from_rsa_der(pkcs1))
             } else if contains(der, EC_PUBLIC_KEY_OID) {
                 Err(AuthError::NotRsa {
                     kind: "an EC private key".into(),
@@ -184,6 +186,78 @@ fn parse_private_key(text: &str) -> Result<EncodingKey, AuthError> {
     }
 }
 
+/// The key inside a PKCS#8 `PrivateKeyInfo` (for RSA, the PKCS#1 key jsonwebtoken
+/// signs with): SEQUENCE { INTEGER version, SEQUENCE algorithm, OCTET STRING key, .. }.
+fn pkcs8_private_key(der: &[u8]) -> Option<&[u8]> {
+    let (0x30, info, _) = der_element(der)? else {
+        return None;
+    };
+    let (0x02, _, rest) = der_element(info)? else {
+        return None;
+    };
+    let (0x30, _, rest) = der_element(rest)? else {
+        return None;
+    };
+    let (0x04, key, _) = der_element(rest)? else {
+        return None;
+    };
+    Some(key)
+}
+
+/// One DER element: its tag, its contents, and what follows it.
+fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (length, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        // Long form: the next `first & 0x7f` bytes hold the length, big-endian.
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > std::mem::size_of::<usize>() || rest.len() < count {
+            return None;
+        }
+        let (digits, rest) = rest.split_at(count);
+        (digits.iter().fold(0usize, |n, &d| (n << 8) | usize::from(d)), rest)
+    };
+    (rest.len() >= length).then(|| (tag, &rest[..length], &rest[length..]))
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PKCS1: &str = include_str!("../tests/fixtures/test-only-rsa-pkcs1.pem");
+    const PKCS8: &str = include_str!("../tests/fixtures/test-only-rsa-pkcs8.pem");
+
+    #[test]
+    fn a_pkcs8_key_holds_the_same_pkcs1_key() {
+        let pkcs1 = pem::parse(PKCS1).unwrap();
+        let pkcs8 = pem::parse(PKCS8).unwrap();
+        assert_eq!(pkcs8_private_key(pkcs8.contents()), Some(pkcs1.contents()));
+        // And the key loads from either form.
+        ApiKey::new("id", PKCS8).unwrap();
+    }
+
+    #[test]
+    fn malformed_der_is_refused_not_misread() {
+        let pkcs8 = pem::parse(PKCS8).unwrap();
+        let der = pkcs8.contents();
+        for cut in [0, 1, 2, 4, 10, 26, der.len() - 1] {
+            assert_eq!(pkcs8_private_key(&der[..cut]), None, "cut at {cut}");
+        }
+        // A length longer than the input, and a length of more bytes than a usize.
+        assert_eq!(der_element(&[0x30, 0x82, 0xff, 0xff, 0x00]), None);
+        assert_eq!(der_element(&[0x30, 0x89, 1, 1, 1, 1, 1, 1, 1, 1, 1]), None);
+        assert_eq!(
+            der_element(&[0x04, 0x02, 7, 8, 9]),
+            Some((0x04, &[7u8, 8][..], &[9u8][..]))
+        );
+        // The wrong structure (a PKCS#1 key where PKCS#8 is expected).
+        let pkcs1 = pem::parse(PKCS1).unwrap();
+        assert_eq!(pkcs8_private_key(pkcs1.contents()), None);
+    }
 }

@@ -33,6 +33,7 @@
 //! # }
 //! ```
 
+mod crypto;
 mod error;
 mod hook;
 mod key;
@@ -45,16 +46,4 @@ pub use key::ApiKey;
 pub use source::{JwtTokenSource, StaticToken, TokenSource};
 pub use token::{BearerToken, Claims, mint};
 
-/// Makes sure jsonwebtoken has a crypto provider before any signing.
-///
-/// jsonwebtoken 12 picks its provider from crate features, and panics on first use
-/// when a dependency graph enables none or both of them. Installing aws-lc-rs's
-/// provider explicitly (the one rustls already brings in) avoids both cases.
-pub(crate) fn ensure_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if jsonwebtoken::crypto::CryptoProvider::try_get_default().is_none() {
-            let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-        }
-    });
-}
+pub(crate) use crypto::ensure_crypto_provider;

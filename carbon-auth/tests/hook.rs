@@ -68,7 +68,6 @@ async fn api_requests_carry_a_verifiable_bearer() {
 
     let header = seen.lock().unwrap().clone();
     let token = header.strip_prefix("Bearer ").expect("a bearer header");
-    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     let claims = jsonwebtoken::decode::<serde_json::Value>(
         token,
         &jsonwebtoken::DecodingKey::from_rsa_pem(PUBLIC.as_bytes()).unwrap(),
@@ -118,7 +117,8 @@ async fn requests_to_other_origins_get_no_bearer() {
         "https://api.carbon3d.com/v1",
     )
     .unwrap();
-    let http = reqwest::Client::new();
+    let http =
+        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
     for (url, expect) in [
         ("https://api.carbon3d.com/v1/builds", true),
         ("https://carbon-uploads.s3.amazonaws.com/m-1?X-Amz-Signature=abc", false),

@@ -40,7 +40,7 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let base = test_support::servers::answering(BODY).await;
-        let raw = reqwest::Client::new();
+        let raw = carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
         let url = format!("{base}/parts/p-1");
         let client = carbon_ext::Client::builder()
             .base_url(&base)

@@ -45,7 +45,7 @@ fn main() {
         let raw_put = || async {
             let file = tokio::fs::File::open(&path).await.unwrap();
             let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024));
-            let response = reqwest::Client::new()
+            let response = carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap()
                 .put(format!("{base}/s3/raw"))
                 .header("content-length", size)
                 .body(body)

@@ -293,10 +293,12 @@ impl ClientBuilder {
                     Some(suffix) => format!("{} {suffix}", user_agent()),
                     None => user_agent(),
                 };
+                let refused = |e: carbon_api_gen::HttpClientError| Error::Config(e.to_string());
                 carbon_api_gen::http_client_builder(self.connect_timeout, self.read_timeout)
+                    .map_err(refused)?
                     .user_agent(agent)
                     .build()
-                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
+                    .map_err(|e| refused(e.into()))?
             }
         };
         if let Some(limit) = &self.rate_limit {

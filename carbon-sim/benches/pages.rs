@@ -45,7 +45,8 @@ struct Cost {
 }
 
 async fn measure(sim: &Simulator, token: &str, list: &str) -> Cost {
-    let http = reqwest::Client::new();
+    let http =
+        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
     let mut served = Vec::new();
     let mut ratios = Vec::new();
     let mut cursor = String::new();

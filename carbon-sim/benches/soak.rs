@@ -27,7 +27,8 @@ async fn main() {
     .await
     .unwrap();
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
-    let http = reqwest::Client::new();
+    let http =
+        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
     let base = sim.base_url().to_string();
     // Warm up the connection pool and the allocator, then measure from here.
     for _ in 0..100 {

@@ -51,7 +51,8 @@ async fn prints_its_address_first_and_serves_with_the_written_key() {
 
     let key = carbon_auth::ApiKey::from_file(&secrets).unwrap();
     let token = carbon_auth::mint(&key, Duration::from_secs(60)).unwrap();
-    let http = reqwest::Client::new();
+    let http =
+        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
     let count = |path: &'static str| {
         let request = http.get(format!("{base}{path}")).bearer_auth(token.expose());
         async move {

@@ -60,7 +60,8 @@ async fn hostile_bodies_never_crash_the_simulator() {
     .await
     .unwrap();
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
-    let http = reqwest::Client::new();
+    let http =
+        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
     let base = sim.base_url().to_string();
     let get = |path: String| {
         let request = http.get(format!("{base}{path}")).bearer_auth(token.expose());

@@ -30,7 +30,8 @@ async fn list_bench() {
         .build()
         .unwrap();
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
-    let raw = reqwest::Client::new();
+    let raw =
+        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
 
     let mut sdk_total = Duration::ZERO;
     let mut raw_total = Duration::ZERO;

@@ -418,7 +418,8 @@ async fn seeded_history_pages_with_capped_totals_and_expiring_cursors() {
         ids.iter().map(|i| format!("uuid={i}")).collect::<Vec<_>>().join("&")
     );
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(60)).unwrap();
-    let status = reqwest::Client::new()
+    let status = carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300))
+        .unwrap()
         .get(url)
         .bearer_auth(token.expose())
         .send()

@@ -71,7 +71,8 @@ async fn the_sdk_uploads_and_downloads_through_storage_without_credentials() {
 async fn storage_refuses_what_it_did_not_sign_with_s3_errors() {
     let sim = start(Duration::from_secs(900)).await;
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
-    let http = reqwest::Client::builder()
+    let http = carbon_api_gen::http_client_builder(Duration::from_secs(30), Duration::from_secs(300))
+        .unwrap()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -146,7 +147,8 @@ async fn storage_refuses_what_it_did_not_sign_with_s3_errors() {
 async fn an_expired_url_is_refused() {
     let sim = start(Duration::ZERO).await;
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
-    let http = reqwest::Client::new();
+    let http =
+        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
     let presigned: Value = http
         .post(format!("{}/models/presigned", sim.base_url()))
         .bearer_auth(token.expose())
@@ -178,7 +180,8 @@ async fn uploads_are_bounded_in_size_and_pending_ones_in_number() {
     .await
     .unwrap();
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
-    let http = reqwest::Client::new();
+    let http =
+        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
     let mut urls = Vec::new();
     for _ in 0..4 {
         let presigned: Value = http
@@ -235,7 +238,8 @@ async fn a_replaced_upload_gives_its_kept_bytes_back() {
     .await
     .unwrap();
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
-    let http = reqwest::Client::new();
+    let http =
+        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
     let presign = || async {
         let presigned: Value = http
             .post(format!("{}/models/presigned", sim.base_url()))

@@ -55,6 +55,9 @@ fn fetch(url: &str) -> Result<String> {
         source_name: url.to_string(),
         reason: format!("{reason} (pass --from with a local file to work offline)"),
     };
+    // The workspace builds reqwest's rustls without a crypto provider (carbon-api-gen
+    // gives its client one); this tool installs ring's, process-wide, for its fetches.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::blocking::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(60))
