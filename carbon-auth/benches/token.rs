@@ -11,8 +11,14 @@ use carbon_auth::{ApiKey, JwtTokenSource, TokenSource, mint};
 
 const SECRETS: &str = include_str!("../tests/fixtures/test-only-secrets.json");
 
-fn per_op(total: Duration, ops: u32) -> Duration {
-    total / ops
+/// Rounds, each timing a batch of both paths (alternating which goes first), so that
+/// a slow moment of the machine weighs on both sides of a round's ratio.
+const ROUNDS: usize = 21;
+const MINTS: u32 = 20;
+const CACHED: u32 = 20_000;
+
+fn per_op(total: Duration, ops: u32) -> f64 {
+    total.as_secs_f64() * 1e9 / f64::from(ops)
 }
 
 fn main() {
@@ -21,38 +27,56 @@ fn main() {
         .enable_time()
         .build()
         .unwrap();
-
-    // Warm up both paths once.
-    black_box(mint(&key, Duration::from_secs(3600)).unwrap());
     let source = JwtTokenSource::new(key.clone());
-    runtime.block_on(async { black_box(source.token().await.unwrap()) });
-
-    const MINTS: u32 = 200;
-    let start = Instant::now();
-    for _ in 0..MINTS {
-        black_box(mint(&key, Duration::from_secs(3600)).unwrap());
-    }
-    let mint_cost = per_op(start.elapsed(), MINTS);
-
-    const CACHED: u32 = 200_000;
-    let cached_cost = runtime.block_on(async {
+    let mint_batch = || {
         let start = Instant::now();
-        for _ in 0..CACHED {
-            black_box(source.token().await.unwrap());
+        for _ in 0..MINTS {
+            black_box(mint(&key, Duration::from_secs(3600)).unwrap());
         }
-        per_op(start.elapsed(), CACHED)
-    });
+        per_op(start.elapsed(), MINTS)
+    };
+    let cached_batch = || {
+        runtime.block_on(async {
+            let start = Instant::now();
+            for _ in 0..CACHED {
+                black_box(source.token().await.unwrap());
+            }
+            per_op(start.elapsed(), CACHED)
+        })
+    };
+    // Warm-up: both paths once, untimed.
+    mint_batch();
+    cached_batch();
 
+    let (mut mints, mut cached, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let (m, c) = if round % 2 == 0 {
+            let m = mint_batch();
+            (m, cached_batch())
+        } else {
+            let c = cached_batch();
+            (mint_batch(), c)
+        };
+        mints.push(m);
+        cached.push(c);
+        ratios.push(m / c);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let quartiles = |v: &Vec<f64>| (v[(v.len() - 1) / 4], v[(v.len() - 1) * 3 / 4]);
+    let mint_ns = median(&mut mints);
+    let cached_ns = median(&mut cached);
+    let ratio = median(&mut ratios);
+    let (low, high) = quartiles(&ratios);
     println!(
-        "fresh mint (RS256, 2048-bit key): {:>10.1} µs/op",
-        mint_cost.as_nanos() as f64 / 1000.0
+        "fresh mint (RS256, 2048-bit key): {:>10.1} µs/op (median of {ROUNDS} rounds)",
+        mint_ns / 1000.0
     );
+    println!("cached token():                   {cached_ns:>10.1} ns/op");
     println!(
-        "cached token():                   {:>10.1} ns/op",
-        cached_cost.as_nanos() as f64
-    );
-    println!(
-        "a mint costs {:.0}x a cached token() (baseline: the mint, measured in this run)",
-        mint_cost.as_nanos() as f64 / cached_cost.as_nanos().max(1) as f64
+        "a mint costs {ratio:.0}x a cached token() (median of per-round ratios, quartiles {low:.0}-{high:.0}x; \
+         baseline: the mint, measured in the same rounds)"
     );
 }
