@@ -1,13 +1,13 @@
 //! The request hook that authenticates API calls.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use carbon_api_gen::{BoxFuture, ClientState, HookError, NoHooks, RequestHooks};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use url::Url;
 
-use crate::{AuthError, TokenSource};
+use crate::{AuthError, BearerToken, TokenSource};
 
 /// Puts `Authorization: Bearer <token>` on API requests, and renews the token once
 /// when the API answers 401.
@@ -27,7 +27,11 @@ use crate::{AuthError, TokenSource};
 pub struct BearerAuth {
     source: Arc<dyn TokenSource>,
     base_url: String,
-    origin: url::Origin,
+    /// The API's origin: scheme, host and port (or the scheme's default port).
+    origin: (String, String, Option<u16>),
+    /// The `Authorization` value of the last token seen, reused while the token
+    /// is the same (not formatted and checked again on every request).
+    header: Arc<Mutex<Option<(BearerToken, HeaderValue)>>>,
     inner: Arc<dyn RequestHooks>,
 }
 
@@ -68,7 +72,8 @@ impl BearerAuth {
         Ok(Self {
             source,
             base_url: base_url.trim_end_matches('/').to_string(),
-            origin: url.origin(),
+            origin: (url.scheme().to_string(), host, url.port_or_known_default()),
+            header: Arc::new(Mutex::new(None)),
             inner: Arc::new(NoHooks),
         })
     }
@@ -103,7 +108,22 @@ impl BearerAuth {
     }
 
     fn is_api_request(&self, request: &reqwest::Request) -> bool {
-        request.url().origin() == self.origin
+        let url = request.url();
+        let (scheme, host, port) = &self.origin;
+        url.scheme() == scheme && url.host_str() == Some(host.as_str()) && url.port_or_known_default() == *port
+    }
+
+    /// The `Authorization` value for `token`.
+    fn header_for(&self, token: BearerToken) -> Result<HeaderValue, String> {
+        let mut cached = self.header.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((seen, value)) = cached.as_ref()
+            && seen.expose() == token.expose()
+        {
+            return Ok(value.clone());
+        }
+        let value = bearer_header(token.expose())?;
+        *cached = Some((token, value.clone()));
+        Ok(value)
     }
 
     async fn prepare_inner(&self, request: &mut reqwest::Request, operation_id: &'static str) -> Result<(), HookError> {
@@ -114,10 +134,9 @@ impl BearerAuth {
                 .token()
                 .await
                 .map_err(|e| HookError::Credentials(e.to_string()))?;
-            request.headers_mut().insert(
-                AUTHORIZATION,
-                bearer_header(token.expose()).map_err(HookError::Credentials)?,
-            );
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, self.header_for(token).map_err(HookError::Credentials)?);
         }
         self.inner.prepare(request, operation_id).await
     }
@@ -128,13 +147,7 @@ impl BearerAuth {
         request: reqwest::Request,
         operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
-        let sent_token = request
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_string);
-        let Some(sent_token) = sent_token else {
+        let Some(sent) = request.headers().get(AUTHORIZATION).cloned() else {
             return self.inner.execute(http, request, operation_id).await;
         };
         let replay = request.try_clone();
@@ -142,7 +155,9 @@ impl BearerAuth {
         if response.status() != reqwest::StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
-        self.source.invalidate(&sent_token);
+        if let Some(sent_token) = sent.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) {
+            self.source.invalidate(sent_token);
+        }
         let Some(mut replay) = replay else {
             tracing::debug!(operation_id, "401 on a request with a streamed body: not replayed");
             return Ok(response);
@@ -152,7 +167,7 @@ impl BearerAuth {
         let Ok(fresh) = self.source.token().await else {
             return Ok(response);
         };
-        let Ok(header) = bearer_header(fresh.expose()) else {
+        let Ok(header) = self.header_for(fresh) else {
             return Ok(response);
         };
         tracing::debug!(operation_id, "401: retrying once with a new token");

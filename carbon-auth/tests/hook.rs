@@ -124,6 +124,10 @@ async fn requests_to_other_origins_get_no_bearer() {
         ("https://carbon-uploads.s3.amazonaws.com/m-1?X-Amz-Signature=abc", false),
         ("http://api.carbon3d.com/v1/builds", false),
         ("https://api.carbon3d.com:8443/v1/builds", false),
+        // The same origin written differently: the default port, another case.
+        ("https://api.carbon3d.com:443/v1/builds", true),
+        ("https://API.Carbon3d.com/v1/builds", true),
+        ("https://api.carbon3d.com.evil.example/v1/builds", false),
     ] {
         let mut request = http.get(url).header("authorization", "Bearer stale").build().unwrap();
         auth.prepare(&mut request, "test").await.unwrap();

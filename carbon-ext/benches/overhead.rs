@@ -1,6 +1,7 @@
 //! Per-request overhead of the whole carbon-ext stack (bearer hook, limit checks,
 //! rate limiter, retry wrapper, decode into the generated type) against a plain
-//! reqwest GET + serde_json decode of the same request, on loopback, in one run.
+//! reqwest GET + serde_json decode of the same request (the same headers: bearer
+//! token, user agent, `accept`, `api-version`), on loopback, in one run.
 //!
 //! `cargo bench -p carbon-ext --bench overhead`
 
@@ -40,7 +41,14 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let base = test_support::servers::answering(BODY).await;
-        let raw = carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
+        let http = || {
+            carbon_api_gen::http_client_builder(Duration::from_secs(30), Duration::from_secs(300))
+                .unwrap()
+                .user_agent(carbon_ext::user_agent())
+                .build()
+                .unwrap()
+        };
+        let raw = http();
         let url = format!("{base}/parts/p-1");
         let client = carbon_ext::Client::builder()
             .base_url(&base)
@@ -53,15 +61,25 @@ fn main() {
             .build()
             .unwrap();
 
-        // Warm up both, then many short batches, alternating which goes first, each
-        // SDK batch paired with the baseline batch next to it: machine noise hits
-        // both sides of a pair alike, and the median of the pairs' ratios is stable.
-        const BATCHES: usize = 40;
+        // The generated client alone (no hooks): what progenitor's layer costs,
+        // before anything of carbon-ext runs.
+        let generated = carbon_api_gen::Client::with_state(
+            &base,
+            http(),
+            carbon_api_gen::ClientState::default(),
+        );
+
+        // Warm up, then many short batches of each side, rotating which goes first:
+        // machine noise hits the sides of a round alike, and the median of the
+        // rounds' ratios is stable.
+        const BATCHES: usize = 42;
         const PER_BATCH: u32 = 250;
         let raw_call = || async {
             let bytes = raw
                 .get(&url)
                 .bearer_auth("bench-token")
+                .header(reqwest::header::ACCEPT, "application/json")
+                .header("api-version", carbon_api_gen::API_VERSION)
                 .send()
                 .await
                 .unwrap()
@@ -70,28 +88,43 @@ fn main() {
                 .unwrap();
             black_box(serde_json::from_slice::<types::Part>(&bytes).unwrap());
         };
+        let generated_call = || async {
+            black_box(generated.get_part().uuid("p-1").send().await.unwrap());
+        };
         let sdk_call = || async {
             black_box(client.get_part().uuid("p-1").run().await.unwrap());
         };
         batch(500, raw_call).await;
+        batch(500, generated_call).await;
         batch(500, sdk_call).await;
-        let (mut ratios, mut raw_times, mut sdk_times) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut raw_times, mut generated_times, mut sdk_times) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut generated_ratios, mut sdk_ratios) = (Vec::new(), Vec::new());
         for i in 0..BATCHES {
-            let (raw_t, sdk_t) = if i % 2 == 0 {
-                let r = batch(PER_BATCH, raw_call).await;
-                (r, batch(PER_BATCH, sdk_call).await)
-            } else {
-                let s = batch(PER_BATCH, sdk_call).await;
-                (batch(PER_BATCH, raw_call).await, s)
-            };
-            raw_times.push(raw_t.as_nanos() as f64 / 1000.0);
-            sdk_times.push(sdk_t.as_nanos() as f64 / 1000.0);
-            ratios.push(sdk_t.as_secs_f64() / raw_t.as_secs_f64());
+            let mut times = [Duration::ZERO; 3];
+            for k in 0..3 {
+                let side = (i + k) % 3;
+                times[side] = match side {
+                    0 => batch(PER_BATCH, raw_call).await,
+                    1 => batch(PER_BATCH, generated_call).await,
+                    _ => batch(PER_BATCH, sdk_call).await,
+                };
+            }
+            let us = |d: Duration| d.as_nanos() as f64 / 1000.0;
+            raw_times.push(us(times[0]));
+            generated_times.push(us(times[1]));
+            sdk_times.push(us(times[2]));
+            generated_ratios.push(times[1].as_secs_f64() / times[0].as_secs_f64());
+            sdk_ratios.push(times[2].as_secs_f64() / times[0].as_secs_f64());
         }
         let (raw_us, _, _) = median_and_spread(raw_times);
+        let (generated_us, _, _) = median_and_spread(generated_times);
         let (sdk_us, _, _) = median_and_spread(sdk_times);
-        let (ratio, low, high) = median_and_spread(ratios);
+        let (generated_ratio, generated_low, generated_high) = median_and_spread(generated_ratios);
+        let (ratio, low, high) = median_and_spread(sdk_ratios);
         println!("raw reqwest + serde_json (baseline): {raw_us:>8.1} µs/request (median of {BATCHES} batches)");
+        println!(
+            "generated client, no hooks:          {generated_us:>8.1} µs/request: {generated_ratio:.2}x (middle half {generated_low:.2}x..{generated_high:.2}x)"
+        );
         println!("carbon-ext full stack:               {sdk_us:>8.1} µs/request");
         println!(
             "overhead ratio (sdk / baseline):     {ratio:>8.2}x median of paired batches, middle half {low:.2}x..{high:.2}x (target <= 1.05x)"

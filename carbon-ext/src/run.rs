@@ -72,16 +72,15 @@ where
     P: OperationParams,
     P::Output: DeserializeOwned,
 {
-    // A request that cannot be copied (a streamed body) is sent once.
-    let replay = if params.try_clone().is_some() {
-        replay
-    } else {
-        Replay::Never
-    };
-    let mut original = Some(params);
+    // One copy is kept for the attempts after the first; a request that cannot be
+    // copied (a streamed body) is sent once.
+    let mut spare = params.try_clone();
+    let replay = if spare.is_some() { replay } else { Replay::Never };
+    let mut first = Some(params);
     Retrier::of(client)
         .run(P::OPERATION_ID, P::METHOD, replay, |_| {
-            let this = original.as_ref().and_then(P::try_clone).or_else(|| original.take());
+            // Borrowed mutably, so that the future needs `P: Send` only (not `Sync`).
+            let this = first.take().or_else(|| spare.as_mut().and_then(|p| p.try_clone()));
             async move {
                 match this {
                     Some(params) => attempt(client, params).await,

@@ -47,7 +47,8 @@ impl RequestStack {
         let status = response.status();
         span.record("status", status.as_u16());
         if status.is_success() {
-            return Ok(with_context(response, operation, None, None));
+            // A success needs no context: its operation is known where it is decoded.
+            return Ok(response);
         }
         let retry_after = response
             .headers()
@@ -120,20 +121,6 @@ fn rebuild(parts: Parts, body: Bytes, operation: &'static str, retry_after: Opti
 }
 
 /// Marks a response passed through unread with its operation (for the error conversion).
-fn with_context(
-    mut response: Response,
-    operation: &'static str,
-    body: Option<Bytes>,
-    retry_after: Option<Duration>,
-) -> Response {
-    response.extensions_mut().insert(ResponseContext {
-        operation,
-        body,
-        retry_after,
-    });
-    response
-}
-
 impl RequestHooks for RequestStack {
     fn prepare<'a>(
         &'a self,
