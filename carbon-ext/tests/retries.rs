@@ -226,14 +226,18 @@ async fn timeouts_are_retried_for_gets_not_posts() {
 
 #[tokio::test]
 async fn connection_failures_are_retried_for_any_method() {
-    // Nothing listens on the port at first; the server comes up during the backoff.
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = probe.local_addr().unwrap();
-    drop(probe);
+    // The port is ours from the start (bound, so no other test can take it) but
+    // nothing listens on it: connections are refused until the server starts
+    // listening on that same socket, during the backoff. Attempts and backoff leave
+    // seconds for that, so a busy machine cannot make the test fail.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
     let base = format!("http://{addr}/v1");
     let c = builder(&base)
         .retry_policy(
             RetryPolicy::standard()
+                .with_max_attempts(8)
                 .with_backoff(Duration::from_millis(300), Duration::from_secs(1))
                 .without_jitter(),
         )
@@ -241,8 +245,7 @@ async fn connection_failures_are_retried_for_any_method() {
         .unwrap();
     let serve = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-        Scripted::serve(listener, vec![Reply::json(200, part())])
+        Scripted::serve(socket.listen(64).unwrap(), vec![Reply::json(200, part())])
     });
     let created = c.create_part().body(part_request()).run().await.unwrap();
     assert_eq!(created.uuid, "p-1");
