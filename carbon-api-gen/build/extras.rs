@@ -650,7 +650,8 @@ fn constraints_code(specs: &BTreeMap<String, OpSpec>) -> TokenStream {
     for spec in specs.values() {
         let operation = spec.operation_id.to_snake_case();
         for rule in &spec.rules {
-            let (name, location) = (&rule.name, &rule.location);
+            let name = &rule.name;
+            let location = crate::operations::location_path(&rule.location);
             let (min_items, max_items) = (opt_u(rule.min_items), opt_u(rule.max_items));
             let (minimum, maximum) = (opt_i(rule.minimum), opt_i(rule.maximum));
             let max_length = opt_u(rule.max_length);

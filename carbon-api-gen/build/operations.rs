@@ -90,6 +90,15 @@ fn field_row(
 ) -> TokenStream {
     let (kind, array) = value_kind(doc, schema);
     let values = enum_values(doc, schema);
+    let location = location_path(location);
+    let kind = match kind {
+        "integer" => quote!(crate::extras::ValueKind::Integer),
+        "number" => quote!(crate::extras::ValueKind::Number),
+        "boolean" => quote!(crate::extras::ValueKind::Boolean),
+        "date-time" => quote!(crate::extras::ValueKind::DateTime),
+        "string" => quote!(crate::extras::ValueKind::String),
+        _ => quote!(crate::extras::ValueKind::Object),
+    };
     quote! {
         crate::extras::FieldInfo {
             name: #name,
@@ -100,6 +109,19 @@ fn field_row(
             description: #description,
             values: &[#(#values),*],
         }
+    }
+}
+
+/// A parameter's `in` (or `body`) as the generated `Location`. progenitor refuses
+/// cookie parameters before this runs; anything else is a document this crate
+/// cannot describe.
+pub fn location_path(location: &str) -> TokenStream {
+    match location {
+        "path" => quote!(crate::extras::Location::Path),
+        "query" => quote!(crate::extras::Location::Query),
+        "header" => quote!(crate::extras::Location::Header),
+        "body" => quote!(crate::extras::Location::Body),
+        other => panic!("a parameter is `in: {other}`; only path, query and header parameters are supported"),
     }
 }
 
@@ -281,6 +303,14 @@ pub fn operation_code(
         None => (quote! { None }, Vec::new()),
     };
     let kind = call_kind(builder, paging);
+    let kind_path = match kind {
+        "cursor" => quote!(crate::extras::CallKind::Cursor),
+        "offset" => quote!(crate::extras::CallKind::Offset),
+        "listing" => quote!(crate::extras::CallKind::Listing),
+        "download" => quote!(crate::extras::CallKind::Download),
+        "upload" => quote!(crate::extras::CallKind::Upload),
+        _ => quote!(crate::extras::CallKind::Single),
+    };
     let summary = text(op.get("summary"));
     let description = text(op.get("description"));
     let tag = op
@@ -298,7 +328,7 @@ pub fn operation_code(
             tag: #tag,
             summary: #summary,
             description: #description,
-            kind: #kind,
+            kind: #kind_path,
             params: &[#(#param_rows),*],
             body: #body,
             items_field: #items_field,

@@ -84,6 +84,112 @@ pub trait OffsetPaged: Listing + Clone {
     fn total_count(page: &Self::Output) -> Option<u64>;
 }
 
+/// What kind of call an operation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallKind {
+    /// A list paged by `cursor`.
+    Cursor,
+    /// A list paged by `offset`.
+    Offset,
+    /// One list, not paged (a look-up by ids).
+    Listing,
+    /// One record (or nothing).
+    Single,
+    /// The answer is a file.
+    Download,
+    /// The request body is a file.
+    Upload,
+}
+
+impl CallKind {
+    /// `cursor`, `offset`, `listing`, `single`, `download` or `upload`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cursor => "cursor",
+            Self::Offset => "offset",
+            Self::Listing => "listing",
+            Self::Single => "single",
+            Self::Download => "download",
+            Self::Upload => "upload",
+        }
+    }
+
+    /// Whether the answer is a list (paged or not).
+    pub fn is_list(self) -> bool {
+        matches!(self, Self::Cursor | Self::Offset | Self::Listing)
+    }
+
+    /// Whether the list comes in pages.
+    pub fn is_paged(self) -> bool {
+        matches!(self, Self::Cursor | Self::Offset)
+    }
+}
+
+/// Where a parameter or field travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Location {
+    /// In the URL's path.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a request header.
+    Header,
+    /// A member of the JSON request body.
+    Body,
+}
+
+impl Location {
+    /// `path`, `query`, `header` or `body`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Path => "path",
+            Self::Query => "query",
+            Self::Header => "header",
+            Self::Body => "body",
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The type of a value (of its items, for an array).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ValueKind {
+    /// Text.
+    String,
+    /// A whole number.
+    Integer,
+    /// Any number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// An ISO-8601 date-time.
+    DateTime,
+    /// A JSON object (or anything the document leaves open).
+    Object,
+}
+
+impl ValueKind {
+    /// `string`, `integer`, `number`, `boolean`, `date-time` or `object`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Integer => "integer",
+            Self::Number => "number",
+            Self::Boolean => "boolean",
+            Self::DateTime => "date-time",
+            Self::Object => "object",
+        }
+    }
+}
+
 /// The documented limits of one parameter of one operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParamRule {
@@ -91,8 +197,8 @@ pub struct ParamRule {
     pub operation: &'static str,
     /// The parameter's wire name.
     pub name: &'static str,
-    /// `query`, `path` or `header`.
-    pub location: &'static str,
+    /// Where it travels (query, path or header).
+    pub location: Location,
     /// Fewest values of an array parameter.
     pub min_items: Option<u64>,
     /// Most values of an array parameter.
@@ -127,7 +233,7 @@ pub fn check_query(operation: &str, url: &reqwest::Url) -> Result<(), String> {
     }
     for rule in crate::PARAM_RULES
         .iter()
-        .filter(|r| r.operation == operation && r.location == "query")
+        .filter(|r| r.operation == operation && r.location == Location::Query)
     {
         let values = || {
             url.query_pairs()
@@ -187,9 +293,8 @@ pub struct OperationInfo {
     pub summary: &'static str,
     /// More text; may be empty.
     pub description: &'static str,
-    /// `cursor` or `offset` (paged lists), `listing` (one list), `single`,
-    /// `download` (the answer is a file) or `upload` (the body is a file).
-    pub kind: &'static str,
+    /// What kind of call it is.
+    pub kind: CallKind,
     /// Path, query and header parameters.
     pub params: &'static [FieldInfo],
     /// The request body, if any.
@@ -205,11 +310,10 @@ pub struct OperationInfo {
 pub struct FieldInfo {
     /// The wire name.
     pub name: &'static str,
-    /// `path`, `query`, `header` or `body`.
-    pub location: &'static str,
-    /// `string`, `integer`, `number`, `boolean`, `date-time` or `object` (of the
-    /// items, for an array).
-    pub kind: &'static str,
+    /// Where it travels.
+    pub location: Location,
+    /// Its type (of its items, for an array).
+    pub kind: ValueKind,
     /// Whether it takes several values.
     pub array: bool,
     /// Whether the API requires it.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use carbon_api_gen::extras::{operation, operations};
+use carbon_api_gen::extras::{operation, operations, CallKind, Location, ValueKind};
 use carbon_api_gen::{Client, ClientState};
 use serde_json::json;
 
@@ -24,25 +24,33 @@ fn every_operation_of_the_document_is_described() {
     let list = operation("getPrintedParts").unwrap();
     assert_eq!(
         (list.name, list.method, list.kind),
-        ("get_printed_parts", "GET", "cursor")
+        ("get_printed_parts", "GET", CallKind::Cursor)
     );
     assert_eq!(list.items_field, Some("parts"));
     assert_eq!(list.item_fields[0], "uuid");
     let limit = list.params.iter().find(|p| p.name == "limit").unwrap();
-    assert_eq!((limit.kind, limit.required, limit.location), ("integer", true, "query"));
+    assert_eq!(
+        (limit.kind, limit.required, limit.location),
+        (ValueKind::Integer, true, Location::Query)
+    );
     let status = list.params.iter().find(|p| p.name == "status").unwrap();
     assert!(status.values.contains(&"printing"));
-    assert_eq!(operation("get_printers").unwrap().kind, "offset");
-    assert_eq!(operation("findModels").unwrap().kind, "listing");
-    assert_eq!(operation("downloadModel").unwrap().kind, "download");
-    assert_eq!(operation("uploadModel").unwrap().kind, "upload");
+    assert_eq!(operation("get_printers").unwrap().kind, CallKind::Offset);
+    assert_eq!(operation("findModels").unwrap().kind, CallKind::Listing);
+    assert_eq!(operation("downloadModel").unwrap().kind, CallKind::Download);
+    assert_eq!(operation("uploadModel").unwrap().kind, CallKind::Upload);
+    let get = operation("getPrinter").unwrap();
+    assert_eq!(get.kind, CallKind::Single);
+    assert_eq!(get.params[0].location, Location::Path);
+    assert_eq!(get.params[0].location.to_string(), "path");
+    assert!(CallKind::Listing.is_list() && !CallKind::Listing.is_paged() && !CallKind::Single.is_list());
     let create = operation("createPartOrder").unwrap();
     let body = create.body.unwrap();
     assert_eq!(body.content_type, "application/json");
     let due = body.fields.iter().find(|f| f.name == "due_date").unwrap();
-    assert_eq!((due.kind, due.required), ("date-time", true));
+    assert_eq!((due.kind, due.required), (ValueKind::DateTime, true));
     let parts = body.fields.iter().find(|f| f.name == "parts").unwrap();
-    assert_eq!((parts.kind, parts.array), ("object", true));
+    assert_eq!((parts.kind, parts.array), (ValueKind::Object, true));
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use carbon_ext::extras::{FieldInfo, OperationInfo};
+use carbon_ext::extras::{CallKind, FieldInfo, OperationInfo, ValueKind};
 use carbon_ext::{Client, Destination, UploadOptions};
 use clap::ArgMatches;
 use futures::StreamExt;
@@ -12,22 +12,22 @@ use serde_json::{Map, Value};
 
 use crate::failure::{Failure, Outcome};
 use crate::output::{Format, RecordWriter, print_record};
-use crate::resources::{arg_id, flag_name, is_list};
+use crate::resources::{arg_id, flag_name};
 use crate::when::{Relative, parse_time};
 
 /// One flag's value(s) as JSON of the field's kind.
 fn field_value(field: &FieldInfo, flag: &str, raw: &str, relative: Relative) -> Outcome<Value> {
     let bad = |what: &str| Failure::usage(format!("--{flag}: `{raw}` is not {what}"));
     Ok(match field.kind {
-        "integer" => Value::from(raw.parse::<i64>().map_err(|_| bad("a whole number"))?),
-        "number" => Value::from(raw.parse::<f64>().map_err(|_| bad("a number"))?),
-        "boolean" => Value::from(raw.parse::<bool>().map_err(|_| bad("true or false"))?),
-        "date-time" => Value::from(
+        ValueKind::Integer => Value::from(raw.parse::<i64>().map_err(|_| bad("a whole number"))?),
+        ValueKind::Number => Value::from(raw.parse::<f64>().map_err(|_| bad("a number"))?),
+        ValueKind::Boolean => Value::from(raw.parse::<bool>().map_err(|_| bad("true or false"))?),
+        ValueKind::DateTime => Value::from(
             parse_time(raw, relative, chrono::Utc::now())
                 .map_err(Failure::usage)?
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ),
-        "object" => serde_json::from_str(raw).map_err(|_| bad("JSON"))?,
+        ValueKind::Object => serde_json::from_str(raw).map_err(|_| bad("JSON"))?,
         _ => Value::from(raw),
     })
 }
@@ -36,7 +36,7 @@ fn field_value(field: &FieldInfo, flag: &str, raw: &str, relative: Relative) -> 
 fn given(op: &OperationInfo, field: &FieldInfo, matches: &ArgMatches, relative: Relative) -> Outcome<Option<Value>> {
     let flag = flag_name(field, op);
     let id = arg_id(field);
-    if field.kind == "boolean" && !field.array {
+    if field.kind == ValueKind::Boolean && !field.array {
         return Ok(matches.try_get_one::<bool>(&id).ok().flatten().map(|b| Value::from(*b)));
     }
     // Fields without a flag of their own (an upload's file name) are not there.
@@ -72,7 +72,7 @@ fn body(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Option<Value>> {
         }
         None => None,
     };
-    for field in info.fields.iter().filter(|f| f.kind != "object") {
+    for field in info.fields.iter().filter(|f| f.kind != ValueKind::Object) {
         if let Some(value) = given(op, field, matches, Relative::FromNow)? {
             let object = body.get_or_insert_with(|| Value::Object(Map::new()));
             let Some(object) = object.as_object_mut() else {
@@ -166,10 +166,10 @@ pub async fn run(client: &Client, op: &'static OperationInfo, matches: &ArgMatch
     let args = arguments(op, matches)?;
     let mut out = std::io::stdout().lock();
     match op.kind {
-        "download" => download(client, op, &args, matches).await,
-        "upload" => upload(client, &args, matches, printing).await,
-        kind if is_list(op) => {
-            let all = kind == "listing" || matches.get_flag("all");
+        CallKind::Download => download(client, op, &args, matches).await,
+        CallKind::Upload => upload(client, &args, matches, printing).await,
+        kind if kind.is_list() => {
+            let all = kind == CallKind::Listing || matches.get_flag("all");
             let mut writer = RecordWriter::new(printing.format, op.item_fields, &mut out);
             let mut seen = HashSet::new();
             let sets = chunks(op, &args)?;

@@ -4,7 +4,7 @@
 //! an operation Carbon adds appears after `cargo xtask regen` with nothing written
 //! by hand.
 
-use carbon_ext::extras::{FieldInfo, OperationInfo};
+use carbon_ext::extras::{CallKind, FieldInfo, Location, OperationInfo, ValueKind};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
 /// Where an operation sits in the command tree.
@@ -32,7 +32,7 @@ pub fn route(op: &OperationInfo) -> Route {
     let mut literals: Vec<String> = rest.iter().filter(|s| !is_param(s)).map(|s| kebab(s)).collect();
     let ends_in_literal = rest.last().is_some_and(|s| !is_param(s));
     let verb = match op.method {
-        _ if op.kind == "upload" => "upload".to_string(),
+        _ if op.kind == CallKind::Upload => "upload".to_string(),
         "GET" if has_param && ends_in_literal => literals.pop().unwrap_or_default(),
         "GET" if has_param => "get".into(),
         "GET" if op.operation_id.starts_with("find") => "find".into(),
@@ -54,7 +54,7 @@ pub fn route(op: &OperationInfo) -> Route {
 pub fn flag_name(field: &FieldInfo, op: &OperationInfo) -> String {
     let name = kebab(field.name);
     // A body member named like a parameter gets a prefix.
-    if field.location == "body" && op.params.iter().any(|p| kebab(p.name) == name) {
+    if field.location == Location::Body && op.params.iter().any(|p| kebab(p.name) == name) {
         format!("body-{name}")
     } else {
         name
@@ -81,8 +81,10 @@ fn field_help(field: &FieldInfo) -> String {
         help.push('.');
     }
     match field.kind {
-        "date-time" if field.location == "body" => help.push_str(" RFC 3339, a date, or from now (7d)."),
-        "date-time" => help.push_str(" RFC 3339, a date, or ago (2d)."),
+        ValueKind::DateTime if field.location == Location::Body => {
+            help.push_str(" RFC 3339, a date, or from now (7d).")
+        }
+        ValueKind::DateTime => help.push_str(" RFC 3339, a date, or ago (2d)."),
         _ => {}
     }
     if !field.values.is_empty() {
@@ -94,19 +96,14 @@ fn field_help(field: &FieldInfo) -> String {
     help
 }
 
-/// Whether an operation answers with a list.
-pub fn is_list(op: &OperationInfo) -> bool {
-    matches!(op.kind, "cursor" | "offset" | "listing")
-}
-
 /// A placeholder for an example value.
 fn example_value(field: &FieldInfo) -> String {
     match (field.kind, field.name) {
         (_, name) if name.ends_with("uuid") => "UUID".into(),
-        ("integer", "limit") => "100".into(),
-        ("integer", _) => "1".into(),
-        ("date-time", _) => "7d".into(),
-        ("boolean", _) => "true".into(),
+        (ValueKind::Integer, "limit") => "100".into(),
+        (ValueKind::Integer, _) => "1".into(),
+        (ValueKind::DateTime, _) => "7d".into(),
+        (ValueKind::Boolean, _) => "true".into(),
         _ => field.name.to_ascii_uppercase(),
     }
 }
@@ -120,15 +117,15 @@ fn example(op: &OperationInfo, route: &Route) -> String {
     }
     line.push(' ');
     line.push_str(&route.verb);
-    for p in op.params.iter().filter(|p| p.location == "path") {
+    for p in op.params.iter().filter(|p| p.location == Location::Path) {
         line.push(' ');
         line.push_str(&p.name.to_ascii_uppercase());
     }
-    if op.kind == "upload" {
+    if op.kind == CallKind::Upload {
         line.push_str(" bracket.stl");
     }
-    for p in op.params.iter().filter(|p| p.location != "path" && p.required) {
-        if p.name == "limit" || op.kind == "upload" {
+    for p in op.params.iter().filter(|p| p.location != Location::Path && p.required) {
+        if p.name == "limit" || op.kind == CallKind::Upload {
             continue;
         }
         line.push_str(&format!(" --{} {}", flag_name(p, op), example_value(p)));
@@ -136,7 +133,7 @@ fn example(op: &OperationInfo, route: &Route) -> String {
     match op.body {
         Some(body) if body.content_type.contains("json") => {
             let required: Vec<&FieldInfo> = body.fields.iter().filter(|f| f.required).collect();
-            if required.iter().any(|f| f.kind == "object") || required.is_empty() {
+            if required.iter().any(|f| f.kind == ValueKind::Object) || required.is_empty() {
                 line.push_str(" --body request.json");
             } else {
                 for f in required {
@@ -146,7 +143,7 @@ fn example(op: &OperationInfo, route: &Route) -> String {
         }
         _ => {}
     }
-    if is_list(op) {
+    if op.kind.is_list() {
         line.push_str(" --all --output csv");
     }
     format!("Example:\n  {line}")
@@ -160,7 +157,7 @@ fn field_arg(field: &FieldInfo, op: &OperationInfo) -> Arg {
     if field.array {
         arg = arg.action(ArgAction::Append);
     }
-    if field.kind == "boolean" && !field.array {
+    if field.kind == ValueKind::Boolean && !field.array {
         // `--flush` alone means true.
         arg = arg
             .num_args(0..=1)
@@ -190,7 +187,7 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
     if op.method == "DELETE" {
         command = command.visible_alias("cancel");
     }
-    for p in op.params.iter().filter(|p| p.location == "path") {
+    for p in op.params.iter().filter(|p| p.location == Location::Path) {
         command = command.arg(
             Arg::new(arg_id(p))
                 .value_name(p.name.to_ascii_uppercase())
@@ -198,9 +195,9 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
                 .required(true),
         );
     }
-    for p in op.params.iter().filter(|p| p.location != "path") {
+    for p in op.params.iter().filter(|p| p.location != Location::Path) {
         // An upload's file name comes from the file.
-        if op.kind == "upload" && p.name == "filename" {
+        if op.kind == CallKind::Upload && p.name == "filename" {
             continue;
         }
         command = command.arg(field_arg(p, op));
@@ -213,7 +210,7 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
                     .value_name("FILE")
                     .help("The request body as JSON, from FILE or - (standard input); flags set its members."),
             );
-            for field in body.fields.iter().filter(|f| f.kind != "object") {
+            for field in body.fields.iter().filter(|f| f.kind != ValueKind::Object) {
                 command = command.arg(field_arg(field, op));
             }
         }
@@ -227,7 +224,7 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
         }
         None => {}
     }
-    if op.kind == "download" {
+    if op.kind == CallKind::Download {
         command = command.arg(
             Arg::new("output-path")
                 .short('o')
@@ -236,7 +233,7 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
                 .help("Where to write the file (default: the name the server gives, in this directory)."),
         );
     }
-    if matches!(op.kind, "cursor" | "offset") {
+    if op.kind.is_paged() {
         command = command.arg(
             Arg::new("all")
                 .long("all")

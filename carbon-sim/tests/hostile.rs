@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use carbon_api_gen::extras::{FieldInfo, operations};
+use carbon_api_gen::extras::{FieldInfo, ValueKind, operations};
 use carbon_sim::{Config, Simulator};
 use serde_json::{Value, json};
 
@@ -15,11 +15,11 @@ fn plausible(field: &FieldInfo, ids: &Value) -> Value {
         return id.clone();
     }
     let one = match field.kind {
-        "integer" => json!(1),
-        "number" => json!(1.5),
-        "boolean" => json!(true),
-        "date-time" => json!("2026-12-24T00:00:00Z"),
-        "object" => json!({}),
+        ValueKind::Integer => json!(1),
+        ValueKind::Number => json!(1.5),
+        ValueKind::Boolean => json!(true),
+        ValueKind::DateTime => json!("2026-12-24T00:00:00Z"),
+        ValueKind::Object => json!({}),
         _ => field.values.first().map_or(json!("x"), |v| json!(v)),
     };
     if field.array { json!([one]) } else { one }
