@@ -10,6 +10,7 @@ use clap::ArgMatches;
 use futures::StreamExt;
 use serde_json::{Map, Value};
 
+use crate::cli::Downloadable;
 use crate::failure::{Failure, Outcome};
 use crate::output::{Format, RecordWriter, print_record};
 use crate::resources::{arg_id, flag_name};
@@ -224,11 +225,27 @@ pub async fn run(client: &Client, op: &'static OperationInfo, matches: &ArgMatch
     }
 }
 
+/// The SDK download behind an operation that answers with a file.
+fn downloadable(op: &OperationInfo) -> Option<Downloadable> {
+    match op.name {
+        "get_attachment" => Some(Downloadable::Attachment),
+        "download_model" => Some(Downloadable::Model),
+        _ => None,
+    }
+}
+
 async fn download(client: &Client, op: &OperationInfo, args: &Map<String, Value>, matches: &ArgMatches) -> Outcome {
     let uuid = args.get("uuid").and_then(Value::as_str).unwrap_or_default().to_string();
+    let what = downloadable(op).ok_or_else(|| {
+        Failure::usage(format!(
+            "{} answers with a file this version of carbon cannot fetch yet; \
+             use a carbon release made for this API version",
+            op.name
+        ))
+    })?;
     crate::workflows::files::download(
         client,
-        op.name,
+        what,
         &uuid,
         matches.get_one::<String>("output-path").map(PathBuf::from),
     )
@@ -282,6 +299,22 @@ pub fn destination(path: Option<PathBuf>, fallback: &str) -> Destination {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_operation_that_answers_with_a_file_has_a_download() {
+        let files: Vec<&str> = carbon_ext::extras::operations()
+            .iter()
+            .filter(|op| op.kind == CallKind::Download)
+            .map(|op| op.name)
+            .collect();
+        assert!(!files.is_empty());
+        for op in carbon_ext::extras::operations()
+            .iter()
+            .filter(|op| op.kind == CallKind::Download)
+        {
+            assert!(downloadable(op).is_some(), "{} has no download in the CLI", op.name);
+        }
+    }
     use crate::resources::{operation_command, route};
 
     fn parse(id: &str, argv: &[&str]) -> Outcome<Map<String, Value>> {

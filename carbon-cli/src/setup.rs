@@ -3,7 +3,7 @@
 
 use carbon_ext::Client;
 
-use crate::cli::{CompletionArgs, Downloadable, Export, ProfileCommand, SimArgs, TokenArgs, Workflow};
+use crate::cli::{CompletionArgs, Export, ProfileCommand, SimArgs, TokenArgs, Workflow};
 use crate::config::{ConfigFile, Connection, Flags, Key, Profile, Source, config_dir, write_atomically};
 use crate::failure::{Failure, Outcome};
 use crate::invoke::Printing;
@@ -46,13 +46,7 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
             workflows::export::run(&connect(flags)?, &args, printing.quiet).await
         }
         Workflow::Wait(args) => workflows::waits::run(&connect(flags)?, &args, printing).await,
-        Workflow::Download(args) => {
-            let operation = match args.what {
-                Downloadable::Attachment => "get_attachment",
-                Downloadable::Model => "download_model",
-            };
-            workflows::files::download(&connect(flags)?, operation, &args.uuid, args.out).await
-        }
+        Workflow::Download(args) => workflows::files::download(&connect(flags)?, args.what, &args.uuid, args.out).await,
         Workflow::Token(args) => token(flags, &args),
         Workflow::Profile(command) => profile(flags, command),
         Workflow::Sim(args) => sim(args).await,

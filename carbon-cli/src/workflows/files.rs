@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use carbon_ext::{Client, Progress};
 use sha2::{Digest, Sha256};
 
+use crate::cli::Downloadable;
 use crate::failure::{Failure, Outcome};
 use crate::invoke::destination;
 
@@ -51,14 +52,14 @@ pub fn content_id(path: &Path) -> Outcome<String> {
 
 /// Downloads an attachment or a model file to `path` (a file, or a directory for
 /// the server's name; default this directory), and says where it went.
-pub async fn download(client: &Client, operation: &str, uuid: &str, path: Option<PathBuf>) -> Outcome {
-    let downloaded = match operation {
-        "get_attachment" => {
+pub async fn download(client: &Client, what: Downloadable, uuid: &str, path: Option<PathBuf>) -> Outcome {
+    let downloaded = match what {
+        Downloadable::Attachment => {
             client
                 .download_attachment(uuid, destination(path, "attachment.bin"), Progress::none())
                 .await?
         }
-        _ => {
+        Downloadable::Model => {
             client
                 .download_model_file(uuid, destination(path, &format!("{uuid}.stl")), Progress::none())
                 .await?

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use carbon_ext::prelude::*;
-use carbon_ext::{Client, Progress, WaitConfig, WaitOutcome, types};
+use carbon_ext::{Client, Progress, WaitOutcome, types};
 
 use crate::checkpoint;
 use crate::config::{config_dir, write_atomically};
@@ -104,11 +104,7 @@ pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing) -> Out
         let done = runs.iter().filter(|r| r.status.as_str() == "complete").count();
         shown.set(done as u64, Some(runs.len() as u64));
     });
-    let config = WaitConfig::new(
-        std::time::Duration::from_secs(5),
-        std::time::Duration::from_secs(60),
-        timeout,
-    );
+    let config = super::waits::config(timeout, std::time::Duration::from_secs(5));
     let outcomes = client
         .wait_until_model_program_runs_complete(&run_uuids, config, report)
         .await?;

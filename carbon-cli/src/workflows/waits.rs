@@ -56,7 +56,8 @@ pub struct WaitArgs {
     pub interval: String,
 }
 
-fn config(timeout: Duration, interval: Duration) -> WaitConfig {
+/// How the CLI waits: polls every `interval`, backing off to a minute at most.
+pub(crate) fn config(timeout: Duration, interval: Duration) -> WaitConfig {
     WaitConfig::new(interval, Duration::from_secs(60).max(interval), timeout)
 }
 
