@@ -19,6 +19,47 @@ async fn start(presign_ttl: Duration) -> Simulator {
     .unwrap()
 }
 
+/// Plain HTTP to the simulator, with a token where the API wants one: for the
+/// requests the SDK would never make. Redirects are not followed.
+struct Raw {
+    http: reqwest::Client,
+    base: String,
+    token: carbon_auth::BearerToken,
+}
+
+impl Raw {
+    fn new(sim: &Simulator) -> Self {
+        Self {
+            http: carbon_api_gen::http_client_builder(Duration::from_secs(30), Duration::from_secs(300))
+                .unwrap()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: sim.base_url().to_string(),
+            token: carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap(),
+        }
+    }
+
+    /// A new presigned upload: its model uuid and storage URL.
+    async fn presign(&self) -> (String, String) {
+        let presigned: Value = self
+            .http
+            .post(format!("{}/models/presigned", self.base))
+            .bearer_auth(self.token.expose())
+            .json(&json!({"filename": "a.stl"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            presigned["model_uuid"].as_str().unwrap().to_string(),
+            presigned["presigned_url"].as_str().unwrap().to_string(),
+        )
+    }
+}
+
 fn origin(url: &str) -> String {
     let url = url::Url::parse(url).unwrap();
     format!("{}://{}:{}", url.scheme(), url.host_str().unwrap(), url.port().unwrap())
@@ -70,23 +111,9 @@ async fn the_sdk_uploads_and_downloads_through_storage_without_credentials() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_refuses_what_it_did_not_sign_with_s3_errors() {
     let sim = start(Duration::from_secs(900)).await;
-    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
-    let http = carbon_api_gen::http_client_builder(Duration::from_secs(30), Duration::from_secs(300))
-        .unwrap()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let presigned: Value = http
-        .post(format!("{}/models/presigned", sim.base_url()))
-        .bearer_auth(token.expose())
-        .json(&json!({"filename": "a.stl"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let url = presigned["presigned_url"].as_str().unwrap().to_string();
+    let raw = Raw::new(&sim);
+    let (http, token) = (&raw.http, &raw.token);
+    let (_, url) = raw.presign().await;
     assert_ne!(origin(&url), origin(sim.base_url()), "storage is another origin");
     let bare = url.split('?').next().unwrap().to_string();
     let forged = url.replace("X-Amz-Signature=", "X-Amz-Signature=00");
@@ -146,25 +173,9 @@ async fn storage_refuses_what_it_did_not_sign_with_s3_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_url_is_refused() {
     let sim = start(Duration::ZERO).await;
-    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
-    let http =
-        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
-    let presigned: Value = http
-        .post(format!("{}/models/presigned", sim.base_url()))
-        .bearer_auth(token.expose())
-        .json(&json!({"filename": "a.stl"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let response = http
-        .put(presigned["presigned_url"].as_str().unwrap())
-        .body("solid a")
-        .send()
-        .await
-        .unwrap();
+    let raw = Raw::new(&sim);
+    let (_, url) = raw.presign().await;
+    let response = raw.http.put(&url).body("solid a").send().await.unwrap();
     assert_eq!(response.status(), 403);
     assert!(response.text().await.unwrap().contains("Request has expired"));
 }
@@ -179,22 +190,11 @@ async fn uploads_are_bounded_in_size_and_pending_ones_in_number() {
     })
     .await
     .unwrap();
-    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
-    let http =
-        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
+    let raw = Raw::new(&sim);
+    let (http, token) = (&raw.http, &raw.token);
     let mut urls = Vec::new();
     for _ in 0..4 {
-        let presigned: Value = http
-            .post(format!("{}/models/presigned", sim.base_url()))
-            .bearer_auth(token.expose())
-            .json(&json!({"filename": "a.stl"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        urls.push(presigned["presigned_url"].as_str().unwrap().to_string());
+        urls.push(raw.presign().await.1);
     }
     // The next request trims the oldest pending uploads: 2 are kept.
     http.get(format!("{}/applications", sim.base_url()))
@@ -237,30 +237,13 @@ async fn a_replaced_upload_gives_its_kept_bytes_back() {
     })
     .await
     .unwrap();
-    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(600)).unwrap();
-    let http =
-        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
-    let presign = || async {
-        let presigned: Value = http
-            .post(format!("{}/models/presigned", sim.base_url()))
-            .bearer_auth(token.expose())
-            .json(&json!({"filename": "a.stl"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (
-            presigned["model_uuid"].as_str().unwrap().to_string(),
-            presigned["presigned_url"].as_str().unwrap().to_string(),
-        )
-    };
-    let (_, first) = presign().await;
+    let raw = Raw::new(&sim);
+    let (http, token) = (&raw.http, &raw.token);
+    let (_, first) = raw.presign().await;
     assert_eq!(http.put(&first).body("solid aaaa").send().await.unwrap().status(), 200);
     // The same upload sent again: the first file is replaced, its bytes given back.
     assert_eq!(http.put(&first).body("solid bbbb").send().await.unwrap().status(), 200);
-    let (uuid, second) = presign().await;
+    let (uuid, second) = raw.presign().await;
     let put = http.put(&second).body("solid cccc").send().await.unwrap();
     let etag = put.headers()["etag"].to_str().unwrap().to_string();
     let resolved = http
