@@ -1,0 +1,207 @@
+//! The clock's work: moving part orders, model program runs and print orders
+//! through their lifecycles to the current simulated time.
+
+use carbon_api_gen::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
+use carbon_api_gen::types;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::*;
+use crate::table::Table;
+
+impl World {
+    /// Moves everything to the current simulated time, then trims what is due.
+    pub(crate) fn advance(&mut self) {
+        let now = self.clock.now();
+        self.advance_to(now);
+        self.trim();
+    }
+
+    pub(super) fn advance_to(&mut self, now: DateTime<Utc>) {
+        let open: Vec<String> = self
+            .orders
+            .iter()
+            .filter(|(_, o)| !o.finished)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for uuid in open {
+            self.advance_order(&uuid, now);
+        }
+        let runs: Vec<String> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| {
+                !matches!(
+                    r.run.status,
+                    ModelProgramRunStatus::Complete | ModelProgramRunStatus::Failed
+                )
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for uuid in runs {
+            self.advance_run(&uuid, now);
+        }
+        let print_orders: Vec<String> = self.print_orders.keys().cloned().collect();
+        for uuid in print_orders {
+            self.advance_print_order(&uuid, now);
+        }
+    }
+
+    fn advance_order(&mut self, uuid: &str, now: DateTime<Utc>) {
+        let state = &self.orders[uuid];
+        if state.order.status == Some(PartOrderStatus::Canceled) {
+            self.orders.update(uuid, |o| o.finished = true);
+            self.finished_lately = true;
+            return;
+        }
+        let age = (now - state.created).num_seconds();
+        let flushed = state.order.flushed_at.is_some();
+        let pack_after = if flushed { PACK_AFTER_S / 2 } else { PACK_AFTER_S };
+        if age >= pack_after && state.packed_at.is_none() {
+            self.pack(uuid, state.created + Duration::seconds(pack_after));
+        }
+        let state = &self.orders[uuid];
+        // After packing, the stages follow the packing time, which orders packed
+        // together share (their prints are the same).
+        let stage = match state.packed_at {
+            None if age >= PREPARE_AFTER_S => PrintedPartStatus::Preparing,
+            None => PrintedPartStatus::Waiting,
+            Some(at) => match (now - at).num_seconds() + PACK_AFTER_S {
+                since if since >= DONE_AFTER_S => PrintedPartStatus::Complete,
+                since if since >= PRINT_AFTER_S => PrintedPartStatus::Printing,
+                _ => PrintedPartStatus::Queued,
+            },
+        };
+        let created = state
+            .packed_at
+            .map_or(state.created, |at| at - Duration::seconds(PACK_AFTER_S));
+        let refs: Vec<String> = state.order.printed_parts.iter().map(|r| r.uuid.clone()).collect();
+        let mut serials = Vec::new();
+        for printed_uuid in &refs {
+            if self.printed_parts.get(printed_uuid).is_none_or(|p| p.status == stage) {
+                continue;
+            }
+            self.printed_parts.update(printed_uuid, |part| {
+                part.status = stage.clone();
+                part.updated_at = Some(now.into());
+                if stage == PrintedPartStatus::Complete {
+                    part.finished_at = Some((created + Duration::seconds(DONE_AFTER_S)).into());
+                    serials.push(printed_uuid.clone());
+                }
+            });
+        }
+        for printed_uuid in serials {
+            let serial = format!("SN-{:07}", self.next_serial);
+            self.next_serial += 1;
+            self.printed_parts
+                .update(&printed_uuid, |p| p.serial_number = Some(serial));
+        }
+        // Prints follow their printed parts; a finished print leaves its printer's queue.
+        let builds = self.orders[uuid].order.build_uuids.clone().unwrap_or_default();
+        let prints_of = |prints: &Table<types::ModelPrint>, build: &str| -> Vec<String> {
+            let by_build = prints.index("build_uuid").expect("prints are indexed by build");
+            by_build.keys_equal(build, None, false).map(|k| k.to_string()).collect()
+        };
+        if stage == PrintedPartStatus::Complete {
+            let done: Vec<String> = builds.iter().flat_map(|b| prints_of(&self.prints, b)).collect();
+            for queue in self.queues.values_mut() {
+                queue.retain(|u| !done.contains(u));
+            }
+        }
+        for build in &builds {
+            let print_status = match stage {
+                PrintedPartStatus::Complete => Some("finished"),
+                PrintedPartStatus::Printing => Some("printing"),
+                _ => None,
+            };
+            let started = created + Duration::seconds(PRINT_AFTER_S);
+            let finished = created + Duration::seconds(DONE_AFTER_S);
+            let Some(status) = print_status else { continue };
+            for print_uuid in prints_of(&self.prints, build) {
+                if self
+                    .prints
+                    .get(&print_uuid)
+                    .is_some_and(|p| p.status.as_deref() == Some(status))
+                {
+                    continue;
+                }
+                self.prints.update(&print_uuid, |print| {
+                    print.status = Some(status.to_string());
+                    print.started_at = Some(started.into());
+                    if status == "finished" {
+                        print.finished_at = Some(finished.into());
+                        print.remaining_sec = Some(0);
+                    }
+                });
+            }
+        }
+        let status = match stage {
+            PrintedPartStatus::Waiting => PartOrderStatus::Open,
+            PrintedPartStatus::Complete => PartOrderStatus::Complete,
+            _ => PartOrderStatus::Processing,
+        };
+        self.orders.update(uuid, |order| {
+            for r in &mut order.order.printed_parts {
+                r.status = stage.clone();
+            }
+            if order.order.status.as_ref() != Some(&status) {
+                order.order.status = Some(status.clone());
+                order.order.updated_at = Some(now.into());
+            }
+            if status == PartOrderStatus::Complete {
+                order.finished = true;
+            }
+        });
+        self.finished_lately |= status == PartOrderStatus::Complete;
+    }
+
+    fn advance_run(&mut self, uuid: &str, now: DateTime<Utc>) {
+        let state = &self.runs[uuid];
+        let age = (now - state.created).num_seconds();
+        let (status, progress) = match age {
+            a if a < 5 => (ModelProgramRunStatus::Pending, 0.0),
+            a if a < 30 => (ModelProgramRunStatus::Preparing, (a as f64 - 5.0) / 25.0),
+            _ if state.fails => (ModelProgramRunStatus::Failed, 1.0),
+            _ => (ModelProgramRunStatus::Complete, 1.0),
+        };
+        let fails = state.fails;
+        let input = state.input_model.clone();
+        let output = if status == ModelProgramRunStatus::Complete && !fails {
+            let out = self.uuid();
+            let name = input
+                .as_ref()
+                .and_then(|m| self.models.get(m))
+                .map_or("output.stl".to_string(), |m| format!("hollowed-{}", m.filename));
+            self.models.insert(
+                out.clone(),
+                typed(json!({"uuid": out, "filename": name, "file_size_bytes": 5, "created_at": now.to_rfc3339()})),
+            );
+            self.files.insert(out.clone(), StoredFile::of(b"solid"));
+            Some(out)
+        } else {
+            None
+        };
+        self.finished_lately |= matches!(status, ModelProgramRunStatus::Complete | ModelProgramRunStatus::Failed);
+        let run = &mut self.runs.get_mut(uuid).unwrap().run;
+        run.status = status.clone();
+        run.progress = progress;
+        if let Some(out) = output {
+            run.model_uuid = Some(out);
+        }
+        if status == ModelProgramRunStatus::Failed {
+            run.failure_message = Some("the model program could not process the input model".into());
+        }
+    }
+
+    fn advance_print_order(&mut self, uuid: &str, now: DateTime<Utc>) {
+        self.print_orders.update(uuid, |state| {
+            let minutes = (now - state.created).num_seconds() / 60;
+            if let Some(routes) = state.order.routed_to.as_mut() {
+                for route in routes.values_mut() {
+                    let queued = route.copies_queued.unwrap_or(0);
+                    route.copies_printed = Some(minutes.clamp(0, queued));
+                }
+            }
+        });
+    }
+}
