@@ -206,10 +206,7 @@ pub(crate) fn page<'t, S>(
     let source = pick_source(table, &filters, &order);
     let wanted = limit + 1;
     let (mut found, total) = match source {
-        Source::Keys(check) => {
-            let Check::Key(keys) = &filters.checks[check] else {
-                unreachable!()
-            };
+        Source::Keys { check, keys } => {
             let mut keys: Vec<&String> = keys.iter().collect();
             keys.sort();
             keys.dedup();
@@ -219,21 +216,20 @@ pub(crate) fn page<'t, S>(
                 .filter(|(k, r)| filters.admit(k, r, Some(check), shape));
             sorted_matches(matches, &order, after, wanted)
         }
-        Source::Sorted(check) => {
-            let Check::Equal(index, values) = &filters.checks[check] else {
-                unreachable!()
-            };
+        Source::Sorted { check, index, values } => {
             let matches = distinct(values)
                 .flat_map(|v| index.keys_equal(v, None, false))
                 .filter_map(|k| table.get_key_value(&**k))
                 .filter(|(k, r)| filters.admit(k, r, Some(check), shape));
             sorted_matches(matches, &order, after, wanted)
         }
-        Source::Runs(check, descending) => {
+        Source::Runs {
+            check,
+            index,
+            values,
+            descending,
+        } => {
             // Each value's keys are in key order: take the page from each, then merge.
-            let Check::Equal(index, values) = &filters.checks[check] else {
-                unreachable!()
-            };
             let past = match after {
                 Some(Position::After(key)) => Some(key.as_str()),
                 _ => None,
@@ -304,35 +300,59 @@ pub(crate) fn page<'t, S>(
     })
 }
 
-/// Where the records of a page are read from.
-enum Source {
-    /// The records named by a key filter (the check at this place).
-    Keys(usize),
+/// Where the records of a page are read from; `check` is the place of the filter
+/// the source answers (not checked again on each record).
+enum Source<'t, 'q, S> {
+    /// The records named by a key filter.
+    Keys { check: usize, keys: &'q [String] },
     /// Every record with the values of an equality filter, sorted.
-    Sorted(usize),
+    Sorted {
+        check: usize,
+        index: &'t Index<S>,
+        values: &'q [String],
+    },
     /// The page from each value's keys of an equality filter, merged in key order.
-    Runs(usize, bool),
+    Runs {
+        check: usize,
+        index: &'t Index<S>,
+        values: &'q [String],
+        descending: bool,
+    },
     /// The page order itself (the table's key order or a field's index).
     Walk,
 }
 
-fn pick_source<S>(table: &Table<S>, filters: &Filters<'_, '_, S>, order: &Order<'_, S>) -> Source {
-    if let Some(i) = filters.checks.iter().position(|c| matches!(c, Check::Key(_))) {
-        return Source::Keys(i);
+fn pick_source<'t, 'q, S>(table: &Table<S>, filters: &Filters<'t, 'q, S>, order: &Order<'_, S>) -> Source<'t, 'q, S> {
+    let keys = filters.checks.iter().enumerate().find_map(|(check, c)| match c {
+        Check::Key(keys) => Some(Source::Keys { check, keys }),
+        _ => None,
+    });
+    if let Some(source) = keys {
+        return source;
     }
     let smallest = filters
         .checks
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| match c {
-            Check::Equal(index, values) => Some((distinct(values).map(|v| index.count(v)).sum::<usize>(), i)),
+        .filter_map(|(check, c)| match c {
+            Check::Equal(index, values) => {
+                let size = distinct(values).map(|v| index.count(v)).sum::<usize>();
+                Some((size, check, *index, *values))
+            }
             _ => None,
         })
-        .min();
+        .min_by_key(|(size, check, ..)| (*size, *check));
     match (smallest, order) {
-        (Some((_, i)), Order::Key { descending }) => Source::Runs(i, *descending),
+        (Some((_, check, index, values)), Order::Key { descending }) => Source::Runs {
+            check,
+            index,
+            values,
+            descending: *descending,
+        },
         // Sorting the matches beats walking the order when they are few.
-        (Some((size, i)), Order::Field { .. }) if size.saturating_mul(8) <= table.len() => Source::Sorted(i),
+        (Some((size, check, index, values)), Order::Field { .. }) if size.saturating_mul(8) <= table.len() => {
+            Source::Sorted { check, index, values }
+        }
         _ => Source::Walk,
     }
 }
