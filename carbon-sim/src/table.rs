@@ -210,7 +210,7 @@ impl<T> Index<T> {
 }
 
 /// The least value greater than `value`, if there is one.
-fn successor(value: &Scalar) -> Option<Scalar> {
+pub(crate) fn successor(value: &Scalar) -> Option<Scalar> {
     match value {
         Scalar::Time(t) => Some(t.checked_add(1).map_or(Scalar::Text(Arc::from("")), Scalar::Time)),
         // No text lies between `s` and `s` followed by a NUL.

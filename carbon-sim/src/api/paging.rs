@@ -185,8 +185,8 @@ impl<T: Serialize> Serialize for PageBody<'_, T> {
 pub(crate) enum Position {
     /// After this key.
     After(String),
-    /// After this value of the sort field, then this key.
-    Sorted(Scalar, String),
+    /// After these values of the sort keys, then this key.
+    Sorted(Vec<Scalar>, String),
     /// At this offset.
     Offset(usize),
 }
