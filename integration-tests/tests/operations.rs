@@ -20,11 +20,7 @@ async fn all_operations() {
     })
     .await
     .unwrap();
-    let c = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .build()
-        .unwrap();
+    let c = client(&sim);
     let dir = tempfile::tempdir().unwrap();
 
     // Applications.
@@ -417,11 +413,7 @@ async fn orders_that_share_a_build_sop_and_packing_group_share_builds() {
     })
     .await
     .unwrap();
-    let c = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .build()
-        .unwrap();
+    let c = client(&sim);
     let dir = tempfile::tempdir().unwrap();
     let mut orders = Vec::new();
     for (number, group) in [("MIX-1", "shared"), ("MIX-2", "shared"), ("MIX-3", "apart")] {
@@ -488,11 +480,7 @@ async fn finished_runs_and_orders_past_the_retention_are_dropped_oldest_first() 
     })
     .await
     .unwrap();
-    let c = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .build()
-        .unwrap();
+    let c = client(&sim);
     let part = c
         .create_part()
         .body(types::PartRequest {
@@ -549,6 +537,15 @@ async fn finished_runs_and_orders_past_the_retention_are_dropped_oldest_first() 
         let found = c.get_model_program_run().uuid(uuid).run().await;
         assert_eq!(found.is_ok(), i >= 2, "run {i}: {found:?}");
     }
+}
+
+/// A client of the simulator.
+fn client(sim: &Simulator) -> Client {
+    Client::builder()
+        .base_url(sim.base_url())
+        .api_key(sim.api_key())
+        .build()
+        .unwrap()
 }
 
 /// A model uploaded to the simulator, for records that need one.
