@@ -20,6 +20,8 @@ use crate::{AuthError, BearerToken, TokenSource};
 /// - After a 401 the rejected token is invalidated and the request is sent once more
 ///   with a new one; a second 401 goes to the caller. A request whose body is a stream
 ///   cannot be replayed and is not retried (the next request gets the new token).
+///   Callers that retry on their own turn the replay off with
+///   [`BearerAuth::without_replay`] (carbon-ext does: its retry engine renews).
 ///
 /// Other request behaviour (retries, rate limiting) plugs in underneath with
 /// [`BearerAuth::with_inner`].
@@ -32,6 +34,9 @@ pub struct BearerAuth {
     /// The `Authorization` value of the last token seen, reused while the token
     /// is the same (not formatted and checked again on every request).
     header: Arc<Mutex<Option<(BearerToken, HeaderValue)>>>,
+    /// Whether a 401 is answered by sending the request once more with a new
+    /// token (a copy of each request is kept for that).
+    replay: bool,
     inner: Arc<dyn RequestHooks>,
 }
 
@@ -74,8 +79,18 @@ impl BearerAuth {
             base_url: base_url.trim_end_matches('/').to_string(),
             origin: (url.scheme().to_string(), host, url.port_or_known_default()),
             header: Arc::new(Mutex::new(None)),
+            replay: true,
             inner: Arc::new(NoHooks),
         })
+    }
+
+    /// For callers that retry calls themselves (carbon-ext does): a 401 is handed
+    /// back instead of replayed, after the token it was sent with is dropped, so
+    /// that the caller's next attempt carries a new one. Saves keeping a copy of
+    /// every request.
+    pub fn without_replay(mut self) -> Self {
+        self.replay = false;
+        self
     }
 
     /// Runs `inner` underneath: its `prepare` after the bearer is set, its `execute`
@@ -150,6 +165,17 @@ impl BearerAuth {
         let Some(sent) = request.headers().get(AUTHORIZATION).cloned() else {
             return self.inner.execute(http, request, operation_id).await;
         };
+        if !self.replay {
+            // The caller retries: drop the refused token so that its next attempt
+            // gets a new one, and hand the 401 back.
+            let response = self.inner.execute(http, request, operation_id).await?;
+            if response.status() == reqwest::StatusCode::UNAUTHORIZED
+                && let Some(sent_token) = sent.to_str().ok().and_then(|v| v.strip_prefix("Bearer "))
+            {
+                self.source.invalidate(sent_token);
+            }
+            return Ok(response);
+        }
         let replay = request.try_clone();
         let response = self.inner.execute(http, request, operation_id).await?;
         if response.status() != reqwest::StatusCode::UNAUTHORIZED {

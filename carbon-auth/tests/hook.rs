@@ -197,6 +197,40 @@ async fn a_401_renews_the_token_and_retries_once() {
 }
 
 #[tokio::test]
+async fn without_replay_a_401_drops_the_token_and_comes_back() {
+    let server = MockServer::start_async().await;
+    let rejected = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/parts/p-1")
+                .header("authorization", "Bearer tok-1");
+            then.status(401).body("token expired");
+        })
+        .await;
+    let accepted = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/parts/p-1")
+                .header("authorization", "Bearer tok-2");
+            then.status(200).json_body(json!({"uuid": "p-1", "part_number": "PN"}));
+        })
+        .await;
+    let source = Arc::new(Rotating::default());
+    let client = BearerAuth::from_arc(source.clone(), &format!("{}/v1", server.base_url()), false)
+        .unwrap()
+        .without_replay()
+        .into_client(http());
+    let err = client.get_part().uuid("p-1").send().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    rejected.assert_calls_async(1).await;
+    accepted.assert_calls_async(0).await;
+    assert_eq!(*source.invalidated.lock().unwrap(), vec!["tok-1"]);
+    // The caller's next attempt carries the new token.
+    client.get_part().uuid("p-1").send().await.unwrap();
+    accepted.assert_calls_async(1).await;
+}
+
+#[tokio::test]
 async fn a_second_401_reaches_the_caller_without_a_loop() {
     let server = MockServer::start_async().await;
     let always = server

@@ -328,7 +328,9 @@ impl ClientBuilder {
             Credentials::None => None,
         };
         let state = match source {
+            // The retry engine renews refused credentials (one place decides retries).
             Some(source) => BearerAuth::from_arc(source, &base_url, self.allow_plain_http)?
+                .without_replay()
                 .with_inner(stack)
                 .into_state(),
             None => carbon_api_gen::ClientState::new(stack),

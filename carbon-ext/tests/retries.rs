@@ -252,3 +252,33 @@ async fn connection_failures_are_retried_for_any_method() {
     let server = serve.await.unwrap();
     assert_eq!(server.hits(), 1, "exactly one POST reached the server");
 }
+
+#[tokio::test]
+async fn refused_credentials_are_renewed_once_for_any_call_unless_retries_are_off() {
+    let key = || carbon_ext::auth::ApiKey::from_json(include_str!("fixtures/test-only-secrets.json")).unwrap();
+    // A POST too: a 401 means the API did nothing with the request.
+    let server = Scripted::start(vec![Reply::text(401, "expired"), Reply::json(200, part())]).await;
+    let c = builder(&server.base).api_key(key()).build().unwrap();
+    let created = c.create_part().body(part_request()).run().await.unwrap();
+    assert_eq!(created.uuid, "p-1");
+    assert_eq!(server.hits(), 2);
+    assert!(server.requests().iter().all(|r| r.header("authorization").is_some()));
+
+    // Refused again: the second 401 ends the call, after two attempts.
+    let server = Scripted::start(vec![Reply::text(401, "revoked")]).await;
+    let c = builder(&server.base).api_key(key()).build().unwrap();
+    let err = c.create_part().body(part_request()).run().await.unwrap_err();
+    assert!(matches!(&err, Error::Unauthorized { .. }), "{err}");
+    assert_eq!((server.hits(), err.attempts()), (2, 2));
+
+    // With every retry off, not even credentials are renewed.
+    let server = Scripted::start(vec![Reply::text(401, "expired"), Reply::json(200, part())]).await;
+    let c = builder(&server.base)
+        .api_key(key())
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = c.get_part().uuid("p-1").run().await.unwrap_err();
+    assert!(matches!(&err, Error::Unauthorized { .. }), "{err}");
+    assert_eq!(server.hits(), 1);
+}

@@ -70,6 +70,7 @@ impl Retrier {
             let started = Instant::now();
             let mut backoff_total = Duration::ZERO;
             let mut attempt = 1;
+            let mut renewed = false;
             let result = loop {
                 let span = tracing::debug_span!(
                     "carbon.attempt",
@@ -87,7 +88,7 @@ impl Retrier {
                     }
                     Err(error) => error,
                 };
-                let Some(wait) = self.wait_before_retry(&error, replay, attempt) else {
+                let Some(wait) = self.wait_before_retry(&error, replay, attempt, &mut renewed) else {
                     break Err(error.with_attempts(attempt, started.elapsed()));
                 };
                 tracing::debug!(
@@ -97,7 +98,9 @@ impl Retrier {
                     error = %error,
                     "retrying"
                 );
-                tokio::time::sleep(wait).await;
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
                 backoff_total = backoff_total.saturating_add(wait);
                 attempt += 1;
             };
@@ -114,13 +117,19 @@ impl Retrier {
         .await
     }
 
-    /// The wait before the next attempt, or `None` to stop here.
-    fn wait_before_retry(&self, error: &Error, replay: Replay, attempt: u32) -> Option<Duration> {
+    /// The wait before the next attempt, or `None` to stop here. `renewed` says
+    /// whether this call had its credentials renewed already (once is enough).
+    fn wait_before_retry(&self, error: &Error, replay: Replay, attempt: u32, renewed: &mut bool) -> Option<Duration> {
         if attempt >= self.policy.max_attempts {
             return None;
         }
-        let Verdict::Retry { cost, at_least } = classify(error, replay) else {
-            return None;
+        let (cost, at_least) = match classify(error, replay) {
+            Verdict::Retry { cost, at_least } => (cost, at_least),
+            Verdict::Renew if !*renewed => {
+                *renewed = true;
+                return Some(Duration::ZERO);
+            }
+            Verdict::Renew | Verdict::Stop => return None,
         };
         // Never wait longer than the policy allows, whatever the server asks.
         if at_least > self.policy.max_retry_after || !self.budget.withdraw(cost) {

@@ -152,6 +152,9 @@ impl Replay {
 pub(crate) enum Verdict {
     /// Try again, drawing `cost` from the budget and waiting at least `at_least`.
     Retry { cost: u32, at_least: Duration },
+    /// The credentials were refused (401) and the hook dropped the token: one more
+    /// attempt, at once, goes with a new one (once per call).
+    Renew,
     /// Another attempt cannot help, or could do harm.
     Stop,
 }
@@ -166,6 +169,8 @@ pub(crate) fn classify(error: &Error, replay: Replay) -> Verdict {
         return Verdict::Stop;
     }
     match error {
+        // Refused before anything was done: any call may go again, with new credentials.
+        Error::Unauthorized { status, .. } if status.as_u16() == 401 => Verdict::Renew,
         // Refused, not processed: any call may go again.
         Error::RateLimited { retry_after, .. } => Verdict::Retry {
             cost: RETRY_COST,
@@ -185,7 +190,7 @@ pub(crate) fn classify(error: &Error, replay: Replay) -> Verdict {
 
 /// Whether trying again later may succeed (for a call that can be repeated).
 pub(crate) fn is_transient(error: &Error) -> bool {
-    classify(error, Replay::Safe) != Verdict::Stop
+    matches!(classify(error, Replay::Safe), Verdict::Retry { .. })
 }
 
 /// Parses `Retry-After`: delay-seconds or an HTTP date (a date in the past is 0).
@@ -242,9 +247,14 @@ mod tests {
             assert_ne!(classify(&api(status), Replay::Safe), Verdict::Stop, "{status}");
             assert_eq!(classify(&api(status), Replay::OnlyIfRefused), Verdict::Stop, "{status}");
         }
-        for status in [400, 401, 403, 404, 405, 409, 501] {
+        for status in [400, 403, 404, 405, 409, 501] {
             assert_eq!(classify(&api(status), Replay::Safe), Verdict::Stop, "{status}");
         }
+        // Refused credentials: renewed for any call that can be sent again, and
+        // never a transient error (a waiter does not ride it out).
+        assert_eq!(classify(&api(401), Replay::OnlyIfRefused), Verdict::Renew);
+        assert_eq!(classify(&api(401), Replay::Never), Verdict::Stop);
+        assert!(!is_transient(&api(401)));
         let limited = Error::RateLimited {
             call: Call::new("op"),
             retry_after: Some(Duration::from_secs(3)),
