@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use carbon_auth::{ApiKey, JwtTokenSource, TokenSource, mint};
+use test_support::stats::Spread;
 
 const SECRETS: &str = include_str!("../tests/fixtures/test-only-secrets.json");
 
@@ -61,15 +62,14 @@ fn main() {
         cached.push(c);
         ratios.push(m / c);
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let quartiles = |v: &Vec<f64>| (v[(v.len() - 1) / 4], v[(v.len() - 1) * 3 / 4]);
-    let mint_ns = median(&mut mints);
-    let cached_ns = median(&mut cached);
-    let ratio = median(&mut ratios);
-    let (low, high) = quartiles(&ratios);
+    let mint_ns = Spread::of(mints).median;
+    let cached_ns = Spread::of(cached).median;
+    let Spread {
+        median: ratio,
+        low,
+        high,
+        ..
+    } = Spread::of(ratios);
     println!(
         "fresh mint (RS256, 2048-bit key): {:>10.1} µs/op (median of {ROUNDS} rounds)",
         mint_ns / 1000.0

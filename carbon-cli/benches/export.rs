@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use carbon_ext::prelude::*;
 use carbon_ext::{Client, types};
 use futures::TryStreamExt;
+use test_support::stats::Spread;
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -125,11 +126,6 @@ async fn sdk_export(client: &Client, out: &Path) -> usize {
     count
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 #[tokio::main]
 async fn main() {
     let records = env_number("CARBON_BENCH_RECORDS", 100_000);
@@ -193,12 +189,13 @@ async fn main() {
         ratios.push(ratio);
         cli_rss.push(rss);
     }
-    let spread = ratios.iter().cloned().fold(f64::MIN, f64::max) - ratios.iter().cloned().fold(f64::MAX, f64::min);
+    let ratios = Spread::of(ratios);
+    let spread = ratios.max - ratios.min;
     println!(
         "carbon export: median wall {:.2} s, {:.2}x the SDK (spread {spread:.2}; target <= 1.2x); peak RSS max {:.1} MiB (target <= 64 MiB)",
-        median(walls),
-        median(ratios),
-        cli_rss.iter().cloned().fold(0.0, f64::max)
+        Spread::of(walls).median,
+        ratios.median,
+        Spread::of(cli_rss).max
     );
     let _ = sim.kill();
     let _ = sim.wait();

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use carbon_ext::auth::BearerToken;
 use carbon_ext::prelude::*;
 use carbon_ext::{RateLimit, types};
+use test_support::stats::Spread;
 
 const BODY: &str = r#"{"uuid":"p-1","part_number":"PN-1","model_uuid":"m-1","description":null,"part_number_tags":{"size":"M"},"part_tags":{}}"#;
 
@@ -24,13 +25,6 @@ where
         call().await;
     }
     start.elapsed() / requests
-}
-
-/// The median of `values` and the spread between their first and third quartiles.
-fn median_and_spread(mut values: Vec<f64>) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.25), at(0.75))
 }
 
 fn main() {
@@ -116,11 +110,18 @@ fn main() {
             generated_ratios.push(times[1].as_secs_f64() / times[0].as_secs_f64());
             sdk_ratios.push(times[2].as_secs_f64() / times[0].as_secs_f64());
         }
-        let (raw_us, _, _) = median_and_spread(raw_times);
-        let (generated_us, _, _) = median_and_spread(generated_times);
-        let (sdk_us, _, _) = median_and_spread(sdk_times);
-        let (generated_ratio, generated_low, generated_high) = median_and_spread(generated_ratios);
-        let (ratio, low, high) = median_and_spread(sdk_ratios);
+        let raw_us = Spread::of(raw_times).median;
+        let generated_us = Spread::of(generated_times).median;
+        let sdk_us = Spread::of(sdk_times).median;
+        let Spread {
+            median: generated_ratio,
+            low: generated_low,
+            high: generated_high,
+            ..
+        } = Spread::of(generated_ratios);
+        let Spread {
+            median: ratio, low, high, ..
+        } = Spread::of(sdk_ratios);
         println!("raw reqwest + serde_json (baseline): {raw_us:>8.1} µs/request (median of {BATCHES} batches)");
         println!(
             "generated client, no hooks:          {generated_us:>8.1} µs/request: {generated_ratio:.2}x (middle half {generated_low:.2}x..{generated_high:.2}x)"

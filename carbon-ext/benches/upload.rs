@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use carbon_ext::UploadOptions;
 use carbon_ext::auth::BearerToken;
 use test_support::rss::{peak_rss_mib, reset_peak_rss};
+use test_support::stats::Spread;
 
 fn main() {
     let mib: u64 = std::env::var("UPLOAD_BENCH_MIB")
@@ -95,15 +96,16 @@ fn main() {
             // Throughput ratio: the SDK's rate over the baseline's.
             ratios.push(raw_t / sdk_t);
         }
-        let median = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            (v[v.len() / 2], v[0], v[v.len() - 1])
-        };
         let rate = |secs: f64| size as f64 / (1024.0 * 1024.0) / secs;
-        let (raw_t, _, _) = median(raw_secs);
-        let (sdk_t, _, _) = median(sdk_secs);
-        let (ratio, low, high) = median(ratios);
-        let max = |v: &Vec<f64>| v.iter().cloned().fold(0.0, f64::max);
+        let raw_t = Spread::of(raw_secs).median;
+        let sdk_t = Spread::of(sdk_secs).median;
+        let Spread {
+            median: ratio,
+            min: low,
+            max: high,
+            ..
+        } = Spread::of(ratios);
+        let max = |v: &Vec<f64>| Spread::of(v.iter().copied()).max;
         println!("file: {mib} MiB (sparse), process baseline peak RSS {baseline_rss:.1} MiB, {rounds} paired rounds");
         println!(
             "raw streaming PUT (baseline): {:>8.1} MiB/s (median), peak RSS {:>7.1} MiB (max)",

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use carbon_api_gen::types;
 use carbon_sim::{Config, Simulator};
 use serde_json::Value;
+use test_support::stats::Spread;
 
 const PAGES: usize = 30;
 
@@ -27,11 +28,6 @@ fn lists(print_ids: &str) -> Vec<(&'static str, String)> {
         ),
         ("100 print ids", print_ids.to_string()),
     ]
-}
-
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
 }
 
 /// What a page of `list` costs: the median time over HTTP, and the median of the
@@ -82,12 +78,11 @@ async fn measure(sim: &Simulator, token: &str, list: &str) -> Cost {
             ratios.push(took.as_secs_f64() / baseline.as_secs_f64());
         }
     }
-    ratios.sort_by(f64::total_cmp);
-    let at = |q: usize| ratios[(ratios.len() - 1) * q / 4];
+    let ratios = Spread::of(ratios);
     Cost {
-        served: median(served),
-        ratio: at(2),
-        quartiles: (at(1), at(3)),
+        served: Duration::from_secs_f64(Spread::of(served.iter().map(Duration::as_secs_f64)).median),
+        ratio: ratios.median,
+        quartiles: (ratios.low, ratios.high),
     }
 }
 

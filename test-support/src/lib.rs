@@ -1,8 +1,10 @@
 //! Scaffolding the carbon-rs tests and benches share, in one place: loopback
 //! servers that answer as scripted or as fast as they can, request matchers for
-//! httpmock, and the process's peak RSS. Not published; a dev-dependency only.
+//! httpmock, the process's peak RSS, and summaries of measurements. Not
+//! published; a dev-dependency only.
 
 pub mod matchers;
 pub mod rss;
 pub mod scripted;
 pub mod servers;
+pub mod stats;
