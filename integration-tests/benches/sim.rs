@@ -10,7 +10,6 @@
 use std::time::{Duration, Instant};
 
 use carbon_api_gen::types;
-use carbon_ext::Client;
 use carbon_ext::prelude::*;
 use carbon_sim::{Config, Simulator};
 use futures::{StreamExt, TryStreamExt};
@@ -23,12 +22,7 @@ async fn list_bench() {
     })
     .await
     .unwrap();
-    let client = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+    let client = integration_tests::client_builder(&sim).no_rate_limit().build().unwrap();
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
     let raw =
         carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
@@ -90,11 +84,7 @@ async fn rate_limit_bench() {
     const REQUESTS: usize = 800;
     let sim = Simulator::start(Config::default()).await.unwrap();
     // The SDK's default limiter: 200 per 10.25 s, against the simulator's 200 per 10 s.
-    let client = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .build()
-        .unwrap();
+    let client = integration_tests::client(&sim);
     let before = sim.stats();
     let start = Instant::now();
     let client = &client;

@@ -1,3 +1,17 @@
 //! End-to-end tests of the SDK against the simulator (in `tests/`), the quickstart
-//! (in `examples/`) and the simulator bench (in `benches/`). Nothing to link: the
-//! crate exists so that carbon-ext and carbon-sim need not depend on each other.
+//! (in `examples/`) and the simulator bench (in `benches/`), kept here so that
+//! carbon-ext and carbon-sim need not depend on each other; and the helpers they
+//! share.
+
+use carbon_ext::{Client, ClientBuilder};
+use carbon_sim::Simulator;
+
+/// A client builder pointed at `sim`, with its key: add settings, then build.
+pub fn client_builder(sim: &Simulator) -> ClientBuilder {
+    Client::builder().base_url(sim.base_url()).api_key(sim.api_key())
+}
+
+/// A client of `sim` with the default settings.
+pub fn client(sim: &Simulator) -> Client {
+    client_builder(sim).build().expect("a client of the simulator builds")
+}

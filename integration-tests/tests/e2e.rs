@@ -28,9 +28,7 @@ async fn simulator(faults: Faults) -> Simulator {
 }
 
 fn client(sim: &Simulator) -> Client {
-    Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
+    integration_tests::client_builder(sim)
         // Patient enough for 10% faults, quick for a test.
         .retry_policy(
             RetryPolicy::standard()
@@ -358,9 +356,7 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     })
     .await
     .unwrap();
-    let client = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
+    let client = integration_tests::client_builder(&sim)
         .no_rate_limit()
         .retry_policy(RetryPolicy::standard().with_max_retry_after(Duration::from_secs(1)))
         .build()
@@ -386,12 +382,7 @@ async fn seeded_history_pages_with_capped_totals_and_expiring_cursors() {
     })
     .await
     .unwrap();
-    let client = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+    let client = integration_tests::client_builder(&sim).no_rate_limit().build().unwrap();
     let mut pages = client.get_printed_parts().limit(1000).pages();
     let first = futures::StreamExt::next(&mut pages).await.unwrap().unwrap();
     assert_eq!(first.total, Some(carbon_ext::TotalCount::AtLeast(10_000)));

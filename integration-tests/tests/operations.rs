@@ -9,6 +9,7 @@ use carbon_ext::prelude::*;
 use carbon_ext::{Client, Destination, Error, Progress, UploadOptions, WaitOutcome, types};
 use carbon_sim::{Config, Simulator};
 use futures::TryStreamExt;
+use integration_tests::client;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_operations() {
@@ -537,15 +538,6 @@ async fn finished_runs_and_orders_past_the_retention_are_dropped_oldest_first() 
         let found = c.get_model_program_run().uuid(uuid).run().await;
         assert_eq!(found.is_ok(), i >= 2, "run {i}: {found:?}");
     }
-}
-
-/// A client of the simulator.
-fn client(sim: &Simulator) -> Client {
-    Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .build()
-        .unwrap()
 }
 
 /// A model uploaded to the simulator, for records that need one.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use carbon_ext::{Client, Destination, Progress, UploadOptions};
+use carbon_ext::{Destination, Progress, UploadOptions};
 use carbon_sim::{Config, Simulator};
 use serde_json::{Value, json};
 
@@ -68,11 +68,7 @@ fn origin(url: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sdk_uploads_and_downloads_through_storage_without_credentials() {
     let sim = start(Duration::from_secs(900)).await;
-    let client = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .build()
-        .unwrap();
+    let client = integration_tests::client(&sim);
     let dir = tempfile::tempdir().unwrap();
     let mesh = dir.path().join("m.stl");
     std::fs::write(&mesh, b"solid m\nendsolid m\n").unwrap();
@@ -211,11 +207,7 @@ async fn uploads_are_bounded_in_size_and_pending_ones_in_number() {
     assert_eq!(http.put(&urls[3]).body("solid").send().await.unwrap().status(), 200);
 
     // Direct uploads too, through the SDK: a typed error, nothing stored.
-    let client = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .build()
-        .unwrap();
+    let client = integration_tests::client(&sim);
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.stl");
     std::fs::write(&big, vec![b's'; 4096]).unwrap();
@@ -254,11 +246,7 @@ async fn a_replaced_upload_gives_its_kept_bytes_back() {
         .await
         .unwrap();
     assert!(resolved.status().is_success(), "{}", resolved.text().await.unwrap());
-    let client = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .build()
-        .unwrap();
+    let client = integration_tests::client(&sim);
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("c.stl");
     client
