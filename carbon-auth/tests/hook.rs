@@ -168,9 +168,8 @@ fn plain_http_is_refused_except_on_loopback_or_when_allowed() {
     ));
 }
 
-#[tokio::test]
-async fn a_401_renews_the_token_and_retries_once() {
-    let server = MockServer::start_async().await;
+/// `GET /v1/parts/p-1` refused (401) with `tok-1` and answered with `tok-2`.
+async fn first_token_refused(server: &MockServer) -> (httpmock::Mock<'_>, httpmock::Mock<'_>) {
     let rejected = server
         .mock_async(|when, then| {
             when.method(GET)
@@ -187,6 +186,13 @@ async fn a_401_renews_the_token_and_retries_once() {
             then.status(200).json_body(json!({"uuid": "p-1", "part_number": "PN"}));
         })
         .await;
+    (rejected, accepted)
+}
+
+#[tokio::test]
+async fn a_401_renews_the_token_and_retries_once() {
+    let server = MockServer::start_async().await;
+    let (rejected, accepted) = first_token_refused(&server).await;
     let source = Arc::new(Rotating::default());
     let auth = BearerAuth::from_arc(source.clone(), &format!("{}/v1", server.base_url()), false).unwrap();
     let part = auth.into_client(http()).get_part().uuid("p-1").send().await.unwrap();
@@ -199,22 +205,7 @@ async fn a_401_renews_the_token_and_retries_once() {
 #[tokio::test]
 async fn without_replay_a_401_drops_the_token_and_comes_back() {
     let server = MockServer::start_async().await;
-    let rejected = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/parts/p-1")
-                .header("authorization", "Bearer tok-1");
-            then.status(401).body("token expired");
-        })
-        .await;
-    let accepted = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/parts/p-1")
-                .header("authorization", "Bearer tok-2");
-            then.status(200).json_body(json!({"uuid": "p-1", "part_number": "PN"}));
-        })
-        .await;
+    let (rejected, accepted) = first_token_refused(&server).await;
     let source = Arc::new(Rotating::default());
     let client = BearerAuth::from_arc(source.clone(), &format!("{}/v1", server.base_url()), false)
         .unwrap()
