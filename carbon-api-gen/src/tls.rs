@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
-compile_error!("carbon-api-gen needs a crypto library for TLS: enable its `ring` feature (the default) or `aws-lc-rs`");
+compile_error!(
+    "carbon-rs needs a crypto library for TLS and tokens: enable the `ring` feature (the default) or \
+     `aws-lc-rs` of carbon-ext (or of carbon-api-gen / carbon-auth when you depend on them directly)"
+);
 
 /// Why the HTTP client could not be built.
 #[derive(Debug, thiserror::Error)]

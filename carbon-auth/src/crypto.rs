@@ -7,7 +7,10 @@
 //! - `aws-lc-rs`: jsonwebtoken's own aws-lc-rs provider (used when both are on).
 
 #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
-compile_error!("carbon-auth needs a crypto library for RS256: enable its `ring` feature (the default) or `aws-lc-rs`");
+compile_error!(
+    "carbon-rs needs a crypto library for TLS and tokens: enable the `ring` feature (the default) or \
+     `aws-lc-rs` of carbon-ext (or of carbon-api-gen / carbon-auth when you depend on them directly)"
+);
 
 use jsonwebtoken::crypto::CryptoProvider;
 
