@@ -125,16 +125,23 @@ impl<T> Index<T> {
     }
 
     fn drop_entry(&mut self, key: &Arc<str>, record: &T) {
-        let probe = self.read(record);
-        if let Probe::Text(text) = probe
-            && let Some(count) = self.counts.get_mut(text)
-        {
-            *count -= 1;
-            if *count == 0 {
-                self.counts.remove(text);
-            }
-        }
-        self.entries.remove(&(Scalar::of(probe), key.clone()));
+        let value = match self.read(record) {
+            // The interned text, shared, not a new copy.
+            Probe::Text(text) => match self.counts.get_key_value(text) {
+                Some((interned, &count)) => {
+                    let interned = interned.clone();
+                    if count <= 1 {
+                        self.counts.remove(text);
+                    } else {
+                        self.counts.insert(interned.clone(), count - 1);
+                    }
+                    Scalar::Text(interned)
+                }
+                None => Scalar::Text(Arc::from(text)),
+            },
+            other => Scalar::of(other),
+        };
+        self.entries.remove(&(value, key.clone()));
     }
 
     /// How many records hold the text `value`.

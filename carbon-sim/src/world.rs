@@ -107,7 +107,7 @@ pub(crate) struct World {
     /// Pending uploads, finished runs and finished part orders kept (each).
     retention: usize,
     /// A run or part order finished since the last trim (only then can one be due).
-    pub finished_lately: bool,
+    finished_lately: bool,
     next_print_id: u64,
     next_upload: u64,
     next_serial: u64,

@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use axum::http::{Method, StatusCode};
-use carbon_api_gen::enums::{PartOrderStatus, PrintedPartStatus};
+use carbon_api_gen::enums::PartOrderStatus;
 use carbon_api_gen::types;
 use serde_json::{Value, json};
 
@@ -85,18 +85,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                     "the part order can no longer be canceled",
                 ));
             }
-            let refs: Vec<String> = state.order.printed_parts.iter().map(|r| r.uuid.clone()).collect();
-            w.orders.update(uuid, |state| {
-                state.order.status = Some(PartOrderStatus::Canceled);
-                state.finished = true;
-                for r in &mut state.order.printed_parts {
-                    r.status = PrintedPartStatus::Canceled;
-                }
-            });
-            for r in refs {
-                w.printed_parts.update(&r, |p| p.status = PrintedPartStatus::Canceled);
-            }
-            w.finished_lately = true;
+            w.cancel_order(uuid);
             Ok(empty(StatusCode::NO_CONTENT))
         }
         (&Method::PATCH, ["v1", "part_orders", uuid]) => {

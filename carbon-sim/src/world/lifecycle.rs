@@ -47,6 +47,30 @@ impl World {
         }
     }
 
+    /// Cancels a part order and its printed parts (the caller checked it is open).
+    pub(crate) fn cancel_order(&mut self, uuid: &str) {
+        let Some(refs) = self.orders.update(uuid, |state| {
+            state.order.status = Some(PartOrderStatus::Canceled);
+            state.finished = true;
+            for r in &mut state.order.printed_parts {
+                r.status = PrintedPartStatus::Canceled;
+            }
+            state
+                .order
+                .printed_parts
+                .iter()
+                .map(|r| r.uuid.clone())
+                .collect::<Vec<_>>()
+        }) else {
+            return;
+        };
+        for r in refs {
+            self.printed_parts
+                .update(&r, |p| p.status = PrintedPartStatus::Canceled);
+        }
+        self.finished_lately = true;
+    }
+
     fn advance_order(&mut self, uuid: &str, now: DateTime<Utc>) {
         let state = &self.orders[uuid];
         if state.order.status == Some(PartOrderStatus::Canceled) {
