@@ -41,7 +41,13 @@ impl World {
         for uuid in runs {
             self.advance_run(&uuid, now);
         }
-        let print_orders: Vec<String> = self.print_orders.keys().cloned().collect();
+        // Only those with copies to count (a print order's index is updated otherwise).
+        let print_orders: Vec<String> = self
+            .print_orders
+            .iter()
+            .filter(|(_, state)| printed_copies(state, now).is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
         for uuid in print_orders {
             self.advance_print_order(&uuid, now);
         }
@@ -219,13 +225,27 @@ impl World {
 
     fn advance_print_order(&mut self, uuid: &str, now: DateTime<Utc>) {
         self.print_orders.update(uuid, |state| {
-            let minutes = (now - state.created).num_seconds() / 60;
-            if let Some(routes) = state.order.routed_to.as_mut() {
-                for route in routes.values_mut() {
-                    let queued = route.copies_queued.unwrap_or(0);
-                    route.copies_printed = Some(minutes.clamp(0, queued));
+            if let (Some(printed), Some(routes)) = (printed_copies(state, now), state.order.routed_to.as_mut()) {
+                for (route, copies) in routes.values_mut().zip(printed) {
+                    route.copies_printed = Some(copies);
                 }
             }
         });
     }
+}
+
+/// The copies each route of a print order has printed by `now` (one printed a
+/// minute, up to those queued), or `None` when that is what it shows already.
+fn printed_copies(state: &PrintOrderState, now: DateTime<Utc>) -> Option<Vec<i64>> {
+    let minutes = (now - state.created).num_seconds() / 60;
+    let routes = state.order.routed_to.as_ref()?;
+    let printed: Vec<i64> = routes
+        .values()
+        .map(|route| minutes.clamp(0, route.copies_queued.unwrap_or(0)))
+        .collect();
+    let changed = routes
+        .values()
+        .zip(&printed)
+        .any(|(route, copies)| route.copies_printed != Some(*copies));
+    changed.then_some(printed)
 }
