@@ -170,6 +170,14 @@ impl World {
             PrintedPartStatus::Complete => PartOrderStatus::Complete,
             _ => PartOrderStatus::Processing,
         };
+        let order = &self.orders[uuid];
+        let unchanged = order.order.status.as_ref() == Some(&status)
+            && order.order.printed_parts.iter().all(|r| r.status == stage)
+            && (status != PartOrderStatus::Complete || order.finished);
+        if unchanged {
+            // Nothing to write (and nothing to reindex).
+            return;
+        }
         self.orders.update(uuid, |order| {
             for r in &mut order.order.printed_parts {
                 r.status = stage.clone();
