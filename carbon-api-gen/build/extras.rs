@@ -432,8 +432,8 @@ fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
                 #name { client, #( #field_names, )* }
             }
 
-            fn send(self, client: &super::Client) -> crate::BoxFuture<'_, Result<ResponseValue<#output>, Error<()>>> {
-                Box::pin(self.bind(client).send())
+            fn send(self, client: &super::Client) -> impl std::future::Future<Output = Result<ResponseValue<#output>, Error<()>>> + Send + '_ {
+                self.bind(client).send()
             }
 
             fn try_clone(&self) -> Option<Self> {

@@ -6,7 +6,9 @@
 //! the traits here say what they provide. Most users reach them through `carbon-ext`'s
 //! paginators and chunked lookups.
 
-use crate::{BoxFuture, Client, Error, ResponseValue};
+use std::future::Future;
+
+use crate::{Client, Error, ResponseValue};
 
 /// The parameters of one operation, owned (no client borrowed), ready to be bound
 /// to a client and sent, as often as needed.
@@ -23,7 +25,7 @@ pub trait OperationParams: Send + 'static {
     /// The builder again, borrowing `client`.
     fn bind(self, client: &Client) -> Self::Builder<'_>;
     /// Sends the request through `client` (and its hooks).
-    fn send(self, client: &Client) -> BoxFuture<'_, Result<ResponseValue<Self::Output>, Error<()>>>;
+    fn send(self, client: &Client) -> impl Future<Output = Result<ResponseValue<Self::Output>, Error<()>>> + Send + '_;
     /// A copy to send again, or `None` when a parameter cannot be copied (a streamed
     /// body): such a request can be sent once only.
     fn try_clone(&self) -> Option<Self>

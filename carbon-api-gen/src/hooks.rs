@@ -7,9 +7,13 @@
 
 use std::any::{Any, TypeId};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
+use reqwest::header::{HeaderValue, AUTHORIZATION};
 
 use crate::{BoxFuture, Client};
 
@@ -27,34 +31,148 @@ pub enum HookError {
     Credentials(String),
 }
 
+/// What a hook method returns: its result at once, or a boxed future to wait for.
+/// A hook that finishes without waiting (a check, a cached token) allocates nothing.
+pub struct HookFuture<'a, T>(Step<'a, T>);
+
+enum Step<'a, T> {
+    Ready(Option<T>),
+    Pending(BoxFuture<'a, T>),
+}
+
+impl<'a, T> HookFuture<'a, T> {
+    /// A result known now.
+    pub fn ready(value: T) -> Self {
+        Self(Step::Ready(Some(value)))
+    }
+
+    /// A result to wait for (the future is boxed).
+    pub fn pending(future: impl Future<Output = T> + Send + 'a) -> Self {
+        Self(Step::Pending(Box::pin(future)))
+    }
+}
+
+impl<'a, T> From<BoxFuture<'a, T>> for HookFuture<'a, T> {
+    fn from(future: BoxFuture<'a, T>) -> Self {
+        Self(Step::Pending(future))
+    }
+}
+
+// The ready value is moved out, never pinned: the future is `Unpin` whatever `T` is.
+impl<T> Unpin for HookFuture<'_, T> {}
+
+impl<T> Future for HookFuture<'_, T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match &mut self.get_mut().0 {
+            Step::Ready(value) => Poll::Ready(value.take().expect("a HookFuture polled after it finished")),
+            Step::Pending(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<T> fmt::Debug for HookFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.0 {
+            Step::Ready(Some(_)) => "ready",
+            Step::Ready(None) => "finished",
+            Step::Pending(_) => "pending",
+        };
+        f.debug_tuple("HookFuture").field(&state).finish()
+    }
+}
+
 /// What runs around every API request.
 ///
-/// Both methods have defaults: `prepare` does nothing and `execute` sends the request
-/// once.
+/// All three methods have defaults: `prepare` does nothing, `execute` lets the
+/// client send the request, and `inspect_failure` passes a failed response on
+/// unread. The common path (prepared without waiting, sent by the client, a
+/// success) allocates nothing for the hooks.
 pub trait RequestHooks: Send + Sync + 'static {
-    /// Adjusts a request before it is sent (for example adds `Authorization`).
-    /// An error aborts the call: [`HookError::InvalidRequest`] reaches the caller as
-    /// `Error::InvalidRequest`, [`HookError::Credentials`] as `Error::Custom`.
+    /// Adjusts a request before it is sent (for example adds `Authorization`, or
+    /// waits for the rate limit). An error aborts the call:
+    /// [`HookError::InvalidRequest`] reaches the caller as `Error::InvalidRequest`,
+    /// [`HookError::Credentials`] as `Error::Custom`.
     fn prepare<'a>(
         &'a self,
         request: &'a mut reqwest::Request,
         operation_id: &'static str,
-    ) -> BoxFuture<'a, Result<(), HookError>> {
+    ) -> HookFuture<'a, Result<(), HookError>> {
         let _ = (request, operation_id);
-        Box::pin(async { Ok(()) })
+        HookFuture::ready(Ok(()))
     }
 
-    /// Sends a prepared request and returns the response to decode (for example
-    /// retrying transient failures first).
+    /// Sends a prepared request its own way ([`Execution::Hooked`], for example
+    /// sending it again after a refusal), or hands it back for the client to send
+    /// ([`Execution::Send`], the default), in which case a response that is not a
+    /// success goes through [`RequestHooks::inspect_failure`].
     fn execute<'a>(
         &'a self,
         http: &'a reqwest::Client,
         request: reqwest::Request,
         operation_id: &'static str,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        let _ = operation_id;
-        Box::pin(http.execute(request))
+    ) -> Execution<'a> {
+        let _ = (http, operation_id);
+        Execution::Send(request)
     }
+
+    /// Looks at a response whose status is not a success before it is decoded (for
+    /// example reads its body for the error, or drops credentials the API refused).
+    /// `authorization` is the `Authorization` value the request was sent with.
+    fn inspect_failure<'a>(
+        &'a self,
+        response: reqwest::Response,
+        authorization: Option<HeaderValue>,
+        operation_id: &'static str,
+    ) -> HookFuture<'a, reqwest::Result<reqwest::Response>> {
+        let _ = (authorization, operation_id);
+        HookFuture::ready(Ok(response))
+    }
+}
+
+/// How a prepared request is sent (what [`RequestHooks::execute`] decides).
+pub enum Execution<'a> {
+    /// The client sends the request as it is.
+    Send(reqwest::Request),
+    /// The hook sends it: the response (or error) to decode.
+    Hooked(HookFuture<'a, reqwest::Result<reqwest::Response>>),
+}
+
+impl fmt::Debug for Execution<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // A request's headers may hold credentials: only say where it goes.
+            Execution::Send(request) => f
+                .debug_struct("Send")
+                .field("method", request.method())
+                .field("path", &request.url().path())
+                .finish_non_exhaustive(),
+            Execution::Hooked(future) => f.debug_tuple("Hooked").field(future).finish(),
+        }
+    }
+}
+
+/// Sends a prepared `request` through `hooks`: the hooks' own sending, or `http`
+/// followed by [`RequestHooks::inspect_failure`] for a response that is not a
+/// success. What the client does for every request; hooks that send again (after
+/// a refusal) use it for hooks layered under them.
+pub async fn send_through(
+    hooks: &dyn RequestHooks,
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    operation_id: &'static str,
+) -> reqwest::Result<reqwest::Response> {
+    let request = match hooks.execute(http, request, operation_id) {
+        Execution::Hooked(sending) => return sending.await,
+        Execution::Send(request) => request,
+    };
+    let authorization = request.headers().get(AUTHORIZATION).cloned();
+    let response = http.execute(request).await?;
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    hooks.inspect_failure(response, authorization, operation_id).await
 }
 
 /// Hooks that do nothing: requests go out as built, once.
@@ -99,11 +217,11 @@ impl ClientState {
     }
 
     /// The value of type `T` kept with the state, if any.
-    pub fn extension<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+    pub fn extension<T: Any + Send + Sync>(&self) -> Option<&T> {
         self.extensions
             .iter()
             .find(|(id, _)| *id == TypeId::of::<T>())
-            .and_then(|(_, value)| Arc::clone(value).downcast::<T>().ok())
+            .and_then(|(_, value)| value.downcast_ref::<T>())
     }
 }
 
@@ -133,6 +251,6 @@ impl ClientHooks<ClientState> for Client {
     }
 
     async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        self.inner.hooks.execute(&self.client, request, info.operation_id).await
+        send_through(&*self.inner.hooks, &self.client, request, info.operation_id).await
     }
 }

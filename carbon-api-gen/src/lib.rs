@@ -40,7 +40,7 @@ pub use tls::{crypto_provider, tls_config, HttpClientError};
 mod hooks;
 mod timestamp;
 mod tls;
-pub use hooks::{ClientState, HookError, NoHooks, RequestHooks};
+pub use hooks::{send_through, ClientState, Execution, HookError, HookFuture, NoHooks, RequestHooks};
 pub use timestamp::{Timestamp, TimestampError};
 
 /// Open enums generated from the document's string enum schemas.
@@ -69,7 +69,7 @@ pub mod mock {
 /// `ClientInfo::api_version` also reports it).
 pub const API_VERSION: &str = env!("CARBON_API_VERSION");
 
-/// A boxed, sendable future, the return type of [`RequestHooks`] methods.
+/// A boxed, sendable future (what [`RequestHooks`] methods return when they wait).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A value of an open enum that this SDK version does not know.

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use carbon_api_gen::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
-use carbon_api_gen::{BoxFuture, Client, ClientState, Error, HookError, RequestHooks};
+use carbon_api_gen::{Client, ClientState, Error, Execution, HookError, HookFuture, RequestHooks};
 use common::client;
 use httpmock::Method::GET;
 use httpmock::MockServer;
@@ -119,6 +119,8 @@ async fn invalid_requests_fail_before_sending() {
 struct Recorder {
     operations: Mutex<Vec<&'static str>>,
     executions: AtomicUsize,
+    /// Status and `Authorization` of each failed response the hooks saw.
+    failures: Mutex<Vec<(u16, Option<String>)>>,
 }
 
 struct RecordingHooks(Arc<Recorder>);
@@ -128,28 +130,56 @@ impl RequestHooks for RecordingHooks {
         &'a self,
         request: &'a mut reqwest::Request,
         operation_id: &'static str,
-    ) -> BoxFuture<'a, Result<(), HookError>> {
-        Box::pin(async move {
-            self.0.operations.lock().unwrap().push(operation_id);
-            if request.url().path().ends_with("/forbidden") {
-                return Err(HookError::Credentials("refused by the hook".to_string()));
-            }
-            if request.url().path().ends_with("/too-many") {
-                return Err(HookError::InvalidRequest("too many values".to_string()));
-            }
-            request.headers_mut().insert("x-test-hook", "prepared".parse().unwrap());
-            Ok(())
-        })
+    ) -> HookFuture<'a, Result<(), HookError>> {
+        // Decided without waiting: a ready result (no future is boxed).
+        self.0.operations.lock().unwrap().push(operation_id);
+        if request.url().path().ends_with("/forbidden") {
+            return HookFuture::ready(Err(HookError::Credentials("refused by the hook".to_string())));
+        }
+        if request.url().path().ends_with("/too-many") {
+            // Some checks wait: a pending result.
+            return HookFuture::pending(async {
+                tokio::task::yield_now().await;
+                Err(HookError::InvalidRequest("too many values".to_string()))
+            });
+        }
+        request.headers_mut().insert("x-test-hook", "prepared".parse().unwrap());
+        request
+            .headers_mut()
+            .insert(reqwest::header::AUTHORIZATION, "Bearer t".parse().unwrap());
+        HookFuture::ready(Ok(()))
     }
 
     fn execute<'a>(
         &'a self,
         http: &'a reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         _operation_id: &'static str,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+    ) -> Execution<'a> {
         self.0.executions.fetch_add(1, Ordering::SeqCst);
-        Box::pin(http.execute(request))
+        if !request.url().path().ends_with("/detour") {
+            return Execution::Send(request);
+        }
+        // The hook sends this one itself, elsewhere.
+        Execution::Hooked(HookFuture::pending(async move {
+            request.url_mut().set_path("/v1/parts/p-1");
+            http.execute(request).await
+        }))
+    }
+
+    fn inspect_failure<'a>(
+        &'a self,
+        response: reqwest::Response,
+        authorization: Option<reqwest::header::HeaderValue>,
+        _operation_id: &'static str,
+    ) -> HookFuture<'a, reqwest::Result<reqwest::Response>> {
+        let authorization = authorization.map(|v| v.to_str().unwrap().to_string());
+        self.0
+            .failures
+            .lock()
+            .unwrap()
+            .push((response.status().as_u16(), authorization));
+        HookFuture::ready(Ok(response))
     }
 }
 
@@ -171,6 +201,20 @@ async fn hooks_run_around_every_request() {
     );
     c.get_part().uuid("p-1").send().await.unwrap();
     mock.assert_async().await;
+    // Sent by the hook itself, to the same mock.
+    c.get_part().uuid("detour").send().await.unwrap();
+    mock.assert_calls_async(2).await;
+    assert!(
+        recorder.failures.lock().unwrap().is_empty(),
+        "successes are not inspected"
+    );
+    // A failure is shown to the hooks, with the credentials it was sent with.
+    let err = c.get_part().uuid("missing").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(reqwest::StatusCode::NOT_FOUND), "{err:?}");
+    assert_eq!(
+        *recorder.failures.lock().unwrap(),
+        vec![(404, Some("Bearer t".to_string()))]
+    );
 
     let err = c.get_part().uuid("forbidden").send().await.unwrap_err();
     assert!(
@@ -182,12 +226,9 @@ async fn hooks_run_around_every_request() {
         matches!(&err, Error::InvalidRequest(msg) if msg == "too many values"),
         "{err:?}"
     );
-    assert_eq!(
-        *recorder.operations.lock().unwrap(),
-        vec!["get_part", "get_part", "get_part"]
-    );
+    assert_eq!(*recorder.operations.lock().unwrap(), vec!["get_part"; 5]);
     // The refused requests were never executed.
-    assert_eq!(recorder.executions.load(Ordering::SeqCst), 1);
+    assert_eq!(recorder.executions.load(Ordering::SeqCst), 3);
     // The state never prints what the hooks hold.
     assert_eq!(format!("{:?}", c.state()), "ClientState { .. }");
 }
@@ -301,7 +342,7 @@ fn the_state_keeps_one_value_per_type() {
         .with_extension(Arc::new(Settings(1)))
         .with_extension(Arc::new(Settings(2)))
         .with_extension(Arc::new("other type"));
-    assert_eq!(state.extension::<Settings>().as_deref(), Some(&Settings(2)));
-    assert_eq!(state.extension::<&str>().as_deref(), Some(&"other type"));
+    assert_eq!(state.extension::<Settings>(), Some(&Settings(2)));
+    assert_eq!(state.extension::<&str>(), Some(&"other type"));
     assert!(state.extension::<u64>().is_none());
 }

@@ -85,6 +85,11 @@ pub enum AuthError {
         /// What the crypto library said.
         reason: String,
     },
+    /// The token cannot go in a header: it holds characters a header value cannot.
+    #[error(
+        "the bearer token holds characters not allowed in an HTTP header; a JWT is base64url text in three dot-separated parts, so check where the token came from"
+    )]
+    TokenNotHeaderSafe,
     /// The base URL is not an absolute http(s) URL.
     #[error("base URL {url:?} is invalid: {reason}")]
     InvalidBaseUrl {

@@ -11,7 +11,8 @@
 //!   once for any number of concurrent callers, and drops a token the server rejected;
 //! - [`BearerAuth`] is the request hook: it puts `Authorization: Bearer …` on requests
 //!   to the API's origin only, refuses plain `http://` to other hosts unless allowed,
-//!   and retries a request once with a fresh token after a 401.
+//!   and retries a request once with a fresh token after a 401; [`Authorizer`] is
+//!   the part of it for layers that send requests their own way.
 //!
 //! Secrets never appear in `Debug` output, `Display`, errors or logs.
 //!
@@ -33,6 +34,7 @@
 //! # }
 //! ```
 
+mod authorizer;
 mod crypto;
 mod error;
 mod hook;
@@ -40,6 +42,7 @@ mod key;
 mod source;
 mod token;
 
+pub use authorizer::Authorizer;
 pub use error::AuthError;
 pub use hook::BearerAuth;
 pub use key::ApiKey;

@@ -16,6 +16,14 @@ pub trait TokenSource: Send + Sync + 'static {
     /// A token to send now: cached while it is fresh, new otherwise.
     fn token(&self) -> BoxFuture<'_, Result<BearerToken, AuthError>>;
 
+    /// The token [`TokenSource::token`] would hand out, if it can be had without
+    /// waiting (a cached, fresh one); `None` means "ask `token()`". Requests take
+    /// this path first, so that the common case neither waits nor allocates. The
+    /// default always says `None`.
+    fn fresh(&self) -> Option<BearerToken> {
+        None
+    }
+
     /// The server rejected `rejected` (a 401): stop handing it out. A source that
     /// already moved on to another token ignores this.
     fn invalidate(&self, rejected: &str);
@@ -24,6 +32,10 @@ pub trait TokenSource: Send + Sync + 'static {
 impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
     fn token(&self) -> BoxFuture<'_, Result<BearerToken, AuthError>> {
         (**self).token()
+    }
+
+    fn fresh(&self) -> Option<BearerToken> {
+        (**self).fresh()
     }
 
     fn invalidate(&self, rejected: &str) {
@@ -47,6 +59,10 @@ impl TokenSource for StaticToken {
     fn token(&self) -> BoxFuture<'_, Result<BearerToken, AuthError>> {
         let token = self.0.clone();
         Box::pin(async move { Ok(token) })
+    }
+
+    fn fresh(&self) -> Option<BearerToken> {
+        Some(self.0.clone())
     }
 
     fn invalidate(&self, _rejected: &str) {}
@@ -120,18 +136,6 @@ impl JwtTokenSource {
         self.margin.min(self.lifetime / 2)
     }
 
-    fn fresh(&self) -> Option<BearerToken> {
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        // Both clocks: tokio's (which tests move) and the wall clock (which keeps
-        // running while a machine sleeps, when the monotonic clock does not).
-        let margin = self.effective_margin();
-        cache
-            .as_ref()
-            .filter(|c| Instant::now() < c.renew_at)
-            .filter(|c| c.token.expires_at() > std::time::SystemTime::now() + margin)
-            .map(|c| c.token.clone())
-    }
-
     async fn token_inner(&self) -> Result<BearerToken, AuthError> {
         if let Some(token) = self.fresh() {
             return Ok(token);
@@ -166,6 +170,18 @@ impl JwtTokenSource {
 impl TokenSource for JwtTokenSource {
     fn token(&self) -> BoxFuture<'_, Result<BearerToken, AuthError>> {
         Box::pin(self.token_inner())
+    }
+
+    fn fresh(&self) -> Option<BearerToken> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        // Both clocks: tokio's (which tests move) and the wall clock (which keeps
+        // running while a machine sleeps, when the monotonic clock does not).
+        let margin = self.effective_margin();
+        cache
+            .as_ref()
+            .filter(|c| Instant::now() < c.renew_at)
+            .filter(|c| c.token.expires_at() > std::time::SystemTime::now() + margin)
+            .map(|c| c.token.clone())
     }
 
     fn invalidate(&self, rejected: &str) {

@@ -1,6 +1,7 @@
 //! Minting bearer tokens.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -18,10 +19,11 @@ pub struct Claims {
 }
 
 /// A signed bearer token and when it expires. `Debug` never shows the token; the
-/// text is zeroized when the last copy is dropped.
+/// text is zeroized when the last copy is dropped. Copies share the text, so
+/// cloning is cheap (every request takes one).
 #[derive(Clone)]
 pub struct BearerToken {
-    value: SecretString,
+    value: Arc<SecretString>,
     expires_at: SystemTime,
 }
 
@@ -31,7 +33,7 @@ impl BearerToken {
     /// manage yourself).
     pub fn new(value: impl Into<String>, expires_at: SystemTime) -> Self {
         Self {
-            value: SecretString::from(value.into()),
+            value: Arc::new(SecretString::from(value.into())),
             expires_at,
         }
     }
@@ -58,7 +60,7 @@ impl fmt::Debug for BearerToken {
 
 impl PartialEq for BearerToken {
     fn eq(&self, other: &Self) -> bool {
-        self.expose() == other.expose()
+        Arc::ptr_eq(&self.value, &other.value) || self.expose() == other.expose()
     }
 }
 
@@ -95,7 +97,7 @@ pub(crate) fn mint_at(key: &ApiKey, lifetime: Duration, now: SystemTime) -> Resu
     let value = jsonwebtoken::encode(&header, &claims, key.encoding_key())
         .map_err(|e| AuthError::Signing { reason: e.to_string() })?;
     Ok(BearerToken {
-        value: SecretString::from(value),
+        value: Arc::new(SecretString::from(value)),
         expires_at: UNIX_EPOCH + Duration::from_secs(exp),
     })
 }

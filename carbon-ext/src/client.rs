@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use carbon_auth::{ApiKey, BearerAuth, BearerToken, JwtTokenSource, StaticToken, TokenSource};
+use carbon_auth::{ApiKey, Authorizer, BearerToken, JwtTokenSource, StaticToken, TokenSource};
 
 use crate::retry::Retrier;
 use crate::{Error, RateLimit, RequestStack, RetryPolicy};
@@ -304,7 +304,6 @@ impl ClientBuilder {
         if let Some(limit) = &self.rate_limit {
             limit.validate()?;
         }
-        let stack = RequestStack::new(self.rate_limit);
         let credentials = self.credentials.ok_or_else(|| {
             Error::Config(
                 "no credentials: call secrets_file(..), credentials_from_env(), api_key(..), static_token(..), \
@@ -327,15 +326,12 @@ impl ClientBuilder {
             Credentials::Source(source) => Some(source),
             Credentials::None => None,
         };
-        let state = match source {
+        let mut stack = RequestStack::new(self.rate_limit);
+        if let Some(source) = source {
             // The retry engine renews refused credentials (one place decides retries).
-            Some(source) => BearerAuth::from_arc(source, &base_url, self.allow_plain_http)?
-                .without_replay()
-                .with_inner(stack)
-                .into_state(),
-            None => carbon_api_gen::ClientState::new(stack),
+            stack = stack.with_authorizer(Authorizer::new(source, &base_url, self.allow_plain_http)?);
         }
-        .with_extension(Arc::new(Retrier::new(self.retry)));
+        let state = carbon_api_gen::ClientState::new(stack).with_extension(Arc::new(Retrier::new(self.retry)));
         Ok(Client {
             inner: carbon_api_gen::Client::with_state(&base_url, http, state),
         })

@@ -115,6 +115,17 @@ impl RateLimiter {
         self.limit
     }
 
+    /// Takes a slot if one is free and nobody is waiting for one: the common case,
+    /// which then needs no waiting (and no future). `false`: call
+    /// [`RateLimiter::acquire`].
+    pub(crate) fn try_acquire(&self) -> bool {
+        // Waiters queue for the turn; taking it only when it is free keeps their order.
+        let Ok(_turn) = self.turn.try_lock() else {
+            return false;
+        };
+        matches!(self.take_slot(Instant::now()), Slot::Taken)
+    }
+
     /// Waits until one more request may start, and returns how long it waited.
     ///
     /// Cancellation-safe: nothing is reserved while waiting, so a wait dropped under
@@ -123,35 +134,41 @@ impl RateLimiter {
         let started = Instant::now();
         let _turn = self.turn.lock().await;
         loop {
-            // When the oldest remembered send leaves the window; `None`: a slot is
-            // free, and taken. `Some(None)`: the window reaches past the end of time.
-            let frees_at = {
-                let now = Instant::now();
-                let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-                let full = sent.len() >= self.limit.requests as usize;
-                match sent
-                    .front()
-                    .filter(|_| full)
-                    .map(|oldest| oldest.checked_add(self.limit.window))
-                {
-                    Some(Some(at)) if at > now => Some(Some(at)),
-                    Some(None) => Some(None),
-                    _ => {
-                        if full {
-                            sent.pop_front();
-                        }
-                        sent.push_back(now);
-                        None
-                    }
-                }
-            };
-            match frees_at {
-                None => return started.elapsed(),
-                Some(Some(at)) => tokio::time::sleep_until(at).await,
-                Some(None) => std::future::pending::<()>().await,
+            match self.take_slot(Instant::now()) {
+                Slot::Taken => return started.elapsed(),
+                Slot::FreesAt(at) => tokio::time::sleep_until(at).await,
+                Slot::Never => std::future::pending::<()>().await,
             }
         }
     }
+
+    /// Takes a slot at `now` if the window has one free (the caller holds the turn).
+    fn take_slot(&self, now: Instant) -> Slot {
+        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+        let full = sent.len() >= self.limit.requests as usize;
+        if full && let Some(oldest) = sent.front() {
+            match oldest.checked_add(self.limit.window) {
+                Some(at) if at > now => return Slot::FreesAt(at),
+                // The window reaches past the end of time.
+                None => return Slot::Never,
+                Some(_) => {
+                    sent.pop_front();
+                }
+            }
+        }
+        sent.push_back(now);
+        Slot::Taken
+    }
+}
+
+/// What the window had for a request.
+enum Slot {
+    /// A slot was free and is now taken.
+    Taken,
+    /// The next slot frees at this time.
+    FreesAt(Instant),
+    /// No slot ever frees.
+    Never,
 }
 
 #[cfg(test)]
@@ -193,6 +210,25 @@ mod tests {
         assert_eq!(Instant::now() - t0, Duration::from_secs(10));
         limiter.acquire().await;
         assert_eq!(Instant::now() - t0, Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_free_slot_is_taken_without_waiting_but_never_ahead_of_a_waiter() {
+        let limiter = std::sync::Arc::new(RateLimiter::new(RateLimit::new(2, Duration::from_secs(10))));
+        assert!(limiter.try_acquire());
+        assert!(limiter.try_acquire());
+        assert!(!limiter.try_acquire(), "the window is full");
+        // A waiter queues for the next slot; a later try must not jump it.
+        let waiter = tokio::spawn({
+            let limiter = limiter.clone();
+            async move { limiter.acquire().await }
+        });
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!(!limiter.try_acquire(), "the waiter holds the turn");
+        assert_eq!(waiter.await.unwrap(), Duration::from_secs(10));
+        assert!(limiter.try_acquire(), "the second slot freed with the first");
+        assert!(!limiter.try_acquire());
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,6 +1,7 @@
 //! Sending one call and getting its typed result or a [`crate::Error`].
 
-use carbon_api_gen::BoxFuture;
+use std::future::Future;
+
 use carbon_api_gen::extras::{IntoParams, OperationParams};
 use serde::de::DeserializeOwned;
 
@@ -16,18 +17,18 @@ pub trait RunExt<'a>: IntoParams<'a> + Sized {
     /// Sends the request through the client's auth and rate limiter, retried as the
     /// client's [`crate::RetryPolicy`] allows. (The generated `send()` makes one
     /// attempt and returns the generated client's error type.)
-    fn run(self) -> BoxFuture<'a, Result<OutputOf<'a, Self>, Error>>
+    fn run(self) -> impl Future<Output = Result<OutputOf<'a, Self>, Error>> + Send + 'a
     where
         OutputOf<'a, Self>: DeserializeOwned;
 }
 
 impl<'a, B: IntoParams<'a> + Sized> RunExt<'a> for B {
-    fn run(self) -> BoxFuture<'a, Result<OutputOf<'a, Self>, Error>>
+    fn run(self) -> impl Future<Output = Result<OutputOf<'a, Self>, Error>> + Send + 'a
     where
         OutputOf<'a, Self>: DeserializeOwned,
     {
         let (client, params) = self.into_params();
-        Box::pin(send(client, params))
+        send(client, params)
     }
 }
 
@@ -106,13 +107,21 @@ where
     }
 }
 
-/// One attempt, errors converted.
+/// One attempt, errors converted; the status is recorded on the attempt's span.
 pub(crate) async fn attempt<P>(client: &carbon_api_gen::Client, params: P) -> Result<Answer<P::Output>, Error>
 where
     P: OperationParams,
     P::Output: DeserializeOwned,
 {
-    match params.send(client).await {
+    let result = params.send(client).await;
+    let status = match &result {
+        Ok(response) => Some(response.status()),
+        Err(e) => e.status(),
+    };
+    if let Some(status) = status {
+        tracing::Span::current().record("status", status.as_u16());
+    }
+    match result {
         Ok(response) => Ok(Answer::Typed(response.into_inner())),
         Err(carbon_api_gen::Error::InvalidResponsePayload(bytes, _)) => match serde_json::from_slice(&bytes) {
             Ok(value) => Ok(Answer::Mismatched(value)),

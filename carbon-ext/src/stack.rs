@@ -1,63 +1,83 @@
 //! The request stack that runs inside the generated client's hooks: limit checks,
-//! the rate limiter, and reading error bodies (with a size cap) for the error.
-//! Retries are not made here but around the whole call ([`crate::retry`]), so that
-//! one policy decides them all.
+//! the bearer token, the rate limiter, and reading error bodies (with a size cap)
+//! for the error. Retries are not made here but around the whole call
+//! ([`crate::retry`]), so that one policy decides them all (a refused token is
+//! dropped here; the retry engine sends the call again with a new one).
+//!
+//! One layer, not one per concern: this stack runs on every request, and the
+//! common case (limit open, token at hand, a success) takes no future or
+//! allocation of its own.
 
 use std::fmt;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use carbon_api_gen::{BoxFuture, HookError, RequestHooks};
+use carbon_api_gen::{HookError, HookFuture, RequestHooks};
+use carbon_auth::Authorizer;
 use futures::StreamExt;
-use reqwest::header::RETRY_AFTER;
+use reqwest::header::{HeaderValue, RETRY_AFTER};
 use reqwest::{Request, Response, StatusCode};
 
 use crate::error::{MAX_ERROR_BODY, ResponseContext};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::retry::parse_retry_after;
 
-/// Request checks, the rate limit and error bodies, as a [`RequestHooks`] layer. The
-/// client builder puts it under the bearer hook; one instance is shared by all clones.
+/// Request checks, the bearer token, the rate limit and error bodies, as a
+/// [`RequestHooks`] layer; one instance is shared by all clones of a client.
 pub struct RequestStack {
     limiter: Option<RateLimiter>,
+    authorizer: Option<Authorizer>,
 }
 
 impl RequestStack {
-    /// A stack with this rate limit (`None`: no client-side limit).
+    /// A stack with this rate limit (`None`: no client-side limit) that sends no
+    /// credentials.
     pub fn new(rate_limit: Option<RateLimit>) -> Self {
         Self {
             limiter: rate_limit.map(RateLimiter::new),
+            authorizer: None,
         }
     }
 
-    async fn run(
-        &self,
-        http: &reqwest::Client,
-        request: Request,
-        operation: &'static str,
-    ) -> reqwest::Result<Response> {
-        let span = tracing::Span::current();
-        // The path only: a query may hold filter values, never worth a log line.
-        span.record("path", request.url().path());
-        if let Some(limiter) = &self.limiter {
-            let waited = limiter.acquire().await;
-            span.record("limiter_wait_ms", waited.as_millis() as u64);
-        }
-        let response = http.execute(request).await?;
-        let status = response.status();
-        span.record("status", status.as_u16());
-        if status.is_success() {
-            // A success needs no context: its operation is known where it is decoded.
-            return Ok(response);
-        }
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let (parts, body) = read_capped(response).await?;
-        Ok(rebuild(parts, body, operation, retry_after))
+    /// Puts the bearer token of `authorizer` on API requests. A request the API
+    /// answers 401 drops its token from the source, so the next attempt gets a new
+    /// one.
+    pub fn with_authorizer(mut self, authorizer: Authorizer) -> Self {
+        self.authorizer = Some(authorizer);
+        self
     }
+
+    /// Puts the bearer on `request` if no waiting is needed (`None`: a token must be
+    /// awaited).
+    fn authorize_now(&self, request: &mut Request) -> Option<Result<(), HookError>> {
+        match &self.authorizer {
+            Some(authorizer) => authorizer.authorize_now(request).map(|done| done.map_err(credentials)),
+            None => Some(Ok(())),
+        }
+    }
+
+    async fn authorize(&self, request: &mut Request) -> Result<(), HookError> {
+        match &self.authorizer {
+            Some(authorizer) => authorizer.authorize(request).await.map_err(credentials),
+            None => Ok(()),
+        }
+    }
+}
+
+fn credentials(error: carbon_auth::AuthError) -> HookError {
+    HookError::Credentials(error.to_string())
+}
+
+/// An error response, its body read (up to the cap) and kept with its operation and
+/// `Retry-After` for the error conversion.
+async fn with_error_body(response: Response, operation: &'static str) -> reqwest::Result<Response> {
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let (parts, body) = read_capped(response).await?;
+    Ok(rebuild(parts, body, operation, retry_after))
 }
 
 struct Parts {
@@ -120,24 +140,56 @@ fn rebuild(parts: Parts, body: Bytes, operation: &'static str, retry_after: Opti
     Response::from(response)
 }
 
-/// Marks a response passed through unread with its operation (for the error conversion).
+/// Most requests find the rate limit open and a token at hand: they are prepared
+/// without a future, sent by the client, and only failures are read here.
 impl RequestHooks for RequestStack {
     fn prepare<'a>(
         &'a self,
         request: &'a mut Request,
         operation: &'static str,
-    ) -> BoxFuture<'a, Result<(), HookError>> {
-        let checked = carbon_api_gen::extras::check_query(operation, request.url());
-        Box::pin(async move { checked.map_err(HookError::InvalidRequest) })
+    ) -> HookFuture<'a, Result<(), HookError>> {
+        if let Err(broken) = carbon_api_gen::extras::check_query(operation, request.url()) {
+            return HookFuture::ready(Err(HookError::InvalidRequest(broken)));
+        }
+        let span = tracing::Span::current();
+        // The path only: a query may hold filter values, never worth a log line.
+        span.record("path", request.url().path());
+        let limiter = match &self.limiter {
+            Some(limiter) if !limiter.try_acquire() => Some(limiter),
+            Some(_) => {
+                span.record("limiter_wait_ms", 0u64);
+                None
+            }
+            None => None,
+        };
+        if limiter.is_none()
+            && let Some(done) = self.authorize_now(request)
+        {
+            return HookFuture::ready(done);
+        }
+        // The token is taken after the wait, so that it is as fresh as it can be.
+        HookFuture::pending(async move {
+            if let Some(limiter) = limiter {
+                let waited = limiter.acquire().await;
+                span.record("limiter_wait_ms", waited.as_millis() as u64);
+            }
+            self.authorize(request).await
+        })
     }
 
-    fn execute<'a>(
+    fn inspect_failure<'a>(
         &'a self,
-        http: &'a reqwest::Client,
-        request: Request,
+        response: Response,
+        authorization: Option<HeaderValue>,
         operation: &'static str,
-    ) -> BoxFuture<'a, reqwest::Result<Response>> {
-        Box::pin(self.run(http, request, operation))
+    ) -> HookFuture<'a, reqwest::Result<Response>> {
+        if response.status() == StatusCode::UNAUTHORIZED
+            && let (Some(authorizer), Some(sent)) = (&self.authorizer, &authorization)
+        {
+            // The retry engine renews: its next attempt gets a new token.
+            authorizer.refused(sent);
+        }
+        HookFuture::pending(with_error_body(response, operation))
     }
 }
 
@@ -145,6 +197,7 @@ impl fmt::Debug for RequestStack {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestStack")
             .field("rate_limit", &self.limiter.as_ref().map(|l| l.limit()))
+            .field("authorizer", &self.authorizer)
             .finish()
     }
 }

@@ -258,11 +258,17 @@ async fn refused_credentials_are_renewed_once_for_any_call_unless_retries_are_of
     let key = || carbon_ext::auth::ApiKey::from_json(include_str!("fixtures/test-only-secrets.json")).unwrap();
     // A POST too: a 401 means the API did nothing with the request.
     let server = Scripted::start(vec![Reply::text(401, "expired"), Reply::json(200, part())]).await;
-    let c = builder(&server.base).api_key(key()).build().unwrap();
+    let source = std::sync::Arc::new(carbon_ext::auth::JwtTokenSource::new(key()));
+    let c = builder(&server.base).token_source(source.clone()).build().unwrap();
     let created = c.create_part().body(part_request()).run().await.unwrap();
     assert_eq!(created.uuid, "p-1");
     assert_eq!(server.hits(), 2);
     assert!(server.requests().iter().all(|r| r.header("authorization").is_some()));
+    assert_eq!(
+        source.mint_count(),
+        2,
+        "the refused token was dropped and a new one minted"
+    );
 
     // Refused again: the second 401 ends the call, after two attempts.
     let server = Scripted::start(vec![Reply::text(401, "revoked")]).await;

@@ -1,7 +1,7 @@
 //! The retry loop every call goes through.
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -29,13 +29,12 @@ impl Retrier {
 
     /// The retrier of a client; a generated client built without carbon-ext's
     /// builder gets the standard policy (one budget for all such clients).
-    pub(crate) fn of(client: &carbon_api_gen::Client) -> Arc<Retrier> {
-        static STANDARD: OnceLock<Arc<Retrier>> = OnceLock::new();
-        client.state().extension::<Retrier>().unwrap_or_else(|| {
-            STANDARD
-                .get_or_init(|| Arc::new(Retrier::new(RetryPolicy::standard())))
-                .clone()
-        })
+    pub(crate) fn of(client: &carbon_api_gen::Client) -> &Retrier {
+        static STANDARD: OnceLock<Retrier> = OnceLock::new();
+        client
+            .state()
+            .extension::<Retrier>()
+            .unwrap_or_else(|| STANDARD.get_or_init(|| Retrier::new(RetryPolicy::standard())))
     }
 
     /// Runs `step` (given the attempt number, from 1) until it succeeds, fails in a
