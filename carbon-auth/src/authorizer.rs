@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
-use url::Url;
+use url::{Position, Url};
 
 use crate::{AuthError, BearerToken, TokenSource};
 
@@ -21,8 +21,10 @@ use crate::{AuthError, BearerToken, TokenSource};
 pub struct Authorizer {
     source: Arc<dyn TokenSource>,
     base_url: String,
-    /// The API's origin: scheme, host and port (or the scheme's default port).
-    origin: (String, String, Option<u16>),
+    /// The API's origin as URLs serialize it (`https://host` or `http://host:port`:
+    /// scheme and host in lower case, a default port left out), so that a request
+    /// is checked with one string comparison.
+    origin: String,
     /// The header of the last token seen, reused while the token is the same.
     header: Mutex<Option<(BearerToken, HeaderValue)>>,
 }
@@ -50,7 +52,7 @@ impl Authorizer {
         Ok(Self {
             source,
             base_url: base_url.trim_end_matches('/').to_string(),
-            origin: (url.scheme().to_string(), host, url.port_or_known_default()),
+            origin: origin_of(&url).to_string(),
             header: Mutex::new(None),
         })
     }
@@ -67,9 +69,7 @@ impl Authorizer {
 
     /// Whether `request` goes to the API's origin (and so gets the token).
     pub fn is_api_request(&self, request: &reqwest::Request) -> bool {
-        let url = request.url();
-        let (scheme, host, port) = &self.origin;
-        url.scheme() == scheme && url.host_str() == Some(host.as_str()) && url.port_or_known_default() == *port
+        origin_of(request.url()) == self.origin
     }
 
     /// Authorizes `request` if that needs no waiting: `None` when the source has no
@@ -122,6 +122,12 @@ impl Authorizer {
         *cached = Some((token, value.clone()));
         Ok(value)
     }
+}
+
+/// Scheme, host and port as the URL serializes them; user info makes it another
+/// origin (no API request carries one).
+fn origin_of(url: &Url) -> &str {
+    &url[..Position::BeforePath]
 }
 
 fn is_loopback(url: &Url) -> bool {

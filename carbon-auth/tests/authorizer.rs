@@ -57,6 +57,15 @@ fn api_requests_get_the_bearer_at_once_and_others_lose_theirs() {
     assert!(authorizer.authorize_now(&mut api).unwrap().is_ok());
     assert_eq!(bearer_of(&api), Some("Bearer abc.def.ghi"));
     assert!(api.headers()[AUTHORIZATION].is_sensitive(), "redacted in HTTP logs");
+    // The same origin, however it is spelled.
+    for same in [
+        "https://API.Carbon3D.com/v1/parts",
+        "https://api.carbon3d.com:443/v1/builds",
+    ] {
+        let mut api = request(same);
+        assert!(authorizer.authorize_now(&mut api).unwrap().is_ok());
+        assert_eq!(bearer_of(&api), Some("Bearer abc.def.ghi"), "{same}");
+    }
 
     // Another origin (a presigned storage URL, another port) never gets it, even
     // when the request came with one.
@@ -64,6 +73,8 @@ fn api_requests_get_the_bearer_at_once_and_others_lose_theirs() {
         "https://bucket.s3.amazonaws.com/v1/parts",
         "https://api.carbon3d.com:8443/v1/parts",
         "http://api.carbon3d.com/v1/parts",
+        "https://user@api.carbon3d.com/v1/parts",
+        "https://api.carbon3d.com.evil.example/v1/parts",
     ] {
         let mut elsewhere = request(other);
         elsewhere

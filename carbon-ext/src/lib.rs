@@ -12,6 +12,7 @@ mod records;
 mod redact;
 mod retry;
 mod run;
+mod spans;
 mod stack;
 pub mod upload;
 pub mod wait;

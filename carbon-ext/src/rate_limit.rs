@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -92,6 +93,9 @@ pub(crate) struct RateLimiter {
     limit: RateLimit,
     /// Waiters queue here, first come first served; the one holding it is next.
     turn: tokio::sync::Mutex<()>,
+    /// How many callers are in `acquire` (queued or holding the turn): while any
+    /// are, `try_acquire` takes nothing, so that no one jumps the queue.
+    waiting: AtomicUsize,
     /// Start times of the last `requests` sends, oldest first (all in the past).
     sent: Mutex<VecDeque<Instant>>,
 }
@@ -107,6 +111,7 @@ impl RateLimiter {
         Self {
             limit,
             turn: tokio::sync::Mutex::new(()),
+            waiting: AtomicUsize::new(0),
             sent: Mutex::new(VecDeque::new()),
         }
     }
@@ -116,13 +121,12 @@ impl RateLimiter {
     }
 
     /// Takes a slot if one is free and nobody is waiting for one: the common case,
-    /// which then needs no waiting (and no future). `false`: call
-    /// [`RateLimiter::acquire`].
+    /// which then needs no waiting, no future and no turn in the queue. `false`:
+    /// call [`RateLimiter::acquire`].
     pub(crate) fn try_acquire(&self) -> bool {
-        // Waiters queue for the turn; taking it only when it is free keeps their order.
-        let Ok(_turn) = self.turn.try_lock() else {
+        if self.waiting.load(Ordering::Acquire) != 0 {
             return false;
-        };
+        }
         matches!(self.take_slot(Instant::now()), Slot::Taken)
     }
 
@@ -132,6 +136,7 @@ impl RateLimiter {
     /// `timeout` or `select!` takes no slot and pushes no later request back.
     pub(crate) async fn acquire(&self) -> Duration {
         let started = Instant::now();
+        let _waiting = Waiting::enter(&self.waiting);
         let _turn = self.turn.lock().await;
         loop {
             match self.take_slot(Instant::now()) {
@@ -158,6 +163,23 @@ impl RateLimiter {
         }
         sent.push_back(now);
         Slot::Taken
+    }
+}
+
+/// Counts a caller of `acquire` for as long as it is there (also when its wait is
+/// dropped).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -229,6 +251,11 @@ mod tests {
         assert_eq!(waiter.await.unwrap(), Duration::from_secs(10));
         assert!(limiter.try_acquire(), "the second slot freed with the first");
         assert!(!limiter.try_acquire());
+        // A wait given up leaves no one in the queue.
+        let gave_up = tokio::time::timeout(Duration::from_secs(1), limiter.acquire()).await;
+        assert!(gave_up.is_err());
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!(limiter.try_acquire(), "nobody is waiting any more");
     }
 
     #[tokio::test(start_paused = true)]

@@ -119,7 +119,7 @@ where
         Err(e) => e.status(),
     };
     if let Some(status) = status {
-        tracing::Span::current().record("status", status.as_u16());
+        crate::spans::record("status", status.as_u16());
     }
     match result {
         Ok(response) => Ok(Answer::Typed(response.into_inner())),

@@ -21,6 +21,7 @@ use reqwest::{Request, Response, StatusCode};
 use crate::error::{MAX_ERROR_BODY, ResponseContext};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::retry::parse_retry_after;
+use crate::spans;
 
 /// Request checks, the bearer token, the rate limit and error bodies, as a
 /// [`RequestHooks`] layer; one instance is shared by all clones of a client.
@@ -151,13 +152,12 @@ impl RequestHooks for RequestStack {
         if let Err(broken) = carbon_api_gen::extras::check_query(operation, request.url()) {
             return HookFuture::ready(Err(HookError::InvalidRequest(broken)));
         }
-        let span = tracing::Span::current();
         // The path only: a query may hold filter values, never worth a log line.
-        span.record("path", request.url().path());
+        spans::record("path", request.url().path());
         let limiter = match &self.limiter {
             Some(limiter) if !limiter.try_acquire() => Some(limiter),
             Some(_) => {
-                span.record("limiter_wait_ms", 0u64);
+                spans::record("limiter_wait_ms", 0u64);
                 None
             }
             None => None,
@@ -171,7 +171,7 @@ impl RequestHooks for RequestStack {
         HookFuture::pending(async move {
             if let Some(limiter) = limiter {
                 let waited = limiter.acquire().await;
-                span.record("limiter_wait_ms", waited.as_millis() as u64);
+                spans::record("limiter_wait_ms", waited.as_millis() as u64);
             }
             self.authorize(request).await
         })

@@ -247,7 +247,7 @@ impl Client {
     async fn put_presigned(&self, url: &str, file: &LocalFile, progress: Progress<Transfer>) -> Result<String, Error> {
         const OPERATION: &str = PUT_OPERATION;
         if let Ok(parsed) = reqwest::Url::parse(url) {
-            tracing::Span::current().record("path", parsed.path());
+            crate::spans::record("path", parsed.path());
         }
         let body = open_body(file, progress).await?;
         let response = self
@@ -260,7 +260,7 @@ impl Client {
             .await
             .map_err(|e| Error::from_reqwest(OPERATION, e))?;
         let status = response.status();
-        tracing::Span::current().record("status", status.as_u16());
+        crate::spans::record("status", status.as_u16());
         if !status.is_success() {
             let body = crate::stack::read_error_body(response).await;
             return Err(Error::from_status(OPERATION, status, body, None));
