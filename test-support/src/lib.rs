@@ -1,8 +1,9 @@
 //! Scaffolding the carbon-rs tests and benches share, in one place: loopback
 //! servers that answer as scripted or as fast as they can, request matchers for
-//! httpmock, the process's peak RSS, and summaries of measurements. Not
-//! published; a dev-dependency only.
+//! httpmock (feature `httpmock`), the process's peak RSS, and summaries of
+//! measurements. Not published.
 
+#[cfg(feature = "httpmock")]
 pub mod matchers;
 pub mod rss;
 pub mod scripted;
