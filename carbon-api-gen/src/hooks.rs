@@ -89,6 +89,27 @@ impl<T> fmt::Debug for HookFuture<'_, T> {
 /// client send the request, and `inspect_failure` passes a failed response on
 /// unread. The common path (prepared without waiting, sent by the client, a
 /// success) allocates nothing for the hooks.
+///
+/// ```
+/// use carbon_api_gen::{ClientState, HookError, HookFuture, RequestHooks};
+///
+/// /// Tags every request with the name of the job that sends it.
+/// struct JobTag(reqwest::header::HeaderValue);
+///
+/// impl RequestHooks for JobTag {
+///     fn prepare<'a>(
+///         &'a self,
+///         request: &'a mut reqwest::Request,
+///         _operation_id: &'static str,
+///     ) -> HookFuture<'a, Result<(), HookError>> {
+///         request.headers_mut().insert("x-job", self.0.clone());
+///         HookFuture::ready(Ok(()))
+///     }
+/// }
+///
+/// let state = ClientState::new(JobTag(reqwest::header::HeaderValue::from_static("nightly-export")));
+/// # let _ = state;
+/// ```
 pub trait RequestHooks: Send + Sync + 'static {
     /// Adjusts a request before it is sent (for example adds `Authorization`, or
     /// waits for the rate limit). An error aborts the call:
