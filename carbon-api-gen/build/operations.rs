@@ -350,12 +350,16 @@ pub fn table_code(rows: &[TokenStream], entries: &[TokenStream]) -> TokenStream 
         /// Calls `$callback!` with one `(name, builder path, kind)` entry per
         /// operation, `kind` being `cursor`, `offset`, `listing`, `single`,
         /// `download` or `upload`: for generic code that dispatches to every typed
-        /// builder by name.
+        /// builder by name. `for_each_operation!(callback!(tokens))` puts `tokens`
+        /// before the entries, for a callback that needs more to work with.
         #[macro_export]
         #[doc(hidden)]
         macro_rules! for_each_operation {
             ($callback:ident) => {
                 $callback! { #(#entries),* }
+            };
+            ($callback:ident ! ( $($prefix:tt)* )) => {
+                $callback! { $($prefix)* #(#entries),* }
             };
         }
     }

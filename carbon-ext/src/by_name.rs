@@ -24,6 +24,17 @@ use serde_json::{Map, Value};
 use crate::error::Call;
 use crate::{Client, Error, PaginateExt, PaginateOffsetExt, RunExt};
 
+/// Matches `$op_name` against every operation and expands `$one!(kind, builder)`
+/// for it: the dispatch both by-name entry points share, each with its own `one!`.
+macro_rules! match_operation {
+    ($op_name:ident, $one:ident; $( ($name:literal, $builder:path, $kind:ident) ),* $(,)?) => {
+        match $op_name {
+            $( $name => $one!($kind, $builder), )*
+            _ => Err(refuse($op_name, "this SDK has no builder for the operation")),
+        }
+    };
+}
+
 /// Arguments by wire name; a request body goes under `body`.
 pub type Args = Map<String, Value>;
 
@@ -86,15 +97,7 @@ impl Client {
                 to_json(op_name, builder.run().await?)
             }};
         }
-        macro_rules! dispatch {
-            ($( ($name:literal, $builder:path, $kind:ident) ),* $(,)?) => {
-                match op_name {
-                    $( $name => one!($kind, $builder), )*
-                    _ => Err(refuse(op_name, "this SDK has no builder for the operation")),
-                }
-            };
-        }
-        carbon_api_gen::for_each_operation!(dispatch)
+        carbon_api_gen::for_each_operation!(match_operation!(op_name, one;))
     }
 
     /// Every item of a paged list operation, all pages, as JSON values; a list that
@@ -134,14 +137,6 @@ impl Client {
                 Err(refuse(op_name, "not a list operation"))
             };
         }
-        macro_rules! dispatch {
-            ($( ($name:literal, $builder:path, $kind:ident) ),* $(,)?) => {
-                match op_name {
-                    $( $name => one!($kind, $builder), )*
-                    _ => Err(refuse(op_name, "this SDK has no builder for the operation")),
-                }
-            };
-        }
-        carbon_api_gen::for_each_operation!(dispatch)
+        carbon_api_gen::for_each_operation!(match_operation!(op_name, one;))
     }
 }
