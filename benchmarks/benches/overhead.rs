@@ -22,8 +22,10 @@
 
 use std::time::{Duration, Instant};
 
-use carbon_benchmarks::{Side, Sides};
+use common::{Side, Sides};
 use test_support::stats::Spread;
+
+mod common;
 
 /// Rounds of batches; each round runs one batch of each side, in rotating order.
 const ROUNDS: usize = 60;

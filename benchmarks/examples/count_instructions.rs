@@ -12,13 +12,26 @@
 //! The difference between the two counts of a side, divided by 1000, is what one
 //! call costs (start-up and the server's set-up cancel out).
 
-use carbon_benchmarks::{Side, Sides};
+use common::{Side, Sides};
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+/// The side named `raw`, `generated` or `sdk`.
+fn side_named(name: &str) -> Option<Side> {
+    match name {
+        "raw" => Some(Side::Raw),
+        "generated" => Some(Side::Generated),
+        "sdk" => Some(Side::Sdk),
+        _ => None,
+    }
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage = "usage: count_instructions raw|generated|sdk CALLS";
     let (Some(side), Some(calls)) = (
-        args.first().and_then(|name| Side::parse(name)),
+        args.first().and_then(|name| side_named(name)),
         args.get(1).and_then(|n| n.parse::<u32>().ok()),
     ) else {
         eprintln!("{usage}");
