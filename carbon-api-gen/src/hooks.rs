@@ -52,12 +52,6 @@ impl<'a, T> HookFuture<'a, T> {
     }
 }
 
-impl<'a, T> From<BoxFuture<'a, T>> for HookFuture<'a, T> {
-    fn from(future: BoxFuture<'a, T>) -> Self {
-        Self(Step::Pending(future))
-    }
-}
-
 // The ready value is moved out, never pinned: the future is `Unpin` whatever `T` is.
 impl<T> Unpin for HookFuture<'_, T> {}
 

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use url::{Position, Url};
 
@@ -92,6 +93,17 @@ impl Authorizer {
         }
         let token = self.source.token().await?;
         self.put(request, token)
+    }
+
+    /// The API answered `status` to a request that carried `sent` (its
+    /// `Authorization` value, if any): a 401 drops that token, see
+    /// [`Authorizer::refused`]. Every layer that sends requests calls this.
+    pub fn answered(&self, status: StatusCode, sent: Option<&HeaderValue>) {
+        if status == StatusCode::UNAUTHORIZED
+            && let Some(sent) = sent
+        {
+            self.refused(sent);
+        }
     }
 
     /// The API refused the request that carried `sent` (its `Authorization` value,

@@ -170,9 +170,7 @@ impl RequestHooks for BearerAuth {
             Execution::Send(request) => Execution::Send(request),
             Execution::Hooked(sending) => Execution::Hooked(HookFuture::pending(async move {
                 let response = sending.await?;
-                if response.status() == StatusCode::UNAUTHORIZED {
-                    self.authorizer.refused(&sent);
-                }
+                self.authorizer.answered(response.status(), Some(&sent));
                 Ok(response)
             })),
         }
@@ -184,11 +182,7 @@ impl RequestHooks for BearerAuth {
         authorization: Option<HeaderValue>,
         operation_id: &'static str,
     ) -> HookFuture<'a, reqwest::Result<reqwest::Response>> {
-        if response.status() == StatusCode::UNAUTHORIZED
-            && let Some(sent) = &authorization
-        {
-            self.authorizer.refused(sent);
-        }
+        self.authorizer.answered(response.status(), authorization.as_ref());
         self.inner.inspect_failure(response, authorization, operation_id)
     }
 }

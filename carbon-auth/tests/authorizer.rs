@@ -97,7 +97,12 @@ async fn without_a_token_at_hand_authorize_waits_and_a_refusal_moves_on() {
     authorizer.authorize(&mut first).await.unwrap();
     assert_eq!(bearer_of(&first), Some("Bearer tok-1"));
 
-    authorizer.refused(&first.headers()[AUTHORIZATION]);
+    // Only a 401 to a request that carried a token drops it.
+    let sent = &first.headers()[AUTHORIZATION];
+    authorizer.answered(reqwest::StatusCode::FORBIDDEN, Some(sent));
+    authorizer.answered(reqwest::StatusCode::UNAUTHORIZED, None);
+    assert!(source.invalidated.lock().unwrap().is_empty());
+    authorizer.answered(reqwest::StatusCode::UNAUTHORIZED, Some(sent));
     assert_eq!(*source.invalidated.lock().unwrap(), vec!["tok-1"]);
     let mut second = request("https://api.carbon3d.com/v1/builds");
     authorizer.authorize(&mut second).await.unwrap();

@@ -183,11 +183,9 @@ impl RequestHooks for RequestStack {
         authorization: Option<HeaderValue>,
         operation: &'static str,
     ) -> HookFuture<'a, reqwest::Result<Response>> {
-        if response.status() == StatusCode::UNAUTHORIZED
-            && let (Some(authorizer), Some(sent)) = (&self.authorizer, &authorization)
-        {
-            // The retry engine renews: its next attempt gets a new token.
-            authorizer.refused(sent);
+        if let Some(authorizer) = &self.authorizer {
+            // The retry engine renews: after a 401 its next attempt gets a new token.
+            authorizer.answered(response.status(), authorization.as_ref());
         }
         HookFuture::pending(with_error_body(response, operation))
     }
