@@ -437,13 +437,9 @@ async fn orders_that_share_a_build_sop_and_packing_group_share_builds() {
         let order = c
             .create_part_order()
             .body(types::PartOrderRequest {
-                uuid: None,
-                part_order_number: number.into(),
-                due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
-                parts: vec![types::PartOrderRequestParts { uuid: Some(part.uuid) }],
                 flush: Some(true),
                 packing_group: Some(group.parse().unwrap()),
-                build_sop_uuid: None,
+                ..order_of(&part.uuid, number)
             })
             .run()
             .await
@@ -507,17 +503,7 @@ async fn finished_runs_and_orders_past_the_retention_are_dropped_oldest_first() 
         runs.push(run.uuid.unwrap());
         let order = c
             .create_part_order()
-            .body(types::PartOrderRequest {
-                uuid: None,
-                part_order_number: format!("KEEP-{i}"),
-                due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
-                parts: vec![types::PartOrderRequestParts {
-                    uuid: Some(part.uuid.clone()),
-                }],
-                flush: None,
-                packing_group: None,
-                build_sop_uuid: None,
-            })
+            .body(order_of(&part.uuid, format!("KEEP-{i}")))
             .run()
             .await
             .unwrap();
@@ -537,6 +523,22 @@ async fn finished_runs_and_orders_past_the_retention_are_dropped_oldest_first() 
     for (i, uuid) in runs.iter().enumerate() {
         let found = c.get_model_program_run().uuid(uuid).run().await;
         assert_eq!(found.is_ok(), i >= 2, "run {i}: {found:?}");
+    }
+}
+
+/// An order for one copy of `part`, numbered `number`, due 2026-12-24, with no
+/// flush, packing group or build SOP.
+fn order_of(part: &str, number: impl Into<String>) -> types::PartOrderRequest {
+    types::PartOrderRequest {
+        uuid: None,
+        part_order_number: number.into(),
+        due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
+        parts: vec![types::PartOrderRequestParts {
+            uuid: Some(part.to_string()),
+        }],
+        flush: None,
+        packing_group: None,
+        build_sop_uuid: None,
     }
 }
 
