@@ -2,7 +2,7 @@
 //! format, profiles and their precedence, errors and exit statuses, and the
 //! workflow commands.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::{Setup, bare, ok, stderr, stdout};

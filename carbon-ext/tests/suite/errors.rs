@@ -1,7 +1,7 @@
 //! Errors: one type, mapped by status class, with the body and the operation; bad
 //! requests refused before sending; decode errors that name the field.
 
-mod common;
+use crate::common;
 
 use carbon_ext::prelude::*;
 use carbon_ext::{Error, RetryPolicy};

@@ -2,7 +2,7 @@
 //! records, huge or secret-laden error bodies, racing downloads, refusals that must
 //! not be retried. Every case goes through the public API and is bounded in time.
 
-mod common;
+use crate::common;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! mock server: method, path, query encoding, headers and body on the way out, a
 //! realistic response decoded on the way back.
 
-mod common;
+use crate::common;
 
 use carbon_api_gen::enums::{BuildStatus, ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
 use carbon_api_gen::types;

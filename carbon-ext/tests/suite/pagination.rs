@@ -1,7 +1,7 @@
 //! Pagination streams against httpmock: filters re-sent on every page, the cursor
 //! followed to its end, laziness, prefetching, the total_count cap, offset paging.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! The spans every call records: the fields an operator needs, and no secret.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

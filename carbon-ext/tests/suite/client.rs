@@ -1,7 +1,7 @@
 //! The client builder: environments, credentials, user agent, shared limiter, and the
 //! whole stack (bearer, limits, retries) working together.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -11,7 +11,7 @@ use carbon_ext::{Client, Environment, Error, RateLimit};
 use common::{Reply, Scripted, builder};
 use serde_json::json;
 
-const SECRETS: &str = include_str!("fixtures/test-only-secrets.json");
+const SECRETS: &str = include_str!("../fixtures/test-only-secrets.json");
 
 fn applications() -> Reply {
     Reply::json(200, json!({"applications": []}))

@@ -2,7 +2,7 @@
 //! duplicate work and ends in the same state: exactly one model per file, one part
 //! per model, one order.
 
-mod support;
+use crate::support;
 
 use support::{Setup, ok, stderr};
 

@@ -1,6 +1,6 @@
 //! Downloads, waiters and safe creates against mock servers on loopback.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,6 @@
 //! The example programs, run as a user runs them, against a scripted API.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! Calling operations by name with JSON arguments.
 
-mod common;
+use crate::common;
 
 use carbon_ext::{Client, Error};
 use common::{Reply, Scripted};

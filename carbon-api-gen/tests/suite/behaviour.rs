@@ -1,7 +1,7 @@
 //! Behaviour of the generated client beyond single operations: open enums, tolerant
 //! decoding, error bodies, hooks, base URLs and the document it was built from.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The retry matrix: which method and status is retried, how often, how long it
 //! waits, and what is never replayed.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -255,7 +255,7 @@ async fn connection_failures_are_retried_for_any_method() {
 
 #[tokio::test]
 async fn refused_credentials_are_renewed_once_for_any_call_unless_retries_are_off() {
-    let key = || carbon_ext::auth::ApiKey::from_json(include_str!("fixtures/test-only-secrets.json")).unwrap();
+    let key = || carbon_ext::auth::ApiKey::from_json(include_str!("../fixtures/test-only-secrets.json")).unwrap();
     // A POST too: a 401 means the API did nothing with the request.
     let server = Scripted::start(vec![Reply::text(401, "expired"), Reply::json(200, part())]).await;
     let source = std::sync::Arc::new(carbon_ext::auth::JwtTokenSource::new(key()));

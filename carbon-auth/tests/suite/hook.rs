@@ -10,8 +10,8 @@ use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use serde_json::json;
 
-const SECRETS: &str = include_str!("fixtures/test-only-secrets.json");
-const PUBLIC: &str = include_str!("fixtures/test-only-rsa-public.pem");
+const SECRETS: &str = include_str!("../fixtures/test-only-secrets.json");
+const PUBLIC: &str = include_str!("../fixtures/test-only-rsa-public.pem");
 
 fn http() -> reqwest::Client {
     carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap()

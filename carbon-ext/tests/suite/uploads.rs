@@ -1,6 +1,6 @@
 //! Uploads against a mock API and a mock S3 endpoint on loopback.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

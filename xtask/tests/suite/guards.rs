@@ -154,5 +154,5 @@ fn the_committed_document_passes_every_guard() {
 }
 
 fn carbon_api_spec_text() -> &'static str {
-    include_str!("../../carbon-api-spec/openapi.json")
+    include_str!("../../../carbon-api-spec/openapi.json")
 }

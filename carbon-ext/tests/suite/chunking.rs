@@ -1,6 +1,6 @@
 //! Filters with more values than one request takes: split, run, merged, de-duplicated.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

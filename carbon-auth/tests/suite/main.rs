@@ -1,0 +1,7 @@
+//! carbon-auth's tests, in one test binary: one link instead of one per file, which
+//! saves build time and disk. Each module is one area.
+
+mod authorizer;
+mod hook;
+mod keys;
+mod tokens;

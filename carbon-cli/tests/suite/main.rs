@@ -1,0 +1,6 @@
+//! The `carbon` binary's tests, in one test binary: one link instead of one per file, which
+//! saves build time and disk. Each module is one area.
+
+mod support;
+mod commands;
+mod crash;

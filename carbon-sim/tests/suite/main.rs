@@ -1,0 +1,5 @@
+//! The simulator program's tests, in one test binary: one link instead of one per file, which
+//! saves build time and disk. Each module is one area.
+
+mod binary;
+mod hostile;
