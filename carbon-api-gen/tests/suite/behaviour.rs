@@ -286,6 +286,9 @@ fn api_version_matches_document() {
 async fn slow_body_is_not_cut_off_by_a_whole_request_timeout() {
     // The read timeout limits the gap between bytes, not the whole transfer: a body
     // that takes longer than the read timeout in total, but keeps flowing, arrives.
+    // Real time (reqwest's timers and the socket): each gap is 900 ms under the
+    // timeout, so only a machine stalled for most of a second could fail it; the
+    // whole body takes 2.4 s, well over the 1.5 s timeout.
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -294,20 +297,20 @@ async fn slow_body_is_not_cut_off_by_a_whole_request_timeout() {
         let mut buf = [0u8; 4096];
         let _ = socket.read(&mut buf).await.unwrap();
         socket
-            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 6\r\n\r\n")
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 8\r\n\r\n")
             .await
             .unwrap();
-        for chunk in [b"ab", b"cd", b"ef"] {
-            tokio::time::sleep(Duration::from_millis(200)).await;
+        for chunk in [b"ab", b"cd", b"ef", b"gh"] {
+            tokio::time::sleep(Duration::from_millis(600)).await;
             socket.write_all(chunk).await.unwrap();
         }
     });
-    let http = carbon_api_gen::http_client(Duration::from_secs(2), Duration::from_millis(400)).unwrap();
+    let http = carbon_api_gen::http_client(Duration::from_secs(2), Duration::from_millis(1500)).unwrap();
     let c = Client::with_state(&format!("http://{addr}/v1"), http, ClientState::default());
     let stream = c.download_model().uuid("m-1").send().await.unwrap().into_inner();
     use futures::TryStreamExt;
     let bytes: Vec<u8> = stream.into_inner().map_ok(|b| b.to_vec()).try_concat().await.unwrap();
-    assert_eq!(bytes, b"abcdef");
+    assert_eq!(bytes, b"abcdefgh");
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
-//! The generated client's tests, in one test binary: one link instead of one per file, which
-//! saves build time and disk. Each module is one area.
+//! The generated client's tests.
+//!
+//! One test binary per crate, a module per area: one link instead of one per
+//! file saves build time and disk.
 
-mod common;
 mod behaviour;
+mod common;
 mod mocks;
 mod operations;
 mod operations_table;

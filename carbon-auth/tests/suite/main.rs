@@ -1,5 +1,7 @@
-//! carbon-auth's tests, in one test binary: one link instead of one per file, which
-//! saves build time and disk. Each module is one area.
+//! carbon-auth's tests.
+//!
+//! One test binary per crate, a module per area: one link instead of one per
+//! file saves build time and disk.
 
 mod authorizer;
 mod hook;

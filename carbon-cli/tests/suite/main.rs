@@ -1,6 +1,8 @@
-//! The `carbon` binary's tests, in one test binary: one link instead of one per file, which
-//! saves build time and disk. Each module is one area.
+//! The `carbon` binary's tests.
+//!
+//! One test binary per crate, a module per area: one link instead of one per
+//! file saves build time and disk.
 
-mod support;
 mod commands;
 mod crash;
+mod support;

@@ -1,15 +1,17 @@
-//! carbon-ext's tests through its public API, in one test binary: one link instead of one per file, which
-//! saves build time and disk. Each module is one area.
+//! carbon-ext's tests through its public API.
+//!
+//! One test binary per crate, a module per area: one link instead of one per
+//! file saves build time and disk.
 
-mod common;
 mod by_name;
 mod chunking;
 mod client;
+mod common;
 mod errors;
 mod examples;
 mod hostile;
 mod pagination;
 mod retries;
-mod tracing;
+mod spans;
 mod uploads;
 mod workflows;

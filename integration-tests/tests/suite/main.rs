@@ -1,5 +1,7 @@
-//! End-to-end tests against the simulator, in one test binary: one link instead of one per file, which
-//! saves build time and disk. Each module is one area.
+//! End-to-end tests against the simulator.
+//!
+//! One test binary per crate, a module per area: one link instead of one per
+//! file saves build time and disk.
 
 mod e2e;
 mod operations;
