@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 mod lifecycle;
+mod live;
 mod packer;
 
 /// Simulated seconds from a part order's creation to each stage of its printed parts.
@@ -93,6 +94,8 @@ pub(crate) struct World {
     pub pending_uploads: BTreeMap<String, PendingUpload>,
     pub resolved_etags: BTreeMap<String, String>,
     pub parts: Table<types::Part>,
+    /// Part orders; new ones go in through `add_order` (as runs and print orders
+    /// through theirs), so that the clock moves them.
     pub orders: Table<OrderState>,
     pub printed_parts: Table<types::PrintedPart>,
     pub builds: Table<types::Build>,
@@ -104,6 +107,8 @@ pub(crate) struct World {
     pub templates: Vec<types::PartMeasurementTemplate>,
     pub measurements: Table<types::PartMeasurement>,
     pub attachments: BTreeMap<String, (String, bytes::Bytes)>,
+    /// What the clock still moves.
+    live: live::Live,
     /// Pending uploads, finished runs and finished part orders kept (each).
     retention: usize,
     /// A run or part order finished since the last trim (only then can one be due).
@@ -140,6 +145,7 @@ impl World {
             templates: Vec::new(),
             measurements: indexes::measurements(),
             attachments: BTreeMap::new(),
+            live: live::Live::default(),
             retention,
             finished_lately: false,
             next_print_id: 1000,
@@ -219,7 +225,7 @@ impl World {
             "uuid": order_uuid, "part_order_number": "SEED-ORDER", "due_date": created, "created_at": created,
             "updated_at": created, "status": "open", "build_uuids": [], "printed_parts": []
         }));
-        self.orders.insert(
+        self.add_order(
             order_uuid.clone(),
             OrderState {
                 order,

@@ -61,7 +61,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 "build_uuids": [], "created_at": now, "updated_at": now,
                 "flushed_at": if request.flush == Some(true) { json!(now) } else { Value::Null }, "printed_parts": []
             }))?;
-            w.orders.insert(
+            w.add_order(
                 uuid.clone(),
                 crate::world::OrderState {
                     order,

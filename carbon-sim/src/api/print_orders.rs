@@ -64,7 +64,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 "print_order_number": request.print_order_number, "print_order_tags": request.print_order_tags,
                 "notes": request.notes, "created_at": now
             }))?;
-            w.print_orders.insert(
+            w.add_print_order(
                 uuid,
                 crate::world::PrintOrderState {
                     order: order.clone(),

@@ -46,7 +46,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             );
             let fails = request.model_program_uuid.contains("fail") || input.is_none();
             let created = w.clock.now();
-            w.runs.insert(
+            w.add_run(
                 uuid,
                 crate::world::RunState {
                     run: run.clone(),

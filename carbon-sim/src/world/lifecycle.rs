@@ -6,6 +6,7 @@ use carbon_api_gen::types;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use super::live::{run_done, still_counting};
 use super::*;
 use crate::table::Table;
 
@@ -17,39 +18,35 @@ impl World {
         self.trim();
     }
 
+    /// Moves the live records (`live`) to `now`; those that settle leave the set.
     pub(super) fn advance_to(&mut self, now: DateTime<Utc>) {
-        let open: Vec<String> = self
-            .orders
-            .iter()
-            .filter(|(_, o)| !o.finished)
-            .map(|(k, _)| k.clone())
-            .collect();
+        let open: Vec<String> = self.live.orders.iter().cloned().collect();
         for uuid in open {
             self.advance_order(&uuid, now);
+            if self.orders.get(&uuid).is_none_or(|o| o.finished) {
+                self.live.orders.remove(&uuid);
+            }
         }
-        let runs: Vec<String> = self
-            .runs
-            .iter()
-            .filter(|(_, r)| {
-                !matches!(
-                    r.run.status,
-                    ModelProgramRunStatus::Complete | ModelProgramRunStatus::Failed
-                )
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
+        let runs: Vec<String> = self.live.runs.iter().cloned().collect();
         for uuid in runs {
             self.advance_run(&uuid, now);
+            if self.runs.get(&uuid).is_none_or(run_done) {
+                self.live.runs.remove(&uuid);
+            }
         }
-        // Only those with copies to count (a print order's index is updated otherwise).
-        let print_orders: Vec<String> = self
-            .print_orders
-            .iter()
-            .filter(|(_, state)| printed_copies(state, now).is_some())
-            .map(|(k, _)| k.clone())
-            .collect();
+        let print_orders: Vec<String> = self.live.print_orders.iter().cloned().collect();
         for uuid in print_orders {
-            self.advance_print_order(&uuid, now);
+            // Only those with copies to count now (a print order's index is updated otherwise).
+            if self
+                .print_orders
+                .get(&uuid)
+                .is_some_and(|state| printed_copies(state, now).is_some())
+            {
+                self.advance_print_order(&uuid, now);
+            }
+            if self.print_orders.get(&uuid).is_none_or(|state| !still_counting(state)) {
+                self.live.print_orders.remove(&uuid);
+            }
         }
     }
 

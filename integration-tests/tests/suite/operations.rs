@@ -526,6 +526,70 @@ async fn finished_runs_and_orders_past_the_retention_are_dropped_oldest_first() 
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn print_orders_count_a_copy_a_minute_per_route_up_to_those_queued() {
+    // Simulated time stands still unless the test moves it.
+    let sim = Simulator::start(Config {
+        speed: 1e-6,
+        rate_limit: None,
+        // A seeded order, for a build to print.
+        printed_parts: 2,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sim);
+    let build = c.get_builds().limit(1).items().try_next().await.unwrap().unwrap();
+    let mut uuids = Vec::new();
+    for (number, copies) in [("PRO-3", 3), ("PRO-40", 40)] {
+        let order = c
+            .create_print_order()
+            .body(types::PrintOrderRequest {
+                uuid: None,
+                build_uuid: build.uuid.clone(),
+                total_copies: std::num::NonZeroU64::new(copies).unwrap(),
+                route_to: vec!["SIM001".into(), "SIM002".into()],
+                print_order_number: Some(number.into()),
+                print_order_tags: None,
+                notes: None,
+            })
+            .run()
+            .await
+            .unwrap();
+        uuids.push(order.uuid.unwrap());
+    }
+    let printed = |order: types::PrintOrder| -> Vec<(String, Option<i64>, Option<i64>)> {
+        let mut routes: Vec<_> = order
+            .routed_to
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(serial, route)| (serial, route.copies_queued, route.copies_printed))
+            .collect();
+        routes.sort();
+        routes
+    };
+    let route = |serial: &str, queued: i64, done: i64| (serial.to_string(), Some(queued), Some(done));
+    // Each step: minutes to skip, then copies printed per route, of 3 and of 40.
+    let steps: [(u64, [i64; 2], [i64; 2]); 5] = [
+        (0, [0, 0], [0, 0]),
+        (1, [1, 1], [1, 1]),
+        (1, [2, 1], [2, 2]),
+        (60, [2, 1], [20, 20]),
+        (60, [2, 1], [20, 20]),
+    ];
+    for (minutes, small, large) in steps {
+        sim.skip_time(Duration::from_secs(60 * minutes));
+        for (uuid, queued, done) in [(&uuids[0], [2, 1], small), (&uuids[1], [20, 20], large)] {
+            let order = c.get_print_order().uuid(uuid).run().await.unwrap();
+            assert_eq!(
+                printed(order),
+                [route("SIM001", queued[0], done[0]), route("SIM002", queued[1], done[1])],
+                "after {minutes} more minutes"
+            );
+        }
+    }
+}
+
 /// An order for one copy of `part`, numbered `number`, due 2026-12-24, with no
 /// flush, packing group or build SOP.
 fn order_of(part: &str, number: impl Into<String>) -> types::PartOrderRequest {
