@@ -8,7 +8,6 @@ pub(crate) use crate::files::StoredFile;
 use crate::indexes;
 use crate::table::Table;
 
-use carbon_api_gen::enums::ModelProgramRunStatus;
 use carbon_api_gen::types;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -313,13 +312,7 @@ impl World {
             return;
         }
         if self.runs.len() > cap {
-            let done = |r: &RunState| {
-                (!matches!(
-                    r.run.status,
-                    ModelProgramRunStatus::Pending | ModelProgramRunStatus::Preparing
-                ))
-                .then_some(r.created)
-            };
+            let done = |r: &RunState| live::run_done(r).then_some(r.created);
             for key in oldest(&self.runs, cap, done) {
                 self.runs.remove(&key);
             }
