@@ -15,7 +15,6 @@
 //! A sort on a field without an index is left to the caller's full scan
 //! ([`Planned::Unplanned`]).
 
-use std::cmp::Ordering;
 use std::ops::Bound::{self, Excluded, Included, Unbounded};
 use std::sync::Arc;
 
@@ -23,7 +22,11 @@ use serde_json::Value;
 
 use super::paging::Position;
 use crate::query::{self, CONTROL, Query};
-use crate::table::{Index, Probe, Scalar, Table, nanos, successor};
+use crate::table::{Index, Probe, Scalar, Table, nanos};
+
+mod order;
+
+use order::{Entries, Order, RunWalk, run_start, sorted_matches};
 
 /// The API's cap on `total_count`: counting stops there.
 pub(crate) const TOTAL_COUNT_CAP: usize = 10_000;
@@ -37,7 +40,7 @@ pub(crate) enum Planned<'t, S> {
         next: Option<Position>,
         total: usize,
     },
-    /// The query sorts by several keys or by a field without an index.
+    /// The query sorts by a field without an index.
     Unplanned,
 }
 
@@ -73,66 +76,6 @@ impl<S> Check<'_, '_, S> {
                 Probe::Time(at) => lower.is_none_or(|l| at >= l) && upper.is_none_or(|u| at < u),
                 _ => false,
             },
-        }
-    }
-}
-
-/// The order of a page.
-enum Order<'t, S> {
-    /// By key.
-    Key { descending: bool },
-    /// By an indexed field, then by the `then` sort keys, then by key (in the first
-    /// field's direction).
-    Field {
-        index: &'t Index<S>,
-        descending: bool,
-        then: Vec<Then<'t, S>>,
-    },
-}
-
-/// A later sort key: an indexed field, or the key itself (`None`).
-struct Then<'t, S> {
-    index: Option<&'t Index<S>>,
-    descending: bool,
-}
-
-impl<S> Clone for Then<'_, S> {
-    fn clone(&self) -> Self {
-        Self {
-            index: self.index,
-            descending: self.descending,
-        }
-    }
-}
-
-impl<'t, S> Order<'t, S> {
-    /// The sort values of a record, first field first (none in key order).
-    fn values<'r>(&self, key: &'r str, record: &'r S) -> Vec<Probe<'r>> {
-        match self {
-            Order::Key { .. } => Vec::new(),
-            Order::Field { index, then, .. } => std::iter::once(index.read(record))
-                .chain(
-                    then.iter()
-                        .map(|t| t.index.map_or(Probe::Text(key), |i| i.read(record))),
-                )
-                .collect(),
-        }
-    }
-
-    /// How two records (their sort values and keys) compare in this order.
-    fn compare(&self, a: (&[Probe<'_>], &str), b: (&[Probe<'_>], &str)) -> Ordering {
-        let directed = |ord: Ordering, descending: bool| if descending { ord.reverse() } else { ord };
-        match self {
-            Order::Key { descending } => directed(a.1.cmp(b.1), *descending),
-            Order::Field { descending, then, .. } => {
-                let directions = std::iter::once(*descending).chain(then.iter().map(|t| t.descending));
-                a.0.iter()
-                    .zip(b.0)
-                    .zip(directions)
-                    .map(|((x, y), d)| directed(x.cmp(y), d))
-                    .find(|o| o.is_ne())
-                    .unwrap_or_else(|| directed(a.1.cmp(b.1), *descending))
-            }
         }
     }
 }
@@ -209,25 +152,6 @@ fn matches_json<S>(record: &S, rest: &Query, shape: &Shape<'_, S>) -> bool {
     query::filter(vec![(shape.json)(record)], rest, shape.aliases).is_ok_and(|kept| !kept.is_empty())
 }
 
-/// A record's place in the page order, as a cursor keeps it.
-fn place<S>(order: &Order<'_, S>, key: &str, record: &S) -> Position {
-    match order {
-        Order::Key { .. } => Position::After(key.to_string()),
-        Order::Field { .. } => Position::Sorted(
-            order.values(key, record).into_iter().map(owned).collect(),
-            key.to_string(),
-        ),
-    }
-}
-
-fn owned(probe: Probe<'_>) -> Scalar {
-    match probe {
-        Probe::Time(t) => Scalar::Time(t),
-        Probe::Text(s) => Scalar::Text(Arc::from(s)),
-        Probe::Missing => Scalar::Missing,
-    }
-}
-
 /// Plans and reads one page of `table` for `query`: `limit` records past `position`.
 pub(crate) fn page<'t, S>(
     table: &'t Table<S>,
@@ -236,37 +160,8 @@ pub(crate) fn page<'t, S>(
     limit: usize,
     position: Option<&Position>,
 ) -> Result<Planned<'t, S>, String> {
-    // Each sort key: the key itself (`None`) or an indexed field; a field without
-    // an index leaves the query to the full scan.
-    let mut keys = Vec::new();
-    for sort in query.all("sort") {
-        let (name, descending) = match sort.split_once(',') {
-            Some((name, dir)) => (name, dir.eq_ignore_ascii_case("desc")),
-            None => (sort.as_str(), false),
-        };
-        let index = match table.index(name) {
-            _ if shape.key_names.contains(&name) => None,
-            Some(index) => Some(index),
-            None => return Ok(Planned::Unplanned),
-        };
-        keys.push(Then { index, descending });
-    }
-    // Keys are unique: whatever follows the key never decides anything.
-    if let Some(at) = keys.iter().position(|k| k.index.is_none()) {
-        keys.truncate(at + 1);
-    }
-    let order = match keys.split_first() {
-        None => Order::Key { descending: false },
-        Some((first, then)) => match first.index {
-            None => Order::Key {
-                descending: first.descending,
-            },
-            Some(index) => Order::Field {
-                index,
-                descending: first.descending,
-                then: then.to_vec(),
-            },
-        },
+    let Some(order) = Order::parse(table, query, shape.key_names) else {
+        return Ok(Planned::Unplanned);
     };
     // A cursor from the same query (the fingerprint checks it) has the order's shape.
     let after = match (position, &order) {
@@ -363,7 +258,7 @@ pub(crate) fn page<'t, S>(
     };
     let next = if found.len() > limit {
         found.truncate(limit);
-        found.last().map(|(k, r)| place(&order, k, r))
+        found.last().map(|(k, r)| order.place(k, r))
     } else {
         None
     };
@@ -439,38 +334,6 @@ fn distinct(values: &[String]) -> impl Iterator<Item = &str> {
     values.into_iter()
 }
 
-/// Sorts matches into the page order and keeps those past `after`, at most one
-/// more than a page; also the number of matches.
-fn sorted_matches<'r, S: 'r>(
-    matches: impl Iterator<Item = (&'r String, &'r S)>,
-    order: &Order<'_, S>,
-    after: Option<&Position>,
-    wanted: usize,
-) -> (Vec<(&'r String, &'r S)>, usize) {
-    let mut all: Vec<(Vec<Probe<'r>>, &'r String, &'r S)> = matches.map(|(k, r)| (order.values(k, r), k, r)).collect();
-    all.sort_by(|a, b| order.compare((&a.0, a.1), (&b.0, b.1)));
-    let total = all.len();
-    let start = match after {
-        None => 0,
-        Some(position) => {
-            let (values, key): (Vec<Probe<'_>>, &str) = match position {
-                Position::Sorted(values, key) => (values.iter().map(Scalar::probe).collect(), key),
-                Position::After(key) => (Vec::new(), key),
-                Position::Offset(_) => return (Vec::new(), total),
-            };
-            // Everything up to and including the position was served already.
-            all.partition_point(|(v, k, _)| order.compare((v, k), (&values, key)).is_le())
-        }
-    };
-    let found = all
-        .into_iter()
-        .skip(start)
-        .take(wanted)
-        .map(|(_, k, r)| (k, r))
-        .collect();
-    (found, total)
-}
-
 /// The records in page order, past `after`, within the range filters on the
 /// order's own field.
 fn walk_rows<'t, S>(
@@ -485,15 +348,13 @@ fn walk_rows<'t, S>(
             index,
             descending,
             then,
-        } if then.is_empty() => {
-            return Box::new(walk(index, *descending, filters, after).filter_map(|k| table.get_key_value(k)));
-        }
-        Order::Field {
-            index,
-            descending,
-            then,
         } => {
-            return Box::new(RunWalk::new(table, index, *descending, then.clone(), filters, after));
+            if then.is_empty() {
+                return Box::new(walk(index, *descending, filters, after).filter_map(|k| table.get_key_value(k)));
+            }
+            // Read from the start of the position's run: the run is sorted again.
+            let entries = walk_entries(index, *descending, filters, run_start(after, *descending).as_ref());
+            return Box::new(RunWalk::new(table, order.clone(), entries, after));
         }
     };
     // In key order the records come straight from the table.
@@ -542,85 +403,6 @@ fn walk_entries<'t, S>(
         _ => None,
     };
     index.walk(lower, upper, past, descending)
-}
-
-/// An index's (value, key) entries in some order.
-type Entries<'t> = Box<dyn Iterator<Item = &'t (Scalar, Arc<str>)> + 't>;
-
-/// The records in the order of several sort keys: the first field's index read
-/// run by run (the records holding one value), each run sorted by the later keys.
-/// A page costs the runs it touches.
-struct RunWalk<'t, S> {
-    table: &'t Table<S>,
-    order: Order<'t, S>,
-    entries: std::iter::Peekable<Entries<'t>>,
-    run: std::vec::IntoIter<(&'t String, &'t S)>,
-    /// The position to resume past, in the first run read.
-    past: Option<(Vec<Scalar>, String)>,
-}
-
-impl<'t, S> RunWalk<'t, S> {
-    fn new(
-        table: &'t Table<S>,
-        index: &'t Index<S>,
-        descending: bool,
-        then: Vec<Then<'t, S>>,
-        filters: &Filters<'_, '_, S>,
-        after: Option<&Position>,
-    ) -> Self {
-        let past = match after {
-            Some(Position::Sorted(values, key)) => Some((values.clone(), key.clone())),
-            _ => None,
-        };
-        // Resume at the start of the position's run (the run is sorted again).
-        let start = past.as_ref().and_then(|(values, _)| {
-            let value = values.first()?;
-            if descending {
-                // Past the whole run, walking down: before the next value's first key.
-                successor(value).map(|next| Position::Sorted(vec![next], String::new()))
-            } else {
-                Some(Position::Sorted(vec![value.clone()], String::new()))
-            }
-        });
-        let entries: Entries<'t> = walk_entries(index, descending, filters, start.as_ref());
-        Self {
-            table,
-            order: Order::Field {
-                index,
-                descending,
-                then,
-            },
-            entries: entries.peekable(),
-            run: Vec::new().into_iter(),
-            past,
-        }
-    }
-}
-
-impl<'t, S> Iterator for RunWalk<'t, S> {
-    type Item = (&'t String, &'t S);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(row) = self.run.next() {
-                return Some(row);
-            }
-            let (value, _) = self.entries.peek()?;
-            let value = value.clone();
-            let mut run: Vec<(Vec<Probe<'t>>, &'t String, &'t S)> = Vec::new();
-            while let Some((_, key)) = self.entries.next_if(|(v, _)| *v == value) {
-                if let Some((key, record)) = self.table.get_key_value(&**key) {
-                    run.push((self.order.values(key, record), key, record));
-                }
-            }
-            run.sort_by(|a, b| self.order.compare((&a.0, a.1), (&b.0, b.1)));
-            if let Some((values, key)) = self.past.take() {
-                let values: Vec<Probe<'_>> = values.iter().map(Scalar::probe).collect();
-                run.retain(|(v, k, _)| self.order.compare((v, k), (&values, &key)).is_gt());
-            }
-            self.run = run.into_iter().map(|(_, k, r)| (k, r)).collect::<Vec<_>>().into_iter();
-        }
-    }
 }
 
 #[cfg(test)]
