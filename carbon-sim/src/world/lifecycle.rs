@@ -36,13 +36,13 @@ impl World {
         }
         let print_orders: Vec<String> = self.live.print_orders.iter().cloned().collect();
         for uuid in print_orders {
-            // Only those with copies to count now (a print order's index is updated otherwise).
-            if self
+            // Written only when a count changed (a print order's index is updated otherwise).
+            let printed = self
                 .print_orders
                 .get(&uuid)
-                .is_some_and(|state| printed_copies(state, now).is_some())
-            {
-                self.advance_print_order(&uuid, now);
+                .and_then(|state| printed_copies(state, now));
+            if let Some(printed) = printed {
+                self.set_printed_copies(&uuid, printed);
             }
             if self.print_orders.get(&uuid).is_none_or(|state| !still_counting(state)) {
                 self.live.print_orders.remove(&uuid);
@@ -228,9 +228,10 @@ impl World {
         }
     }
 
-    fn advance_print_order(&mut self, uuid: &str, now: DateTime<Utc>) {
+    /// Sets the copies printed of each route, in the routes' order.
+    fn set_printed_copies(&mut self, uuid: &str, printed: Vec<i64>) {
         self.print_orders.update(uuid, |state| {
-            if let (Some(printed), Some(routes)) = (printed_copies(state, now), state.order.routed_to.as_mut()) {
+            if let Some(routes) = state.order.routed_to.as_mut() {
                 for (route, copies) in routes.values_mut().zip(printed) {
                     route.copies_printed = Some(copies);
                 }
