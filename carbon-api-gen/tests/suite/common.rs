@@ -1,6 +1,5 @@
 //! Shared helpers for the wire tests: a client pointed at a mock server and exact
 //! query matching.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

@@ -4,11 +4,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use crate::fixtures::SECRETS;
 use carbon_api_gen::BoxFuture;
 use carbon_auth::{ApiKey, AuthError, Authorizer, BearerToken, JwtTokenSource, StaticToken, TokenSource};
 use reqwest::header::AUTHORIZATION;
 
-const SECRETS: &str = include_str!("../fixtures/test-only-secrets.json");
 const BASE: &str = "https://api.carbon3d.com/v1";
 
 fn request(url: &str) -> reqwest::Request {

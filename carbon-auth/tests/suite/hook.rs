@@ -4,14 +4,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use crate::fixtures::{PUBLIC, SECRETS};
 use carbon_api_gen::{BoxFuture, Error};
 use carbon_auth::{ApiKey, AuthError, BearerAuth, BearerToken, JwtTokenSource, StaticToken, TokenSource};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use serde_json::json;
-
-const SECRETS: &str = include_str!("../fixtures/test-only-secrets.json");
-const PUBLIC: &str = include_str!("../fixtures/test-only-rsa-public.pem");
 
 fn http() -> reqwest::Client {
     carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap()

@@ -4,6 +4,7 @@
 //! file saves build time and disk.
 
 mod authorizer;
+mod fixtures;
 mod hook;
 mod keys;
 mod tokens;

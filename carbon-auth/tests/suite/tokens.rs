@@ -3,12 +3,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::fixtures::{OTHER_KEY, PUBLIC, SECRETS};
 use carbon_auth::{ApiKey, AuthError, JwtTokenSource, TokenSource, mint};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-
-const SECRETS: &str = include_str!("../fixtures/test-only-secrets.json");
-const PUBLIC: &str = include_str!("../fixtures/test-only-rsa-public.pem");
-const OTHER_KEY: &str = include_str!("../fixtures/test-only-rsa-other.pem");
 
 fn key() -> ApiKey {
     ApiKey::from_json(SECRETS).unwrap()

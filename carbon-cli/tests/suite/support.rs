@@ -1,5 +1,4 @@
 //! Running the built `carbon` binary against a simulator in the test's process.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

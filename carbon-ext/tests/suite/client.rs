@@ -5,13 +5,11 @@ use crate::common;
 
 use std::time::{Duration, Instant, SystemTime};
 
-use carbon_ext::auth::{ApiKey, BearerToken};
+use carbon_ext::auth::BearerToken;
 use carbon_ext::prelude::*;
 use carbon_ext::{Client, Environment, Error, RateLimit};
-use common::{Reply, Scripted, builder};
+use common::{Reply, Scripted, api_key, builder};
 use serde_json::json;
-
-const SECRETS: &str = include_str!("../fixtures/test-only-secrets.json");
 
 fn applications() -> Reply {
     Reply::json(200, json!({"applications": []}))
@@ -42,13 +40,13 @@ fn credentials_are_required_and_checked_at_build_time() {
     assert!(matches!(err, Error::Auth(_)), "{err}");
     let err = Client::builder()
         .base_url("http://sim.lan/v1")
-        .api_key(ApiKey::from_json(SECRETS).unwrap())
+        .api_key(api_key())
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("plain http"), "{err}");
     Client::builder()
         .base_url("http://sim.lan/v1")
-        .api_key(ApiKey::from_json(SECRETS).unwrap())
+        .api_key(api_key())
         .allow_plain_http()
         .build()
         .unwrap();
@@ -58,7 +56,7 @@ fn credentials_are_required_and_checked_at_build_time() {
 async fn requests_carry_the_user_agent_and_the_bearer() {
     let server = Scripted::start(vec![applications()]).await;
     let c = builder(&server.base)
-        .api_key(ApiKey::from_json(SECRETS).unwrap())
+        .api_key(api_key())
         .user_agent_suffix("my-exporter/2.1")
         .build()
         .unwrap();
@@ -88,10 +86,7 @@ async fn a_401_through_the_whole_stack_renews_once() {
     assert_eq!(server.hits(), 2);
 
     let server = Scripted::start(vec![Reply::text(401, "revoked")]).await;
-    let c = builder(&server.base)
-        .api_key(ApiKey::from_json(SECRETS).unwrap())
-        .build()
-        .unwrap();
+    let c = builder(&server.base).api_key(api_key()).build().unwrap();
     let err = c.get_applications().run().await.unwrap_err();
     assert!(
         matches!(&err, Error::Unauthorized { body, .. } if body == "revoked"),
@@ -128,7 +123,7 @@ async fn clones_share_the_rate_limiter() {
 
 #[test]
 fn nothing_secret_in_debug_output() {
-    let key = ApiKey::from_json(SECRETS).unwrap();
+    let key = api_key();
     let c = Client::builder().api_key(key).build().unwrap();
     let text = format!(
         "{c:?} {:?}",

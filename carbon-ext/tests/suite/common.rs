@@ -1,6 +1,5 @@
-//! Clients for the tests' loopback servers; the scripted server itself is in
-//! test-support.
-#![allow(dead_code)]
+//! Clients for the tests' loopback servers and the test-only API key; the
+//! scripted server itself is in test-support.
 
 use std::time::Duration;
 
@@ -27,5 +26,9 @@ pub fn fast_retries() -> RetryPolicy {
         .without_jitter()
 }
 
-#[allow(unused_imports)]
-pub use test_support::scripted::{Reply, Scripted, Seen};
+pub use test_support::scripted::{Reply, Scripted};
+
+/// The test-only API key in `tests/fixtures/test-only-secrets.json`.
+pub fn api_key() -> carbon_ext::auth::ApiKey {
+    carbon_ext::auth::ApiKey::from_json(include_str!("../fixtures/test-only-secrets.json")).unwrap()
+}

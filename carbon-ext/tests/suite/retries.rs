@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use carbon_ext::prelude::*;
 use carbon_ext::{Error, RetryPolicy, types};
-use common::{Reply, Scripted, builder, client};
+use common::{Reply, Scripted, api_key, builder, client};
 use serde_json::json;
 
 fn part() -> serde_json::Value {
@@ -255,10 +255,9 @@ async fn connection_failures_are_retried_for_any_method() {
 
 #[tokio::test]
 async fn refused_credentials_are_renewed_once_for_any_call_unless_retries_are_off() {
-    let key = || carbon_ext::auth::ApiKey::from_json(include_str!("../fixtures/test-only-secrets.json")).unwrap();
     // A POST too: a 401 means the API did nothing with the request.
     let server = Scripted::start(vec![Reply::text(401, "expired"), Reply::json(200, part())]).await;
-    let source = std::sync::Arc::new(carbon_ext::auth::JwtTokenSource::new(key()));
+    let source = std::sync::Arc::new(carbon_ext::auth::JwtTokenSource::new(api_key()));
     let c = builder(&server.base).token_source(source.clone()).build().unwrap();
     let created = c.create_part().body(part_request()).run().await.unwrap();
     assert_eq!(created.uuid, "p-1");
@@ -272,7 +271,7 @@ async fn refused_credentials_are_renewed_once_for_any_call_unless_retries_are_of
 
     // Refused again: the second 401 ends the call, after two attempts.
     let server = Scripted::start(vec![Reply::text(401, "revoked")]).await;
-    let c = builder(&server.base).api_key(key()).build().unwrap();
+    let c = builder(&server.base).api_key(api_key()).build().unwrap();
     let err = c.create_part().body(part_request()).run().await.unwrap_err();
     assert!(matches!(&err, Error::Unauthorized { .. }), "{err}");
     assert_eq!((server.hits(), err.attempts()), (2, 2));
@@ -280,7 +279,7 @@ async fn refused_credentials_are_renewed_once_for_any_call_unless_retries_are_of
     // With every retry off, not even credentials are renewed.
     let server = Scripted::start(vec![Reply::text(401, "expired"), Reply::json(200, part())]).await;
     let c = builder(&server.base)
-        .api_key(key())
+        .api_key(api_key())
         .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
