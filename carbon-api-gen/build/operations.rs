@@ -79,6 +79,33 @@ fn text(value: Option<&Value>) -> String {
     value.and_then(Value::as_str).unwrap_or_default().trim().to_string()
 }
 
+/// Facts our overlay states about a parameter where the document has only prose:
+/// the sortable fields of a `sort` parameter, a date the schema types as text.
+#[derive(Default)]
+struct Facts<'a> {
+    sort_keys: Vec<&'a str>,
+    date_time: bool,
+}
+
+impl<'a> Facts<'a> {
+    fn of_parameter(param: &'a Value) -> Self {
+        Facts {
+            sort_keys: param
+                .get("x-carbon-sort-keys")
+                .and_then(Value::as_array)
+                .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default(),
+            date_time: param.get("x-carbon-value-kind").and_then(Value::as_str) == Some("date-time"),
+        }
+    }
+}
+
+/// Whether a text field's name says it holds an id (`uuid`, `part_uuid`,
+/// `application-uuid`).
+fn names_an_id(name: &str) -> bool {
+    name == "uuid" || name.ends_with("_uuid") || name.ends_with("-uuid")
+}
+
 /// One field (body member or parameter) as a table row.
 fn field_row(
     doc: &Value,
@@ -87,9 +114,16 @@ fn field_row(
     schema: &Value,
     required: bool,
     description: &str,
+    facts: &Facts<'_>,
 ) -> TokenStream {
     let (kind, array) = value_kind(doc, schema);
+    let kind = match kind {
+        "string" if facts.date_time => "date-time",
+        "string" if names_an_id(name) => "uuid",
+        other => other,
+    };
     let values = enum_values(doc, schema);
+    let sort_keys = &facts.sort_keys;
     let location = location_path(location);
     let kind = match kind {
         "integer" => quote!(crate::extras::ValueKind::Integer),
@@ -97,6 +131,7 @@ fn field_row(
         "boolean" => quote!(crate::extras::ValueKind::Boolean),
         "date-time" => quote!(crate::extras::ValueKind::DateTime),
         "string" => quote!(crate::extras::ValueKind::String),
+        "uuid" => quote!(crate::extras::ValueKind::Uuid),
         _ => quote!(crate::extras::ValueKind::Object),
     };
     quote! {
@@ -108,6 +143,7 @@ fn field_row(
             required: #required,
             description: #description,
             values: &[#(#values),*],
+            sort_keys: &[#(#sort_keys),*],
         }
     }
 }
@@ -148,6 +184,7 @@ fn object_fields(doc: &Value, schema: &Value, location: &str) -> Vec<TokenStream
                         prop,
                         required.contains(&name.as_str()),
                         &description,
+                        &Facts::default(),
                     )
                 })
                 .collect()
@@ -279,6 +316,7 @@ pub fn operation_code(
                 p.get("schema")?,
                 required,
                 &text(p.get("description")),
+                &Facts::of_parameter(p),
             ))
         })
         .collect();

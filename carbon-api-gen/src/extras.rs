@@ -176,6 +176,9 @@ pub enum ValueKind {
     DateTime,
     /// A JSON object (or anything the document leaves open).
     Object,
+    /// An id: text named `uuid`, `*_uuid` or `*-uuid`. See [`is_uuid_shaped`] for
+    /// what such a value looks like.
+    Uuid,
 }
 
 impl ValueKind {
@@ -188,8 +191,35 @@ impl ValueKind {
             Self::Boolean => "boolean",
             Self::DateTime => "date-time",
             Self::Object => "object",
+            Self::Uuid => "uuid",
         }
     }
+}
+
+/// Whether `text` has the shape of a Carbon id: a UUID written as 32 hex digits
+/// in groups of 8-4-4-4-12 (either case), optionally followed by `-` and digits
+/// (the API's own examples carry such a suffix, as in `…4808-10`). A value of any
+/// other shape can never match a record, so callers can refuse it before sending.
+///
+/// ```
+/// use carbon_api_gen::extras::is_uuid_shaped;
+/// assert!(is_uuid_shaped("1cf34076-417e-489f-8863-3438facd4808"));
+/// assert!(is_uuid_shaped("1cf34076-417e-489f-8863-3438facd4808-10"));
+/// assert!(!is_uuid_shaped("not-a-uuid"));
+/// assert!(!is_uuid_shaped("1cf34076417e489f88633438facd4808"));
+/// ```
+pub fn is_uuid_shaped(text: &str) -> bool {
+    let (id, suffix) = match text.get(36..) {
+        Some(rest) => (&text[..36], rest),
+        None => return false,
+    };
+    let groups_ok = id.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
+    let suffix_ok = suffix.is_empty()
+        || suffix
+            .strip_prefix('-')
+            .is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()));
+    groups_ok && suffix_ok
 }
 
 /// The documented limits of one parameter of one operation.
@@ -324,6 +354,9 @@ pub struct FieldInfo {
     pub description: &'static str,
     /// The values the document lists, for an enum.
     pub values: &'static [&'static str],
+    /// For a `sort` parameter: the fields the API documents as sortable, each sent
+    /// as `field` (ascending) or `field,desc`. Empty where none are documented.
+    pub sort_keys: &'static [&'static str],
 }
 
 /// A request body.

@@ -48,7 +48,66 @@ pub struct OperationDocs {
     pub description: Option<String>,
     /// Per parameter (wire name).
     #[serde(default)]
-    pub parameters: BTreeMap<String, String>,
+    pub parameters: BTreeMap<String, ParameterDocs>,
+}
+
+/// What we know of one parameter: its description alone, or the description with
+/// facts the document leaves in prose. The facts travel in the merged document as
+/// `x-carbon-sort-keys` and `x-carbon-value-kind`, for callers that check values
+/// before sending (the command line); generated types do not change.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ParameterDocs {
+    /// The description.
+    Text(String),
+    /// The description and facts.
+    Detailed(ParameterFacts),
+}
+
+/// A parameter's description with the facts the document states only in prose.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterFacts {
+    /// The description.
+    pub description: String,
+    /// For a `sort` parameter: the fields the API documents as sortable.
+    #[serde(default)]
+    pub sort_keys: Option<Vec<String>>,
+    /// What the value is when the document types it more loosely (`date-time` for
+    /// a date sent as plain text).
+    #[serde(default)]
+    pub value_kind: Option<ValueKindHint>,
+}
+
+/// A value kind the overlay can state for a parameter.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum ValueKindHint {
+    /// An ISO-8601 date-time, whatever the schema says.
+    #[serde(rename = "date-time")]
+    DateTime,
+}
+
+impl ParameterDocs {
+    fn description(&self) -> &str {
+        match self {
+            ParameterDocs::Text(text) => text,
+            ParameterDocs::Detailed(facts) => &facts.description,
+        }
+    }
+
+    /// Writes the description and facts into the document's parameter.
+    fn apply(&self, param: &mut Value) {
+        // One line: the generator renders parameters as a list.
+        param["description"] = json!(self.description().split_whitespace().collect::<Vec<_>>().join(" "));
+        if let ParameterDocs::Detailed(facts) = self {
+            if let Some(keys) = &facts.sort_keys {
+                param["x-carbon-sort-keys"] = json!(keys);
+            }
+            if let Some(ValueKindHint::DateTime) = facts.value_kind {
+                param["x-carbon-value-kind"] = json!("date-time");
+            }
+        }
+    }
 }
 
 /// Docs for one schema.
@@ -117,14 +176,13 @@ fn apply_operations(doc: &mut Value, overlay: &Overlay, report: &mut OverlayRepo
             if let Some(description) = &docs.description {
                 op["description"] = json!(description);
             }
-            for (name, text) in &docs.parameters {
+            for (name, param_docs) in &docs.parameters {
                 let param = op.get_mut("parameters").and_then(Value::as_array_mut).and_then(|ps| {
                     ps.iter_mut()
                         .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
                 });
                 match param {
-                    // One line: the generator renders parameters as a list.
-                    Some(param) => param["description"] = json!(text.split_whitespace().collect::<Vec<_>>().join(" ")),
+                    Some(param) => param_docs.apply(param),
                     None => report.unmatched.push(format!("operations.{id}.parameters.{name}")),
                 }
             }

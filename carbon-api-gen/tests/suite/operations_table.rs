@@ -53,6 +53,46 @@ fn every_operation_of_the_document_is_described() {
     assert_eq!((parts.kind, parts.array), (ValueKind::Object, true));
 }
 
+#[test]
+fn ids_sort_keys_and_text_dates_are_described_for_checks_before_sending() {
+    let param = |op: &str, name: &str| {
+        *operation(op)
+            .unwrap()
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{op} has no {name}"))
+    };
+    // Ids, by name, in the path, the query, a header and a body.
+    assert_eq!(param("getPartOrder", "uuid").kind, ValueKind::Uuid);
+    let by_order = param("getPrintedParts", "part_order_uuid");
+    assert_eq!((by_order.kind, by_order.array), (ValueKind::Uuid, true));
+    assert_eq!(param("uploadModel", "application-uuid").kind, ValueKind::Uuid);
+    let sop = operation("createPartOrder")
+        .unwrap()
+        .body
+        .unwrap()
+        .fields
+        .iter()
+        .find(|f| f.name == "build_sop_uuid")
+        .unwrap();
+    assert_eq!(sop.kind, ValueKind::Uuid);
+    assert_eq!(param("getPrintedParts", "print_id").kind, ValueKind::String);
+    // The sortable fields of each list, from the overlay.
+    assert_eq!(
+        param("getPrintedParts", "sort").sort_keys,
+        ["uuid", "updated_at", "part_number", "created_at", "status"]
+    );
+    assert_eq!(param("getBuilds", "sort").sort_keys[0], "build_uuid");
+    assert!(param("getPartMeasurements", "sort").sort_keys.is_empty());
+    assert!(param("getPrintedParts", "status").sort_keys.is_empty());
+    // getPrints types its dates as text; they are dates all the same.
+    for name in ["started_after", "started_before", "finished_after", "finished_before"] {
+        assert_eq!(param("getPrints", name).kind, ValueKind::DateTime, "{name}");
+    }
+    assert_eq!(ValueKind::Uuid.as_str(), "uuid");
+}
+
 #[tokio::test]
 async fn with_args_sets_parameters_and_bodies_from_json() {
     let http = carbon_api_gen::http_client(Duration::from_secs(1), Duration::from_secs(1)).unwrap();

@@ -6,4 +6,5 @@
 mod diff;
 mod guards;
 mod normalize;
+mod overlay;
 mod regen;
