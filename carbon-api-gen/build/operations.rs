@@ -124,6 +124,18 @@ fn field_row(
     };
     let values = enum_values(doc, schema);
     let sort_keys = &facts.sort_keys;
+    let default = match resolve(doc, schema).get("default") {
+        Some(Value::String(text)) => quote!(Some(#text)),
+        Some(number @ Value::Number(_)) => {
+            let text = number.to_string();
+            quote!(Some(#text))
+        }
+        Some(Value::Bool(flag)) => {
+            let text = flag.to_string();
+            quote!(Some(#text))
+        }
+        _ => quote!(None),
+    };
     let location = location_path(location);
     let kind = match kind {
         "integer" => quote!(crate::extras::ValueKind::Integer),
@@ -144,6 +156,7 @@ fn field_row(
             description: #description,
             values: &[#(#values),*],
             sort_keys: &[#(#sort_keys),*],
+            default: #default,
         }
     }
 }
@@ -192,6 +205,24 @@ fn object_fields(doc: &Value, schema: &Value, location: &str) -> Vec<TokenStream
         .unwrap_or_default()
 }
 
+/// The member names of an object schema, those of its `allOf` parts included
+/// (a run is its status fields plus its own), each once, in the document's order.
+fn member_names(doc: &Value, schema: &Value) -> Vec<String> {
+    let mut names: Vec<String> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|props| props.keys().cloned().collect())
+        .unwrap_or_default();
+    for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        for name in member_names(doc, resolve(doc, part)) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
 /// The names of the members of the items of a list response.
 fn item_fields(doc: &Value, op: &Value) -> Option<(String, Vec<String>)> {
     let schema = resolve(doc, op.pointer("/responses/200/content/application~1json/schema")?);
@@ -204,7 +235,7 @@ fn item_fields(doc: &Value, op: &Value) -> Option<(String, Vec<String>)> {
         return None;
     };
     let item = resolve(doc, resolve(doc, array).get("items")?);
-    let mut names: Vec<String> = item.get("properties")?.as_object()?.keys().cloned().collect();
+    let mut names = member_names(doc, item);
     // The id first, the rest as the document has them.
     if let Some(i) = names.iter().position(|n| n == "uuid") {
         let uuid = names.remove(i);

@@ -357,6 +357,9 @@ pub struct FieldInfo {
     /// For a `sort` parameter: the fields the API documents as sortable, each sent
     /// as `field` (ascending) or `field,desc`. Empty where none are documented.
     pub sort_keys: &'static [&'static str],
+    /// The document's default for a single value, as text (`100` for `limit`), if
+    /// it gives one.
+    pub default: Option<&'static str>,
 }
 
 /// A request body.

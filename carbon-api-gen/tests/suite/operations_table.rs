@@ -36,6 +36,14 @@ fn every_operation_of_the_document_is_described() {
     let status = list.params.iter().find(|p| p.name == "status").unwrap();
     assert!(status.values.contains(&"printing"));
     assert_eq!(operation("get_printers").unwrap().kind, CallKind::Offset);
+    // A run is its status fields and its own (allOf): both are its item fields.
+    let runs = operation("getModelProgramRuns").unwrap();
+    assert_eq!(runs.items_field, Some("model_program_runs"));
+    assert_eq!(runs.item_fields[0], "uuid");
+    assert!(runs.item_fields.contains(&"status"), "{:?}", runs.item_fields);
+    for op in operations().iter().filter(|op| op.kind.is_list()) {
+        assert!(op.items_field.is_some(), "{} names no items", op.operation_id);
+    }
     assert_eq!(operation("findModels").unwrap().kind, CallKind::Listing);
     assert_eq!(operation("downloadModel").unwrap().kind, CallKind::Download);
     assert_eq!(operation("uploadModel").unwrap().kind, CallKind::Upload);
@@ -91,6 +99,10 @@ fn ids_sort_keys_and_text_dates_are_described_for_checks_before_sending() {
         assert_eq!(param("getPrints", name).kind, ValueKind::DateTime, "{name}");
     }
     assert_eq!(ValueKind::Uuid.as_str(), "uuid");
+    // The document's defaults, for callers that fill in what the API requires.
+    assert_eq!(param("getPrintedParts", "limit").default, Some("100"));
+    assert_eq!(param("getPrinters", "offset").default, Some("0"));
+    assert_eq!(param("getPrintedParts", "uuid").default, None);
 }
 
 #[tokio::test]
