@@ -6,32 +6,43 @@
 use carbon_api_gen::types;
 
 use crate::table::{Field, Probe, Table};
-use crate::world::{OrderState, PrintOrderState};
+use crate::world::{OrderState, PrintOrderState, PrintedPartState};
 
 fn text(value: &Option<String>) -> Probe<'_> {
     Probe::text(value.as_deref())
 }
 
-/// Printed parts, by the fields `getPrintedParts` filters and sorts on.
-pub(crate) fn printed_parts() -> Table<types::PrintedPart> {
+/// Printed parts, by the fields `getPrintedParts` filters and sorts on; its
+/// `started_*` bounds read the start of the part's print, which the record does
+/// not carry.
+pub(crate) fn printed_parts() -> Table<PrintedPartState> {
+    fn part(state: &PrintedPartState) -> &types::PrintedPart {
+        &state.part
+    }
     Table::new(vec![
-        Field::new("part_order_uuid", |p: &types::PrintedPart| text(&p.part_order_uuid)),
-        Field::new("part_order_number", |p: &types::PrintedPart| text(&p.part_order_number)),
-        Field::new("part_uuid", |p: &types::PrintedPart| Probe::Text(&p.part_uuid)),
-        Field::new("print_id", |p: &types::PrintedPart| text(&p.print_id)),
-        Field::new("print_uuid", |p: &types::PrintedPart| text(&p.print_uuid)),
-        Field::new("build_uuid", |p: &types::PrintedPart| text(&p.build_uuid)),
-        Field::new("status", |p: &types::PrintedPart| Probe::Text(p.status.as_str())),
-        Field::new("part_number", |p: &types::PrintedPart| text(&p.part_number)),
-        Field::new("updated_at", |p: &types::PrintedPart| {
-            Probe::time(p.updated_at.as_ref())
+        Field::new("part_order_uuid", |s: &PrintedPartState| text(&part(s).part_order_uuid)),
+        Field::new("part_order_number", |s: &PrintedPartState| {
+            text(&part(s).part_order_number)
         }),
-        Field::new("created_at", |p: &types::PrintedPart| {
-            Probe::time(p.created_at.as_ref())
+        Field::new("part_uuid", |s: &PrintedPartState| Probe::Text(&part(s).part_uuid)),
+        Field::new("print_id", |s: &PrintedPartState| text(&part(s).print_id)),
+        Field::new("print_uuid", |s: &PrintedPartState| text(&part(s).print_uuid)),
+        Field::new("build_uuid", |s: &PrintedPartState| text(&part(s).build_uuid)),
+        Field::new("status", |s: &PrintedPartState| Probe::Text(part(s).status.as_str())),
+        Field::new("part_number", |s: &PrintedPartState| text(&part(s).part_number)),
+        Field::new("updated_at", |s: &PrintedPartState| {
+            Probe::time(part(s).updated_at.as_ref())
         }),
-        Field::new("finished_at", |p: &types::PrintedPart| {
-            Probe::time(p.finished_at.as_ref())
+        Field::new("created_at", |s: &PrintedPartState| {
+            Probe::time(part(s).created_at.as_ref())
         }),
+        Field::new("finished_at", |s: &PrintedPartState| {
+            Probe::time(part(s).finished_at.as_ref())
+        }),
+        Field::new("started_at", |s: &PrintedPartState| {
+            Probe::instant(s.print_started_at)
+        }),
+        Field::new("application_uuid", |s: &PrintedPartState| text(&s.application_uuid)),
     ])
 }
 

@@ -39,6 +39,7 @@ mod keys;
 mod query;
 mod storage;
 mod table;
+mod unmodelled;
 mod world;
 
 use std::collections::{HashMap, VecDeque};
@@ -49,6 +50,7 @@ use std::time::{Duration, Instant};
 
 pub use faults::{FaultKind, Faults};
 pub use keys::TestKey;
+pub use unmodelled::{UNMODELLED_FILTERS, Unmodelled};
 
 /// What can go wrong starting the simulator.
 #[derive(Debug, thiserror::Error)]

@@ -44,6 +44,11 @@ impl<'a> Probe<'a> {
     pub(crate) fn time(value: Option<&carbon_api_gen::Timestamp>) -> Self {
         value.map_or(Self::Missing, |t| Self::Time(nanos(t)))
     }
+
+    /// An instant the simulator keeps beside a record, or missing.
+    pub(crate) fn instant(value: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        value.map_or(Self::Missing, |t| Self::Time(nanos(&t)))
+    }
 }
 
 /// Nanoseconds since the epoch, saturating outside the years 1677..2262.

@@ -63,6 +63,15 @@ pub(crate) struct OrderState {
     pub finished: bool,
 }
 
+/// A printed part and what the API filters it by but does not show: when the print
+/// it is made in started (`started_after`/`started_before` bound that time).
+pub(crate) struct PrintedPartState {
+    pub part: types::PrintedPart,
+    pub print_started_at: Option<DateTime<Utc>>,
+    /// The application of its part order (`application_uuid` filters by it).
+    pub application_uuid: Option<String>,
+}
+
 pub(crate) struct RunState {
     pub run: types::ModelProgramRun,
     pub created: DateTime<Utc>,
@@ -93,10 +102,13 @@ pub(crate) struct World {
     pub pending_uploads: BTreeMap<String, PendingUpload>,
     pub resolved_etags: BTreeMap<String, String>,
     pub parts: Table<types::Part>,
+    /// The application each part was created under (parts do not show it; a part
+    /// order takes its parts' application).
+    pub part_apps: BTreeMap<String, String>,
     /// Part orders; new ones go in through `add_order` (as runs and print orders
     /// through theirs), so that the clock moves them.
     pub orders: Table<OrderState>,
-    pub printed_parts: Table<types::PrintedPart>,
+    pub printed_parts: Table<PrintedPartState>,
     pub builds: Table<types::Build>,
     pub prints: Table<types::ModelPrint>,
     pub print_orders: Table<PrintOrderState>,
@@ -133,6 +145,7 @@ impl World {
             pending_uploads: BTreeMap::new(),
             resolved_etags: BTreeMap::new(),
             parts: indexes::parts(),
+            part_apps: BTreeMap::new(),
             orders: indexes::part_orders(),
             printed_parts: indexes::printed_parts(),
             builds: indexes::builds(),
@@ -270,13 +283,20 @@ impl World {
             let printed: types::PrintedPart = typed(json!({
                 "uuid": uuid, "part_uuid": part_uuid, "status": "waiting", "part_number": part.part_number,
                 "model_uuid": part.model_uuid, "part_order_uuid": order_uuid, "part_order_number": number,
-                "created_at": at, "updated_at": at, "application_uuid": app,
+                "created_at": at, "updated_at": at,
                 "tags": {"part": part.part_tags, "part_number": part.part_number_tags, "printed_part": {}}
             }));
             refs.push(typed::<types::PrintedPartRef>(
                 json!({"uuid": uuid, "part_uuid": part_uuid, "status": "waiting"}),
             ));
-            self.printed_parts.insert(uuid, printed);
+            self.printed_parts.insert(
+                uuid,
+                PrintedPartState {
+                    part: printed,
+                    print_started_at: None,
+                    application_uuid: app.clone(),
+                },
+            );
         }
         self.orders.update(order_uuid, |o| o.order.printed_parts = refs);
     }

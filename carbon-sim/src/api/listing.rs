@@ -152,6 +152,21 @@ fn matches_json<S>(record: &S, rest: &Query, shape: &Shape<'_, S>) -> bool {
     query::filter(vec![(shape.json)(record)], rest, shape.aliases).is_ok_and(|kept| !kept.is_empty())
 }
 
+/// Every record of `table` that passes the query's filters, checked as a planned
+/// page checks them (indexed values first, then the JSON): for the queries the
+/// planner leaves to a full sort.
+pub(crate) fn matching<'t, S>(
+    table: &'t Table<S>,
+    query: &Query,
+    shape: &Shape<'_, S>,
+) -> Result<impl Iterator<Item = &'t S>, String> {
+    let filters = Filters::parse(table, query, shape.key_names)?;
+    Ok(table
+        .iter()
+        .filter(move |(k, r)| filters.admit(k, r, None, shape))
+        .map(|(_, r)| r))
+}
+
 /// Plans and reads one page of `table` for `query`: `limit` records past `position`.
 pub(crate) fn page<'t, S>(
     table: &'t Table<S>,

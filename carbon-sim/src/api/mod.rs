@@ -197,6 +197,11 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
         query,
         body: &body,
     };
+    if method == Method::GET
+        && let Some(message) = path.strip_prefix("/v1").and_then(|list| crate::unmodelled::refusal(list, query))
+    {
+        return reply::finish(reply::bad(message));
+    }
     let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     world.advance();
     let w = &mut *world;

@@ -99,8 +99,10 @@ impl crate::SharedState {
         let (rows, next, total) = match listing::page(table, query, &shape, limit, position.as_ref()).map_err(bad)? {
             Planned::Page { rows, next, total } => (rows, next, total),
             Planned::Unplanned => {
-                let values = table.values().map(json).collect();
-                return self.cursor_page(query, values, key, aliases);
+                // Filtered as a planned page is (a filter may read what the
+                // record does not show), then sorted in full.
+                let values = listing::matching(table, query, &shape).map_err(bad)?.map(json).collect();
+                return self.sorted_page(query, values, key);
             }
         };
         let page: Vec<T> = rows.into_iter().map(|(_, r)| view(r)).collect();
@@ -126,8 +128,14 @@ impl crate::SharedState {
         key: &str,
         aliases: &[(&str, &str)],
     ) -> Result<Reply, Reply> {
+        let records = query::filter(records, query, aliases).map_err(bad)?;
+        self.sorted_page(query, records, key)
+    }
+
+    /// One cursor page of `records` (already filtered) under `key`, sorted per the
+    /// query.
+    fn sorted_page(&self, query: &Query, mut records: Vec<Value>, key: &str) -> Result<Reply, Reply> {
         let limit = query.limit().map_err(bad)?;
-        let mut records = query::filter(records, query, aliases).map_err(bad)?;
         query::sort(&mut records, query);
         let fingerprint = query.fingerprint();
         let offset = match self.position(query, &fingerprint)? {

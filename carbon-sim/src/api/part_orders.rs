@@ -55,8 +55,11 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 return Err(bad("a part order needs at least one part"));
             }
             let now = w.clock.now();
+            // An order belongs to the application of its parts.
+            let application = part_uuids.iter().find_map(|p| w.part_apps.get(p)).cloned();
             let order: types::PartOrder = checked(json!({
                 "uuid": uuid, "part_order_number": request.part_order_number, "due_date": request.due_date,
+                "application_uuid": application,
                 "packing_group": request.packing_group, "build_sop_uuid": request.build_sop_uuid, "status": "open",
                 "build_uuids": [], "created_at": now, "updated_at": now,
                 "flushed_at": if request.flush == Some(true) { json!(now) } else { Value::Null }, "printed_parts": []

@@ -24,7 +24,15 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             if !w.models.contains_key(&request.model_uuid) {
                 return Err(bad(format!("unknown model {}", request.model_uuid)));
             }
+            if let Some(app) = &request.application_uuid
+                && !w.applications.iter().any(|a| &a.uuid == app)
+            {
+                return Err(bad(format!("unknown application {app}")));
+            }
             let uuid = w.uuid();
+            if let Some(app) = request.application_uuid.clone() {
+                w.part_apps.insert(uuid.clone(), app);
+            }
             let part: types::Part = checked(json!({
                 "uuid": uuid, "part_number": request.part_number, "model_uuid": request.model_uuid,
                 "part_number_tags": {}, "part_tags": {}

@@ -69,7 +69,7 @@ impl World {
         };
         for r in refs {
             self.printed_parts
-                .update(&r, |p| p.status = PrintedPartStatus::Canceled);
+                .update(&r, |p| p.part.status = PrintedPartStatus::Canceled);
         }
         self.finished_lately = true;
     }
@@ -104,11 +104,16 @@ impl World {
             .map_or(state.created, |at| at - Duration::seconds(PACK_AFTER_S));
         let refs: Vec<String> = state.order.printed_parts.iter().map(|r| r.uuid.clone()).collect();
         let mut serials = Vec::new();
+        // Once printing, a part's print has started (its builds' prints start then).
+        let print_started = matches!(stage, PrintedPartStatus::Printing | PrintedPartStatus::Complete)
+            .then(|| created + Duration::seconds(PRINT_AFTER_S));
         for printed_uuid in &refs {
-            if self.printed_parts.get(printed_uuid).is_none_or(|p| p.status == stage) {
+            if self.printed_parts.get(printed_uuid).is_none_or(|p| p.part.status == stage) {
                 continue;
             }
-            self.printed_parts.update(printed_uuid, |part| {
+            self.printed_parts.update(printed_uuid, |state| {
+                state.print_started_at = print_started;
+                let part = &mut state.part;
                 part.status = stage.clone();
                 part.updated_at = Some(now.into());
                 if stage == PrintedPartStatus::Complete {
@@ -121,7 +126,7 @@ impl World {
             let serial = format!("SN-{:07}", self.next_serial);
             self.next_serial += 1;
             self.printed_parts
-                .update(&printed_uuid, |p| p.serial_number = Some(serial));
+                .update(&printed_uuid, |p| p.part.serial_number = Some(serial));
         }
         // Prints follow their printed parts; a finished print leaves its printer's queue.
         let builds = self.orders[uuid].order.build_uuids.clone().unwrap_or_default();

@@ -65,7 +65,7 @@ impl World {
             let parts: Vec<Value> = chunk
                 .iter()
                 .filter_map(|(_, pp)| self.printed_parts.get(pp))
-                .filter_map(|pp| self.parts.get(&pp.part_uuid))
+                .filter_map(|pp| self.parts.get(&pp.part.part_uuid))
                 .map(|p| serde_json::to_value(p).unwrap())
                 .collect();
             let mut served: Vec<&String> = chunk.iter().map(|(o, _)| o).collect();
@@ -97,21 +97,25 @@ impl World {
                 ),
             );
             self.builds.insert(build_uuid.clone(), build);
-            let printer = self.printers[self.next_printer % self.printers.len()].serial.clone();
+            let (printer, printer_name) = {
+                let chosen = &self.printers[self.next_printer % self.printers.len()];
+                (chosen.serial.clone(), chosen.name.clone())
+            };
             self.next_printer += 1;
             let print_uuid = self.uuid();
             let print_id = format!("P-{}", self.next_print_id);
             self.next_print_id += 1;
             let print: types::ModelPrint = typed(json!({
                 "uuid": print_uuid, "print_id": print_id, "build_uuid": build_uuid, "name": format!("Print of {}", &build_uuid[..8]),
-                "status": "queued", "remaining_sec": DONE_AFTER_S - PRINT_AFTER_S,
+                "status": "queued", "remaining_sec": DONE_AFTER_S - PRINT_AFTER_S, "printed_by": printer_name,
                 "origin": {"printer_serial": printer, "platform_serial": format!("PL-{}", &print_uuid[..6]), "software_version": "2.4.1"},
                 "config": {"resin_name": "RPU 70", "print_profile": "standard", "slice_thickness_nm": 100000, "release_film_nm": 0},
                 "metrics": {"consumed_resin_volume_ml": 42.5, "average_speed_mmhr": 80}
             }));
             self.queues.entry(printer).or_default().push(print_uuid.clone());
             for (_, pp) in chunk {
-                self.printed_parts.update(pp, |part| {
+                self.printed_parts.update(pp, |state| {
+                    let part = &mut state.part;
                     part.build_uuid = Some(build_uuid.clone());
                     part.print_uuid = Some(print_uuid.clone());
                     part.print_id = Some(print_id.clone());

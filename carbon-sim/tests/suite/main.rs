@@ -4,4 +4,5 @@
 //! file saves build time and disk.
 
 mod binary;
+mod filters;
 mod hostile;
