@@ -170,7 +170,7 @@ async fn main() {
         let out = dir.path().join("cli.csv");
         let (cli_wall, rss) = run_measured(
             Command::new(carbon)
-                .args(["--profile", "sim", "--quiet", "export", "printed-parts", "-o"])
+                .args(["--profile", "sim", "--quiet", "export", "printed-parts", "--to"])
                 .arg(&out)
                 .env("CARBON_CONFIG_DIR", dir.path()),
         );

@@ -29,7 +29,7 @@ Examples:
   carbon sim                                         # a local simulator and a `sim` profile
   carbon --profile sim parts list --all --output csv
   carbon order *.stl --part-number BRK-7 --order-number PO-1001 --wait packed
-  carbon export printed-parts --started-after 30d -o parts.csv
+  carbon export printed-parts --started-after 30d --to parts.csv
   carbon part-orders get 5c1e0b2a-…";
 
 /// Options every command takes.
@@ -44,8 +44,10 @@ pub struct Global {
     /// The secrets.json with the API key.
     #[arg(long, global = true, value_name = "FILE", help_heading = "Global options")]
     pub secrets: Option<PathBuf>,
-    /// How to print records (default: table on a terminal, ndjson when piped).
+    /// How to print records (default: table on a terminal, ndjson when piped);
+    /// `wide` is a table with every field.
     #[arg(
+        short = 'o',
         long,
         global = true,
         value_enum,
@@ -53,6 +55,13 @@ pub struct Global {
         help_heading = "Global options"
     )]
     pub output: Option<Format>,
+    /// Only these fields, in this order, in every format: `serial,status.printer_state`.
+    #[arg(long, global = true, value_name = "A,B.C", help_heading = "Global options")]
+    pub fields: Option<String>,
+    /// Send enum values, sort keys and ids the API document does not know (for a
+    /// server newer than this build) instead of refusing them.
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub allow_unknown_values: bool,
     /// No progress bars or notes on stderr.
     #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
@@ -104,7 +113,7 @@ pub enum Downloadable {
 
 /// `carbon download`.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "Example:\n  carbon download attachment 8d1f… -o traveler.pdf")]
+#[command(after_help = "Example:\n  carbon download attachment 8d1f… --to traveler.pdf")]
 pub struct DownloadArgs {
     /// What to download.
     #[arg(value_enum)]
@@ -112,7 +121,7 @@ pub struct DownloadArgs {
     /// Its uuid.
     pub uuid: String,
     /// A file to write, or a directory for the name the server gives (default: here).
-    #[arg(short = 'o', long = "out", value_name = "PATH")]
+    #[arg(long = "to", value_name = "PATH")]
     pub out: Option<PathBuf>,
 }
 
@@ -138,8 +147,13 @@ pub enum ProfileCommand {
         /// The profile's name (`default` is used when none is named).
         name: String,
     },
-    /// List the profiles.
+    /// List the profiles (`*` marks the one used when none is named).
     List,
+    /// Use this profile when none is named (`--profile`, `CARBON_PROFILE`).
+    Use {
+        /// The profile's name.
+        name: String,
+    },
     /// Show a profile, or the connection a command would use now and where each
     /// setting comes from.
     Show {

@@ -3,7 +3,8 @@
 //! Precedence, for the base URL and the key alike: a flag (`--base-url`,
 //! `--secrets`), then the environment (`CARBON_BASE_URL`; `CARBON_SECRETS_FILE` or
 //! `CARBON_CLIENT_ID` + `CARBON_CLIENT_SECRET`), then the profile (`--profile`, else
-//! `CARBON_PROFILE`, else the one named `default` if it exists), then production
+//! `CARBON_PROFILE`, else the one `carbon profile use` chose, else the one named
+//! `default` if it exists), then production
 //! (for the URL; a key has no default).
 //!
 //! Profiles live in `config.toml` in the platform's config directory
@@ -30,6 +31,10 @@ pub struct Profile {
 /// The config file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigFile {
+    /// The profile used when none is named (`carbon profile use`); without it, the
+    /// one named `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_profile: Option<String>,
     /// Profiles by name.
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
@@ -46,6 +51,15 @@ pub fn config_dir() -> Outcome<PathBuf> {
 }
 
 impl ConfigFile {
+    /// The profile a command uses when none is named: the one `carbon profile use`
+    /// chose, else the one named `default`, if it exists.
+    pub fn default_name(&self) -> Option<&str> {
+        self.default_profile
+            .as_deref()
+            .or(Some("default"))
+            .filter(|name| self.profiles.contains_key(*name))
+    }
+
     /// The config file's path.
     pub fn path() -> Outcome<PathBuf> {
         Ok(config_dir()?.join("config.toml"))
@@ -156,10 +170,7 @@ impl Connection {
     pub fn resolve(flags: &Flags, config: &ConfigFile) -> Outcome<Self> {
         let (profile_name, explicit) = match flags.profile.clone().or_else(|| env("CARBON_PROFILE")) {
             Some(name) => (Some(name), true),
-            None => (
-                config.profiles.contains_key("default").then(|| "default".to_string()),
-                false,
-            ),
+            None => (config.default_name().map(str::to_string), false),
         };
         let profile = match &profile_name {
             Some(name) => match config.profiles.get(name) {

@@ -58,22 +58,56 @@ impl Failure {
         }
     }
 
-    /// One or two lines for the terminal: what failed, and (where the error does not
-    /// say it already) what to do.
+    /// One or two lines for the terminal, in the command line's words: what failed,
+    /// and (where the error does not say it already) what to do.
     pub fn report(&self) -> String {
-        let hint = match self {
-            Failure::Sdk(carbon_ext::Error::Transport { .. } | carbon_ext::Error::Timeout { .. }) => {
-                Some("check the base URL (--base-url, CARBON_BASE_URL or the profile) and the network")
+        use carbon_ext::auth::AuthError;
+        const BASE_URL: &str = "--base-url, CARBON_BASE_URL or the profile";
+        let (message, hint) = match self {
+            // The SDK's own message names an SDK call; say it as the CLI can act on it.
+            Failure::Sdk(carbon_ext::Error::Auth(AuthError::InsecureBaseUrl { host })) => (
+                format!("refusing to send API tokens over plain http to {host}"),
+                Some(format!(
+                    "use an https:// base URL ({BASE_URL}); plain http is only for this machine (a local simulator)"
+                )),
+            ),
+            Failure::Sdk(carbon_ext::Error::Auth(AuthError::InvalidBaseUrl { .. })) => (
+                self.to_string(),
+                Some(format!(
+                    "give the API's base URL, such as https://api.carbon3d.com/v1 ({BASE_URL})"
+                )),
+            ),
+            Failure::Sdk(carbon_ext::Error::Auth(AuthError::InvalidLifetime { .. })) => (self.to_string(), None),
+            Failure::Sdk(carbon_ext::Error::Auth(_)) => (
+                self.to_string(),
+                Some(
+                    "give a key with --secrets FILE, CARBON_SECRETS_FILE, or a profile (`carbon profile set`)"
+                        .to_string(),
+                ),
+            ),
+            Failure::Sdk(carbon_ext::Error::Transport { .. } | carbon_ext::Error::Timeout { .. }) => (
+                self.to_string(),
+                Some(format!("check the base URL ({BASE_URL}) and the network")),
+            ),
+            Failure::Sdk(e @ carbon_ext::Error::NotFound { .. }) => {
+                // A list has no id to get wrong: its 404 means the base URL is off.
+                let names_a_record = carbon_ext::extras::operation(e.operation()).is_some_and(|op| {
+                    op.params
+                        .iter()
+                        .any(|p| p.location == carbon_ext::extras::Location::Path)
+                });
+                let hint = if names_a_record {
+                    format!("check the uuid or serial, and the base URL ({BASE_URL}; it ends in /v1)")
+                } else {
+                    format!("the API has no such route there: check the base URL ({BASE_URL}); it ends in /v1")
+                };
+                (self.to_string(), Some(hint))
             }
-            Failure::Sdk(carbon_ext::Error::NotFound { .. }) => Some("check the uuid or serial"),
-            Failure::Sdk(carbon_ext::Error::Auth(_)) => {
-                Some("give a key with --secrets FILE, CARBON_SECRETS_FILE, or a profile (`carbon profile set`)")
-            }
-            _ => None,
+            _ => (self.to_string(), None),
         };
         match hint {
-            Some(hint) => format!("error: {self}\n  hint: {hint}"),
-            None => format!("error: {self}"),
+            Some(hint) => format!("error: {message}\n  hint: {hint}"),
+            None => format!("error: {message}"),
         }
     }
 

@@ -12,41 +12,34 @@ use serde_json::{Map, Value};
 
 use crate::cli::Downloadable;
 use crate::failure::{Failure, Outcome};
-use crate::output::{Format, RecordWriter, print_record};
-use crate::resources::{arg_id, flag_name};
-use crate::when::{Relative, parse_time};
+use crate::output::{RecordWriter, Style, print_record};
+use crate::resources::{ALL, DESTINATION, MAX_ITEMS, arg_id, flag_name};
+use crate::values::{self, Strictness};
+use crate::when::Relative;
 
-/// One flag's value(s) as JSON of the field's kind.
-fn field_value(field: &FieldInfo, flag: &str, raw: &str, relative: Relative) -> Outcome<Value> {
-    let bad = |what: &str| Failure::usage(format!("--{flag}: `{raw}` is not {what}"));
-    Ok(match field.kind {
-        ValueKind::Integer => Value::from(raw.parse::<i64>().map_err(|_| bad("a whole number"))?),
-        ValueKind::Number => Value::from(raw.parse::<f64>().map_err(|_| bad("a number"))?),
-        ValueKind::Boolean => Value::from(raw.parse::<bool>().map_err(|_| bad("true or false"))?),
-        ValueKind::DateTime => Value::from(
-            parse_time(raw, relative, chrono::Utc::now())
-                .map_err(Failure::usage)?
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        ),
-        ValueKind::Object => serde_json::from_str(raw).map_err(|_| bad("JSON"))?,
-        _ => Value::from(raw),
-    })
-}
-
-/// The values given for a field, if any.
-fn given(op: &OperationInfo, field: &FieldInfo, matches: &ArgMatches, relative: Relative) -> Outcome<Option<Value>> {
+/// The values given for a field, if any, checked (see [`crate::values`]).
+fn given(
+    op: &OperationInfo,
+    field: &FieldInfo,
+    matches: &ArgMatches,
+    relative: Relative,
+    strict: Strictness,
+) -> Outcome<Option<Value>> {
     let flag = flag_name(field, op);
     let id = arg_id(field);
     if field.kind == ValueKind::Boolean && !field.array {
         return Ok(matches.try_get_one::<bool>(&id).ok().flatten().map(|b| Value::from(*b)));
     }
     // Fields without a flag of their own (an upload's file name) are not there.
-    let Some(values) = matches.try_get_many::<String>(&id).ok().flatten() else {
+    let Some(raws) = matches.try_get_many::<String>(&id).ok().flatten() else {
         return Ok(None);
     };
-    let values: Vec<Value> = values
-        .map(|raw| field_value(field, &flag, raw, relative))
-        .collect::<Outcome<_>>()?;
+    let mut values = Vec::new();
+    for raw in raws {
+        for piece in values::pieces(field, &flag, raw)? {
+            values.push(values::field_value(field, &flag, piece, relative, strict)?);
+        }
+    }
     Ok(Some(if field.array {
         Value::Array(values)
     } else {
@@ -55,7 +48,7 @@ fn given(op: &OperationInfo, field: &FieldInfo, matches: &ArgMatches, relative: 
 }
 
 /// The body: `--body` JSON (a file or `-`), with the member flags over it.
-fn body(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Option<Value>> {
+fn body(op: &OperationInfo, matches: &ArgMatches, strict: Strictness) -> Outcome<Option<Value>> {
     let Some(info) = op.body.filter(|b| b.content_type.contains("json")) else {
         return Ok(None);
     };
@@ -74,7 +67,7 @@ fn body(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Option<Value>> {
         None => None,
     };
     for field in info.fields.iter().filter(|f| f.kind != ValueKind::Object) {
-        if let Some(value) = given(op, field, matches, Relative::FromNow)? {
+        if let Some(value) = given(op, field, matches, Relative::FromNow, strict)? {
             let object = body.get_or_insert_with(|| Value::Object(Map::new()));
             let Some(object) = object.as_object_mut() else {
                 return Err(Failure::usage(
@@ -101,21 +94,17 @@ fn body(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Option<Value>> {
     Ok(body)
 }
 
-/// The operation's arguments from the command line.
-pub fn arguments(op: &OperationInfo, matches: &ArgMatches) -> Outcome<Map<String, Value>> {
+/// The operation's arguments from the command line, every value checked before
+/// anything is sent. Required parameters with a documented default (`limit`) get it
+/// from clap when not given.
+pub fn arguments(op: &OperationInfo, matches: &ArgMatches, strict: Strictness) -> Outcome<Map<String, Value>> {
     let mut args = Map::new();
     for param in op.params {
-        if let Some(value) = given(op, param, matches, Relative::Ago)? {
+        if let Some(value) = given(op, param, matches, Relative::Ago, strict)? {
             args.insert(param.name.to_string(), value);
         }
     }
-    // Paged lists need a page size; the API's default is 100.
-    for (name, default) in [("limit", 100), ("offset", 0)] {
-        if op.params.iter().any(|p| p.name == name && p.required) && !args.contains_key(name) {
-            args.insert(name.to_string(), Value::from(default));
-        }
-    }
-    if let Some(body) = body(op, matches)? {
+    if let Some(body) = body(op, matches, strict)? {
         args.insert("body".to_string(), body);
     }
     Ok(args)
@@ -156,73 +145,101 @@ fn chunks(op: &OperationInfo, args: &Map<String, Value>) -> Outcome<Vec<Map<Stri
 
 /// How a command prints.
 pub struct Printing {
-    /// The format.
-    pub format: Format,
+    /// The format, fields and width.
+    pub style: Style,
     /// Whether progress may be shown.
     pub quiet: bool,
+    /// How strictly flag values are checked.
+    pub strict: Strictness,
 }
 
 /// Runs a resource command.
 pub async fn run(client: &Client, op: &'static OperationInfo, matches: &ArgMatches, printing: &Printing) -> Outcome {
-    let args = arguments(op, matches)?;
+    let args = arguments(op, matches, printing.strict)?;
     let mut out = std::io::stdout().lock();
     match op.kind {
         CallKind::Download => download(client, op, &args, matches).await,
         CallKind::Upload => upload(client, &args, matches, printing).await,
-        kind if kind.is_list() => {
-            let all = kind == CallKind::Listing || matches.get_flag("all");
-            let mut writer = RecordWriter::new(printing.format, op.item_fields, &mut out);
-            let mut seen = HashSet::new();
-            let sets = chunks(op, &args)?;
-            let several = sets.len() > 1;
-            for args in sets {
-                if all || several {
-                    let mut items = client.items_by_name(op.name, &args)?;
-                    while let Some(item) = items.next().await {
-                        let item = item?;
-                        // Items of several requests: each once (items without a uuid all pass).
-                        let repeated = item
-                            .get("uuid")
-                            .and_then(Value::as_str)
-                            .is_some_and(|uuid| !seen.insert(uuid.to_string()));
-                        if several && repeated {
-                            continue;
-                        }
-                        writer.write(&item)?;
-                    }
-                } else {
-                    let page = client.call_by_name(op.name, &args).await?;
-                    let items = op
-                        .items_field
-                        .and_then(|field| page.get(field))
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default();
-                    for item in &items {
-                        writer.write(item)?;
-                    }
-                    let more = page
-                        .get("next_cursor")
-                        .and_then(Value::as_str)
-                        .is_some_and(|c| !c.is_empty());
-                    if more && !printing.quiet {
-                        eprintln!("(more records: add --all to list every page)");
-                    }
-                }
-            }
-            writer.finish()?;
-            Ok(())
-        }
+        kind if kind.is_list() => list(client, op, &args, matches, printing, &mut out).await,
         _ => {
             let answer = client.call_by_name(op.name, &args).await?;
             if answer.is_null() {
                 eprintln!("done: {} {}", op.method, op.path);
                 return Ok(());
             }
-            print_record(printing.format, &answer, &mut out)?;
+            print_record(&printing.style, &answer, &mut out)?;
             Ok(())
         }
     }
+}
+
+/// Prints a list: the first page, every page (`--all`), or pages until
+/// `--max-items` records.
+async fn list(
+    client: &Client,
+    op: &'static OperationInfo,
+    args: &Map<String, Value>,
+    matches: &ArgMatches,
+    printing: &Printing,
+    out: &mut impl std::io::Write,
+) -> Outcome {
+    let max_items = matches.get_one::<u64>(MAX_ITEMS).copied();
+    let all = op.kind == CallKind::Listing || matches.get_flag(ALL) || max_items.is_some();
+    let mut args = args.clone();
+    // A cap below the default page size needs no bigger page than the cap.
+    if let (Some(max), Some(limit)) = (max_items, op.params.iter().find(|p| p.name == "limit")) {
+        let defaulted = matches.value_source(&arg_id(limit)) == Some(clap::parser::ValueSource::DefaultValue);
+        let page = args.get("limit").and_then(Value::as_u64).unwrap_or(u64::MAX);
+        if defaulted && max < page {
+            args.insert("limit".into(), Value::from(max));
+        }
+    }
+    let mut writer = RecordWriter::new(&printing.style, op.name, op.item_fields, out);
+    let mut seen = HashSet::new();
+    let sets = chunks(op, &args)?;
+    let several = sets.len() > 1;
+    let mut left = max_items.unwrap_or(u64::MAX);
+    'sets: for args in sets {
+        if all || several {
+            let mut items = client.items_by_name(op.name, &args)?;
+            while let Some(item) = items.next().await {
+                let item = item?;
+                // Items of several requests: each once (items without a uuid all pass).
+                let repeated = item
+                    .get("uuid")
+                    .and_then(Value::as_str)
+                    .is_some_and(|uuid| !seen.insert(uuid.to_string()));
+                if several && repeated {
+                    continue;
+                }
+                writer.write(&item)?;
+                left -= 1;
+                if left == 0 {
+                    break 'sets;
+                }
+            }
+        } else {
+            let page = client.call_by_name(op.name, &args).await?;
+            let items = op
+                .items_field
+                .and_then(|field| page.get(field))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for item in &items {
+                writer.write(item)?;
+            }
+            let more = page
+                .get("next_cursor")
+                .and_then(Value::as_str)
+                .is_some_and(|c| !c.is_empty());
+            if more && !printing.quiet {
+                eprintln!("(more records: add --all to list every page, or --max-items N)");
+            }
+        }
+    }
+    writer.finish()?;
+    Ok(())
 }
 
 /// The SDK download behind an operation that answers with a file.
@@ -247,7 +264,7 @@ async fn download(client: &Client, op: &OperationInfo, args: &Map<String, Value>
         client,
         what,
         &uuid,
-        matches.get_one::<String>("output-path").map(PathBuf::from),
+        matches.get_one::<String>(DESTINATION).map(PathBuf::from),
     )
     .await
 }
@@ -277,7 +294,7 @@ async fn upload(client: &Client, args: &Map<String, Value>, matches: &ArgMatches
     };
     progress.finish();
     let record = serde_json::to_value(&model).map_err(|e| Failure::usage(e.to_string()))?;
-    print_record(printing.format, &record, &mut std::io::stdout().lock())?;
+    print_record(&printing.style, &record, &mut std::io::stdout().lock())?;
     Ok(())
 }
 
@@ -323,7 +340,7 @@ mod tests {
         let matches = command
             .try_get_matches_from(argv)
             .map_err(|e| Failure::usage(e.to_string()))?;
-        arguments(op, &matches)
+        arguments(op, &matches, Strictness::default())
     }
 
     #[test]
@@ -333,15 +350,22 @@ mod tests {
             &[
                 "list",
                 "--part-order-uuid",
-                "a",
+                "1cf34076-417e-489f-8863-3438facd4808",
                 "--part-order-uuid",
-                "b",
+                "2cf34076-417e-489f-8863-3438facd4808,3cf34076-417e-489f-8863-3438facd4808",
                 "--updated-after",
                 "2026-11-01",
             ],
         )
         .unwrap();
-        assert_eq!(args["part_order_uuid"], serde_json::json!(["a", "b"]));
+        assert_eq!(
+            args["part_order_uuid"],
+            serde_json::json!([
+                "1cf34076-417e-489f-8863-3438facd4808",
+                "2cf34076-417e-489f-8863-3438facd4808",
+                "3cf34076-417e-489f-8863-3438facd4808"
+            ])
+        );
         assert_eq!(args["updated_after"], "2026-11-01T00:00:00Z");
         assert_eq!(args["limit"], 100, "the API's page size when none is given");
 

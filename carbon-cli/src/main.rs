@@ -9,6 +9,7 @@ mod output;
 mod progress;
 mod resources;
 mod setup;
+mod values;
 mod when;
 mod workflows;
 
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(matches)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`carbon … | head`): it has what it wanted.
+        Err(Failure::Io(e)) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("{}", failure.report());
             failure.exit_code()
@@ -46,8 +49,11 @@ async fn run(matches: clap::ArgMatches) -> Outcome {
     let global = cli::global(&matches).map_err(|e| Failure::usage(e.to_string()))?;
     setup::tracing(global.verbose);
     let printing = invoke::Printing {
-        format: global.output.unwrap_or_else(output::Format::for_stdout),
+        style: output::Style::for_stdout(global.output, global.fields.as_deref()),
         quiet: global.quiet,
+        strict: values::Strictness {
+            allow_unknown: global.allow_unknown_values,
+        },
     };
     let flags = config::Flags {
         profile: global.profile.clone(),

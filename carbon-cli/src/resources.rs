@@ -7,6 +7,13 @@
 use carbon_ext::extras::{CallKind, FieldInfo, Location, OperationInfo, ValueKind};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
+/// The flag of every command that writes a file: where (`-o` is the output format).
+pub const DESTINATION: &str = "to";
+/// The flag of every list command that reads every page.
+pub const ALL: &str = "all";
+/// The flag of every list command that caps the records printed.
+pub const MAX_ITEMS: &str = "max-items";
+
 /// Where an operation sits in the command tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -18,8 +25,22 @@ pub struct Route {
     pub verb: String,
 }
 
+/// `part_order_uuid`, `printIds` → `part-order-uuid`, `print-ids`.
 fn kebab(text: &str) -> String {
-    text.replace('_', "-").to_ascii_lowercase()
+    let mut out = String::with_capacity(text.len() + 4);
+    for (i, c) in text.chars().enumerate() {
+        match c {
+            '_' => out.push('-'),
+            c if c.is_ascii_uppercase() => {
+                if i > 0 && !out.ends_with('-') {
+                    out.push('-');
+                }
+                out.push(c.to_ascii_lowercase());
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The command path of an operation, derived from its method and path template.
@@ -90,7 +111,12 @@ fn field_help(field: &FieldInfo) -> String {
     if !field.values.is_empty() {
         help.push_str(&format!(" One of: {}.", field.values.join(", ")));
     }
-    if field.array {
+    if !field.sort_keys.is_empty() {
+        help.push_str(&format!(" By: {} (add ,desc to reverse).", field.sort_keys.join(", ")));
+    }
+    if crate::values::splits_on_commas(field) {
+        help.push_str(" Repeat, or separate with commas, for several.");
+    } else if field.array {
         help.push_str(" Repeat for several.");
     }
     help
@@ -153,9 +179,18 @@ fn field_arg(field: &FieldInfo, op: &OperationInfo) -> Arg {
     let mut arg = Arg::new(arg_id(field))
         .long(flag_name(field, op))
         .help(field_help(field))
-        .value_name(field.name.to_ascii_uppercase());
+        .value_name(kebab(field.name).replace('-', "_").to_ascii_uppercase());
     if field.array {
         arg = arg.action(ArgAction::Append);
+    }
+    // A parameter the API requires is a required flag, unless the document gives
+    // it a default (`limit`), which the flag then has. Body members may come from
+    // `--body` instead, so they are never required flags.
+    if field.required && field.location != Location::Body {
+        arg = match field.default {
+            Some(default) => arg.default_value(default),
+            None => arg.required(true),
+        };
     }
     if field.kind == ValueKind::Boolean && !field.array {
         // `--flush` alone means true.
@@ -168,6 +203,25 @@ fn field_arg(field: &FieldInfo, op: &OperationInfo) -> Arg {
     arg
 }
 
+/// The command line of an operation, as help text names it (`carbon part-orders list`).
+pub fn command_line(op: &OperationInfo) -> String {
+    let route = route(op);
+    match &route.group {
+        Some(group) => format!("carbon {} {group} {}", route.resource, route.verb),
+        None => format!("carbon {} {}", route.resource, route.verb),
+    }
+}
+
+/// The document's text with each operation id (`getPrintedParts`) replaced by the
+/// command that runs it.
+fn in_cli_words(text: &str) -> String {
+    let mut text = text.to_string();
+    for op in carbon_ext::Client::operations() {
+        text = text.replace(&format!("`{}`", op.operation_id), &format!("`{}`", command_line(op)));
+    }
+    text
+}
+
 /// The command of one operation.
 pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
     let mut about = op.summary.to_string();
@@ -177,9 +231,9 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
     let mut long = about.clone();
     if !op.description.is_empty() {
         long.push_str("\n\n");
-        long.push_str(op.description);
+        long.push_str(&in_cli_words(op.description));
     }
-    long.push_str(&format!("\n\nAPI: {} {} ({})", op.method, op.path, op.operation_id));
+    long.push_str(&format!("\n\nAPI: {} {}", op.method, op.path));
     let mut command = Command::new(route.verb.clone())
         .about(about)
         .long_about(long)
@@ -226,20 +280,27 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
     }
     if op.kind == CallKind::Download {
         command = command.arg(
-            Arg::new("output-path")
-                .short('o')
-                .long("output-path")
+            Arg::new(DESTINATION)
+                .long(DESTINATION)
                 .value_name("PATH")
                 .help("Where to write the file (default: the name the server gives, in this directory)."),
         );
     }
-    if op.kind.is_paged() {
-        command = command.arg(
-            Arg::new("all")
-                .long("all")
-                .action(ArgAction::SetTrue)
-                .help("Every page, streamed (default: the first page)."),
-        );
+    if op.kind.is_list() {
+        let all_help = if op.kind.is_paged() {
+            "Every page, streamed (default: the first page)."
+        } else {
+            "Every record (this list always comes whole)."
+        };
+        command = command
+            .arg(Arg::new(ALL).long(ALL).action(ArgAction::SetTrue).help(all_help))
+            .arg(
+                Arg::new(MAX_ITEMS)
+                    .long(MAX_ITEMS)
+                    .value_name("N")
+                    .value_parser(clap::value_parser!(u64).range(1..))
+                    .help("At most N records, reading as many pages as that takes (--limit stays the page size)."),
+            );
     }
     command
 }

@@ -7,6 +7,7 @@ use crate::cli::{CompletionArgs, Export, ProfileCommand, SimArgs, TokenArgs, Wor
 use crate::config::{ConfigFile, Connection, Flags, Key, Profile, Source, config_dir, write_atomically};
 use crate::failure::{Failure, Outcome};
 use crate::invoke::Printing;
+use crate::output::{RecordWriter, print_record, write_stdout};
 use crate::when::parse_duration;
 use crate::workflows;
 
@@ -42,13 +43,14 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
     match workflow {
         Workflow::Order(args) => workflows::order::run(&connect(flags)?, &args, printing).await,
         Workflow::HollowOrder(args) => workflows::hollow::run(&connect(flags)?, &args, printing).await,
-        Workflow::Export(Export::PrintedParts(args)) => {
+        Workflow::Export(Export::PrintedParts(mut args)) => {
+            workflows::export::check(&mut args, printing)?;
             workflows::export::run(&connect(flags)?, &args, printing.quiet).await
         }
         Workflow::Wait(args) => workflows::waits::run(&connect(flags)?, &args, printing).await,
         Workflow::Download(args) => workflows::files::download(&connect(flags)?, args.what, &args.uuid, args.out).await,
         Workflow::Token(args) => token(flags, &args),
-        Workflow::Profile(command) => profile(flags, command),
+        Workflow::Profile(command) => profile(flags, command, printing),
         Workflow::Sim(args) => sim(args).await,
         Workflow::Completions(args) => completions(&args),
     }
@@ -58,7 +60,7 @@ fn token(flags: &Flags, args: &TokenArgs) -> Outcome {
     let lifetime = parse_duration(&args.lifetime).map_err(|e| Failure::usage(format!("--lifetime: {e}")))?;
     let key = Connection::resolve(flags, &ConfigFile::load()?)?.api_key()?;
     let token = carbon_ext::auth::mint(&key, lifetime).map_err(carbon_ext::Error::from)?;
-    println!("{}", token.expose());
+    write_stdout(format!("{}\n", token.expose()).as_bytes())?;
     let until = chrono::DateTime::<chrono::Utc>::from(token.expires_at());
     eprintln!(
         "valid until {}",
@@ -76,7 +78,19 @@ fn describe(source: Source) -> &'static str {
     }
 }
 
-fn profile(flags: &Flags, command: ProfileCommand) -> Outcome {
+fn unknown_profile(config: &ConfigFile, name: &str) -> Failure {
+    let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+    Failure::usage(format!(
+        "no profile `{name}` (known: {}); `carbon profile list` shows them",
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
+    ))
+}
+
+fn profile(flags: &Flags, command: ProfileCommand, printing: &Printing) -> Outcome {
     let mut config = ConfigFile::load()?;
     match command {
         ProfileCommand::Set { name } => {
@@ -98,17 +112,33 @@ fn profile(flags: &Flags, command: ProfileCommand) -> Outcome {
             eprintln!("profile {name} saved in {}", path.display());
         }
         ProfileCommand::List => {
+            let default = config.default_name();
+            let mut writer = RecordWriter::new(
+                &printing.style,
+                "",
+                &["default", "name", "base_url", "secrets"],
+                std::io::stdout().lock(),
+            );
             for (name, profile) in &config.profiles {
-                println!(
-                    "{name}\t{}\t{}",
-                    profile.base_url.as_deref().unwrap_or("-"),
-                    profile
-                        .secrets
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or("-".into())
-                );
+                writer.write(&serde_json::json!({
+                    "default": if default == Some(name.as_str()) { "*" } else { "" },
+                    "name": name,
+                    "base_url": profile.base_url,
+                    "secrets": profile.secrets,
+                }))?;
             }
+            drop(writer.finish()?);
+            if config.profiles.is_empty() && !printing.quiet {
+                eprintln!("no profiles yet: `carbon profile set NAME --base-url URL --secrets FILE` makes one");
+            }
+        }
+        ProfileCommand::Use { name } => {
+            if !config.profiles.contains_key(&name) {
+                return Err(unknown_profile(&config, &name));
+            }
+            config.default_profile = Some(name.clone());
+            config.save()?;
+            eprintln!("commands without --profile now use profile {name}");
         }
         ProfileCommand::Show { name } => {
             let flags = Flags {
@@ -116,21 +146,24 @@ fn profile(flags: &Flags, command: ProfileCommand) -> Outcome {
                 ..flags.clone()
             };
             let connection = Connection::resolve(&flags, &config)?;
-            println!("profile   {}", connection.profile.as_deref().unwrap_or("(none)"));
-            println!(
-                "base URL  {} ({})",
-                connection.base_url.0,
-                describe(connection.base_url.1)
-            );
-            match &connection.key {
-                Some((Key::File(path), source)) => println!("key       {} ({})", path.display(), describe(*source)),
-                Some((Key::Environment, source)) => println!("key       from the environment ({})", describe(*source)),
-                None => println!("key       (none)"),
-            }
+            let key = match &connection.key {
+                Some((Key::File(path), source)) => format!("{} ({})", path.display(), describe(*source)),
+                Some((Key::Environment, source)) => format!("from the environment ({})", describe(*source)),
+                None => "(none)".to_string(),
+            };
+            let shown = serde_json::json!({
+                "profile": connection.profile.as_deref().unwrap_or("(none)"),
+                "base_url": format!("{} ({})", connection.base_url.0, describe(connection.base_url.1)),
+                "key": key,
+            });
+            print_record(&printing.style, &shown, &mut std::io::stdout().lock())?;
         }
         ProfileCommand::Remove { name } => {
             if config.profiles.remove(&name).is_none() {
-                return Err(Failure::usage(format!("no profile `{name}`")));
+                return Err(unknown_profile(&config, &name));
+            }
+            if config.default_profile.as_deref() == Some(name.as_str()) {
+                config.default_profile = None;
             }
             config.save()?;
             eprintln!("profile {name} removed");
@@ -147,9 +180,9 @@ async fn sim(args: SimArgs) -> Outcome {
         return Err(Failure::usage("--speed must be above 0 and at most 1000000"));
     }
     let key = carbon_sim::TestKey::generate("sim-client").map_err(|e| Failure::usage(e.to_string()))?;
-    let dir = config_dir()?;
-    let secrets = dir.join(format!("{}-secrets.json", args.profile_name));
-    write_atomically(&secrets, key.secrets_json().as_bytes(), true)?;
+    let secrets_json = key.secrets_json();
+    // The port first: a port that is taken (by an earlier `carbon sim`, say) must
+    // leave that simulator's profile and key as they are.
     let sim = carbon_sim::Simulator::start(carbon_sim::Config {
         addr: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
         key: Some(key),
@@ -160,7 +193,16 @@ async fn sim(args: SimArgs) -> Outcome {
         ..carbon_sim::Config::default()
     })
     .await
-    .map_err(|e| Failure::usage(e.to_string()))?;
+    .map_err(|e| {
+        Failure::usage(format!(
+            "cannot serve on 127.0.0.1:{}: {e}; choose another --port (0 takes a free one). \
+             Profile `{}` was left as it was",
+            args.port, args.profile_name
+        ))
+    })?;
+    let dir = config_dir()?;
+    let secrets = dir.join(format!("{}-secrets.json", args.profile_name));
+    write_atomically(&secrets, secrets_json.as_bytes(), true)?;
     let mut config = ConfigFile::load()?;
     config.profiles.insert(
         args.profile_name.clone(),
@@ -170,15 +212,13 @@ async fn sim(args: SimArgs) -> Outcome {
         },
     );
     config.save()?;
-    println!("listening on {}", sim.base_url());
+    write_stdout(format!("listening on {}\n", sim.base_url()).as_bytes())?;
     eprintln!(
         "profile `{name}` points at it; from another shell:\n  carbon --profile {name} printers list\n  \
          carbon --profile {name} order part.stl --part-number PN-1 --order-number PO-1 --flush --wait packed\n\
          Ctrl-C stops the simulator.",
         name = args.profile_name
     );
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
     tokio::signal::ctrl_c().await?;
     sim.stop().await;
     Ok(())
@@ -186,6 +226,9 @@ async fn sim(args: SimArgs) -> Outcome {
 
 fn completions(args: &CompletionArgs) -> Outcome {
     let mut command = crate::cli::command();
-    clap_complete::generate(args.shell, &mut command, "carbon", &mut std::io::stdout());
-    Ok(())
+    // Written whole, so that a reader that goes away is an error we see (clap
+    // would panic on it).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "carbon", &mut script);
+    Ok(write_stdout(&script)?)
 }

@@ -13,15 +13,17 @@ use carbon_ext::{Client, types};
 use futures::{StreamExt, TryStreamExt};
 
 use crate::failure::{Failure, Outcome};
-use crate::output::csv_line;
+use crate::invoke::Printing;
+use crate::output::{Format, csv_line};
 use crate::progress;
+use crate::values;
 use crate::when::{Relative, parse_time};
 
 /// `carbon export printed-parts`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "Example:\n  carbon export printed-parts --started-after 30d -o parts.csv")]
+#[command(after_help = "Example:\n  carbon export printed-parts --started-after 30d --to parts.csv")]
 pub struct ExportArgs {
-    /// Only parts of this part order. Repeat for several.
+    /// Only parts of this part order. Repeat, or separate with commas, for several.
     #[arg(long, value_name = "UUID")]
     pub part_order_uuid: Vec<String>,
     /// Only parts in this status (waiting, preparing, queued, printing, complete, failed, canceled).
@@ -40,7 +42,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub skip_malformed: bool,
     /// The CSV file (default: standard output). Written whole or not at all.
-    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    #[arg(long = "to", value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -204,6 +206,35 @@ impl Drop for Sink {
             let _ = std::fs::remove_file(temp);
         }
     }
+}
+
+/// Checks the flags before anything is sent, as a list command would: the format
+/// (the export writes CSV), the status and the part order ids (canonical spelling
+/// kept, commas split).
+pub fn check(args: &mut ExportArgs, printing: &Printing) -> Outcome {
+    if printing.style.asked && printing.style.format != Format::Csv {
+        return Err(Failure::usage(
+            "the export writes CSV only (leave out -o/--output); for JSON, \
+             `carbon printed-parts list --all -o json` lists the printed parts without their prints",
+        ));
+    }
+    let op = carbon_ext::extras::operation("getPrintedParts").expect("the document lists printed parts");
+    let param = |name: &str| op.params.iter().find(|p| p.name == name);
+    if let (Some(status), Some(field)) = (&args.status, param("status")) {
+        let value = values::field_value(field, "status", status, Relative::Ago, printing.strict)?;
+        args.status = value.as_str().map(str::to_string);
+    }
+    if let Some(field) = param("part_order_uuid") {
+        let mut ids = Vec::new();
+        for raw in &args.part_order_uuid {
+            for piece in values::pieces(field, "part-order-uuid", raw)? {
+                values::field_value(field, "part-order-uuid", piece, Relative::Ago, printing.strict)?;
+                ids.push(piece.to_string());
+            }
+        }
+        args.part_order_uuid = ids;
+    }
+    Ok(())
 }
 
 /// `carbon export printed-parts`.

@@ -65,7 +65,7 @@ pub async fn download(client: &Client, what: Downloadable, uuid: &str, path: Opt
                 .await?
         }
     };
-    println!("{}", downloaded.path.display());
+    crate::output::write_stdout(format!("{}\n", downloaded.path.display()).as_bytes())?;
     eprintln!("downloaded {} bytes", downloaded.size);
     Ok(())
 }

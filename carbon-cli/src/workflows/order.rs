@@ -257,7 +257,7 @@ pub async fn finish(
     printing: &crate::invoke::Printing,
 ) -> Outcome {
     let record = serde_json::to_value(&order).map_err(|e| Failure::usage(e.to_string()))?;
-    crate::output::print_record(printing.format, &record, &mut std::io::stdout().lock())?;
+    crate::output::print_record(&printing.style, &record, &mut std::io::stdout().lock())?;
     if let Some(until) = flags.wait {
         wait_for_part_order(client, &order.uuid, until.into(), flags.timeout, printing).await?;
     }

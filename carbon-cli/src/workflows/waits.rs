@@ -68,7 +68,7 @@ fn conclude<T: serde::Serialize>(what: &str, outcome: WaitOutcome<T>, printing: 
         .and_then(|r| serde_json::to_value(r).ok())
         .unwrap_or(serde_json::Value::Null);
     if !shown.is_null() {
-        print_record(printing.format, &shown, &mut std::io::stdout().lock())?;
+        print_record(&printing.style, &shown, &mut std::io::stdout().lock())?;
     }
     match outcome {
         WaitOutcome::Done(_) => Ok(()),

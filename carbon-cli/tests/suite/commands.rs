@@ -74,6 +74,11 @@ async fn bodies_come_from_files_or_stdin_and_bad_ones_are_refused() {
     assert!(stderr(&out).contains("needs a body"), "{}", stderr(&out));
 
     let out = s.carbon(&["parts", "get", "no-such-part"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not an id"), "{}", stderr(&out));
+    let out = s
+        .carbon(&["parts", "get", "1cf34076-417e-489f-8863-3438facd4808"])
+        .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("not found"), "{}", stderr(&out));
     assert!(stderr(&out).lines().count() <= 2, "{}", stderr(&out));
@@ -279,7 +284,7 @@ async fn export_token_download_and_completions() {
     .await;
     let csv = s.dir.path().join("parts.csv");
     let out = s
-        .carbon(&["export", "printed-parts", "-o", csv.to_str().unwrap()])
+        .carbon(&["export", "printed-parts", "--to", csv.to_str().unwrap()])
         .await;
     ok(&out);
     let text = std::fs::read_to_string(&csv).unwrap();
@@ -309,7 +314,7 @@ async fn export_token_download_and_completions() {
     let attachment = build["attachments"][0]["uuid"].as_str().unwrap();
     let target = s.dir.path().join("traveler.pdf");
     ok(&s
-        .carbon(&["download", "attachment", attachment, "-o", target.to_str().unwrap()])
+        .carbon(&["download", "attachment", attachment, "--to", target.to_str().unwrap()])
         .await);
     assert!(std::fs::read(&target).unwrap().starts_with(b"%PDF"));
 
