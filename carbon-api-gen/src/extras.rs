@@ -213,8 +213,8 @@ pub fn is_uuid_shaped(text: &str) -> bool {
         Some(rest) => (&text[..36], rest),
         None => return false,
     };
-    let groups_ok = id.split('-').map(str::len).eq([8, 4, 4, 4, 12])
-        && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
+    let groups_ok =
+        id.split('-').map(str::len).eq([8, 4, 4, 4, 12]) && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
     let suffix_ok = suffix.is_empty()
         || suffix
             .strip_prefix('-')

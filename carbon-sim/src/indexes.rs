@@ -39,9 +39,7 @@ pub(crate) fn printed_parts() -> Table<PrintedPartState> {
         Field::new("finished_at", |s: &PrintedPartState| {
             Probe::time(part(s).finished_at.as_ref())
         }),
-        Field::new("started_at", |s: &PrintedPartState| {
-            Probe::instant(s.print_started_at)
-        }),
+        Field::new("started_at", |s: &PrintedPartState| Probe::instant(s.print_started_at)),
         Field::new("application_uuid", |s: &PrintedPartState| text(&s.application_uuid)),
     ])
 }

@@ -22,19 +22,59 @@ const fn entry(path: &'static str, filter: &'static str, reads: &'static str) ->
 /// Every filter the simulator refuses.
 pub const UNMODELLED_FILTERS: &[Unmodelled] = &[
     entry("/parts", "application_uuid", "the application a part was created under"),
-    entry("/parts", "updated_after", "when a part last changed, which parts do not show"),
-    entry("/parts", "updated_before", "when a part last changed, which parts do not show"),
-    entry("/print_orders", "application_uuid", "the application of the print order's build"),
-    entry("/print_orders", "updated_after", "when a print order last changed, which it does not show"),
-    entry("/print_orders", "updated_before", "when a print order last changed, which it does not show"),
-    entry("/print_orders", "printer_name", "the names of the printers the order is routed to"),
+    entry(
+        "/parts",
+        "updated_after",
+        "when a part last changed, which parts do not show",
+    ),
+    entry(
+        "/parts",
+        "updated_before",
+        "when a part last changed, which parts do not show",
+    ),
+    entry(
+        "/print_orders",
+        "application_uuid",
+        "the application of the print order's build",
+    ),
+    entry(
+        "/print_orders",
+        "updated_after",
+        "when a print order last changed, which it does not show",
+    ),
+    entry(
+        "/print_orders",
+        "updated_before",
+        "when a print order last changed, which it does not show",
+    ),
+    entry(
+        "/print_orders",
+        "printer_name",
+        "the names of the printers the order is routed to",
+    ),
     entry("/prints", "application_uuid", "the application of the print's build"),
     entry("/prints", "print_order_number", "the print order a print was made for"),
     entry("/prints", "print_order_uuid", "the print order a print was made for"),
-    entry("/printed_parts", "print_order_number", "the print order a part was printed for"),
-    entry("/printed_parts", "print_order_uuid", "the print order a part was printed for"),
-    entry("/part_measurements", "application_uuid", "the application of the measured part"),
-    entry("/part_measurement_templates", "application_uuid", "the application a template belongs to"),
+    entry(
+        "/printed_parts",
+        "print_order_number",
+        "the print order a part was printed for",
+    ),
+    entry(
+        "/printed_parts",
+        "print_order_uuid",
+        "the print order a part was printed for",
+    ),
+    entry(
+        "/part_measurements",
+        "application_uuid",
+        "the application of the measured part",
+    ),
+    entry(
+        "/part_measurement_templates",
+        "application_uuid",
+        "the application a template belongs to",
+    ),
 ];
 
 /// The refusal for a list request (`path` under `/v1`) that uses a filter the

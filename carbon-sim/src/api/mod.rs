@@ -198,7 +198,9 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
         body: &body,
     };
     if method == Method::GET
-        && let Some(message) = path.strip_prefix("/v1").and_then(|list| crate::unmodelled::refusal(list, query))
+        && let Some(message) = path
+            .strip_prefix("/v1")
+            .and_then(|list| crate::unmodelled::refusal(list, query))
     {
         return reply::finish(reply::bad(message));
     }

@@ -101,7 +101,10 @@ impl crate::SharedState {
             Planned::Unplanned => {
                 // Filtered as a planned page is (a filter may read what the
                 // record does not show), then sorted in full.
-                let values = listing::matching(table, query, &shape).map_err(bad)?.map(json).collect();
+                let values = listing::matching(table, query, &shape)
+                    .map_err(bad)?
+                    .map(json)
+                    .collect();
                 return self.sorted_page(query, values, key);
             }
         };

@@ -33,7 +33,10 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         }
         (&Method::GET, ["v1", "printed_parts", uuid]) => Ok(json_reply(
             StatusCode::OK,
-            &w.printed_parts.get(*uuid).ok_or_else(|| not_found("printed part"))?.part,
+            &w.printed_parts
+                .get(*uuid)
+                .ok_or_else(|| not_found("printed part"))?
+                .part,
         )),
         (&Method::GET, ["v1", "prints"]) => {
             let mut q = query.clone();

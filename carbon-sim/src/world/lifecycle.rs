@@ -108,7 +108,11 @@ impl World {
         let print_started = matches!(stage, PrintedPartStatus::Printing | PrintedPartStatus::Complete)
             .then(|| created + Duration::seconds(PRINT_AFTER_S));
         for printed_uuid in &refs {
-            if self.printed_parts.get(printed_uuid).is_none_or(|p| p.part.status == stage) {
+            if self
+                .printed_parts
+                .get(printed_uuid)
+                .is_none_or(|p| p.part.status == stage)
+            {
                 continue;
             }
             self.printed_parts.update(printed_uuid, |state| {

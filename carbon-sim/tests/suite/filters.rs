@@ -277,7 +277,12 @@ async fn populated() -> (Simulator, Api, Known) {
     sim.skip_time(Duration::from_secs(3 * 3600));
     api.send(reqwest::Method::POST, "/part_orders", open).await;
     let builds = api.get("/builds", &[("limit".into(), "1".into())]).await;
-    let printers = api.get("/printers", &[("limit".into(), "1".into()), ("offset".into(), "0".into())]).await;
+    let printers = api
+        .get(
+            "/printers",
+            &[("limit".into(), "1".into()), ("offset".into(), "0".into())],
+        )
+        .await;
     let print_order = json!({"build_uuid": builds["builds"][0]["uuid"], "total_copies": 1,
         "route_to": [printers["printers"][0]["serial"]], "print_order_number": "PRO-WALK"});
     api.send(reqwest::Method::POST, "/print_orders", print_order).await;
@@ -310,7 +315,11 @@ async fn every_filter_of_every_list_keeps_the_records_that_carry_its_value() {
                 .iter()
                 .any(|u| u.path == op.path && u.filter == filter.name);
             if unmodelled {
-                let value = if filter.kind == ValueKind::DateTime { "2026-01-01T00:00:00Z" } else { "x" };
+                let value = if filter.kind == ValueKind::DateTime {
+                    "2026-01-01T00:00:00Z"
+                } else {
+                    "x"
+                };
                 let mut query = base.clone();
                 query.push((filter.name.to_string(), value.to_string()));
                 let (status, text) = api.try_get(op.path, &with_page(op, query)).await;
@@ -336,9 +345,15 @@ async fn every_filter_of_every_list_keeps_the_records_that_carry_its_value() {
         .iter()
         .filter(|u| !refused.contains(&format!("{} {}", u.path, u.filter)))
     {
-        problems.push(format!("UNMODELLED_FILTERS names {stale:?}, which is no filter of the document"));
+        problems.push(format!(
+            "UNMODELLED_FILTERS names {stale:?}, which is no filter of the document"
+        ));
     }
-    assert!(problems.is_empty(), "filters not answered as the API does:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "filters not answered as the API does:\n{}",
+        problems.join("\n")
+    );
     // The walk reached the filters the bug reports were about, and many more.
     for expected in [
         "getPrintedParts started_after",
@@ -347,7 +362,10 @@ async fn every_filter_of_every_list_keeps_the_records_that_carry_its_value() {
         "getPrintedParts status",
         "getPartOrders packing_group",
     ] {
-        assert!(walked.iter().any(|w| w == expected), "{expected} was not walked: {walked:?}");
+        assert!(
+            walked.iter().any(|w| w == expected),
+            "{expected} was not walked: {walked:?}"
+        );
     }
     assert!(walked.len() >= 60, "only {} filters walked: {walked:?}", walked.len());
     sim.stop().await;
@@ -406,7 +424,10 @@ async fn walk(
             }
             let dropped = api.all(op, &ask(drop.clone())).await;
             if dropped.iter().any(|r| identity(r) == identity_of) {
-                return Err(format!("a record at {value} is still there with {}={drop}", filter.name));
+                return Err(format!(
+                    "a record at {value} is still there with {}={drop}",
+                    filter.name
+                ));
             }
         }
         None => {

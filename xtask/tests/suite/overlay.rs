@@ -38,8 +38,10 @@ operations:
     assert_eq!(params[2]["schema"], json!({"type": "string"}));
 
     // A misspelt fact is refused, not ignored.
-    let typo = "operations:\n  listThings:\n    parameters:\n      sort:\n        description: x\n        sort_key: [uuid]\n";
+    let typo =
+        "operations:\n  listThings:\n    parameters:\n      sort:\n        description: x\n        sort_key: [uuid]\n";
     assert!(overlay::parse(typo).is_err());
-    let kind = "operations:\n  listThings:\n    parameters:\n      sort:\n        description: x\n        value_kind: uuid\n";
+    let kind =
+        "operations:\n  listThings:\n    parameters:\n      sort:\n        description: x\n        value_kind: uuid\n";
     assert!(overlay::parse(kind).is_err());
 }
