@@ -296,7 +296,7 @@ pub fn extend(file: &mut syn::File, doc: &Value) {
     let raw_ops = raw_operations(doc);
     let mut extra: Vec<TokenStream> = Vec::new();
     let mut list_items = Vec::new();
-    let (mut rows, mut entries) = (Vec::new(), Vec::new());
+    let (mut rows, mut entries, mut variants) = (Vec::new(), Vec::new(), Vec::new());
     for builder in &builders {
         let Some(spec) = specs.get(&builder.name.to_string()) else {
             panic!("builder {} has no operation in the document", builder.name)
@@ -314,6 +314,7 @@ pub fn extend(file: &mut syn::File, doc: &Value) {
         extra.push(with_args);
         rows.push(row);
         entries.push(entry);
+        variants.push(crate::operations::variant(op));
     }
     extra.push(uuid_code(&types_mod, &list_items));
     let content = &mut builder_mod.content.as_mut().unwrap().1;
@@ -326,7 +327,7 @@ pub fn extend(file: &mut syn::File, doc: &Value) {
     let rules = constraints_code(&specs);
     let parsed: syn::File = syn::parse2(rules).expect("generated constraints parse");
     file.items.extend(parsed.items);
-    let table = crate::operations::table_code(&rows, &entries);
+    let table = crate::operations::table_code(&rows, &entries, &variants);
     let parsed: syn::File = syn::parse2(table).expect("generated operation table parses");
     file.items.extend(parsed.items);
 }

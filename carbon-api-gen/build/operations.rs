@@ -7,7 +7,7 @@
 //!
 //! Everything here is read from the document and from progenitor's builders.
 
-use heck::ToSnakeCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
@@ -409,9 +409,61 @@ pub fn operation_code(
     (with_args, row, entry)
 }
 
-/// The table and the macro, at the top level of the generated file.
-pub fn table_code(rows: &[TokenStream], entries: &[TokenStream]) -> TokenStream {
+/// One variant of the `Operation` enum: its name (from the operationId) and doc.
+pub fn variant(op: &Value) -> (syn::Ident, String) {
+    let operation_id = text(op.get("operationId"));
+    let summary = text(op.get("summary"));
+    let doc = if summary.is_empty() {
+        format!("`{operation_id}`.")
+    } else {
+        format!("{summary} (`{operation_id}`).")
+    };
+    (format_ident!("{}", operation_id.to_upper_camel_case()), doc)
+}
+
+/// The table, the `Operation` enum over it (in the same order) and the macro, at the
+/// top level of the generated file.
+pub fn table_code(rows: &[TokenStream], entries: &[TokenStream], variants: &[(syn::Ident, String)]) -> TokenStream {
+    let idents: Vec<&syn::Ident> = variants.iter().map(|(ident, _)| ident).collect();
+    let docs: Vec<&String> = variants.iter().map(|(_, doc)| doc).collect();
+    let indexes: Vec<usize> = (0..variants.len()).collect();
     quote! {
+        /// Every operation of the document, as a value: code that handles operations
+        /// one by one (a command line) matches on it, so that the compiler points at
+        /// every place a new operation needs. [`Operation::info`] describes one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            #(#[doc = #docs] #idents,)*
+        }
+
+        impl Operation {
+            /// Every operation, in the order of [`extras::operations`].
+            pub const ALL: &'static [Operation] = &[#(Operation::#idents),*];
+
+            /// What the document says of it.
+            pub fn info(self) -> &'static crate::extras::OperationInfo {
+                match self {
+                    #(Operation::#idents => &OPERATIONS[#indexes],)*
+                }
+            }
+
+            /// The operation of this client name (`get_parts`) or `operationId`
+            /// (`getParts`).
+            pub fn from_name(name: &str) -> Option<Operation> {
+                Operation::ALL
+                    .iter()
+                    .copied()
+                    .find(|op| op.info().name == name || op.info().operation_id == name)
+            }
+        }
+
+        impl ::std::fmt::Display for Operation {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.info().operation_id)
+            }
+        }
+
         /// Every operation of the document, described for callers that reach them by
         /// name; see [`extras::operations`].
         pub(crate) static OPERATIONS: &[crate::extras::OperationInfo] = &[#(#rows),*];

@@ -373,6 +373,15 @@ pub struct BodyInfo {
     pub fields: &'static [FieldInfo],
 }
 
+pub use crate::Operation;
+
+impl OperationInfo {
+    /// The operation this describes, as a value to match on.
+    pub fn operation(&self) -> Operation {
+        Operation::from_name(self.name).expect("every row of the table is an operation")
+    }
+}
+
 /// Every operation of the document.
 pub fn operations() -> &'static [OperationInfo] {
     crate::OPERATIONS

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use carbon_api_gen::extras::{operation, operations, CallKind, Location, ValueKind};
+use carbon_api_gen::extras::{operation, operations, CallKind, Location, Operation, ValueKind};
 use carbon_api_gen::{Client, ClientState};
 use serde_json::json;
 
@@ -20,6 +20,15 @@ fn every_operation_of_the_document_is_described() {
     let mut described: Vec<&str> = operations().iter().map(|op| op.operation_id).collect();
     described.sort();
     assert_eq!(described, ids);
+    // The enum is the table, in the same order.
+    assert_eq!(Operation::ALL.len(), operations().len());
+    for (op, info) in Operation::ALL.iter().zip(operations()) {
+        assert_eq!(op.info(), info);
+        assert_eq!(info.operation(), *op);
+        assert_eq!(Operation::from_name(info.name), Some(*op));
+        assert_eq!(op.to_string(), info.operation_id);
+    }
+    assert_eq!(Operation::GetPrintedParts.info().name, "get_printed_parts");
 
     let list = operation("getPrintedParts").unwrap();
     assert_eq!(
