@@ -205,6 +205,20 @@ pub enum Error {
         /// What the API did.
         message: String,
     },
+    /// Records a waiter asked for by id stopped coming back from the API (a run the
+    /// server dropped, say): waiting longer would only reach the timeout.
+    #[error(
+        "{call}: the API no longer returns {what} {}; they may have been dropped: start them again",
+        ids.join(", ")
+    )]
+    Vanished {
+        /// The call.
+        call: Call,
+        /// What the records are (`model program run`).
+        what: &'static str,
+        /// Their ids.
+        ids: Vec<String>,
+    },
     /// A local file given to an upload or download is not usable.
     #[error("{}: {reason}", path.display())]
     InvalidFile {
@@ -267,7 +281,8 @@ macro_rules! call_of {
             | Error::Decode { call, .. }
             | Error::Truncated { call, .. }
             | Error::MissingEtag { call, .. }
-            | Error::Pagination { call, .. } => Some(call),
+            | Error::Pagination { call, .. }
+            | Error::Vanished { call, .. } => Some(call),
             _ => None,
         }
     };

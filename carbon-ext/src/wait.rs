@@ -322,6 +322,10 @@ impl Client {
     /// Waits for several runs at once with the batch look-up (100 per request). The
     /// outcome of each run, keyed by uuid; `TimedOut` for those still running at
     /// the deadline. `progress` sees the latest record of every run at each poll.
+    ///
+    /// A run the API stops returning (dropped by the server), or does not return on
+    /// two polls in a row (never created), ends the wait with [`Error::Vanished`]
+    /// naming every such run, instead of being waited on until the timeout.
     pub async fn wait_until_model_program_runs_complete(
         &self,
         run_uuids: &[String],
@@ -334,6 +338,8 @@ impl Client {
         // The latest record of every run seen; finished runs are not asked for again.
         let latest: std::sync::Mutex<BTreeMap<String, types::ModelProgramRun>> = Default::default();
         let finished = |run: &types::ModelProgramRun| !matches!(classify_run(run), Poll::Pending(()));
+        // Runs asked for and not returned on the last poll.
+        let absent: std::sync::Mutex<HashSet<String>> = Default::default();
         let outcome = poll_until(config, &Progress::none(), || async {
             let open: Vec<String> = {
                 let latest = latest.lock().unwrap_or_else(|e| e.into_inner());
@@ -347,10 +353,35 @@ impl Client {
                 Vec::new()
             } else {
                 self.get_model_program_runs()
-                    .chunked(open, |b, chunk| b.uuid(chunk))
+                    .chunked(open.clone(), |b, chunk| b.uuid(chunk))
                     .collect()
                     .await?
             };
+            let returned: HashSet<&str> = runs.iter().filter_map(|r| r.uuid.as_deref()).collect();
+            let missing: HashSet<String> = open
+                .iter()
+                .filter(|u| !returned.contains(u.as_str()))
+                .cloned()
+                .collect();
+            {
+                // Gone: returned before and not now, or not returned twice in a row.
+                let seen = latest.lock().unwrap_or_else(|e| e.into_inner());
+                let mut absent = absent.lock().unwrap_or_else(|e| e.into_inner());
+                let mut gone: Vec<String> = missing
+                    .iter()
+                    .filter(|u| absent.contains(*u) || seen.contains_key(*u))
+                    .cloned()
+                    .collect();
+                if !gone.is_empty() {
+                    gone.sort();
+                    return Err(Error::Vanished {
+                        call: crate::error::Call::new("get_model_program_runs"),
+                        what: "model program runs",
+                        ids: gone,
+                    });
+                }
+                *absent = missing;
+            }
             let mut latest = latest.lock().unwrap_or_else(|e| e.into_inner());
             for run in runs {
                 let Some(uuid) = run.uuid.clone().filter(|u| wanted.contains(u)) else {

@@ -246,6 +246,43 @@ async fn many_runs_at_once_with_the_batch_lookup() {
     mock.assert_calls_async(2).await;
 }
 
+#[tokio::test]
+async fn runs_the_api_stops_returning_end_the_wait_with_their_names() {
+    // `b` is returned once, then dropped by the server; `c` never exists.
+    let api = MockServer::start_async().await;
+    let mock = api
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/model_program_runs");
+            then.respond_with(sequence(vec![
+                json!({"model_program_runs": [
+                    {"uuid": "a", "status": "running", "progress": 0.5},
+                    {"uuid": "b", "status": "running", "progress": 0.5}
+                ]}),
+                json!({"model_program_runs": [{"uuid": "a", "status": "running", "progress": 0.6}]}),
+            ]));
+        })
+        .await;
+    let c = client_for(&format!("{}/v1", api.base_url()));
+    let runs = ["a".to_string(), "b".to_string(), "c".to_string()];
+    let err = c
+        .wait_until_model_program_runs_complete(&runs, fast(), Progress::none())
+        .await
+        .unwrap_err();
+    match &err {
+        carbon_ext::Error::Vanished { ids, what, .. } => {
+            assert_eq!(ids, &["b".to_string(), "c".to_string()]);
+            assert_eq!(*what, "model program runs");
+        }
+        other => panic!("{other}"),
+    }
+    assert!(
+        err.to_string().contains("no longer returns model program runs b, c"),
+        "{err}"
+    );
+    // `b` is gone at the first poll without it; `c` after two polls without it.
+    mock.assert_calls_async(2).await;
+}
+
 fn order_json(status: &str, builds: &[&str]) -> serde_json::Value {
     json!({"uuid": "po-1", "status": status, "due_date": "2026-12-01T00:00:00Z", "build_uuids": builds,
            "printed_parts": [{"uuid": "pp-1", "part_uuid": "p", "status": "waiting"}]})
