@@ -90,6 +90,7 @@ pub enum Workflow {
     #[command(subcommand)]
     Profile(ProfileCommand),
     /// Run the simulator here and write a `sim` profile for it.
+    #[cfg(feature = "sim")]
     Sim(SimArgs),
     /// Print shell completions.
     Completions(CompletionArgs),

@@ -2,13 +2,15 @@
 
 mod checkpoint;
 mod cli;
+mod commands;
 mod config;
 mod failure;
-mod invoke;
 mod output;
 mod progress;
 mod resources;
 mod setup;
+#[cfg(feature = "sim")]
+mod sim;
 mod values;
 mod when;
 mod workflows;
@@ -48,7 +50,7 @@ fn main() -> ExitCode {
 async fn run(matches: clap::ArgMatches) -> Outcome {
     let global = cli::global(&matches).map_err(|e| Failure::usage(e.to_string()))?;
     setup::tracing(global.verbose);
-    let printing = invoke::Printing {
+    let printing = commands::Printing {
         style: output::Style::for_stdout(global.output, global.fields.as_deref()),
         quiet: global.quiet,
         strict: values::Strictness {
@@ -63,9 +65,8 @@ async fn run(matches: clap::ArgMatches) -> Outcome {
     if let Some(workflow) = cli::workflow(&matches).map_err(|e| Failure::usage(e.to_string()))? {
         return setup::workflow(workflow, &flags, &printing).await;
     }
-    let Some((op, leaf)) = resources::find(&matches) else {
+    let Some((operation, leaf)) = resources::find(&matches) else {
         return Err(Failure::usage("unknown command; see `carbon --help`"));
     };
-    let client = setup::connect(&flags)?;
-    invoke::run(&client, op, leaf, &printing).await
+    commands::run(&|| setup::connect(&flags), operation, leaf, &printing).await
 }

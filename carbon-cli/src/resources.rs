@@ -4,8 +4,18 @@
 //! an operation Carbon adds appears after `cargo xtask regen` with nothing written
 //! by hand.
 
-use carbon_ext::extras::{CallKind, FieldInfo, Location, OperationInfo, ValueKind};
+use carbon_ext::extras::{CallKind, FieldInfo, Location, Operation, OperationInfo, ValueKind};
 use clap::{Arg, ArgAction, ArgMatches, Command};
+
+/// The flag of every create, update and delete command that shows the request
+/// instead of sending it.
+pub const DRY_RUN: &str = "dry-run";
+/// The flag of a delete command that confirms it without asking.
+pub const YES: &str = "yes";
+/// The argument of an upload command: the file to send.
+pub const UPLOAD_FILE: &str = "file";
+/// The upload's header with the file's name, which the file gives.
+pub const UPLOAD_NAME: &str = "filename";
 
 /// The flag of every command that writes a file: where (`-o` is the output format).
 pub const DESTINATION: &str = "to";
@@ -251,7 +261,7 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
     }
     for p in op.params.iter().filter(|p| p.location != Location::Path) {
         // An upload's file name comes from the file.
-        if op.kind == CallKind::Upload && p.name == "filename" {
+        if op.kind == CallKind::Upload && p.name == UPLOAD_NAME {
             continue;
         }
         command = command.arg(field_arg(p, op));
@@ -270,7 +280,7 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
         }
         Some(_) => {
             command = command.arg(
-                Arg::new("file")
+                Arg::new(UPLOAD_FILE)
                     .value_name("FILE")
                     .help("The model file to upload.")
                     .required(true),
@@ -284,6 +294,23 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
                 .long(DESTINATION)
                 .value_name("PATH")
                 .help("Where to write the file (default: the name the server gives, in this directory)."),
+        );
+    }
+    if op.method != "GET" {
+        command = command.arg(
+            Arg::new(DRY_RUN)
+                .long(DRY_RUN)
+                .action(ArgAction::SetTrue)
+                .help("Show the request (method, path, query, body) and send nothing."),
+        );
+    }
+    if op.method == "DELETE" {
+        command = command.arg(
+            Arg::new(YES)
+                .long(YES)
+                .short('y')
+                .action(ArgAction::SetTrue)
+                .help("Do it without asking (needed where there is no terminal to ask on)."),
         );
     }
     if op.kind.is_list() {
@@ -355,22 +382,34 @@ fn verbs(ops: &[(&'static OperationInfo, Route)]) -> String {
     names.join(", ")
 }
 
+/// The operation behind each command path (`["printers", "queues", "update"]`),
+/// worked out once from the same routes that build the tree.
+fn operations_by_path() -> &'static std::collections::HashMap<Vec<String>, Operation> {
+    static BY_PATH: std::sync::OnceLock<std::collections::HashMap<Vec<String>, Operation>> = std::sync::OnceLock::new();
+    BY_PATH.get_or_init(|| {
+        Operation::ALL
+            .iter()
+            .map(|op| {
+                let r = route(op.info());
+                let mut path = vec![r.resource];
+                path.extend(r.group);
+                path.push(r.verb);
+                (path, *op)
+            })
+            .collect()
+    })
+}
+
 /// The operation a parsed command line names, with its matches, if it is a
 /// resource command.
-pub fn find(matches: &ArgMatches) -> Option<(&'static OperationInfo, &ArgMatches)> {
-    let (resource, sub) = matches.subcommand()?;
-    let (first, first_matches) = sub.subcommand()?;
-    let (group, verb, leaf) = match first_matches.subcommand() {
-        Some((verb, leaf)) => (Some(first), verb, leaf),
-        None => (None, first, first_matches),
-    };
-    carbon_ext::Client::operations()
-        .iter()
-        .find(|op| {
-            let r = route(op);
-            r.resource == resource && r.group.as_deref() == group && r.verb == verb
-        })
-        .map(|op| (op, leaf))
+pub fn find(matches: &ArgMatches) -> Option<(Operation, &ArgMatches)> {
+    let mut path = Vec::new();
+    let mut leaf = matches;
+    while let Some((name, sub)) = leaf.subcommand() {
+        path.push(name.to_string());
+        leaf = sub;
+    }
+    operations_by_path().get(&path).map(|op| (*op, leaf))
 }
 
 #[cfg(test)]
@@ -407,6 +446,41 @@ mod tests {
         assert_eq!(show(named("uploadModel")), "models upload");
         assert_eq!(show(named("findModels")), "models find");
         assert_eq!(show(named("getPrintQualityData")), "print-quality-data list");
+    }
+
+    #[test]
+    fn every_command_line_finds_its_operation() {
+        let root = crate::cli::command();
+        for op in Operation::ALL {
+            let info = op.info();
+            let mut argv: Vec<String> = command_line(info).split(' ').map(str::to_string).collect();
+            for p in info.params.iter().filter(|p| p.location == Location::Path) {
+                argv.push(if p.name == "serial" {
+                    "ABC123".into()
+                } else {
+                    "1cf34076-417e-489f-8863-3438facd4808".into()
+                });
+            }
+            if info.kind == CallKind::Upload {
+                argv.push("part.stl".into());
+            }
+            for p in info
+                .params
+                .iter()
+                .filter(|p| p.required && p.default.is_none() && p.location != Location::Path)
+            {
+                if info.kind == CallKind::Upload && p.name == UPLOAD_NAME {
+                    continue;
+                }
+                argv.extend([format!("--{}", flag_name(p, info)), "x".into()]);
+            }
+            let matches = root
+                .clone()
+                .try_get_matches_from(&argv)
+                .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            let (found, _) = find(&matches).unwrap_or_else(|| panic!("{argv:?} finds no operation"));
+            assert_eq!(found, *op, "{argv:?}");
+        }
     }
 
     #[test]

@@ -3,10 +3,10 @@
 
 use carbon_ext::Client;
 
-use crate::cli::{CompletionArgs, Export, ProfileCommand, SimArgs, TokenArgs, Workflow};
-use crate::config::{ConfigFile, Connection, Flags, Key, Profile, Source, config_dir, write_atomically};
+use crate::cli::{CompletionArgs, Export, ProfileCommand, TokenArgs, Workflow};
+use crate::commands::Printing;
+use crate::config::{ConfigFile, Connection, Flags, Key, Source};
 use crate::failure::{Failure, Outcome};
-use crate::invoke::Printing;
 use crate::output::{RecordWriter, print_record, write_stdout};
 use crate::when::parse_duration;
 use crate::workflows;
@@ -38,11 +38,24 @@ pub fn connect(flags: &Flags) -> Outcome<Client> {
     Connection::resolve(flags, &ConfigFile::load()?)?.client()
 }
 
+/// A name for the API origin and key a command uses, for files that belong to
+/// one account on one API (the run journal): a hash, holding no secret.
+fn journal_scope(connection: &Connection) -> Outcome<String> {
+    use sha2::Digest;
+    let key = connection.api_key()?;
+    let digest = sha2::Sha256::digest(format!("{}\n{}", connection.base_url.0, key.client_id()));
+    Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+}
+
 /// Runs a hand-written command.
 pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) -> Outcome {
     match workflow {
         Workflow::Order(args) => workflows::order::run(&connect(flags)?, &args, printing).await,
-        Workflow::HollowOrder(args) => workflows::hollow::run(&connect(flags)?, &args, printing).await,
+        Workflow::HollowOrder(args) => {
+            let connection = Connection::resolve(flags, &ConfigFile::load()?)?;
+            let scope = journal_scope(&connection)?;
+            workflows::hollow::run(&connection.client()?, &args, printing, &scope).await
+        }
         Workflow::Export(Export::PrintedParts(mut args)) => {
             workflows::export::check(&mut args, printing)?;
             workflows::export::run(&connect(flags)?, &args, printing.quiet).await
@@ -51,7 +64,8 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
         Workflow::Download(args) => workflows::files::download(&connect(flags)?, args.what, &args.uuid, args.out).await,
         Workflow::Token(args) => token(flags, &args),
         Workflow::Profile(command) => profile(flags, command, printing),
-        Workflow::Sim(args) => sim(args).await,
+        #[cfg(feature = "sim")]
+        Workflow::Sim(args) => crate::sim::run(args).await,
         Workflow::Completions(args) => completions(&args),
     }
 }
@@ -169,58 +183,6 @@ fn profile(flags: &Flags, command: ProfileCommand, printing: &Printing) -> Outco
             eprintln!("profile {name} removed");
         }
     }
-    Ok(())
-}
-
-async fn sim(args: SimArgs) -> Outcome {
-    if !(0.0..=1.0).contains(&args.faults) {
-        return Err(Failure::usage("--faults is a share of requests, from 0 to 1"));
-    }
-    if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 1e6) {
-        return Err(Failure::usage("--speed must be above 0 and at most 1000000"));
-    }
-    let key = carbon_sim::TestKey::generate("sim-client").map_err(|e| Failure::usage(e.to_string()))?;
-    let secrets_json = key.secrets_json();
-    // The port first: a port that is taken (by an earlier `carbon sim`, say) must
-    // leave that simulator's profile and key as they are.
-    let sim = carbon_sim::Simulator::start(carbon_sim::Config {
-        addr: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
-        key: Some(key),
-        faults: carbon_sim::Faults::all(args.faults),
-        speed: args.speed,
-        printers: args.printers,
-        printed_parts: args.printed_parts,
-        ..carbon_sim::Config::default()
-    })
-    .await
-    .map_err(|e| {
-        Failure::usage(format!(
-            "cannot serve on 127.0.0.1:{}: {e}; choose another --port (0 takes a free one). \
-             Profile `{}` was left as it was",
-            args.port, args.profile_name
-        ))
-    })?;
-    let dir = config_dir()?;
-    let secrets = dir.join(format!("{}-secrets.json", args.profile_name));
-    write_atomically(&secrets, secrets_json.as_bytes(), true)?;
-    let mut config = ConfigFile::load()?;
-    config.profiles.insert(
-        args.profile_name.clone(),
-        Profile {
-            base_url: Some(sim.base_url().to_string()),
-            secrets: Some(secrets.clone()),
-        },
-    );
-    config.save()?;
-    write_stdout(format!("listening on {}\n", sim.base_url()).as_bytes())?;
-    eprintln!(
-        "profile `{name}` points at it; from another shell:\n  carbon --profile {name} printers list\n  \
-         carbon --profile {name} order part.stl --part-number PN-1 --order-number PO-1 --flush --wait packed\n\
-         Ctrl-C stops the simulator.",
-        name = args.profile_name
-    );
-    tokio::signal::ctrl_c().await?;
-    sim.stop().await;
     Ok(())
 }
 

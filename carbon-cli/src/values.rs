@@ -28,7 +28,8 @@ pub fn splits_on_commas(field: &FieldInfo) -> bool {
     field.array && field.sort_keys.is_empty() && field.name != "sort"
 }
 
-/// The values of one occurrence of a flag: split at commas where the flag repeats.
+/// The values of one occurrence of a flag (`flag` as the user wrote it: `--status`,
+/// or `UUID` for a positional): split at commas where the flag repeats.
 pub fn pieces<'a>(field: &FieldInfo, flag: &str, raw: &'a str) -> Outcome<Vec<&'a str>> {
     if !splits_on_commas(field) {
         return Ok(vec![raw]);
@@ -36,7 +37,7 @@ pub fn pieces<'a>(field: &FieldInfo, flag: &str, raw: &'a str) -> Outcome<Vec<&'
     let pieces: Vec<&str> = raw.split(',').map(str::trim).collect();
     if pieces.iter().any(|p| p.is_empty()) {
         return Err(Failure::usage(format!(
-            "--{flag}: `{raw}` has an empty value between commas; give values as `a,b` or repeat --{flag}"
+            "{flag}: `{raw}` has an empty value between commas; give values as `a,b` or repeat {flag}"
         )));
     }
     Ok(pieces)
@@ -44,7 +45,7 @@ pub fn pieces<'a>(field: &FieldInfo, flag: &str, raw: &'a str) -> Outcome<Vec<&'
 
 /// One value of a flag as JSON of the field's kind, checked.
 pub fn field_value(field: &FieldInfo, flag: &str, raw: &str, relative: Relative, strict: Strictness) -> Outcome<Value> {
-    let bad = |what: &str| Failure::usage(format!("--{flag}: `{raw}` is not {what}; nothing was sent"));
+    let bad = |what: &str| Failure::usage(format!("{flag}: `{raw}` is not {what}; nothing was sent"));
     if field.name == "sort" && field.kind == ValueKind::String {
         return sort_key(field, flag, raw, strict).map(Value::from);
     }
@@ -57,13 +58,13 @@ pub fn field_value(field: &FieldInfo, flag: &str, raw: &str, relative: Relative,
         ValueKind::Boolean => Value::from(raw.parse::<bool>().map_err(|_| bad("true or false"))?),
         ValueKind::DateTime => Value::from(
             parse_time(raw, relative, chrono::Utc::now())
-                .map_err(|e| Failure::usage(format!("--{flag}: {e}")))?
+                .map_err(|e| Failure::usage(format!("{flag}: {e}")))?
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ),
         ValueKind::Object => serde_json::from_str(raw).map_err(|_| bad("JSON"))?,
         ValueKind::Uuid if !strict.allow_unknown && !is_uuid_shaped(raw) => {
             return Err(Failure::usage(format!(
-                "--{flag}: `{raw}` is not an id: ids are UUIDs such as 1cf34076-417e-489f-8863-3438facd4808; \
+                "{flag}: `{raw}` is not an id: ids are UUIDs such as 1cf34076-417e-489f-8863-3438facd4808; \
                  nothing was sent ({ALLOW_UNKNOWN_FLAG} sends it anyway)"
             )));
         }
@@ -80,7 +81,7 @@ fn enum_value(field: &FieldInfo, flag: &str, raw: &str, strict: Strictness) -> O
         return Ok(raw.to_string());
     }
     Err(Failure::usage(format!(
-        "--{flag}: `{raw}` is not a value the API document lists.{} Accepted: {}. Nothing was sent \
+        "{flag}: `{raw}` is not a value the API document lists.{} Accepted: {}. Nothing was sent \
          ({ALLOW_UNKNOWN_FLAG} sends it anyway, for a value newer than this build)",
         suggestion(field.values, raw),
         field.values.join(", ")
@@ -98,7 +99,7 @@ fn sort_key(field: &FieldInfo, flag: &str, raw: &str, strict: Strictness) -> Out
         Some(d @ ("asc" | "desc")) => Some(d.to_string()),
         Some(other) => {
             return Err(Failure::usage(format!(
-                "--{flag}: `{raw}` has the direction `{other}`; use `{name}` (ascending) or `{name},desc`"
+                "{flag}: `{raw}` has the direction `{other}`; use `{name}` (ascending) or `{name},desc`"
             )));
         }
     };
@@ -107,13 +108,13 @@ fn sort_key(field: &FieldInfo, flag: &str, raw: &str, strict: Strictness) -> Out
         None if strict.allow_unknown => name.to_string(),
         None if field.sort_keys.is_empty() => {
             return Err(Failure::usage(format!(
-                "--{flag}: the API documents no sortable field for this list, so `{name}` may be ignored or \
-                 refused; leave out --{flag} ({ALLOW_UNKNOWN_FLAG} sends it anyway)"
+                "{flag}: the API documents no sortable field for this list, so `{name}` may be ignored or \
+                 refused; leave out {flag} ({ALLOW_UNKNOWN_FLAG} sends it anyway)"
             )));
         }
         None => {
             return Err(Failure::usage(format!(
-                "--{flag}: `{name}` is not a field this list sorts by.{} Sortable: {} (add `,desc` to reverse). \
+                "{flag}: `{name}` is not a field this list sorts by.{} Sortable: {} (add `,desc` to reverse). \
                  Nothing was sent ({ALLOW_UNKNOWN_FLAG} sends it anyway)",
                 suggestion(field.sort_keys, name),
                 field.sort_keys.join(", ")
@@ -161,7 +162,14 @@ mod tests {
     }
 
     fn check(op: &str, name: &str, raw: &str) -> Result<Value, String> {
-        field_value(param(op, name), name, raw, Relative::Ago, Strictness::default()).map_err(|e| e.to_string())
+        field_value(
+            param(op, name),
+            &format!("--{name}"),
+            raw,
+            Relative::Ago,
+            Strictness::default(),
+        )
+        .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -210,14 +218,14 @@ mod tests {
     #[test]
     fn repeated_flags_split_at_commas_but_sort_keys_do_not() {
         let ids = param("getPrintedParts", "uuid");
-        assert_eq!(pieces(ids, "uuid", "a, b").unwrap(), ["a", "b"]);
-        assert!(pieces(ids, "uuid", "a,,b").is_err());
+        assert_eq!(pieces(ids, "--uuid", "a, b").unwrap(), ["a", "b"]);
+        assert!(pieces(ids, "--uuid", "a,,b").is_err());
         assert_eq!(
-            pieces(param("getPrintedParts", "sort"), "sort", "uuid,desc").unwrap(),
+            pieces(param("getPrintedParts", "sort"), "--sort", "uuid,desc").unwrap(),
             ["uuid,desc"]
         );
         assert_eq!(
-            pieces(param("getPartOrders", "status"), "status", "a,b").unwrap(),
+            pieces(param("getPartOrders", "status"), "--status", "a,b").unwrap(),
             ["a,b"]
         );
     }

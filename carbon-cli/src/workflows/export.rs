@@ -12,8 +12,8 @@ use carbon_ext::prelude::*;
 use carbon_ext::{Client, types};
 use futures::{StreamExt, TryStreamExt};
 
+use crate::commands::Printing;
 use crate::failure::{Failure, Outcome};
-use crate::invoke::Printing;
 use crate::output::{Format, csv_line};
 use crate::progress;
 use crate::values;
@@ -221,14 +221,14 @@ pub fn check(args: &mut ExportArgs, printing: &Printing) -> Outcome {
     let op = carbon_ext::extras::operation("getPrintedParts").expect("the document lists printed parts");
     let param = |name: &str| op.params.iter().find(|p| p.name == name);
     if let (Some(status), Some(field)) = (&args.status, param("status")) {
-        let value = values::field_value(field, "status", status, Relative::Ago, printing.strict)?;
+        let value = values::field_value(field, "--status", status, Relative::Ago, printing.strict)?;
         args.status = value.as_str().map(str::to_string);
     }
     if let Some(field) = param("part_order_uuid") {
         let mut ids = Vec::new();
         for raw in &args.part_order_uuid {
-            for piece in values::pieces(field, "part-order-uuid", raw)? {
-                values::field_value(field, "part-order-uuid", piece, Relative::Ago, printing.strict)?;
+            for piece in values::pieces(field, "--part-order-uuid", raw)? {
+                values::field_value(field, "--part-order-uuid", piece, Relative::Ago, printing.strict)?;
                 ids.push(piece.to_string());
             }
         }

@@ -4,12 +4,11 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use carbon_ext::{Client, Progress};
+use carbon_ext::{Client, Destination, Progress};
 use sha2::{Digest, Sha256};
 
 use crate::cli::Downloadable;
 use crate::failure::{Failure, Outcome};
-use crate::invoke::destination;
 
 /// Checks that every path is a readable, non-empty file, before any request.
 pub fn check_files(files: &[PathBuf]) -> Outcome {
@@ -68,4 +67,20 @@ pub async fn download(client: &Client, what: Downloadable, uuid: &str, path: Opt
     crate::output::write_stdout(format!("{}\n", downloaded.path.display()).as_bytes())?;
     eprintln!("downloaded {} bytes", downloaded.size);
     Ok(())
+}
+
+/// `Destination` for a download to `path` (a directory takes the server's name), or
+/// to this directory under the server's name.
+pub fn destination(path: Option<PathBuf>, fallback: &str) -> Destination {
+    match path {
+        Some(path) if path.is_dir() => Destination::Directory {
+            dir: path,
+            fallback_name: fallback.to_string(),
+        },
+        Some(path) => Destination::File(path),
+        None => Destination::Directory {
+            dir: PathBuf::from("."),
+            fallback_name: fallback.to_string(),
+        },
+    }
 }

@@ -3,9 +3,11 @@
 //! per output model, and the part order.
 //!
 //! Runs take no caller-chosen id, so the runs started are written down in a journal
-//! (in the config directory, per order) as soon as the API answers: a re-run after a
-//! crash waits for those instead of starting them again. Only a crash between the
-//! API creating a run and its answer arriving can leave one extra run behind.
+//! (in the config directory, per API origin and key, per order) as soon as the API
+//! answers: a re-run after a crash waits for those instead of starting them again.
+//! A journaled run the API does not know (another simulator, a run it dropped) is
+//! started again. Only a crash between the API creating a run and its answer
+//! arriving can leave one extra run behind.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -14,11 +16,11 @@ use carbon_ext::prelude::*;
 use carbon_ext::{Client, Progress, WaitOutcome, types};
 
 use crate::checkpoint;
+use crate::commands::Printing;
 use crate::config::{config_dir, write_atomically};
 use crate::failure::{Failure, Outcome};
-use crate::invoke::Printing;
 use crate::progress;
-use crate::workflows::order::{OrderFlags, ensure_models, ensure_order, ensure_parts, finish, order_uuid};
+use crate::workflows::order::{OrderFlags, ensure_models, ensure_order, ensure_parts, find_models, finish, order_uuid};
 
 /// `carbon hollow-order FILE...`.
 #[derive(Debug, Clone, clap::Args)]
@@ -45,8 +47,46 @@ pub struct HollowArgs {
 /// Input model uuid → run uuid, for one order.
 type Journal = BTreeMap<String, String>;
 
-fn journal_path(order_uuid: &str) -> Outcome<PathBuf> {
-    Ok(config_dir()?.join("runs").join(format!("{order_uuid}.json")))
+/// The journal of one order, under the API origin and key it was written for
+/// (`scope`): the same order number against another API or account is another one.
+fn journal_path(scope: &str, order_uuid: &str) -> Outcome<PathBuf> {
+    Ok(config_dir()?
+        .join("runs")
+        .join(scope)
+        .join(format!("{order_uuid}.json")))
+}
+
+fn save_journal(path: &std::path::Path, journal: &Journal) -> Outcome {
+    write_atomically(
+        path,
+        serde_json::to_string_pretty(journal).unwrap_or_default().as_bytes(),
+        false,
+    )
+}
+
+/// Drops the journaled runs the API does not return, so that they are started again.
+async fn forget_unknown_runs(client: &Client, journal: &mut Journal, quiet: bool) -> Outcome<bool> {
+    if journal.is_empty() {
+        return Ok(false);
+    }
+    let uuids: Vec<String> = journal.values().cloned().collect();
+    let known: std::collections::HashSet<String> = client
+        .get_model_program_runs()
+        .chunked(uuids, |builder, chunk| builder.uuid(chunk))
+        .collect()
+        .await?
+        .into_iter()
+        .filter_map(|run| run.uuid)
+        .collect();
+    let before = journal.len();
+    journal.retain(|model, run| {
+        let kept = known.contains(run);
+        if !kept && !quiet {
+            eprintln!("run {run} of model {model} is not known to the API; starting it again");
+        }
+        kept
+    });
+    Ok(journal.len() != before)
 }
 
 fn load_journal(path: &PathBuf) -> Outcome<Journal> {
@@ -69,14 +109,56 @@ fn replacements(args: &HollowArgs, model: &str) -> Outcome<HashMap<String, Strin
     Ok(map)
 }
 
+/// `carbon hollow-order --dry-run`: the uploads and the runs a real run would
+/// start (reads only); parts and the order follow from the runs' outputs.
+async fn plan(client: &Client, args: &HollowArgs, printing: &Printing, scope: &str) -> Outcome {
+    let found = find_models(client, &args.files, printing.quiet).await?;
+    let order = order_uuid(&args.order.order_number, args.order.application.as_deref());
+    let journal = load_journal(&journal_path(scope, &order)?)?;
+    let mut runs = Vec::new();
+    for (file, id) in args.files.iter().zip(&found.ids) {
+        let model = found.models.get(id);
+        if model.is_some_and(|m| journal.contains_key(m)) {
+            continue;
+        }
+        let input = model
+            .cloned()
+            .unwrap_or_else(|| format!("(the model uploaded from {})", file.display()));
+        let body = types::ModelProgramRunRequest {
+            model_program_uuid: args.model_program.clone(),
+            parameters: types::ModelProgramRunRequestParameters::Object(replacements(args, &input)?),
+        };
+        runs.push(serde_json::json!({"would_send": "POST /model_program_runs", "body": body}));
+    }
+    let plan = serde_json::json!({
+        "dry_run": true,
+        "upload": found.missing.iter().map(|(f, _)| f.display().to_string()).collect::<Vec<_>>(),
+        "models_found": found.models.len(),
+        "runs_journaled": journal.len(),
+        "start_runs": runs,
+        "then": format!(
+            "a part {} of each run's output model, and part order {}",
+            args.order.part_number, args.order.order_number
+        ),
+    });
+    crate::output::print_record(&printing.style, &plan, &mut std::io::stdout().lock())?;
+    Ok(())
+}
+
 /// `carbon hollow-order`.
-pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing) -> Outcome {
+pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing, scope: &str) -> Outcome {
     let timeout = args.order.timeout;
     replacements(args, "")?;
+    if args.order.dry_run {
+        return plan(client, args, printing, scope).await;
+    }
     let models = ensure_models(client, &args.files, printing.quiet).await?;
     let order = order_uuid(&args.order.order_number, args.order.application.as_deref());
-    let path = journal_path(&order)?;
+    let path = journal_path(scope, &order)?;
     let mut journal = load_journal(&path)?;
+    if forget_unknown_runs(client, &mut journal, printing.quiet).await? {
+        save_journal(&path, &journal)?;
+    }
     for model in &models {
         if journal.contains_key(model) {
             continue;
@@ -90,11 +172,7 @@ pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing) -> Out
             .uuid
             .ok_or_else(|| Failure::usage("the API started a run but sent no uuid for it"))?;
         journal.insert(model.clone(), run_uuid);
-        write_atomically(
-            &path,
-            serde_json::to_string_pretty(&journal).unwrap_or_default().as_bytes(),
-            false,
-        )?;
+        save_journal(&path, &journal)?;
         checkpoint::reached("run started");
     }
     let run_uuids: Vec<String> = models.iter().map(|m| journal[m].clone()).collect();

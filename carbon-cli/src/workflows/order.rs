@@ -50,6 +50,10 @@ pub struct OrderFlags {
     /// How long a wait may take.
     #[arg(long, default_value = "12h", value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
+    /// Show what would be uploaded, found and created, with the order's request,
+    /// and send nothing but reads.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// What `--wait` waits for.
@@ -104,8 +108,19 @@ pub fn order_uuid(order_number: &str, application: Option<&str>) -> String {
     uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes()).to_string()
 }
 
-/// The uuid of a model for each file, uploading those no earlier run uploaded.
-pub async fn ensure_models(client: &Client, files: &[PathBuf], quiet: bool) -> Outcome<Vec<String>> {
+/// The files' models as far as the API has them: each file's content id, the
+/// model uploaded under each id found, and the files to upload (one per content).
+pub struct Found {
+    /// Each file's content id, in the order given.
+    pub ids: Vec<String>,
+    /// Content id → model uuid, for the models an earlier run uploaded.
+    pub models: HashMap<String, String>,
+    /// The files no model was found for (the first of each content).
+    pub missing: Vec<(PathBuf, String)>,
+}
+
+/// Looks the files' models up (reads only); says which files share their bytes.
+pub async fn find_models(client: &Client, files: &[PathBuf], quiet: bool) -> Outcome<Found> {
     check_files(files)?;
     let ids: Vec<String> = files.iter().map(|f| content_id(f)).collect::<Outcome<_>>()?;
     let mut unique = ids.clone();
@@ -116,19 +131,34 @@ pub async fn ensure_models(client: &Client, files: &[PathBuf], quiet: bool) -> O
         .chunked(unique, |builder, chunk| builder.external_id(chunk))
         .collect()
         .await?;
-    let mut by_id: HashMap<String, String> = HashMap::new();
+    let mut models: HashMap<String, String> = HashMap::new();
     for model in found {
         if let Some(id) = model.external_id {
-            by_id.entry(id).or_insert(model.uuid);
+            models.entry(id).or_insert(model.uuid);
         }
     }
     checkpoint::reached("models looked up");
+    if !quiet {
+        for note in same_content(files, &ids) {
+            eprintln!("{note}");
+        }
+    }
     let mut missing: Vec<(PathBuf, String)> = Vec::new();
     for (file, id) in files.iter().zip(&ids) {
-        if !by_id.contains_key(id) && !missing.iter().any(|(_, m)| m == id) {
+        if !models.contains_key(id) && !missing.iter().any(|(_, m)| m == id) {
             missing.push((file.clone(), id.clone()));
         }
     }
+    Ok(Found { ids, models, missing })
+}
+
+/// The uuid of a model for each file, uploading those no earlier run uploaded.
+pub async fn ensure_models(client: &Client, files: &[PathBuf], quiet: bool) -> Outcome<Vec<String>> {
+    let Found {
+        ids,
+        models: mut by_id,
+        missing,
+    } = find_models(client, files, quiet).await?;
     if !quiet && files.len() > missing.len() {
         eprintln!(
             "{} of {} file(s) were uploaded before",
@@ -169,16 +199,38 @@ pub async fn ensure_models(client: &Client, files: &[PathBuf], quiet: bool) -> O
     Ok(ids.iter().map(|id| by_id[id].clone()).collect())
 }
 
-/// A part of `part_number` for each model, reusing the ones that exist.
-pub async fn ensure_parts(
-    client: &Client,
-    models: &[String],
-    part_number: &str,
-    application: Option<&str>,
-) -> Outcome<Vec<String>> {
+/// A note for each group of files with the same bytes: they share a model and a
+/// part, and the order has a printed part for each file.
+fn same_content(files: &[PathBuf], ids: &[String]) -> Vec<String> {
+    let mut groups: Vec<(&String, Vec<&PathBuf>)> = Vec::new();
+    for (file, id) in files.iter().zip(ids) {
+        match groups.iter_mut().find(|(g, _)| *g == id) {
+            Some((_, members)) => members.push(file),
+            None => groups.push((id, vec![file])),
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|(_, members)| members.len() > 1)
+        .map(|(_, members)| {
+            let names: Vec<String> = members.iter().map(|f| f.display().to_string()).collect();
+            format!(
+                "{} have the same bytes: one model and one part, ordered {} times (a printed part per file)",
+                names.join(", "),
+                members.len()
+            )
+        })
+        .collect()
+}
+
+/// The parts of `part_number` that exist for these models: model → part (reads only).
+pub async fn find_parts(client: &Client, models: &[String], part_number: &str) -> Outcome<HashMap<String, String>> {
     let mut unique = models.to_vec();
     unique.sort();
     unique.dedup();
+    if unique.is_empty() {
+        return Ok(HashMap::new());
+    }
     let existing: Vec<types::Part> = client
         .get_parts()
         .limit(1000)
@@ -186,11 +238,21 @@ pub async fn ensure_parts(
         .items()
         .try_collect()
         .await?;
-    let mut by_model: HashMap<String, String> = existing
+    Ok(existing
         .into_iter()
         .filter(|p| p.part_number == part_number)
         .filter_map(|p| Some((p.model_uuid?, p.uuid)))
-        .collect();
+        .collect())
+}
+
+/// A part of `part_number` for each model, reusing the ones that exist.
+pub async fn ensure_parts(
+    client: &Client,
+    models: &[String],
+    part_number: &str,
+    application: Option<&str>,
+) -> Outcome<Vec<String>> {
+    let mut by_model = find_parts(client, models, part_number).await?;
     checkpoint::reached("parts looked up");
     for model in models {
         if by_model.contains_key(model) {
@@ -208,8 +270,9 @@ pub async fn ensure_parts(
     Ok(models.iter().map(|m| by_model[m].clone()).collect())
 }
 
-/// The part order of these parts, created once.
-pub async fn ensure_order(client: &Client, flags: &OrderFlags, parts: &[String]) -> Outcome<types::PartOrder> {
+/// The request that creates the order of these parts (one entry per file given:
+/// files with the same bytes share a part, which the order lists once per file).
+fn order_request(flags: &OrderFlags, parts: &[String]) -> Outcome<types::PartOrderRequest> {
     let due = parse_time(&flags.due, Relative::FromNow, chrono::Utc::now())
         .map_err(|e| Failure::usage(format!("--due: {e}")))?;
     let packing_group = flags
@@ -218,28 +281,32 @@ pub async fn ensure_order(client: &Client, flags: &OrderFlags, parts: &[String])
         .map(str::parse)
         .transpose()
         .map_err(|e| Failure::usage(format!("--packing-group: {e}")))?;
-    // A file given twice is one part, ordered once, in the order first given.
-    let mut seen = std::collections::HashSet::new();
-    let mut unique = parts.to_vec();
-    unique.retain(|part| seen.insert(part.clone()));
-    let request = types::PartOrderRequest {
+    Ok(types::PartOrderRequest {
         uuid: Some(order_uuid(&flags.order_number, flags.application.as_deref())),
         part_order_number: flags.order_number.clone(),
         due_date: due.into(),
-        parts: unique
-            .into_iter()
-            .map(|uuid| types::PartOrderRequestParts { uuid: Some(uuid) })
+        parts: parts
+            .iter()
+            .map(|uuid| types::PartOrderRequestParts {
+                uuid: Some(uuid.clone()),
+            })
             .collect(),
         flush: flags.flush.then_some(true),
         packing_group,
         build_sop_uuid: None,
-    };
+    })
+}
+
+/// The part order of these parts, created once.
+pub async fn ensure_order(client: &Client, flags: &OrderFlags, parts: &[String]) -> Outcome<types::PartOrder> {
+    let request = order_request(flags, parts)?;
     checkpoint::reached("ordering");
     let order = match client.create_part_order_once(request).await? {
         Created::New(order) => order,
         Created::AlreadyExisted(order) => {
+            reusable(&order, &flags.order_number, parts)?;
             eprintln!(
-                "part order {} existed already (an earlier run made it)",
+                "part order {} existed already with these parts (an earlier run made it)",
                 flags.order_number
             );
             order
@@ -249,12 +316,49 @@ pub async fn ensure_order(client: &Client, flags: &OrderFlags, parts: &[String])
     Ok(order)
 }
 
+/// Whether an order an earlier run made is the one this run asks for: still open or
+/// in production, with one printed part per file of this run. Anything else is
+/// refused, never reused silently.
+fn reusable(order: &types::PartOrder, number: &str, parts: &[String]) -> Outcome {
+    use carbon_ext::enums::PartOrderStatus;
+    let fresh_number = "nothing was ordered; give this order a new --order-number";
+    let status = order.status.as_ref();
+    if let Some(status @ (PartOrderStatus::Canceled | PartOrderStatus::Complete | PartOrderStatus::Incomplete)) = status
+    {
+        return Err(Failure::usage(format!(
+            "part order {number} ({}) exists already and is {status}: it takes no more parts; {fresh_number}",
+            order.uuid
+        )));
+    }
+    let count = |uuids: &mut dyn Iterator<Item = String>| {
+        let mut counts = std::collections::BTreeMap::<String, usize>::new();
+        for uuid in uuids {
+            *counts.entry(uuid).or_default() += 1;
+        }
+        counts
+    };
+    let ordered = count(&mut order.printed_parts.iter().map(|p| p.part_uuid.clone()));
+    let asked = count(&mut parts.iter().cloned());
+    if ordered != asked {
+        return Err(Failure::usage(format!(
+            "part order {number} ({}) exists already with other parts: {} printed part(s) of {} part(s), where \
+             this run asks for {} of {}; {fresh_number}",
+            order.uuid,
+            order.printed_parts.len(),
+            ordered.len(),
+            parts.len(),
+            asked.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Prints the order, then waits if asked.
 pub async fn finish(
     client: &Client,
     flags: &OrderFlags,
     order: types::PartOrder,
-    printing: &crate::invoke::Printing,
+    printing: &crate::commands::Printing,
 ) -> Outcome {
     let record = serde_json::to_value(&order).map_err(|e| Failure::usage(e.to_string()))?;
     crate::output::print_record(&printing.style, &record, &mut std::io::stdout().lock())?;
@@ -264,8 +368,79 @@ pub async fn finish(
     Ok(())
 }
 
+/// The order an earlier run made under this number, if any (a read).
+async fn existing_order(client: &Client, flags: &OrderFlags) -> Outcome<Option<types::PartOrder>> {
+    let uuid = order_uuid(&flags.order_number, flags.application.as_deref());
+    match client.get_part_order().uuid(&uuid).run().await {
+        Ok(order) => Ok(Some(order)),
+        Err(carbon_ext::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `carbon order --dry-run`: what a run would upload, find, create and send,
+/// worked out with reads only. An existing order this run could not reuse is
+/// refused as the run would refuse it.
+async fn plan(client: &Client, args: &OrderArgs, printing: &crate::commands::Printing) -> Outcome {
+    let found = find_models(client, &args.files, printing.quiet).await?;
+    let known: Vec<String> = found.models.values().cloned().collect();
+    let parts = find_parts(client, &known, &args.order.part_number).await?;
+    let mut create_parts = Vec::new();
+    let mut ordered = Vec::new();
+    for id in &found.ids {
+        let model = found.models.get(id);
+        if let Some(part) = model.and_then(|m| parts.get(m)) {
+            ordered.push(part.clone());
+            continue;
+        }
+        let model = match model {
+            Some(uuid) => uuid.clone(),
+            None => {
+                let file = found.missing.iter().find(|(_, m)| m == id).map(|(f, _)| f.display());
+                format!(
+                    "(the model uploaded from {})",
+                    file.map(|f| f.to_string()).unwrap_or_default()
+                )
+            }
+        };
+        let placeholder = match create_parts.iter().find(|(m, _): &&(String, String)| *m == model) {
+            Some((_, part)) => part.clone(),
+            None => {
+                let part = format!("(the new part of {model})");
+                create_parts.push((model, part.clone()));
+                part
+            }
+        };
+        ordered.push(placeholder);
+    }
+    let existing = existing_order(client, &args.order).await?;
+    if let Some(order) = &existing {
+        reusable(order, &args.order.order_number, &ordered)?;
+    }
+    let request = order_request(&args.order, &ordered)?;
+    let plan = serde_json::json!({
+        "dry_run": true,
+        "upload": found.missing.iter().map(|(f, _)| f.display().to_string()).collect::<Vec<_>>(),
+        "models_found": found.models.len(),
+        "create_parts": create_parts
+            .iter()
+            .map(|(model, _)| serde_json::json!({"part_number": args.order.part_number, "model_uuid": model}))
+            .collect::<Vec<_>>(),
+        "order": if existing.is_some() {
+            serde_json::json!({"exists": true, "uuid": request.uuid})
+        } else {
+            serde_json::json!({"exists": false, "would_send": "POST /part_orders", "body": request})
+        },
+    });
+    crate::output::print_record(&printing.style, &plan, &mut std::io::stdout().lock())?;
+    Ok(())
+}
+
 /// `carbon order`.
-pub async fn run(client: &Client, args: &OrderArgs, printing: &crate::invoke::Printing) -> Outcome {
+pub async fn run(client: &Client, args: &OrderArgs, printing: &crate::commands::Printing) -> Outcome {
+    if args.order.dry_run {
+        return plan(client, args, printing).await;
+    }
     let models = ensure_models(client, &args.files, printing.quiet).await?;
     let parts = ensure_parts(
         client,
@@ -289,5 +464,16 @@ mod tests {
         assert_ne!(a, order_uuid("PO-2", None));
         assert_ne!(a, order_uuid("PO-1", Some("app")));
         assert!(uuid::Uuid::parse_str(&a).is_ok());
+    }
+
+    #[test]
+    fn files_with_the_same_bytes_are_named_together() {
+        let files: Vec<PathBuf> = ["a.stl", "b.stl", "c.stl"].iter().map(PathBuf::from).collect();
+        let ids: Vec<String> = ["x", "y", "x"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            same_content(&files, &ids),
+            ["a.stl, c.stl have the same bytes: one model and one part, ordered 2 times (a printed part per file)"]
+        );
+        assert!(same_content(&files[..2], &ids[..2]).is_empty());
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use carbon_ext::{Client, PackingProgress, Progress, WaitConfig, WaitOutcome, types};
 
+use crate::commands::Printing;
 use crate::failure::{Failure, Outcome};
-use crate::invoke::Printing;
 use crate::output::print_record;
 use crate::progress;
 use crate::when::parse_duration;

@@ -185,7 +185,7 @@ async fn profiles_and_their_precedence() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_uploads_parts_and_orders_once_and_waits() {
-    let s = Setup::new().await;
+    let s = Setup::frozen().await;
     let files: Vec<String> = (0..3)
         .map(|i| s.mesh(&format!("part-{i}.stl")).to_string_lossy().into_owned())
         .collect();
@@ -209,6 +209,13 @@ async fn order_uploads_parts_and_orders_once_and_waits() {
     let second: Value = serde_json::from_str(&ok(&again)).unwrap();
     assert_eq!(first["uuid"], second["uuid"]);
     assert!(stderr(&again).contains("existed already"), "{}", stderr(&again));
+    assert_eq!(s.sim.counts(), counts);
+
+    // Once finished, the order takes no more parts: the same command is refused.
+    s.sim.skip_time(std::time::Duration::from_secs(3600));
+    let late = s.carbon(&args).await;
+    assert_eq!(late.status.code(), Some(2), "{}", stderr(&late));
+    assert!(stderr(&late).contains("is complete"), "{}", stderr(&late));
     assert_eq!(s.sim.counts(), counts);
 
     let uuid = first["uuid"].as_str().unwrap();
@@ -270,9 +277,35 @@ async fn hollow_order_runs_programs_and_orders_the_outputs() {
     assert_eq!(order["part_order_number"], "PO-H");
     let counts = s.sim.counts();
     assert_eq!((counts.runs, counts.parts, counts.part_orders), (2, 2, 1));
-    // Again: the journal holds the runs; nothing is started or created twice.
-    ok(&s.carbon(&args).await);
+    // Again, once the order is finished: the journal holds the runs, so nothing is
+    // started or created twice, and the finished order is not reused.
+    s.sim.skip_time(std::time::Duration::from_secs(3600));
+    let again = s.carbon(&args).await;
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(stderr(&again).contains("is complete"), "{}", stderr(&again));
     assert_eq!(s.sim.counts(), counts);
+
+    // A journaled run the API does not know (another simulator on this origin, a
+    // run it dropped) is started again, not waited on until the timeout.
+    let scopes: Vec<_> = std::fs::read_dir(s.dir.path().join("runs")).unwrap().collect();
+    assert_eq!(scopes.len(), 1, "one journal directory per API origin and key");
+    let scope = scopes[0].as_ref().unwrap().path();
+    let journal = std::fs::read_dir(&scope).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let runs: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
+    let first_run = runs.values().next().unwrap().clone();
+    std::fs::write(
+        &journal,
+        text.replace(&first_run, "1cf34076-417e-489f-8863-3438facd4808"),
+    )
+    .unwrap();
+    let again = s.carbon(&args).await;
+    assert!(
+        stderr(&again).contains("is not known to the API; starting it again"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(s.sim.counts().runs, counts.runs + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,7 +12,9 @@ const FILES: usize = 3;
 async fn a_crash_anywhere_then_a_rerun_ends_with_each_thing_made_once() {
     let mut crashed_at = Vec::new();
     for point in 1..=20u32 {
-        let s = Setup::new().await;
+        // Time stands still: the order stays open between the runs, as it does
+        // when a real re-run follows a crash.
+        let s = Setup::frozen().await;
         let files: Vec<String> = (0..FILES)
             .map(|i| s.mesh(&format!("part-{i}.stl")).to_string_lossy().into_owned())
             .collect();

@@ -3,6 +3,8 @@
 //! One test binary per crate, a module per area: one link instead of one per
 //! file saves build time and disk.
 
+mod answers;
 mod commands;
 mod crash;
 mod support;
+mod writes;

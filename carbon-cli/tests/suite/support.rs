@@ -39,6 +39,12 @@ impl Setup {
         Self::start(Config::default()).await
     }
 
+    /// A simulator whose time stands still until the test moves it
+    /// (`sim.skip_time`): orders stay open however slow the machine is.
+    pub async fn frozen() -> Self {
+        Self::at_speed(Config::default(), 1e-6).await
+    }
+
     /// `carbon ARGS` with this simulator's URL and key in the environment.
     pub async fn carbon(&self, args: &[&str]) -> Output {
         self.carbon_with(args, &[]).await
@@ -79,6 +85,8 @@ pub fn bare(config_dir: &Path) -> tokio::process::Command {
         }
     }
     command.env("CARBON_CONFIG_DIR", config_dir);
+    // No terminal and nothing to read: as under cron or CI.
+    command.stdin(std::process::Stdio::null());
     command.kill_on_drop(true);
     command
 }
