@@ -179,7 +179,7 @@ fn example(op: &OperationInfo, route: &Route) -> String {
         }
         _ => {}
     }
-    if op.kind.is_list() {
+    if op.kind.is_list() && op.method == "GET" {
         line.push_str(" --all --output csv");
     }
     format!("Example:\n  {line}")
@@ -313,7 +313,7 @@ pub fn operation_command(op: &'static OperationInfo, route: &Route) -> Command {
                 .help("Do it without asking (needed where there is no terminal to ask on)."),
         );
     }
-    if op.kind.is_list() {
+    if op.kind.is_list() && op.method == "GET" {
         let all_help = if op.kind.is_paged() {
             "Every page, streamed (default: the first page)."
         } else {

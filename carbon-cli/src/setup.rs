@@ -129,7 +129,7 @@ fn profile(flags: &Flags, command: ProfileCommand, printing: &Printing) -> Outco
             let default = config.default_name();
             let mut writer = RecordWriter::new(
                 &printing.style,
-                "",
+                None,
                 &["default", "name", "base_url", "secrets"],
                 std::io::stdout().lock(),
             );

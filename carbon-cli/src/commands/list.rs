@@ -37,11 +37,12 @@ pub async fn run(
             args.insert("limit".into(), Value::from(max));
         }
     }
-    let mut writer = RecordWriter::new(&printing.style, op.name, op.item_fields, out);
+    let mut writer = RecordWriter::new(&printing.style, Some(op.operation()), op.item_fields, out);
     let mut seen = HashSet::new();
     let sets = chunks(op, &args)?;
     let several = sets.len() > 1;
     let mut left = max_items.unwrap_or(u64::MAX);
+    let mut more = false;
     'sets: for args in sets {
         if all || several {
             let mut items = client.items_by_name(op.name, &args)?;
@@ -72,15 +73,23 @@ pub async fn run(
             for item in &items {
                 writer.write(item)?;
             }
-            let more = page
-                .get("next_cursor")
-                .and_then(Value::as_str)
-                .is_some_and(|c| !c.is_empty());
-            if more && !printing.quiet {
-                eprintln!("(more records: add --all to list every page, or --max-items N)");
-            }
+            more = match op.kind {
+                CallKind::Offset => {
+                    let offset = args.get("offset").and_then(Value::as_u64).unwrap_or(0);
+                    let total = page.get("total_count").and_then(Value::as_u64).unwrap_or(0);
+                    total > offset + items.len() as u64
+                }
+                _ => page
+                    .get("next_cursor")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| !c.is_empty()),
+            };
         }
     }
     writer.finish()?;
+    // After the records (a table prints at the end), where it does not hide them.
+    if more && !printing.quiet {
+        eprintln!("(more records: add --all to list every page, or --max-items N)");
+    }
     Ok(())
 }

@@ -49,7 +49,8 @@ pub async fn run(connect: Connect<'_>, operation: Operation, matches: &ArgMatche
     match info.kind {
         CallKind::Download => files::download(connect, info, &args, matches).await,
         CallKind::Upload => files::upload(connect, info, &args, matches, printing).await,
-        kind if kind.is_list() => {
+        // A list that is read; a write that answers with a list is a write.
+        kind if kind.is_list() && info.method == "GET" => {
             list::run(
                 &connect()?,
                 info,

@@ -2,64 +2,99 @@
 //! paths (`status.printer_state`) into nested objects, nested records flattened for
 //! a wide table.
 
+use carbon_ext::extras::Operation;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::Value;
 
+/// A column a table shows by default: the field (a dotted path) and the short
+/// heading a person reads.
+pub type Chosen = (&'static str, &'static str);
+
 /// The columns a table shows for a list operation when `--fields` does not say:
-/// the few an operator reads first, chosen per resource. Operations not named
-/// here show their records' top-level fields.
-pub fn default_columns(operation: &str) -> Option<&'static [&'static str]> {
+/// the few an operator reads first, chosen per resource, under short headings.
+/// Operations not named here show their records' top-level fields.
+pub fn default_columns(operation: Operation) -> Option<&'static [Chosen]> {
     Some(match operation {
-        "get_printers" => &[
-            "serial",
-            "name",
-            "status.printer_state",
-            "prints.queue_length",
-            "status.alerts",
-            "prints.current.print_id",
+        Operation::GetPrinters => &[
+            ("serial", "SERIAL"),
+            ("name", "NAME"),
+            ("status.printer_state", "STATE"),
+            ("prints.queue_length", "QUEUE"),
+            ("prints.current.print_id", "PRINTING"),
+            ("status.alerts", "ALERTS"),
         ],
-        "get_printed_parts" => &[
-            "serial_number",
-            "status",
-            "part_number",
-            "part_order_number",
-            "print_id",
-            "finished_at",
-            "uuid",
+        Operation::GetPrintedParts => &[
+            ("serial_number", "SERIAL"),
+            ("status", "STATUS"),
+            ("part_number", "PART"),
+            ("part_order_number", "ORDER"),
+            ("print_id", "PRINT"),
+            ("finished_at", "FINISHED"),
         ],
-        "get_parts" => &["part_number", "description", "model_uuid", "uuid"],
-        "get_part_orders" => &[
-            "part_order_number",
-            "status",
-            "due_date",
-            "packing_group",
-            "updated_at",
-            "uuid",
+        Operation::GetParts => &[
+            ("part_number", "PART"),
+            ("description", "DESCRIPTION"),
+            ("uuid", "UUID"),
         ],
-        "get_builds" => &["name", "status", "packing_group", "created_at", "uuid"],
-        "get_print_orders" => &["print_order_number", "total_copies", "build_uuid", "created_at", "uuid"],
-        "get_prints" => &[
-            "print_id",
-            "status",
-            "origin.printer_serial",
-            "started_at",
-            "finished_at",
-            "uuid",
+        Operation::GetPartOrders => &[
+            ("part_order_number", "ORDER"),
+            ("status", "STATUS"),
+            ("due_date", "DUE"),
+            ("packing_group", "GROUP"),
+            ("uuid", "UUID"),
         ],
-        "get_part_measurements" => &["printed_part_uuid", "measurement_result", "value", "updated_at", "uuid"],
-        "get_part_measurement_templates" => &[
-            "measurement_name",
-            "measurement_type",
-            "units",
-            "min",
-            "max",
-            "required_level",
-            "uuid",
+        Operation::GetBuilds => &[
+            ("name", "NAME"),
+            ("status", "STATUS"),
+            ("packing_group", "GROUP"),
+            ("created_at", "CREATED"),
+            ("uuid", "UUID"),
         ],
-        "find_models" => &["filename", "external_id", "file_size_bytes", "created_at", "uuid"],
-        "get_applications" => &["name", "description", "uuid"],
-        "get_printer_queues" => &["printer_serial", "print_uuids", "updated_at"],
+        Operation::GetPrintOrders => &[
+            ("print_order_number", "PRINT ORDER"),
+            ("total_copies", "COPIES"),
+            ("created_at", "CREATED"),
+            ("build_uuid", "BUILD"),
+            ("uuid", "UUID"),
+        ],
+        Operation::GetPrints => &[
+            ("print_id", "PRINT"),
+            ("status", "STATUS"),
+            ("origin.printer_serial", "PRINTER"),
+            ("started_at", "STARTED"),
+            ("finished_at", "FINISHED"),
+            ("uuid", "UUID"),
+        ],
+        Operation::GetPartMeasurements => &[
+            ("measurement_result", "RESULT"),
+            ("value", "VALUE"),
+            ("updated_at", "UPDATED"),
+            ("printed_part_uuid", "PRINTED PART"),
+        ],
+        Operation::GetPartMeasurementTemplates => &[
+            ("measurement_name", "NAME"),
+            ("measurement_type", "TYPE"),
+            ("units", "UNITS"),
+            ("min", "MIN"),
+            ("max", "MAX"),
+            ("required_level", "REQUIRED"),
+            ("uuid", "UUID"),
+        ],
+        Operation::FindModels => &[
+            ("filename", "FILE"),
+            ("file_size_bytes", "BYTES"),
+            ("created_at", "CREATED"),
+            ("uuid", "UUID"),
+        ],
+        Operation::GetModelProgramRuns => &[
+            ("status", "STATUS"),
+            ("progress", "PROGRESS"),
+            ("model_uuid", "OUTPUT MODEL"),
+            ("uuid", "UUID"),
+        ],
+        Operation::GetApplications => &[("name", "NAME"), ("description", "DESCRIPTION"), ("uuid", "UUID")],
+        Operation::GetPrinterQueues => &[("printer_serial", "PRINTER"), ("print_uuids", "QUEUED PRINTS")],
         _ => return None,
     })
 }
@@ -80,10 +115,20 @@ pub fn cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) if items.is_empty() => String::new(),
         Some(Value::Array(items)) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
             items.iter().map(|i| cell(Some(i))).collect::<Vec<_>>().join(", ")
         }
         Some(other) => other.to_string(),
+    }
+}
+
+/// A timestamp as a person reads it in a table: `2026-12-02 22:05` (UTC, to the
+/// minute); any other text as it is.
+pub fn readable_time(text: String) -> String {
+    match chrono::DateTime::parse_from_rfc3339(&text) {
+        Ok(at) if text.len() >= 20 => at.to_utc().format("%Y-%m-%d %H:%M").to_string(),
+        _ => text,
     }
 }
 
@@ -168,11 +213,14 @@ mod tests {
 
     #[test]
     fn every_default_column_names_a_field_of_its_list() {
+        assert_eq!(readable_time("2026-12-02T22:05:31.188Z".into()), "2026-12-02 22:05");
+        assert_eq!(readable_time("2026-12-02".into()), "2026-12-02");
+        assert_eq!(readable_time("SN-1".into()), "SN-1");
         for op in carbon_ext::extras::operations().iter().filter(|op| op.kind.is_list()) {
-            let Some(columns) = default_columns(op.name) else {
+            let Some(columns) = default_columns(op.operation()) else {
                 continue;
             };
-            for column in columns {
+            for (column, _) in columns {
                 let top = column.split('.').next().unwrap_or_default();
                 assert!(
                     op.item_fields.contains(&top),
@@ -182,8 +230,16 @@ mod tests {
                 );
             }
         }
-        for name in ["get_printers", "get_printed_parts", "get_prints", "get_part_orders"] {
-            assert!(default_columns(name).is_some(), "{name}");
+        for op in carbon_ext::extras::operations()
+            .iter()
+            .filter(|op| op.kind.is_list() && op.method == "GET")
+        {
+            let chosen = default_columns(op.operation()).is_some();
+            assert!(
+                chosen || op.operation() == Operation::GetPrintQualityData,
+                "{} has no chosen columns",
+                op.name
+            );
         }
     }
 }

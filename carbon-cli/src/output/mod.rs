@@ -12,7 +12,8 @@ use std::io::{IsTerminal, Write};
 
 use serde_json::Value;
 
-use columns::{cell, default_columns, flatten, lookup, project};
+use carbon_ext::extras::Operation;
+use columns::{cell, default_columns, flatten, lookup, project, readable_time};
 
 /// How records are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -111,6 +112,8 @@ pub struct RecordWriter<W: Write> {
     style: Style,
     /// The columns (dotted paths); empty until the first record when not known.
     columns: Vec<String>,
+    /// A table's headings, where they are not the columns' names.
+    headings: Option<Vec<String>>,
     /// Whether columns come from the records themselves (every flattened field).
     every_field: bool,
     out: W,
@@ -119,21 +122,27 @@ pub struct RecordWriter<W: Write> {
 }
 
 impl<W: Write> RecordWriter<W> {
-    /// A writer for the records of `operation` (its client name, for the table's
-    /// chosen columns), whose top-level fields are `item_fields`.
-    pub fn new(style: &Style, operation: &str, item_fields: &[&str], out: W) -> Self {
+    /// A writer for a list's records: of `operation` (for a table's chosen
+    /// columns) when it is one, with `item_fields` as their top-level fields.
+    pub fn new(style: &Style, operation: Option<Operation>, item_fields: &[&str], out: W) -> Self {
+        let top_level = || item_fields.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let mut headings = None;
         let (columns, every_field): (Vec<String>, bool) = match (&style.fields, style.format) {
             (Some(fields), _) => (fields.clone(), false),
             (None, Format::Wide) => (Vec::new(), true),
-            (None, Format::Table) => match default_columns(operation) {
-                Some(chosen) => (chosen.iter().map(|c| c.to_string()).collect(), false),
-                None => (item_fields.iter().map(|c| c.to_string()).collect(), false),
+            (None, Format::Table) => match operation.and_then(default_columns) {
+                Some(chosen) => {
+                    headings = Some(chosen.iter().map(|(_, heading)| heading.to_string()).collect());
+                    (chosen.iter().map(|(path, _)| path.to_string()).collect(), false)
+                }
+                None => (top_level(), false),
             },
-            (None, _) => (item_fields.iter().map(|c| c.to_string()).collect(), false),
+            (None, _) => (top_level(), false),
         };
         Self {
             style: style.clone(),
             columns,
+            headings,
             every_field,
             out,
             records: Vec::new(),
@@ -183,8 +192,23 @@ impl<W: Write> RecordWriter<W> {
                 if self.every_field {
                     self.columns = every_field(&self.records);
                 }
-                let rows: Vec<Vec<String>> = self.records.iter().map(|r| self.row(r)).collect();
-                let header: Vec<String> = self.columns.iter().map(|c| c.to_uppercase()).collect();
+                let readable = self.style.format == Format::Table;
+                let rows: Vec<Vec<String>> = self
+                    .records
+                    .iter()
+                    .map(|r| {
+                        let row = self.row(r);
+                        if readable {
+                            row.into_iter().map(readable_time).collect()
+                        } else {
+                            row
+                        }
+                    })
+                    .collect();
+                let header: Vec<String> = match &self.headings {
+                    Some(headings) => headings.clone(),
+                    None => self.columns.iter().map(|c| c.to_uppercase()).collect(),
+                };
                 table::render(&mut self.out, &header, &rows, self.style.width)?;
             }
             _ => {}
@@ -230,7 +254,7 @@ pub fn print_record(style: &Style, record: &Value, out: &mut impl Write) -> std:
         Format::Json => writeln!(out, "{}", json_text(style, record, true))?,
         Format::Ndjson => writeln!(out, "{}", json_text(style, record, false))?,
         Format::Csv => {
-            let mut writer = RecordWriter::new(style, "", &[], &mut *out);
+            let mut writer = RecordWriter::new(style, None, &[], &mut *out);
             writer.write(record)?;
             writer.finish()?;
         }
@@ -255,7 +279,7 @@ mod tests {
     use serde_json::json;
 
     fn render(style: &Style, records: &[Value]) -> String {
-        let mut writer = RecordWriter::new(style, "", &["uuid", "status", "tags"], Vec::new());
+        let mut writer = RecordWriter::new(style, None, &["uuid", "status", "tags"], Vec::new());
         for r in records {
             writer.write(r).unwrap();
         }

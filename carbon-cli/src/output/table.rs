@@ -32,9 +32,12 @@ pub fn fit(text: &str, width: usize) -> String {
 }
 
 /// The column widths for these rows under `header`, narrowed to fit `room`
-/// columns when given: the widest column gives way first, down to a floor.
+/// columns when given: first the columns whose values are wider than their
+/// heading (long ids, descriptions), widest first, down to the heading; then any
+/// column, widest first, down to a floor.
 fn widths(header: &[String], rows: &[Vec<String>], room: Option<usize>) -> Vec<usize> {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.width().min(MAX_CELL)).collect();
+    let headings: Vec<usize> = header.iter().map(|h| h.width().min(MAX_CELL)).collect();
+    let mut widths = headings.clone();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.width().min(MAX_CELL));
@@ -42,16 +45,31 @@ fn widths(header: &[String], rows: &[Vec<String>], room: Option<usize>) -> Vec<u
     }
     let Some(room) = room else { return widths };
     let total = |w: &[usize]| w.iter().sum::<usize>() + GAP.len() * w.len().saturating_sub(1);
-    while total(&widths) > room {
-        let Some((i, widest)) = widths.iter().copied().enumerate().max_by_key(|(_, w)| *w) else {
-            break;
-        };
-        if widest <= MIN_COLUMN {
-            break;
+    for floor in [Floor::Heading, Floor::Least] {
+        while total(&widths) > room {
+            let narrowest = |i: usize| match floor {
+                Floor::Heading => headings[i].max(MIN_COLUMN),
+                Floor::Least => MIN_COLUMN,
+            };
+            let widest = (0..widths.len())
+                .filter(|&i| widths[i] > narrowest(i))
+                .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+            match widest {
+                Some(i) => widths[i] -= 1,
+                None => break,
+            }
         }
-        widths[i] -= 1;
     }
     widths
+}
+
+/// How far a column may be narrowed in one pass of fitting.
+#[derive(Clone, Copy)]
+enum Floor {
+    /// Not below its heading.
+    Heading,
+    /// Not below [`MIN_COLUMN`].
+    Least,
 }
 
 /// Writes a header line and the rows, aligned, within `room` columns if given.
@@ -114,6 +132,10 @@ mod tests {
         }
         assert!(text.contains('…'), "{text}");
         assert!(text.lines().nth(1).unwrap().ends_with('2'), "{text}");
+        // Values wider than their heading give way before any heading is cut.
+        let text = table(&["SERIAL_NUMBER", "UUID"], &[&["SN-1", &"u".repeat(36)]], Some(30));
+        assert!(text.starts_with("SERIAL_NUMBER  UUID"), "{text}");
+        assert_eq!(text.lines().nth(1).unwrap().width(), 30, "{text}");
         // Unfitted, a cell is cut only past its own cap.
         let text = table(&["A"], &[&[&long]], None);
         assert_eq!(text.lines().nth(1).unwrap().width(), MAX_CELL);
