@@ -8,8 +8,10 @@ use crate::commands::Printing;
 use crate::config::{ConfigFile, Connection, Flags, Key, Source};
 use crate::failure::{Failure, Outcome};
 use crate::output::{RecordWriter, print_record, write_stdout};
+use crate::values::{self, Strictness};
 use crate::when::parse_duration;
 use crate::workflows;
+use crate::workflows::order::OrderFlags;
 
 /// Logs to stderr: `-v` the SDK's calls and attempts (operation, method, path
 /// without query, status, attempts, waits), `-vv` everything.
@@ -47,8 +49,28 @@ fn journal_scope(connection: &Connection) -> Outcome<String> {
     Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
 }
 
+/// Checks the ids a hand-written command was given, as a resource command's are,
+/// before anything is sent.
+fn check_ids(workflow: &Workflow, strict: Strictness) -> Outcome {
+    let order_ids = |order: &OrderFlags| match &order.application {
+        Some(app) => values::id("--application", app, strict),
+        None => Ok(()),
+    };
+    match workflow {
+        Workflow::Order(args) => order_ids(&args.order),
+        Workflow::HollowOrder(args) => {
+            values::id("--model-program", &args.model_program, strict)?;
+            order_ids(&args.order)
+        }
+        Workflow::Wait(args) => values::id("UUID", &args.uuid, strict),
+        Workflow::Download(args) => values::id("UUID", &args.uuid, strict),
+        _ => Ok(()),
+    }
+}
+
 /// Runs a hand-written command.
 pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) -> Outcome {
+    check_ids(&workflow, printing.strict)?;
     match workflow {
         Workflow::Order(args) => workflows::order::run(&connect(flags)?, &args, printing).await,
         Workflow::HollowOrder(args) => {

@@ -62,14 +62,24 @@ pub fn field_value(field: &FieldInfo, flag: &str, raw: &str, relative: Relative,
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ),
         ValueKind::Object => serde_json::from_str(raw).map_err(|_| bad("JSON"))?,
-        ValueKind::Uuid if !strict.allow_unknown && !is_uuid_shaped(raw) => {
-            return Err(Failure::usage(format!(
-                "{flag}: `{raw}` is not an id: ids are UUIDs such as 1cf34076-417e-489f-8863-3438facd4808; \
-                 nothing was sent ({ALLOW_UNKNOWN_FLAG} sends it anyway)"
-            )));
+        ValueKind::Uuid => {
+            id(flag, raw, strict)?;
+            Value::from(raw)
         }
         _ => Value::from(raw),
     })
+}
+
+/// Checks that `raw` has the shape of an id (see `is_uuid_shaped`): any other value
+/// can never name a record.
+pub fn id(flag: &str, raw: &str, strict: Strictness) -> Outcome {
+    if strict.allow_unknown || is_uuid_shaped(raw) {
+        return Ok(());
+    }
+    Err(Failure::usage(format!(
+        "{flag}: `{raw}` is not an id: ids are UUIDs such as 1cf34076-417e-489f-8863-3438facd4808; \
+         nothing was sent ({ALLOW_UNKNOWN_FLAG} sends it anyway)"
+    )))
 }
 
 /// The document's spelling of an enum value, or a refusal that says what is accepted.

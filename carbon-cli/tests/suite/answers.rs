@@ -70,6 +70,31 @@ async fn values_that_cannot_match_are_refused_and_nothing_is_sent() {
         .await);
     assert_eq!(recent.lines().count(), 30, "every seeded part started within 30 days");
 
+    // Hand-written commands check their ids too.
+    for args in [
+        &["wait", "part-order", "PO-1"][..],
+        &["download", "model", "x"],
+        &[
+            "order",
+            "a.stl",
+            "--part-number",
+            "P",
+            "--order-number",
+            "O",
+            "--application",
+            "Dental",
+        ],
+    ] {
+        let out = s.carbon(args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is not an id"), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(
+        s.sim.stats().requests,
+        before + 4,
+        "only the four lists above were sent"
+    );
+
     // A required parameter is a required flag; every list takes --all.
     let out = s.carbon(&["print-quality-data", "list"]).await;
     assert_eq!(out.status.code(), Some(2));

@@ -265,7 +265,7 @@ async fn hollow_order_runs_programs_and_orders_the_outputs() {
         a.to_str().unwrap(),
         b.to_str().unwrap(),
         "--model-program",
-        "prog-hollow",
+        "3f2a0c1e-5b7d-4e8f-9a01-23456789abcd",
         "--part-number",
         "PN-H",
         "--order-number",
