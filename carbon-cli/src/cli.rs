@@ -16,18 +16,20 @@ workflows, JSON/CSV/table output.";
 
 const AFTER_HELP: &str = "\
 Connection (first found wins): --base-url / --secrets; CARBON_BASE_URL, CARBON_SECRETS_FILE or
-CARBON_CLIENT_ID + CARBON_CLIENT_SECRET; the profile (--profile, CARBON_PROFILE, or `default`);
-production (https://api.carbon3d.com/v1).
+CARBON_CLIENT_ID + CARBON_CLIENT_SECRET; the profile (--profile, CARBON_PROFILE, the one
+`carbon profile use` chose, or `default`); production (https://api.carbon3d.com/v1).
 
-Output: a table on a terminal, JSON lines when piped; --output table|json|ndjson|csv to choose.
+Output: a table on a terminal, JSON lines when piped; -o table|wide|json|ndjson|csv to choose,
+--fields a,b.c to pick fields. Values are checked before sending (--allow-unknown-values).
 Progress bars go to stderr, only on a terminal.
 
 Exit status: 0 done; 1 the API refused or could not be reached; 2 bad usage or input (a flag,
-a file, a key, --body); 3 a wait timed out; 4 a wait ended failed (or some runs did).
+a value, a file, a key, --body, an order that cannot be reused); 3 a wait timed out; 4 a wait
+ended failed (or some runs did).
 
 Examples:
   carbon sim                                         # a local simulator and a `sim` profile
-  carbon --profile sim parts list --all --output csv
+  carbon --profile sim parts list --all -o csv
   carbon order *.stl --part-number BRK-7 --order-number PO-1001 --wait packed
   carbon export printed-parts --started-after 30d --to parts.csv
   carbon part-orders get 5c1e0b2a-…";

@@ -55,7 +55,6 @@ pub fn default_columns(operation: Operation) -> Option<&'static [Chosen]> {
             ("print_order_number", "PRINT ORDER"),
             ("total_copies", "COPIES"),
             ("created_at", "CREATED"),
-            ("build_uuid", "BUILD"),
             ("uuid", "UUID"),
         ],
         Operation::GetPrints => &[
@@ -64,7 +63,6 @@ pub fn default_columns(operation: Operation) -> Option<&'static [Chosen]> {
             ("origin.printer_serial", "PRINTER"),
             ("started_at", "STARTED"),
             ("finished_at", "FINISHED"),
-            ("uuid", "UUID"),
         ],
         Operation::GetPartMeasurements => &[
             ("measurement_result", "RESULT"),

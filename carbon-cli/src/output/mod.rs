@@ -209,13 +209,21 @@ impl<W: Write> RecordWriter<W> {
                     Some(headings) => headings.clone(),
                     None => self.columns.iter().map(|c| c.to_uppercase()).collect(),
                 };
-                table::render(&mut self.out, &header, &rows, self.style.width)?;
+                let ids: Vec<bool> = self.columns.iter().map(|c| names_an_id(c)).collect();
+                table::render(&mut self.out, &header, &rows, &ids, self.style.width)?;
             }
             _ => {}
         }
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// Whether a column holds ids (`uuid`, `part_uuid`, `status.model_uuid`), which a
+/// table cuts last.
+fn names_an_id(column: &str) -> bool {
+    let last = column.rsplit('.').next().unwrap_or(column);
+    last == "uuid" || last.ends_with("_uuid")
 }
 
 /// A record as JSON text, cut down to `--fields` when given.

@@ -33,9 +33,9 @@ pub fn fit(text: &str, width: usize) -> String {
 
 /// The column widths for these rows under `header`, narrowed to fit `room`
 /// columns when given: first the columns whose values are wider than their
-/// heading (long ids, descriptions), widest first, down to the heading; then any
-/// column, widest first, down to a floor.
-fn widths(header: &[String], rows: &[Vec<String>], room: Option<usize>) -> Vec<usize> {
+/// heading (descriptions, times), widest first, down to the heading; then any
+/// column down to a floor; ids (`keep`) last, since a cut id names nothing.
+fn widths(header: &[String], rows: &[Vec<String>], keep: &[bool], room: Option<usize>) -> Vec<usize> {
     let headings: Vec<usize> = header.iter().map(|h| h.width().min(MAX_CELL)).collect();
     let mut widths = headings.clone();
     for row in rows {
@@ -45,11 +45,14 @@ fn widths(header: &[String], rows: &[Vec<String>], room: Option<usize>) -> Vec<u
     }
     let Some(room) = room else { return widths };
     let total = |w: &[usize]| w.iter().sum::<usize>() + GAP.len() * w.len().saturating_sub(1);
-    for floor in [Floor::Heading, Floor::Least] {
+    for floor in [Floor::Heading, Floor::Least, Floor::Ids] {
         while total(&widths) > room {
+            let kept = |i: usize| keep.get(i).copied().unwrap_or(false);
             let narrowest = |i: usize| match floor {
+                Floor::Heading if kept(i) => widths[i],
                 Floor::Heading => headings[i].max(MIN_COLUMN),
-                Floor::Least => MIN_COLUMN,
+                Floor::Least if kept(i) => widths[i],
+                Floor::Least | Floor::Ids => MIN_COLUMN,
             };
             let widest = (0..widths.len())
                 .filter(|&i| widths[i] > narrowest(i))
@@ -68,18 +71,22 @@ fn widths(header: &[String], rows: &[Vec<String>], room: Option<usize>) -> Vec<u
 enum Floor {
     /// Not below its heading.
     Heading,
-    /// Not below [`MIN_COLUMN`].
+    /// Not below [`MIN_COLUMN`], ids left whole.
     Least,
+    /// Ids too, when nothing else is left to narrow.
+    Ids,
 }
 
-/// Writes a header line and the rows, aligned, within `room` columns if given.
+/// Writes a header line and the rows, aligned, within `room` columns if given;
+/// the columns marked in `keep` (ids) are cut last.
 pub fn render(
     out: &mut impl std::io::Write,
     header: &[String],
     rows: &[Vec<String>],
+    keep: &[bool],
     room: Option<usize>,
 ) -> std::io::Result<()> {
-    let widths = widths(header, rows, room);
+    let widths = widths(header, rows, keep, room);
     let line = |cells: &[String]| {
         let mut text = String::new();
         for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
@@ -108,7 +115,8 @@ mod tests {
         let header: Vec<String> = header.iter().map(|s| s.to_string()).collect();
         let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect();
         let mut out = Vec::new();
-        render(&mut out, &header, &rows, room).unwrap();
+        let keep: Vec<bool> = header.iter().map(|h| h == "UUID").collect();
+        render(&mut out, &header, &rows, &keep, room).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -132,10 +140,16 @@ mod tests {
         }
         assert!(text.contains('…'), "{text}");
         assert!(text.lines().nth(1).unwrap().ends_with('2'), "{text}");
-        // Values wider than their heading give way before any heading is cut.
-        let text = table(&["SERIAL_NUMBER", "UUID"], &[&["SN-1", &"u".repeat(36)]], Some(30));
-        assert!(text.starts_with("SERIAL_NUMBER  UUID"), "{text}");
+        // Values wider than their heading give way before any heading is cut,
+        // and ids only when nothing else is left.
+        let text = table(&["SERIAL_NUMBER", "NOTES"], &[&["SN-1", &"n".repeat(36)]], Some(30));
+        assert!(text.starts_with("SERIAL_NUMBER  NOTES"), "{text}");
         assert_eq!(text.lines().nth(1).unwrap().width(), 30, "{text}");
+        let uuid = "1cf34076-417e-489f-8863-3438facd4808";
+        let text = table(&["NOTES", "UUID"], &[&[&"n".repeat(40), uuid]], Some(60));
+        assert!(text.lines().nth(1).unwrap().ends_with(uuid), "{text}");
+        let text = table(&["NOTES", "UUID"], &[&[&"n".repeat(40), uuid]], Some(30));
+        assert!(text.lines().all(|l| l.width() <= 30), "{text}");
         // Unfitted, a cell is cut only past its own cap.
         let text = table(&["A"], &[&[&long]], None);
         assert_eq!(text.lines().nth(1).unwrap().width(), MAX_CELL);
