@@ -412,6 +412,33 @@ pub fn find(matches: &ArgMatches) -> Option<(Operation, &ArgMatches)> {
     operations_by_path().get(&path).map(|op| (*op, leaf))
 }
 
+/// The positionals and flags a command of `op` cannot go without, with valid
+/// placeholder values: for tests that build command lines of every operation.
+#[cfg(test)]
+pub fn required_args(op: &OperationInfo) -> Vec<String> {
+    let mut args = Vec::new();
+    for p in op.params.iter().filter(|p| p.location == Location::Path) {
+        let value = if p.kind == ValueKind::Uuid {
+            "1cf34076-417e-489f-8863-3438facd4808"
+        } else {
+            "ABC123"
+        };
+        args.push(value.to_string());
+    }
+    if op.kind == CallKind::Upload {
+        args.push("part.stl".into());
+    }
+    let flags = op
+        .params
+        .iter()
+        .filter(|p| p.required && p.default.is_none() && p.location != Location::Path)
+        .filter(|p| !(op.kind == CallKind::Upload && p.name == UPLOAD_NAME));
+    for p in flags {
+        args.extend([format!("--{}", flag_name(p, op)), "x".into()]);
+    }
+    args
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,26 +481,7 @@ mod tests {
         for op in Operation::ALL {
             let info = op.info();
             let mut argv: Vec<String> = command_line(info).split(' ').map(str::to_string).collect();
-            for p in info.params.iter().filter(|p| p.location == Location::Path) {
-                argv.push(if p.name == "serial" {
-                    "ABC123".into()
-                } else {
-                    "1cf34076-417e-489f-8863-3438facd4808".into()
-                });
-            }
-            if info.kind == CallKind::Upload {
-                argv.push("part.stl".into());
-            }
-            for p in info
-                .params
-                .iter()
-                .filter(|p| p.required && p.default.is_none() && p.location != Location::Path)
-            {
-                if info.kind == CallKind::Upload && p.name == UPLOAD_NAME {
-                    continue;
-                }
-                argv.extend([format!("--{}", flag_name(p, info)), "x".into()]);
-            }
+            argv.extend(required_args(info));
             let matches = root
                 .clone()
                 .try_get_matches_from(&argv)

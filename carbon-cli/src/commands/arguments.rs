@@ -206,31 +206,8 @@ mod tests {
     /// A valid command line for `op` (its required positionals and flags), with
     /// `extra` appended.
     fn valid_argv(op: &OperationInfo, extra: &[String]) -> Vec<String> {
-        use carbon_ext::extras::CallKind;
         let mut argv = vec!["verb".to_string()];
-        for p in op.params.iter().filter(|p| p.location == Location::Path) {
-            argv.push(
-                if p.kind == ValueKind::Uuid {
-                    "1cf34076-417e-489f-8863-3438facd4808"
-                } else {
-                    "ABC123"
-                }
-                .into(),
-            );
-        }
-        if op.kind == CallKind::Upload {
-            argv.push("part.stl".into());
-        }
-        for p in op
-            .params
-            .iter()
-            .filter(|p| p.required && p.default.is_none() && p.location != Location::Path)
-        {
-            if op.kind == CallKind::Upload && p.name == crate::resources::UPLOAD_NAME {
-                continue;
-            }
-            argv.extend([format!("--{}", flag_name(p, op)), "x".into()]);
-        }
+        argv.extend(crate::resources::required_args(op));
         argv.extend(extra.iter().cloned());
         argv
     }
@@ -247,7 +224,9 @@ mod tests {
                 .chain(body_fields.iter().filter(|f| f.kind != ValueKind::Object));
             for field in fields {
                 let closed = !field.values.is_empty() || field.kind == ValueKind::Uuid || !field.sort_keys.is_empty();
-                if !closed || (op.kind == carbon_ext::extras::CallKind::Upload && field.name == "filename") {
+                if !closed
+                    || (op.kind == carbon_ext::extras::CallKind::Upload && field.name == crate::resources::UPLOAD_NAME)
+                {
                     continue;
                 }
                 let argv = match field.location {
