@@ -12,10 +12,17 @@ use crate::Error;
 /// How many requests a client may start per time window.
 ///
 /// The API allows 200 requests per 10 s per user. The limiter keeps the send times of
-/// the last `requests` requests and lets a new one start only when the oldest of them
-/// is `window` old: each of the `requests` slots comes back exactly `window` after it
-/// was used. That never exceeds the limit over any window, and a busy client gets
-/// all of it. Shared by all clones of a client.
+/// the requests of the last window and lets a new one start only while fewer than
+/// the allowed number were sent in it: each slot comes back exactly `window` after
+/// it was used. That never exceeds the limit over any window, and a busy client
+/// gets all of it. Shared by all clones of a client.
+///
+/// The limit belongs to the API key, and other clients may be using the same key.
+/// So the limiter adapts, as TCP and AWS's adaptive retry mode do: a 429 pauses
+/// every request of the client until its `Retry-After` and lowers the number of
+/// requests it allows itself per window to 70% (at most once per window); each
+/// request sent then raises it again by a little, a few slots per window, up to the
+/// limit. Alone on a key it never meets a 429 and uses all of the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     pub(crate) requests: u32,
@@ -87,6 +94,16 @@ impl Default for RateLimit {
     }
 }
 
+/// How much of the limit is given back per 429: the rate falls to this share.
+const DECREASE: f64 = 0.7;
+/// Slots the allowed rate gains per window's worth of requests sent (additive
+/// increase: from 70% back to all of 200 in about 15 windows).
+const GAIN: f64 = 4.0;
+/// The pause after a 429 that does not say how long to wait.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
+/// The least the allowed rate falls to, as a share of the limit.
+const FLOOR: f64 = 0.05;
+
 /// The shared state behind a [`RateLimit`].
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
@@ -96,8 +113,20 @@ pub(crate) struct RateLimiter {
     /// How many callers are in `acquire` (queued or holding the turn): while any
     /// are, `try_acquire` takes nothing, so that no one jumps the queue.
     waiting: AtomicUsize,
-    /// Start times of the last `requests` sends, oldest first (all in the past).
-    sent: Mutex<VecDeque<Instant>>,
+    window: Mutex<Window>,
+}
+
+/// The sends of the current window and what the limiter allows itself now.
+#[derive(Debug)]
+struct Window {
+    /// Start times of the sends of the last window, oldest first.
+    sent: VecDeque<Instant>,
+    /// Requests allowed per window now: the limit, less after 429s.
+    allowed: f64,
+    /// No request starts before this (after a 429).
+    paused_until: Option<Instant>,
+    /// When the allowed rate was last lowered.
+    lowered_at: Option<Instant>,
 }
 
 impl RateLimiter {
@@ -112,12 +141,52 @@ impl RateLimiter {
             limit,
             turn: tokio::sync::Mutex::new(()),
             waiting: AtomicUsize::new(0),
-            sent: Mutex::new(VecDeque::new()),
+            window: Mutex::new(Window {
+                sent: VecDeque::new(),
+                allowed: f64::from(limit.requests),
+                paused_until: None,
+                lowered_at: None,
+            }),
         }
     }
 
     pub(crate) fn limit(&self) -> RateLimit {
         self.limit
+    }
+
+    /// The requests per window the limiter allows itself now (the limit, less
+    /// after 429s).
+    #[cfg(test)]
+    pub(crate) fn allowed(&self) -> u32 {
+        self.lock().allowed as u32
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
+        self.window.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The API answered 429: every request of the client waits until `retry_after`
+    /// has passed (a second when it does not say; a window at most, since a longer
+    /// ask ends the call that got it instead), and the allowed rate falls (at most
+    /// once per window, however many requests in flight meet the same 429).
+    pub(crate) fn throttled(&self, retry_after: Option<Duration>) {
+        let now = Instant::now();
+        let mut window = self.lock();
+        let pause = retry_after.unwrap_or(DEFAULT_PAUSE).min(self.limit.window);
+        let until = now.checked_add(pause);
+        window.paused_until = match (window.paused_until, until) {
+            (Some(paused), Some(until)) => Some(paused.max(until)),
+            (_, until) => until,
+        };
+        let lowered_lately = window
+            .lowered_at
+            .is_some_and(|at| now.saturating_duration_since(at) < self.limit.window);
+        if !lowered_lately {
+            let floor = (f64::from(self.limit.requests) * FLOOR).max(1.0);
+            window.allowed = (window.allowed * DECREASE).max(floor);
+            window.lowered_at = Some(now);
+            tracing::debug!(allowed = window.allowed as u64, "rate limited by the API: slowing down");
+        }
     }
 
     /// Takes a slot if one is free and nobody is waiting for one: the common case,
@@ -147,21 +216,41 @@ impl RateLimiter {
         }
     }
 
-    /// Takes a slot at `now` if the window has one free (the caller holds the turn).
+    /// Takes a slot at `now` if the window has one free and no pause holds (the
+    /// caller holds the turn).
     fn take_slot(&self, now: Instant) -> Slot {
-        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-        let full = sent.len() >= self.limit.requests as usize;
-        if full && let Some(oldest) = sent.front() {
+        let mut window = self.lock();
+        if let Some(until) = window.paused_until {
+            if until > now {
+                return Slot::FreesAt(until);
+            }
+            window.paused_until = None;
+        }
+        // Sends a whole window old have given their slots back.
+        while let Some(oldest) = window.sent.front() {
             match oldest.checked_add(self.limit.window) {
-                Some(at) if at > now => return Slot::FreesAt(at),
-                // The window reaches past the end of time.
-                None => return Slot::Never,
-                Some(_) => {
-                    sent.pop_front();
+                Some(at) if at <= now => {
+                    window.sent.pop_front();
                 }
+                _ => break,
             }
         }
-        sent.push_back(now);
+        let allowed = (window.allowed as usize).max(1);
+        if window.sent.len() >= allowed {
+            // The slot that frees first is that of the send `allowed` from the end.
+            let holder = window.sent[window.sent.len() - allowed];
+            return match holder.checked_add(self.limit.window) {
+                Some(at) => Slot::FreesAt(at),
+                // The window reaches past the end of time.
+                None => Slot::Never,
+            };
+        }
+        window.sent.push_back(now);
+        // Additive increase: about GAIN slots per window's worth of sends.
+        let limit = f64::from(self.limit.requests);
+        if window.allowed < limit {
+            window.allowed = (window.allowed + GAIN / window.allowed).min(limit);
+        }
         Slot::Taken
     }
 }
@@ -276,6 +365,54 @@ mod tests {
             task.await.unwrap();
         }
         assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pauses_every_request_then_the_rate_falls_and_recovers() {
+        let limiter = RateLimiter::new(RateLimit::new(100, Duration::from_secs(10)));
+        let t0 = Instant::now();
+        assert!(limiter.try_acquire());
+        limiter.throttled(Some(Duration::from_secs(5)));
+        assert!(!limiter.try_acquire(), "paused for everyone");
+        limiter.acquire().await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(5), "until the Retry-After");
+        assert_eq!(limiter.allowed(), 70, "the rate fell to 70%");
+        // More 429s from requests of the same burst lower it no further.
+        limiter.throttled(None);
+        limiter.throttled(None);
+        assert_eq!(limiter.allowed(), 70);
+        // Without 429s it climbs back, a few slots per window, to the whole limit.
+        let t1 = Instant::now();
+        for _ in 0..2_000 {
+            limiter.acquire().await;
+        }
+        assert_eq!(limiter.allowed(), 100);
+        let windows = (Instant::now() - t1).as_secs_f64() / 10.0;
+        assert!(windows < 25.0, "2000 requests took {windows} windows");
+        // A later 429, a window on, lowers it again; it never falls below the floor.
+        tokio::time::advance(Duration::from_secs(10)).await;
+        for _ in 0..40 {
+            limiter.throttled(Some(Duration::ZERO));
+            tokio::time::advance(Duration::from_secs(10)).await;
+        }
+        assert_eq!(limiter.allowed(), 5, "5% of the limit at least");
+        // A day-long Retry-After pauses the others for a window, not a day.
+        let t2 = Instant::now();
+        limiter.throttled(Some(Duration::from_secs(86_400)));
+        limiter.acquire().await;
+        assert_eq!(Instant::now() - t2, Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn alone_on_a_key_the_whole_limit_is_used() {
+        let limiter = RateLimiter::new(RateLimit::new(200, Duration::from_secs(10)));
+        let t0 = Instant::now();
+        for _ in 0..2_000 {
+            limiter.acquire().await;
+        }
+        // 2000 requests: the first 200 at once, then 200 per window.
+        assert_eq!(Instant::now() - t0, Duration::from_secs(90));
+        assert_eq!(limiter.allowed(), 200);
     }
 
     #[test]

@@ -71,12 +71,11 @@ fn credentials(error: carbon_auth::AuthError) -> HookError {
 
 /// An error response, its body read (up to the cap) and kept with its operation and
 /// `Retry-After` for the error conversion.
-async fn with_error_body(response: Response, operation: &'static str) -> reqwest::Result<Response> {
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_retry_after);
+async fn with_error_body(
+    response: Response,
+    operation: &'static str,
+    retry_after: Option<Duration>,
+) -> reqwest::Result<Response> {
     let (parts, body) = read_capped(response).await?;
     Ok(rebuild(parts, body, operation, retry_after))
 }
@@ -187,7 +186,18 @@ impl RequestHooks for RequestStack {
             // The retry engine renews: after a 401 its next attempt gets a new token.
             authorizer.answered(response.status(), authorization.as_ref());
         }
-        HookFuture::pending(with_error_body(response, operation))
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        if response.status() == StatusCode::TOO_MANY_REQUESTS
+            && let Some(limiter) = &self.limiter
+        {
+            // The others would meet it too: the whole client pauses, and slows.
+            limiter.throttled(retry_after);
+        }
+        HookFuture::pending(with_error_body(response, operation, retry_after))
     }
 }
 
@@ -197,5 +207,42 @@ impl fmt::Debug for RequestStack {
             .field("rate_limit", &self.limiter.as_ref().map(|l| l.limit()))
             .field("authorizer", &self.authorizer)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::time::Instant;
+
+    fn too_many(retry_after: &str) -> Response {
+        let response = http::Response::builder()
+            .status(429)
+            .header(RETRY_AFTER, retry_after)
+            .body(Bytes::from_static(b"slow down"))
+            .unwrap();
+        Response::from(response)
+    }
+
+    fn request() -> Request {
+        Request::new(reqwest::Method::GET, "http://127.0.0.1:9/v1/parts".parse().unwrap())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pauses_every_request_of_the_client_until_its_retry_after() {
+        let stack = RequestStack::new(Some(RateLimit::new(100, Duration::from_secs(10))));
+        let t0 = Instant::now();
+        stack.prepare(&mut request(), "get_parts").await.unwrap();
+        assert_eq!(Instant::now(), t0, "no wait before any 429");
+        let answered = stack.inspect_failure(too_many("3"), None, "get_parts").await.unwrap();
+        assert_eq!(answered.status(), 429);
+        // Another request of the same client, not the one that was refused, waits.
+        stack.prepare(&mut request(), "get_parts").await.unwrap();
+        assert_eq!(Instant::now() - t0, Duration::from_secs(3));
+        assert_eq!(
+            stack.limiter.as_ref().unwrap().allowed(),
+            70,
+            "and the client slowed down"
+        );
     }
 }

@@ -66,10 +66,10 @@ impl Retrier {
             error = Empty,
         );
         async {
-            let started = Instant::now();
+            let mut tally = Tally::new();
+            let started = tally.started;
             let mut backoff_total = Duration::ZERO;
             let mut attempt = 1;
-            let mut renewed = false;
             let result = loop {
                 let span = tracing::debug_span!(
                     "carbon.attempt",
@@ -87,7 +87,7 @@ impl Retrier {
                     }
                     Err(error) => error,
                 };
-                let Some(wait) = self.wait_before_retry(&error, replay, attempt, &mut renewed) else {
+                let Some(wait) = self.wait_before_retry(&error, replay, &mut tally) else {
                     break Err(error.with_attempts(attempt, started.elapsed()));
                 };
                 tracing::debug!(
@@ -116,25 +116,60 @@ impl Retrier {
         .await
     }
 
-    /// The wait before the next attempt, or `None` to stop here. `renewed` says
-    /// whether this call had its credentials renewed already (once is enough).
-    fn wait_before_retry(&self, error: &Error, replay: Replay, attempt: u32, renewed: &mut bool) -> Option<Duration> {
-        if attempt >= self.policy.max_attempts {
+    /// The wait before the next attempt, or `None` to stop here; `tally` counts
+    /// what this call met so far. A 429 is retried while the call's time for 429s
+    /// lasts; any other failure while it has attempts left (and the budget allows).
+    fn wait_before_retry(&self, error: &Error, replay: Replay, tally: &mut Tally) -> Option<Duration> {
+        let verdict = classify(error, replay);
+        if let (Error::RateLimited { .. }, Verdict::Retry { at_least, .. }) = (error, verdict) {
+            tally.throttled += 1;
+            // Never wait longer than the policy allows, whatever the server asks.
+            if at_least > self.policy.max_retry_after {
+                return None;
+            }
+            let wait = self.policy.backoff(tally.throttled).max(at_least);
+            let spent = tally.started.elapsed().saturating_add(wait);
+            return (spent <= self.policy.rate_limited_budget).then_some(wait);
+        }
+        tally.failed += 1;
+        if tally.failed >= self.policy.max_attempts {
             return None;
         }
-        let (cost, at_least) = match classify(error, replay) {
+        let (cost, at_least) = match verdict {
             Verdict::Retry { cost, at_least } => (cost, at_least),
-            Verdict::Renew if !*renewed => {
-                *renewed = true;
+            Verdict::Renew if !tally.renewed => {
+                tally.renewed = true;
                 return Some(Duration::ZERO);
             }
             Verdict::Renew | Verdict::Stop => return None,
         };
-        // Never wait longer than the policy allows, whatever the server asks.
         if at_least > self.policy.max_retry_after || !self.budget.withdraw(cost) {
             return None;
         }
-        Some(self.policy.backoff(attempt).max(at_least))
+        Some(self.policy.backoff(tally.failed).max(at_least))
+    }
+}
+
+/// What one call has met so far.
+struct Tally {
+    /// When its first attempt started.
+    started: Instant,
+    /// Attempts answered 429.
+    throttled: u32,
+    /// Attempts that failed otherwise.
+    failed: u32,
+    /// Whether its credentials were renewed already (once is enough).
+    renewed: bool,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            throttled: 0,
+            failed: 0,
+            renewed: false,
+        }
     }
 }
 
@@ -220,6 +255,72 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(Instant::now() - start, Duration::from_secs(30));
+    }
+
+    fn limited(retry_after: Option<u64>) -> Error {
+        Error::RateLimited {
+            call: Call::new("op"),
+            retry_after: retry_after.map(Duration::from_secs),
+            body: String::new(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_is_retried_for_a_time_not_a_count() {
+        // Ten 429s, then an answer: the 3-attempt policy does not end the call.
+        let tries = AtomicU32::new(0);
+        quick(3)
+            .run("op", "GET", Replay::Safe, |n| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async move { if n <= 10 { Err(limited(Some(2))) } else { Ok(()) } }
+            })
+            .await
+            .unwrap();
+        assert_eq!(tries.load(Ordering::SeqCst), 11);
+
+        // Always 429 every 10 s: retried while the next wait still ends within the
+        // minute the policy gives 429s, then the 429 is the answer.
+        let retrier = Retrier::new(
+            RetryPolicy::standard()
+                .with_rate_limited_budget(Duration::from_secs(60))
+                .with_backoff(Duration::from_secs(1), Duration::from_secs(4))
+                .without_jitter(),
+        );
+        let start = Instant::now();
+        let tries = AtomicU32::new(0);
+        let error = retrier
+            .run("op", "GET", Replay::Safe, |_| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async { Err::<(), _>(limited(Some(10))) }
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::RateLimited { .. }), "{error}");
+        assert_eq!(tries.load(Ordering::SeqCst), 7, "at 0, 10, ... 60 s");
+        assert_eq!(Instant::now() - start, Duration::from_secs(60));
+        assert_eq!(error.attempts(), 7);
+
+        // Other failures are still counted: three of them end the call, 429s aside.
+        let tries = AtomicU32::new(0);
+        let error = quick(3)
+            .run("op", "GET", Replay::Safe, |n| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async move { Err::<(), _>(if n % 2 == 1 { limited(None) } else { server_error() }) }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(tries.load(Ordering::SeqCst), 6, "429, 503, 429, 503, 429, 503");
+        assert!(matches!(error, Error::Api { .. }), "{error}");
+
+        // Disabled: a 429 is the answer at once.
+        let tries = AtomicU32::new(0);
+        let _ = Retrier::new(RetryPolicy::disabled())
+            .run("op", "GET", Replay::Safe, |_| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async { Err::<(), _>(limited(None)) }
+            })
+            .await;
+        assert_eq!(tries.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test(start_paused = true)]

@@ -22,9 +22,13 @@ use crate::Error;
 ///
 /// What is retried:
 /// - connection failures, for any call (nothing reached the server);
-/// - 429, for any call (the request was refused, not processed), waiting at least
-///   as long as `Retry-After` asks, but never longer than
-///   [`RetryPolicy::with_max_retry_after`] allows: a longer ask ends the retries;
+/// - 429, for any call (the request was refused, not processed), for as long as
+///   the rate-limited time budget allows (5 minutes by default,
+///   [`RetryPolicy::with_rate_limited_budget`]), not for a count of attempts: a job
+///   the API's limit only slows must not fail. Each wait is at least as long as
+///   `Retry-After` asks, but never longer than [`RetryPolicy::with_max_retry_after`]
+///   allows: a longer ask ends the retries. 429s draw nothing from the retry
+///   budget (the client pauses instead, which lowers the load);
 /// - 500, 502, 503, 504, timeouts, broken and truncated responses, for calls that
 ///   can be repeated without effect only (GET, PUT, DELETE, and the workflow steps
 ///   made safe to repeat: keyed creates, presigned URLs, resolves, downloads, and
@@ -41,6 +45,7 @@ pub struct RetryPolicy {
     pub(crate) cap: Duration,
     pub(crate) budget_capacity: u32,
     pub(crate) max_retry_after: Duration,
+    pub(crate) rate_limited_budget: Duration,
     pub(crate) jitter: bool,
 }
 
@@ -51,9 +56,9 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// 3 attempts, 1 s base, 20 s cap, waits for `Retry-After` of up to 60 s, a
-    /// budget of 500 (a retry costs 5, a retry after a timeout 10, a success gives 1
-    /// back).
+    /// 3 attempts, 1 s base, 20 s cap, waits for `Retry-After` of up to 60 s, 429s
+    /// retried for up to 5 minutes, a budget of 500 (a retry costs 5, a retry after
+    /// a timeout 10, a success gives 1 back).
     pub fn standard() -> Self {
         Self {
             max_attempts: 3,
@@ -61,19 +66,29 @@ impl RetryPolicy {
             cap: Duration::from_secs(20),
             budget_capacity: 500,
             max_retry_after: Duration::from_secs(60),
+            rate_limited_budget: Duration::from_secs(300),
             jitter: true,
         }
     }
 
-    /// No retries at all: every call is made once.
+    /// No retries at all: every call is made once, a 429 too.
     pub fn disabled() -> Self {
         Self {
             max_attempts: 1,
+            rate_limited_budget: Duration::ZERO,
             ..Self::standard()
         }
     }
 
-    /// At most `attempts` tries per call (1 means no retries).
+    /// How long a call may go on being answered 429 (from its first attempt)
+    /// before it fails with the 429 (default 5 minutes). Zero: a 429 is not retried.
+    pub fn with_rate_limited_budget(mut self, budget: Duration) -> Self {
+        self.rate_limited_budget = budget;
+        self
+    }
+
+    /// At most `attempts` tries per call that fail for other reasons than a 429
+    /// (1 means no retries); 429s are bounded by time instead.
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
