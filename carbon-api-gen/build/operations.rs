@@ -429,8 +429,11 @@ pub fn table_code(rows: &[TokenStream], entries: &[TokenStream], variants: &[(sy
     let indexes: Vec<usize> = (0..variants.len()).collect();
     quote! {
         /// Every operation of the document, as a value: code that handles operations
-        /// one by one (a command line) matches on it, so that the compiler points at
-        /// every place a new operation needs. [`Operation::info`] describes one.
+        /// one by one (a command line) matches on it instead of on name strings, so
+        /// that a renamed or removed operation fails to compile. The enum grows with
+        /// the API (`#[non_exhaustive]`): code outside this crate keeps a `_` arm,
+        /// and a test over [`Operation::ALL`] finds the operations it does not
+        /// handle yet. [`Operation::info`] describes one.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Operation {

@@ -28,11 +28,20 @@ a value, a file, a key, --body, an order that cannot be reused); 3 a wait timed 
 ended failed (or some runs did).
 
 Examples:
-  carbon sim                                         # a local simulator and a `sim` profile
   carbon --profile sim parts list --all -o csv
   carbon order *.stl --part-number BRK-7 --order-number PO-1001 --wait packed
   carbon export printed-parts --started-after 30d --to parts.csv
   carbon part-orders get 5c1e0b2a-…";
+
+/// The root's closing help; the simulator's example only in builds that have it.
+fn after_help() -> String {
+    let sim = if cfg!(feature = "sim") {
+        "  carbon sim                                         # a local simulator and a `sim` profile\n"
+    } else {
+        ""
+    };
+    AFTER_HELP.replacen("Examples:\n", &format!("Examples:\n{sim}"), 1)
+}
 
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
@@ -210,7 +219,7 @@ pub fn command() -> Command {
     let root = Command::new("carbon")
         .version(env!("CARGO_PKG_VERSION"))
         .about(ABOUT)
-        .after_help(AFTER_HELP)
+        .after_help(after_help())
         .subcommand_required(true)
         .arg_required_else_help(true);
     let root = Global::augment_args(root);

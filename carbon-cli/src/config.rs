@@ -54,10 +54,10 @@ impl ConfigFile {
     /// The profile a command uses when none is named: the one `carbon profile use`
     /// chose, else the one named `default`, if it exists.
     pub fn default_name(&self) -> Option<&str> {
-        self.default_profile
-            .as_deref()
-            .or(Some("default"))
-            .filter(|name| self.profiles.contains_key(*name))
+        [self.default_profile.as_deref(), Some("default")]
+            .into_iter()
+            .flatten()
+            .find(|name| self.profiles.contains_key(*name))
     }
 
     /// The config file's path.

@@ -99,10 +99,14 @@ impl Failure {
                 let hint = if names_a_record {
                     format!("check the uuid or serial, and the base URL ({BASE_URL}; it ends in /v1)")
                 } else {
-                    format!("the API has no such route there: check the base URL ({BASE_URL}); it ends in /v1")
+                    format!("if this list should be there, check the base URL ({BASE_URL}); it ends in /v1")
                 };
                 (self.to_string(), Some(hint))
             }
+            Failure::Sdk(carbon_ext::Error::Vanished { .. }) => (
+                self.to_string(),
+                Some("run the same command again: runs the API does not know are started again".to_string()),
+            ),
             _ => (self.to_string(), None),
         };
         match hint {

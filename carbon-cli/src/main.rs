@@ -51,7 +51,7 @@ async fn run(matches: clap::ArgMatches) -> Outcome {
     let global = cli::global(&matches).map_err(|e| Failure::usage(e.to_string()))?;
     setup::tracing(global.verbose);
     let printing = commands::Printing {
-        style: output::Style::for_stdout(global.output, global.fields.as_deref()),
+        style: output::Style::for_stdout(global.output, global.fields.as_deref()).map_err(Failure::usage)?,
         quiet: global.quiet,
         strict: values::Strictness {
             allow_unknown: global.allow_unknown_values,

@@ -22,10 +22,12 @@ pub struct Strictness {
 /// The flag that lets unknown values through, named in every refusal.
 pub const ALLOW_UNKNOWN_FLAG: &str = "--allow-unknown-values";
 
-/// Whether a repeated flag also takes comma-separated values. Sort keys carry their
-/// own comma (`updated_at,desc`), so each `--sort` is one key.
+/// Whether a repeated flag also takes comma-separated values: ids and the values
+/// of a closed set, which never hold a comma. Free text (a build's name, an order
+/// number) is sent as typed, commas and all; sort keys carry their own comma
+/// (`updated_at,desc`).
 pub fn splits_on_commas(field: &FieldInfo) -> bool {
-    field.array && field.sort_keys.is_empty() && field.name != "sort"
+    field.array && (field.kind == ValueKind::Uuid || !field.values.is_empty())
 }
 
 /// The values of one occurrence of a flag (`flag` as the user wrote it: `--status`,
@@ -119,7 +121,7 @@ fn sort_key(field: &FieldInfo, flag: &str, raw: &str, strict: Strictness) -> Out
         None if field.sort_keys.is_empty() => {
             return Err(Failure::usage(format!(
                 "{flag}: the API documents no sortable field for this list, so `{name}` may be ignored or \
-                 refused; leave out {flag} ({ALLOW_UNKNOWN_FLAG} sends it anyway)"
+                 refused; leave out {flag}. Nothing was sent ({ALLOW_UNKNOWN_FLAG} sends it anyway)"
             )));
         }
         None => {
@@ -223,6 +225,7 @@ mod tests {
         assert!(err.contains("direction"), "{err}");
         let err = check("getPartMeasurements", "sort", "uuid").unwrap_err();
         assert!(err.contains("documents no sortable field"), "{err}");
+        assert!(err.contains("Nothing was sent"), "{err}");
     }
 
     #[test]
@@ -230,6 +233,9 @@ mod tests {
         let ids = param("getPrintedParts", "uuid");
         assert_eq!(pieces(ids, "--uuid", "a, b").unwrap(), ["a", "b"]);
         assert!(pieces(ids, "--uuid", "a,,b").is_err());
+        // Free text keeps its commas.
+        let names = param("getBuilds", "name");
+        assert_eq!(pieces(names, "--name", "Bracket, rev 2").unwrap(), ["Bracket, rev 2"]);
         assert_eq!(
             pieces(param("getPrintedParts", "sort"), "--sort", "uuid,desc").unwrap(),
             ["uuid,desc"]

@@ -11,6 +11,15 @@ use crate::resources::{arg_id, flag_name};
 use crate::values::{self, Strictness};
 use crate::when::Relative;
 
+/// A field as the user wrote it, for messages: `--status`, or `UUID` for a
+/// positional.
+fn flag_label(field: &FieldInfo, op: &OperationInfo) -> String {
+    match field.location {
+        Location::Path => field.name.to_ascii_uppercase(),
+        _ => format!("--{}", flag_name(field, op)),
+    }
+}
+
 /// The values given for a field, if any, checked (see [`crate::values`]).
 fn given(
     op: &OperationInfo,
@@ -19,11 +28,7 @@ fn given(
     relative: Relative,
     strict: Strictness,
 ) -> Outcome<Option<Value>> {
-    // As the user wrote it: `--status`, or `UUID` for a positional.
-    let flag = match field.location {
-        Location::Path => field.name.to_ascii_uppercase(),
-        _ => format!("--{}", flag_name(field, op)),
-    };
+    let flag = flag_label(field, op);
     let id = arg_id(field);
     if field.kind == ValueKind::Boolean && !field.array {
         return Ok(matches.try_get_one::<bool>(&id).ok().flatten().map(|b| Value::from(*b)));
@@ -223,7 +228,7 @@ mod tests {
                 .iter()
                 .chain(body_fields.iter().filter(|f| f.kind != ValueKind::Object));
             for field in fields {
-                let closed = !field.values.is_empty() || field.kind == ValueKind::Uuid || !field.sort_keys.is_empty();
+                let closed = !field.values.is_empty() || field.kind == ValueKind::Uuid || field.name == "sort";
                 if !closed
                     || (op.kind == carbon_ext::extras::CallKind::Upload && field.name == crate::resources::UPLOAD_NAME)
                 {
@@ -248,11 +253,11 @@ mod tests {
                     .unwrap_or_else(|| panic!("{} {argv:?} was accepted", op.operation_id));
                 let text = err.to_string();
                 assert!(matches!(err, Failure::Usage(_)), "{text}");
-                let named = match field.location {
-                    Location::Path => field.name.to_ascii_uppercase(),
-                    _ => format!("--{}", flag_name(field, op)),
-                };
-                assert!(text.starts_with(&named), "{} {argv:?}: {text}", op.operation_id);
+                assert!(
+                    text.starts_with(&flag_label(field, op)),
+                    "{} {argv:?}: {text}",
+                    op.operation_id
+                );
                 assert!(text.to_lowercase().contains("nothing was sent"), "{text}");
                 if !field.values.is_empty() {
                     assert!(text.contains(field.values[0]), "names what is accepted: {text}");

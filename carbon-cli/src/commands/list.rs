@@ -48,12 +48,14 @@ pub async fn run(
             let mut items = client.items_by_name(op.name, &args)?;
             while let Some(item) = items.next().await {
                 let item = item?;
-                // Items of several requests: each once (items without a uuid all pass).
-                let repeated = item
-                    .get("uuid")
-                    .and_then(Value::as_str)
-                    .is_some_and(|uuid| !seen.insert(uuid.to_string()));
-                if several && repeated {
+                // Items of several requests: each once (items without a uuid all
+                // pass). One request's items are not remembered.
+                let repeated = several
+                    && item
+                        .get("uuid")
+                        .and_then(Value::as_str)
+                        .is_some_and(|uuid| !seen.insert(uuid.to_string()));
+                if repeated {
                     continue;
                 }
                 writer.write(&item)?;

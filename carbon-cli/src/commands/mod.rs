@@ -46,6 +46,16 @@ fn dry_run_requested(matches: &ArgMatches) -> bool {
 pub async fn run(connect: Connect<'_>, operation: Operation, matches: &ArgMatches, printing: &Printing) -> Outcome {
     let info = operation.info();
     let args = arguments(info, matches, printing.strict)?;
+    let unknown = printing.style.unknown_fields(info.item_fields);
+    if info.kind.is_list() && !unknown.is_empty() && !printing.strict.allow_unknown {
+        return Err(crate::failure::Failure::usage(format!(
+            "--fields: {} is not a field of these records (they have {}); nothing was sent \
+             ({} prints it anyway, for a field newer than this build)",
+            unknown.join(", "),
+            info.item_fields.join(", "),
+            crate::values::ALLOW_UNKNOWN_FLAG
+        )));
+    }
     match info.kind {
         CallKind::Download => files::download(connect, info, &args, matches).await,
         CallKind::Upload => files::upload(connect, info, &args, matches, printing).await,

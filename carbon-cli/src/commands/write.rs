@@ -29,7 +29,10 @@ pub async fn run(
     let client = connect()?;
     if info.method == "DELETE" {
         let name = describe_target(&client, info, args).await?;
-        confirm(info, &name, matches.get_flag(YES)).await?;
+        if !confirm(info, &name, matches.get_flag(YES)).await? {
+            eprintln!("{name} left as it was");
+            return Ok(());
+        }
         client.call_by_name(info.name, args).await?;
         eprintln!("{name} {}", past_tense(info.summary));
         return Ok(());
@@ -97,12 +100,13 @@ async fn describe_target(
     })
 }
 
-/// Asks on a terminal; without one, only `--yes` goes ahead.
-async fn confirm(info: &OperationInfo, name: &str, yes: bool) -> Outcome {
+/// Whether to go ahead: asked on a terminal (a "no" is an answer, not an error);
+/// without one, only `--yes` goes ahead.
+async fn confirm(info: &OperationInfo, name: &str, yes: bool) -> Outcome<bool> {
     if yes {
-        return Ok(());
+        return Ok(true);
     }
-    let action = info.summary.split_whitespace().next().unwrap_or("Delete");
+    let action = summary_verb(info.summary);
     if !std::io::stdin().is_terminal() {
         return Err(Failure::usage(format!(
             "`{}` would {} {name}: add --{YES} to confirm (there is no terminal to ask on); nothing was changed",
@@ -117,11 +121,12 @@ async fn confirm(info: &OperationInfo, name: &str, yes: bool) -> Outcome {
     })
     .await
     .map_err(|e| Failure::usage(e.to_string()))??;
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-        Ok(())
-    } else {
-        Err(Failure::usage(format!("{name} left as it was")))
-    }
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+/// The verb an operation's summary starts with (`Cancel a part order` → `Cancel`).
+fn summary_verb(summary: &str) -> &str {
+    summary.split_whitespace().next().unwrap_or("Delete")
 }
 
 /// `PartOrders` → `part order`.
@@ -138,7 +143,7 @@ fn record_noun(tag: &str) -> String {
 
 /// What the summary's verb did: `Cancel a part order` → `canceled`.
 fn past_tense(summary: &str) -> String {
-    let verb = summary.split_whitespace().next().unwrap_or("Delete").to_lowercase();
+    let verb = summary_verb(summary).to_lowercase();
     match verb.as_str() {
         "cancel" => "canceled".into(),
         v if v.ends_with('e') => format!("{v}d"),

@@ -47,7 +47,8 @@ pub struct Style {
 impl Style {
     /// The style for standard output: the format asked for, else a table on a
     /// terminal and JSON lines when piped; tables fit the terminal (or `COLUMNS`).
-    pub fn for_stdout(format: Option<Format>, fields: Option<&str>) -> Self {
+    /// `--fields` with no field in it is refused.
+    pub fn for_stdout(format: Option<Format>, fields: Option<&str>) -> Result<Self, String> {
         let terminal = std::io::stdout().is_terminal();
         let width = if terminal {
             console::Term::stdout()
@@ -57,18 +58,36 @@ impl Style {
             None
         }
         .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok());
-        Style {
+        let fields: Option<Vec<String>> = fields.map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect()
+        });
+        if fields.as_ref().is_some_and(Vec::is_empty) {
+            return Err("--fields: name the fields to print, such as --fields serial,status.printer_state".into());
+        }
+        Ok(Style {
             format: format.unwrap_or(if terminal { Format::Table } else { Format::Ndjson }),
-            fields: fields.map(|list| {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|f| !f.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            }),
+            fields,
             width,
             asked: format.is_some(),
+        })
+    }
+
+    /// The `--fields` whose first part is none of `item_fields` (a list's record
+    /// fields): such a column could only ever be empty.
+    pub fn unknown_fields(&self, item_fields: &[&str]) -> Vec<String> {
+        if item_fields.is_empty() {
+            return Vec::new();
         }
+        self.fields
+            .iter()
+            .flatten()
+            .filter(|f| !item_fields.contains(&f.split('.').next().unwrap_or_default()))
+            .cloned()
+            .collect()
     }
 
     /// A style in this format with no field selection and no width.

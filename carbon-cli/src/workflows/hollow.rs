@@ -20,7 +20,9 @@ use crate::commands::Printing;
 use crate::config::{config_dir, write_atomically};
 use crate::failure::{Failure, Outcome};
 use crate::progress;
-use crate::workflows::order::{OrderFlags, ensure_models, ensure_order, ensure_parts, find_models, finish, order_uuid};
+use crate::workflows::order::{
+    OrderFlags, ensure_models, ensure_order, ensure_parts, find_models, finish, order_uuid, refuse_finished_order,
+};
 
 /// `carbon hollow-order FILE...`.
 #[derive(Debug, Clone, clap::Args)]
@@ -54,6 +56,23 @@ fn journal_path(scope: &str, order_uuid: &str) -> Outcome<PathBuf> {
         .join("runs")
         .join(scope)
         .join(format!("{order_uuid}.json")))
+}
+
+/// Where versions before the journal was kept per origin and key wrote it: read
+/// when the new one does not exist yet, so a re-run after an upgrade starts no run
+/// twice (a run of another account is then not known to the API, and started).
+fn journal_path_before_scopes(order_uuid: &str) -> Outcome<PathBuf> {
+    Ok(config_dir()?.join("runs").join(format!("{order_uuid}.json")))
+}
+
+/// The journal of one order, from where it is kept now or from where earlier
+/// versions kept it.
+fn read_journal(scope: &str, order_uuid: &str) -> Outcome<Journal> {
+    let path = journal_path(scope, order_uuid)?;
+    if path.exists() {
+        return load_journal(&path);
+    }
+    load_journal(&journal_path_before_scopes(order_uuid)?)
 }
 
 fn save_journal(path: &std::path::Path, journal: &Journal) -> Outcome {
@@ -114,13 +133,17 @@ fn replacements(args: &HollowArgs, model: &str) -> Outcome<HashMap<String, Strin
 async fn plan(client: &Client, args: &HollowArgs, printing: &Printing, scope: &str) -> Outcome {
     let found = find_models(client, &args.files, printing.quiet).await?;
     let order = order_uuid(&args.order.order_number, args.order.application.as_deref());
-    let journal = load_journal(&journal_path(scope, &order)?)?;
+    let mut journal = read_journal(scope, &order)?;
+    forget_unknown_runs(client, &mut journal, true).await?;
     let mut runs = Vec::new();
+    // One run per model: files with the same bytes share theirs.
+    let mut planned: Vec<&String> = Vec::new();
     for (file, id) in args.files.iter().zip(&found.ids) {
         let model = found.models.get(id);
-        if model.is_some_and(|m| journal.contains_key(m)) {
+        if model.is_some_and(|m| journal.contains_key(m)) || planned.contains(&id) {
             continue;
         }
+        planned.push(id);
         let input = model
             .cloned()
             .unwrap_or_else(|| format!("(the model uploaded from {})", file.display()));
@@ -149,13 +172,14 @@ async fn plan(client: &Client, args: &HollowArgs, printing: &Printing, scope: &s
 pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing, scope: &str) -> Outcome {
     let timeout = args.order.timeout;
     replacements(args, "")?;
+    refuse_finished_order(client, &args.order).await?;
     if args.order.dry_run {
         return plan(client, args, printing, scope).await;
     }
     let models = ensure_models(client, &args.files, printing.quiet).await?;
     let order = order_uuid(&args.order.order_number, args.order.application.as_deref());
     let path = journal_path(scope, &order)?;
-    let mut journal = load_journal(&path)?;
+    let mut journal = read_journal(scope, &order)?;
     if forget_unknown_runs(client, &mut journal, printing.quiet).await? {
         save_journal(&path, &journal)?;
     }

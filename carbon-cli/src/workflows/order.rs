@@ -320,16 +320,7 @@ pub async fn ensure_order(client: &Client, flags: &OrderFlags, parts: &[String])
 /// in production, with one printed part per file of this run. Anything else is
 /// refused, never reused silently.
 fn reusable(order: &types::PartOrder, number: &str, parts: &[String]) -> Outcome {
-    use carbon_ext::enums::PartOrderStatus;
-    let fresh_number = "nothing was ordered; give this order a new --order-number";
-    let status = order.status.as_ref();
-    if let Some(status @ (PartOrderStatus::Canceled | PartOrderStatus::Complete | PartOrderStatus::Incomplete)) = status
-    {
-        return Err(Failure::usage(format!(
-            "part order {number} ({}) exists already and is {status}: it takes no more parts; {fresh_number}",
-            order.uuid
-        )));
-    }
+    still_open(order, number)?;
     let count = |uuids: &mut dyn Iterator<Item = String>| {
         let mut counts = std::collections::BTreeMap::<String, usize>::new();
         for uuid in uuids {
@@ -337,6 +328,7 @@ fn reusable(order: &types::PartOrder, number: &str, parts: &[String]) -> Outcome
         }
         counts
     };
+    let fresh_number = "nothing was ordered; give this order a new --order-number";
     let ordered = count(&mut order.printed_parts.iter().map(|p| p.part_uuid.clone()));
     let asked = count(&mut parts.iter().cloned());
     if ordered != asked {
@@ -351,6 +343,31 @@ fn reusable(order: &types::PartOrder, number: &str, parts: &[String]) -> Outcome
         )));
     }
     Ok(())
+}
+
+/// Refuses an order that is over (canceled, complete or incomplete): it takes no
+/// more parts.
+fn still_open(order: &types::PartOrder, number: &str) -> Outcome {
+    use carbon_ext::enums::PartOrderStatus;
+    match order.status.as_ref() {
+        Some(status @ (PartOrderStatus::Canceled | PartOrderStatus::Complete | PartOrderStatus::Incomplete)) => {
+            Err(Failure::usage(format!(
+                "part order {number} ({}) exists already and is {status}: it takes no more parts; nothing was \
+                 ordered; give this order a new --order-number",
+                order.uuid
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuses, before anything is uploaded or started, an order number whose order
+/// an earlier run made and that is over (a read).
+pub async fn refuse_finished_order(client: &Client, flags: &OrderFlags) -> Outcome {
+    match existing_order(client, flags).await? {
+        Some(order) => still_open(&order, &flags.order_number),
+        None => Ok(()),
+    }
 }
 
 /// Prints the order, then waits if asked.
@@ -441,6 +458,7 @@ pub async fn run(client: &Client, args: &OrderArgs, printing: &crate::commands::
     if args.order.dry_run {
         return plan(client, args, printing).await;
     }
+    refuse_finished_order(client, &args.order).await?;
     let models = ensure_models(client, &args.files, printing.quiet).await?;
     let parts = ensure_parts(
         client,

@@ -129,6 +129,12 @@ async fn fields_wide_and_max_items_in_every_format() {
             "fields in the order asked: {line}"
         );
     }
+    // A field these records do not have, or none at all, is refused.
+    for fields in ["serial_numbr", ",", ""] {
+        let out = s.carbon(&["printed-parts", "list", "--fields", fields]).await;
+        assert_eq!(out.status.code(), Some(2), "{fields:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--fields"), "{}", stderr(&out));
+    }
     let json = ok(&s.carbon(&run("json")).await);
     assert!(json.ends_with("]\n"), "{json:?}");
     assert_eq!(serde_json::from_str::<Vec<Value>>(&json).unwrap().len(), 3);
@@ -194,10 +200,11 @@ async fn a_reader_that_goes_away_ends_the_command_quietly() {
         ..Default::default()
     })
     .await;
+    // Thousands of rows: far more than a pipe holds, so the reader is gone
+    // while the command still writes.
     for args in [
         &["printed-parts", "list", "--all", "-o", "ndjson"][..],
         &["printed-parts", "list", "--all", "-o", "csv"],
-        &["completions", "bash"],
     ] {
         let mut command = support::bare(s.dir.path());
         command
@@ -210,6 +217,26 @@ async fn a_reader_that_goes_away_ends_the_command_quietly() {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         assert!(lines.next_line().await.unwrap().is_some(), "{args:?}: no first line");
         drop(lines);
+        let out = child.wait_with_output().await.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(out.stderr.is_empty(), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_gone_before_the_first_write_is_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["completions", "bash"][..], &["profile", "list", "-o", "json"]] {
+        // The reading end is closed before the command starts: its first write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        // spawn, not output(): tokio's output() would pipe stdout itself.
+        let child = support::bare(dir.path())
+            .args(args)
+            .stdout(Stdio::from(writer))
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let out = child.wait_with_output().await.unwrap();
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         assert!(out.stderr.is_empty(), "{args:?}: {}", stderr(&out));

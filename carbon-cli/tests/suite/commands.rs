@@ -284,28 +284,6 @@ async fn hollow_order_runs_programs_and_orders_the_outputs() {
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
     assert!(stderr(&again).contains("is complete"), "{}", stderr(&again));
     assert_eq!(s.sim.counts(), counts);
-
-    // A journaled run the API does not know (another simulator on this origin, a
-    // run it dropped) is started again, not waited on until the timeout.
-    let scopes: Vec<_> = std::fs::read_dir(s.dir.path().join("runs")).unwrap().collect();
-    assert_eq!(scopes.len(), 1, "one journal directory per API origin and key");
-    let scope = scopes[0].as_ref().unwrap().path();
-    let journal = std::fs::read_dir(&scope).unwrap().next().unwrap().unwrap().path();
-    let text = std::fs::read_to_string(&journal).unwrap();
-    let runs: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
-    let first_run = runs.values().next().unwrap().clone();
-    std::fs::write(
-        &journal,
-        text.replace(&first_run, "1cf34076-417e-489f-8863-3438facd4808"),
-    )
-    .unwrap();
-    let again = s.carbon(&args).await;
-    assert!(
-        stderr(&again).contains("is not known to the API; starting it again"),
-        "{}",
-        stderr(&again)
-    );
-    assert_eq!(s.sim.counts().runs, counts.runs + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -379,4 +357,49 @@ async fn verbose_logs_show_requests_but_no_token_or_signed_query() {
     }
     // Piped stderr gets no progress bar.
     assert!(!log.contains('\r'), "{log:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journaled_run_the_api_does_not_know_is_started_again() {
+    let s = Setup::new().await;
+    let mesh = s.mesh("j.stl");
+    let args = [
+        "hollow-order",
+        mesh.to_str().unwrap(),
+        "--model-program",
+        "3f2a0c1e-5b7d-4e8f-9a01-23456789abcd",
+        "--part-number",
+        "PN-J",
+        "--order-number",
+        "PO-J",
+        "--quiet",
+    ];
+    // Crash right after the run is started and journaled (models looked up,
+    // upload starting, uploaded, run started).
+    let first = s.carbon_with(&args, &[("CARBON_CLI_CRASH_AT", "4")]).await;
+    assert!(
+        stderr(&first).contains("crashing at checkpoint 4"),
+        "{}",
+        stderr(&first)
+    );
+    assert_eq!(s.sim.counts().runs, 1);
+    // The journal names a run the API does not know (another simulator on this
+    // origin, a run it dropped): it is started again, not waited on.
+    let scopes: Vec<_> = std::fs::read_dir(s.dir.path().join("runs")).unwrap().collect();
+    assert_eq!(scopes.len(), 1, "one journal directory per API origin and key");
+    let scope = scopes[0].as_ref().unwrap().path();
+    let journal = std::fs::read_dir(&scope).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let runs: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
+    let run = runs.values().next().unwrap().clone();
+    std::fs::write(&journal, text.replace(&run, "1cf34076-417e-489f-8863-3438facd4808")).unwrap();
+    let again = s.carbon(&args[..args.len() - 1]).await;
+    ok(&again);
+    assert!(
+        stderr(&again).contains("is not known to the API; starting it again"),
+        "{}",
+        stderr(&again)
+    );
+    let counts = s.sim.counts();
+    assert_eq!((counts.runs, counts.part_orders), (2, 1));
 }

@@ -156,7 +156,11 @@ async fn a_simulator_on_a_taken_port_leaves_the_running_ones_profile_working() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(first.stdout.take().unwrap()).lines();
-    let line = lines.next_line().await.unwrap().unwrap();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(120), lines.next_line())
+        .await
+        .expect("carbon sim said where it listens")
+        .unwrap()
+        .unwrap();
     let url = line.strip_prefix("listening on ").unwrap().to_string();
     let port = url
         .trim_start_matches("http://127.0.0.1:")
