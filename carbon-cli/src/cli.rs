@@ -73,6 +73,10 @@ pub struct Global {
     /// server newer than this build) instead of refusing them.
     #[arg(long, global = true, help_heading = "Global options")]
     pub allow_unknown_values: bool,
+    /// Keep to the API's rate limit alone instead of sharing it with the other
+    /// processes of the same key on this host.
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub no_shared_limit: bool,
     /// No progress bars or notes on stderr.
     #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,

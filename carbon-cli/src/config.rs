@@ -159,6 +159,9 @@ pub struct Flags {
     pub base_url: Option<String>,
     /// `--secrets`.
     pub secrets: Option<PathBuf>,
+    /// `--no-shared-limit`: keep to the rate limit alone instead of sharing it with
+    /// the other processes of the key on this host.
+    pub no_shared_limit: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -233,11 +236,36 @@ impl Connection {
         Ok(key.map_err(carbon_ext::Error::from)?)
     }
 
-    /// A client for these settings.
-    pub fn client(&self) -> Outcome<carbon_ext::Client> {
-        let builder = carbon_ext::Client::builder()
+    /// A client for these settings: the rate limit shared with the other processes
+    /// of the key on this host unless `shared_limit` is off; `CARBON_RATE_LIMIT`
+    /// (`N/DURATION`, e.g. `200/10s`) sets a limit other than the API's.
+    pub fn client(&self, shared_limit: bool) -> Outcome<carbon_ext::Client> {
+        let mut builder = carbon_ext::Client::builder()
             .base_url(&self.base_url.0)
-            .user_agent_suffix(format!("carbon-cli/{}", env!("CARGO_PKG_VERSION")));
+            .user_agent_suffix(format!("carbon-cli/{}", env!("CARGO_PKG_VERSION")))
+            .limit_sharing(if shared_limit {
+                carbon_ext::LimitSharing::Host
+            } else {
+                carbon_ext::LimitSharing::Process
+            });
+        if let Some(text) = env(RATE_LIMIT_VAR) {
+            builder = builder.rate_limit(parse_rate_limit(&text).map_err(Failure::usage)?);
+        }
         Ok(builder.api_key(self.api_key()?).build()?)
     }
+}
+
+/// The environment variable for a rate limit other than the API's.
+pub const RATE_LIMIT_VAR: &str = "CARBON_RATE_LIMIT";
+
+/// `200/10s`: requests per window.
+fn parse_rate_limit(text: &str) -> Result<carbon_ext::RateLimit, String> {
+    let bad = |why: String| format!("{RATE_LIMIT_VAR}=`{text}`: {why}; give requests per window, such as 200/10s");
+    let (requests, window) = text.split_once('/').ok_or_else(|| bad("no `/`".into()))?;
+    let requests: u32 = requests
+        .trim()
+        .parse()
+        .map_err(|_| bad("not a number of requests".into()))?;
+    let window = crate::when::parse_duration(window).map_err(bad)?;
+    Ok(carbon_ext::RateLimit::new(requests, window))
 }

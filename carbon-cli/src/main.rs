@@ -61,6 +61,7 @@ async fn run(matches: clap::ArgMatches) -> Outcome {
         profile: global.profile.clone(),
         base_url: global.base_url.clone(),
         secrets: global.secrets.clone(),
+        no_shared_limit: global.no_shared_limit,
     };
     if let Some(workflow) = cli::workflow(&matches).map_err(|e| Failure::usage(e.to_string()))? {
         return setup::workflow(workflow, &flags, &printing).await;

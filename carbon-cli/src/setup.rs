@@ -37,7 +37,7 @@ pub fn tracing(verbose: u8) {
 
 /// The client for these flags, environment and profile.
 pub fn connect(flags: &Flags) -> Outcome<Client> {
-    Connection::resolve(flags, &ConfigFile::load()?)?.client()
+    Connection::resolve(flags, &ConfigFile::load()?)?.client(!flags.no_shared_limit)
 }
 
 /// A name for the API origin and key a command uses, for files that belong to
@@ -76,7 +76,7 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
         Workflow::HollowOrder(args) => {
             let connection = Connection::resolve(flags, &ConfigFile::load()?)?;
             let scope = journal_scope(&connection)?;
-            workflows::hollow::run(&connection.client()?, &args, printing, &scope).await
+            workflows::hollow::run(&connection.client(!flags.no_shared_limit)?, &args, printing, &scope).await
         }
         Workflow::Export(Export::PrintedParts(mut args)) => {
             workflows::export::check(&mut args, printing)?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Parses `90s`, `30m`, `12h`, `7d`, `2w` (a bare number is seconds).
+/// Parses `250ms`, `90s`, `30m`, `12h`, `7d`, `2w` (a bare number is seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
@@ -13,13 +13,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let number: u64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration: use a number and a unit, e.g. 90s, 30m, 12h, 7d"))?;
+    if unit == "ms" {
+        return Ok(Duration::from_millis(number));
+    }
     let seconds: u64 = match unit {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
         "w" => 7 * 86_400,
-        other => return Err(format!("unknown unit `{other}` in `{text}`: use s, m, h, d or w")),
+        other => return Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m, h, d or w")),
     };
     number
         .checked_mul(seconds)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use carbon_auth::{ApiKey, Authorizer, BearerToken, JwtTokenSource, StaticToken, TokenSource};
 
 use crate::retry::Retrier;
-use crate::{Error, RateLimit, RequestStack, RetryPolicy};
+use crate::{Error, LimitSharing, RateLimit, RequestStack, RetryPolicy};
 
 /// Where the API is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +102,16 @@ impl Client {
         self.inner.baseurl()
     }
 
+    /// The file through which this client shares the API key's rate limit with
+    /// the other processes of the key on this host ([`LimitSharing::Host`]), if it
+    /// does.
+    pub fn shared_rate_limit_file(&self) -> Option<&std::path::Path> {
+        self.inner
+            .state()
+            .extension::<SharedLimitFile>()
+            .and_then(|file| file.0.as_deref())
+    }
+
     /// The underlying HTTP client (for requests outside the API, such as presigned
     /// uploads: it carries no credentials).
     pub fn http(&self) -> &reqwest::Client {
@@ -146,6 +156,7 @@ pub struct ClientBuilder {
     read_timeout: Duration,
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
+    limit_sharing: LimitSharing,
     user_agent_suffix: Option<String>,
     allow_plain_http: bool,
     http: Option<reqwest::Client>,
@@ -161,6 +172,7 @@ impl Default for ClientBuilder {
             read_timeout: Duration::from_secs(60),
             retry: RetryPolicy::standard(),
             rate_limit: Some(RateLimit::CARBON_DEFAULT),
+            limit_sharing: LimitSharing::Host,
             user_agent_suffix: None,
             allow_plain_http: false,
             http: None,
@@ -258,6 +270,13 @@ impl ClientBuilder {
         self
     }
 
+    /// With whom the rate limit is shared (default: every client of the same key
+    /// and API on this host, [`LimitSharing::Host`]).
+    pub fn limit_sharing(mut self, sharing: LimitSharing) -> Self {
+        self.limit_sharing = sharing;
+        self
+    }
+
     /// No client-side rate limit.
     pub fn no_rate_limit(mut self) -> Self {
         self.rate_limit = None;
@@ -318,22 +337,40 @@ impl ClientBuilder {
                 None => source,
             })
         };
-        let source: Option<Arc<dyn TokenSource>> = match credentials {
-            Credentials::SecretsFile(path) => Some(jwt(ApiKey::from_file(path)?)),
-            Credentials::Environment => Some(jwt(ApiKey::from_env()?)),
-            Credentials::Key(key) => Some(jwt(key)),
-            Credentials::Token(token) => Some(Arc::new(StaticToken::new(token))),
-            Credentials::Source(source) => Some(source),
-            Credentials::None => None,
+        let key = match credentials {
+            Credentials::SecretsFile(path) => Ok(ApiKey::from_file(path)?),
+            Credentials::Environment => Ok(ApiKey::from_env()?),
+            Credentials::Key(key) => Ok(key),
+            other => Err(other),
         };
-        let mut stack = RequestStack::new(self.rate_limit);
+        // The limit belongs to the key: clients of one key share it.
+        let client_id = key.as_ref().ok().map(|k| k.client_id().to_string());
+        let source: Option<Arc<dyn TokenSource>> = match key {
+            Ok(key) => Some(jwt(key)),
+            Err(Credentials::Token(token)) => Some(Arc::new(StaticToken::new(token))),
+            Err(Credentials::Source(source)) => Some(source),
+            Err(_) => None,
+        };
+        let mut stack = match (self.rate_limit, client_id) {
+            (Some(limit), Some(client_id)) => {
+                RequestStack::with_shared_limit(limit, &self.limit_sharing, &client_id, &base_url)
+            }
+            (limit, _) => RequestStack::new(limit),
+        };
         if let Some(source) = source {
             // The retry engine renews refused credentials (one place decides retries).
             stack = stack.with_authorizer(Authorizer::new(source, &base_url, self.allow_plain_http)?);
         }
-        let state = carbon_api_gen::ClientState::new(stack).with_extension(Arc::new(Retrier::new(self.retry)));
+        let shared_file = SharedLimitFile(stack.shared_limit_file().map(std::path::Path::to_path_buf));
+        let state = carbon_api_gen::ClientState::new(stack)
+            .with_extension(Arc::new(Retrier::new(self.retry)))
+            .with_extension(Arc::new(shared_file));
         Ok(Client {
             inner: carbon_api_gen::Client::with_state(&base_url, http, state),
         })
     }
 }
+
+/// Where a client's rate limit is shared, kept in the generated client's state.
+#[derive(Debug)]
+struct SharedLimitFile(Option<std::path::PathBuf>);

@@ -40,6 +40,25 @@ impl RequestStack {
         }
     }
 
+    /// A stack whose rate limit is shared as `sharing` says with the other clients
+    /// of `client_id` at `base_url` on this host.
+    pub(crate) fn with_shared_limit(
+        limit: RateLimit,
+        sharing: &crate::rate_limit::LimitSharing,
+        client_id: &str,
+        base_url: &str,
+    ) -> Self {
+        Self {
+            limiter: Some(RateLimiter::shared(limit, sharing, client_id, base_url)),
+            authorizer: None,
+        }
+    }
+
+    /// The file through which the rate limit is shared with other processes, if it is.
+    pub(crate) fn shared_limit_file(&self) -> Option<&std::path::Path> {
+        self.limiter.as_ref().and_then(RateLimiter::shared_file)
+    }
+
     /// Puts the bearer token of `authorizer` on API requests. A request the API
     /// answers 401 drops its token from the source, so the next attempt gets a new
     /// one.

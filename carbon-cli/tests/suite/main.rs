@@ -6,5 +6,7 @@
 mod answers;
 mod commands;
 mod crash;
+#[cfg(unix)]
+mod sharing;
 mod support;
 mod writes;

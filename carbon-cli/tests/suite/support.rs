@@ -22,13 +22,17 @@ impl Setup {
 
     /// With simulated time at `speed` times real time.
     pub async fn at_speed(config: Config, speed: f64) -> Self {
-        let sim = Simulator::start(Config {
+        Self::exactly(Config {
             speed,
             rate_limit: None,
             ..config
         })
         .await
-        .unwrap();
+    }
+
+    /// A simulator of `config` as it is (its rate limit too).
+    pub async fn exactly(config: Config) -> Self {
+        let sim = Simulator::start(config).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let secrets = dir.path().join("secrets.json");
         std::fs::write(&secrets, sim.key().secrets_json()).unwrap();

@@ -12,6 +12,8 @@ mod examples;
 mod hostile;
 mod pagination;
 mod retries;
+#[cfg(unix)]
+mod sharing;
 mod spans;
 mod uploads;
 mod workflows;

@@ -1,4 +1,9 @@
-//! The client-side rate limit.
+//! The client-side rate limit: one limiter per client (all clones), adapting to
+//! the 429s of a key others use too, and sharing the key's limit with the other
+//! clients of the key on this host ([`LimitSharing`]).
+
+#[cfg(unix)]
+mod host;
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -94,6 +99,24 @@ impl Default for RateLimit {
     }
 }
 
+/// With whom a client shares the API's limit, which belongs to the API key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitSharing {
+    /// This client and its clones only.
+    Process,
+    /// Every client of the same key and API on this host (the default): processes
+    /// coordinate through a small state file per key under a lock, in the user's
+    /// cache directory (`carbon/rate-limit`, or `$CARBON_RATE_LIMIT_DIR`); it never
+    /// holds the secret. A process killed while holding slots blocks the others
+    /// for one window at most. Unix only; elsewhere, and for clients without an
+    /// API key, the same as `Process`.
+    #[default]
+    Host,
+    /// As `Host`, with the state files in this directory.
+    HostIn(std::path::PathBuf),
+}
+
 /// How much of the limit is given back per 429: the rate falls to this share.
 const DECREASE: f64 = 0.7;
 /// Slots the allowed rate gains per window's worth of requests sent (additive
@@ -101,6 +124,14 @@ const DECREASE: f64 = 0.7;
 const GAIN: f64 = 4.0;
 /// The pause after a 429 that does not say how long to wait.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
+/// Slots claimed from the host's ledger at once, as a share of the allowed rate:
+/// most requests then touch no file.
+#[cfg(unix)]
+const LEASE_SHARE: u32 = 40;
+/// How long claimed slots may be spent: within the limit's slack, so a slot spent
+/// late still falls in the window it was claimed for.
+#[cfg(unix)]
+const LEASE_TTL: Duration = Duration::from_millis(250);
 /// The least the allowed rate falls to, as a share of the limit.
 const FLOOR: f64 = 0.05;
 
@@ -114,6 +145,9 @@ pub(crate) struct RateLimiter {
     /// are, `try_acquire` takes nothing, so that no one jumps the queue.
     waiting: AtomicUsize,
     window: Mutex<Window>,
+    /// The key's ledger on this host, when the limit is shared.
+    #[cfg(unix)]
+    host: Option<host::HostLedger>,
 }
 
 /// The sends of the current window and what the limiter allows itself now.
@@ -127,11 +161,16 @@ struct Window {
     paused_until: Option<Instant>,
     /// When the allowed rate was last lowered.
     lowered_at: Option<Instant>,
+    /// Slots claimed from the host's ledger and not spent yet, and until when they
+    /// may be.
+    leased: u32,
+    leased_until: Option<Instant>,
 }
 
 impl RateLimiter {
     /// A limiter for `limit`, clamped to what it can honour (the client builder
-    /// refuses such limits; a stack built by hand gets the nearest usable one).
+    /// refuses such limits; a stack built by hand gets the nearest usable one),
+    /// shared with no other client.
     pub(crate) fn new(limit: RateLimit) -> Self {
         let limit = RateLimit {
             requests: limit.requests.clamp(1, RateLimit::MAX_REQUESTS),
@@ -146,7 +185,57 @@ impl RateLimiter {
                 allowed: f64::from(limit.requests),
                 paused_until: None,
                 lowered_at: None,
+                leased: 0,
+                leased_until: None,
             }),
+            #[cfg(unix)]
+            host: None,
+        }
+    }
+
+    /// A limiter shared as `sharing` says with the other clients of `client_id` at
+    /// `base_url` on this host. A ledger that cannot be opened is said once (a
+    /// warning) and the limiter works alone.
+    pub(crate) fn shared(limit: RateLimit, sharing: &LimitSharing, client_id: &str, base_url: &str) -> Self {
+        #[cfg(unix)]
+        {
+            let dir = match sharing {
+                LimitSharing::Process => None,
+                LimitSharing::Host => host::HostLedger::default_dir(),
+                LimitSharing::HostIn(dir) => Some(dir.clone()),
+            };
+            let host = dir.and_then(|dir| match host::HostLedger::open(&dir, client_id, base_url) {
+                Ok(ledger) => Some(ledger),
+                Err(e) => {
+                    tracing::warn!(
+                        dir = %dir.display(),
+                        error = %e,
+                        "cannot share the rate limit with other processes of this key; this client keeps to it alone"
+                    );
+                    None
+                }
+            });
+            Self {
+                host,
+                ..Self::new(limit)
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (sharing, client_id, base_url);
+            Self::new(limit)
+        }
+    }
+
+    /// The host ledger's file, when the limit is shared.
+    pub(crate) fn shared_file(&self) -> Option<&std::path::Path> {
+        #[cfg(unix)]
+        {
+            self.host.as_ref().map(|h| h.path())
+        }
+        #[cfg(not(unix))]
+        {
+            None
         }
     }
 
@@ -181,6 +270,12 @@ impl RateLimiter {
         let lowered_lately = window
             .lowered_at
             .is_some_and(|at| now.saturating_duration_since(at) < self.limit.window);
+        #[cfg(unix)]
+        if let Some(host) = &self.host
+            && let Err(e) = host.pause(pause)
+        {
+            tracing::debug!(error = %e, "could not share a 429's pause with other processes");
+        }
         if !lowered_lately {
             let floor = (f64::from(self.limit.requests) * FLOOR).max(1.0);
             window.allowed = (window.allowed * DECREASE).max(floor);
@@ -226,6 +321,15 @@ impl RateLimiter {
             }
             window.paused_until = None;
         }
+        #[cfg(unix)]
+        if let Some(host) = &self.host {
+            match self.take_shared_slot(host, &mut window, now) {
+                Ok(slot) => return slot,
+                Err(e) => {
+                    tracing::debug!(error = %e, "the shared rate limit could not be read; this request keeps to its own")
+                }
+            }
+        }
         // Sends a whole window old have given their slots back.
         while let Some(oldest) = window.sent.front() {
             match oldest.checked_add(self.limit.window) {
@@ -246,12 +350,41 @@ impl RateLimiter {
             };
         }
         window.sent.push_back(now);
-        // Additive increase: about GAIN slots per window's worth of sends.
+        self.raise(&mut window);
+        Slot::Taken
+    }
+
+    /// Additive increase: about GAIN slots per window's worth of sends.
+    fn raise(&self, window: &mut Window) {
         let limit = f64::from(self.limit.requests);
         if window.allowed < limit {
             window.allowed = (window.allowed + GAIN / window.allowed).min(limit);
         }
-        Slot::Taken
+    }
+
+    /// A slot from this process's lease, or from the host's ledger (a few at a
+    /// time).
+    #[cfg(unix)]
+    fn take_shared_slot(&self, host: &host::HostLedger, window: &mut Window, now: Instant) -> std::io::Result<Slot> {
+        if window.leased > 0 && window.leased_until.is_some_and(|until| now < until) {
+            window.leased -= 1;
+            self.raise(window);
+            return Ok(Slot::Taken);
+        }
+        let allowed = (window.allowed as u32).max(1);
+        let lease = (allowed / LEASE_SHARE).max(1);
+        Ok(match host.claim(allowed, lease, self.limit.window)? {
+            host::Claim::Granted(slots) => {
+                window.leased = slots - 1;
+                window.leased_until = now.checked_add(LEASE_TTL);
+                self.raise(window);
+                Slot::Taken
+            }
+            host::Claim::Wait(wait) => match now.checked_add(wait.max(Duration::from_millis(1))) {
+                Some(at) => Slot::FreesAt(at),
+                None => Slot::Never,
+            },
+        })
     }
 }
 

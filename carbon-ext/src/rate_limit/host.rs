@@ -1,0 +1,263 @@
+//! The API's limit shared by every client of one key on one host: a small state
+//! file per key and API (named from a hash of the client id and the base URL, in
+//! the user's cache directory; it never holds the secret) records the slots
+//! claimed in the current window by all processes, under an advisory lock held
+//! for a read and a write.
+//!
+//! A process claims a few slots at a time (a lease) and spends them within a
+//! quarter second, so that most requests touch no file. A process killed while
+//! holding the lock releases it (the kernel drops the lock with the file); slots
+//! it claimed count until their window has passed, never longer. A pause after a
+//! 429 is shared too.
+//!
+//! The file holds text: a `carbon-rate-limit 1` line, `paused_until MS`, then one
+//! `MS COUNT` line per claim (milliseconds since the Unix epoch). A file that does
+//! not read as that is taken as empty and written anew.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const HEADER: &str = "carbon-rate-limit 1";
+
+/// The state file of one key and API, open.
+#[derive(Debug)]
+pub(crate) struct HostLedger {
+    file: File,
+    path: PathBuf,
+}
+
+/// What a claim got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// This many slots, from now.
+    Granted(u32),
+    /// None free; one frees after this long.
+    Wait(Duration),
+}
+
+/// The ledger's content.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct State {
+    paused_until: u64,
+    /// (claimed at, slots), oldest first.
+    claims: Vec<(u64, u32)>,
+}
+
+impl HostLedger {
+    /// The ledger of `client_id` at `base_url`, in `dir` (created if need be).
+    pub(crate) fn open(dir: &Path, client_id: &str, base_url: &str) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{:016x}.ledger", fnv1a(&format!("{client_id}\n{base_url}"))));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
+        Ok(Self { file, path })
+    }
+
+    /// Where the user's ledgers live: `$CARBON_RATE_LIMIT_DIR`, else
+    /// `carbon/rate-limit` in the platform's cache directory.
+    pub(crate) fn default_dir() -> Option<PathBuf> {
+        match std::env::var_os("CARBON_RATE_LIMIT_DIR").filter(|d| !d.is_empty()) {
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => dirs::cache_dir().map(|d| d.join("carbon").join("rate-limit")),
+        }
+    }
+
+    /// The file's path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Claims up to `lease` slots if fewer than `allowed` were claimed in the last
+    /// `window` by all processes and no pause holds.
+    pub(crate) fn claim(&self, allowed: u32, lease: u32, window: Duration) -> std::io::Result<Claim> {
+        self.locked(|state, now| {
+            let window = window.as_millis() as u64;
+            state.claims.retain(|(at, _)| at.saturating_add(window) > now);
+            if state.paused_until > now {
+                return Claim::Wait(Duration::from_millis(state.paused_until - now));
+            }
+            let used: u64 = state.claims.iter().map(|(_, n)| u64::from(*n)).sum();
+            let allowed = u64::from(allowed.max(1));
+            if used >= allowed {
+                // The oldest claims free first: wait until enough of them have.
+                let mut freed = 0;
+                for (at, n) in &state.claims {
+                    freed += u64::from(*n);
+                    if used - freed < allowed {
+                        return Claim::Wait(Duration::from_millis(at.saturating_add(window).saturating_sub(now)));
+                    }
+                }
+                return Claim::Wait(Duration::from_millis(window));
+            }
+            let granted = (allowed - used).min(u64::from(lease.max(1))) as u32;
+            state.claims.push((now, granted));
+            Claim::Granted(granted)
+        })
+    }
+
+    /// Every client of the key on this host waits `pause` (a 429 was answered).
+    pub(crate) fn pause(&self, pause: Duration) -> std::io::Result<()> {
+        self.locked(|state, now| {
+            state.paused_until = state.paused_until.max(now.saturating_add(pause.as_millis() as u64));
+        })
+    }
+
+    /// Runs `change` on the state under the lock, and writes the state back.
+    fn locked<T>(&self, change: impl FnOnce(&mut State, u64) -> T) -> std::io::Result<T> {
+        let _lock = Lock::exclusive(&self.file)?;
+        let mut text = String::new();
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(0))?;
+        let mut state = match file.read_to_string(&mut text) {
+            Ok(_) => State::parse(&text).unwrap_or_default(),
+            // Not text: written anew.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => State::default(),
+            Err(e) => return Err(e),
+        };
+        let result = change(&mut state, now_ms());
+        let written = state.to_text();
+        if written != text {
+            file.seek(SeekFrom::Start(0))?;
+            file.set_len(0)?;
+            file.write_all(written.as_bytes())?;
+        }
+        Ok(result)
+    }
+}
+
+impl State {
+    fn parse(text: &str) -> Option<State> {
+        let mut lines = text.lines();
+        if lines.next()? != HEADER {
+            return None;
+        }
+        let paused_until = lines.next()?.strip_prefix("paused_until ")?.parse().ok()?;
+        let claims = lines
+            .map(|line| {
+                let (at, n) = line.split_once(' ')?;
+                Some((at.parse().ok()?, n.parse().ok()?))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(State { paused_until, claims })
+    }
+
+    fn to_text(&self) -> String {
+        let mut text = format!("{HEADER}\npaused_until {}\n", self.paused_until);
+        for (at, n) in &self.claims {
+            text.push_str(&format!("{at} {n}\n"));
+        }
+        text
+    }
+}
+
+/// Milliseconds since the Unix epoch, by the wall clock (processes share no other).
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// FNV-1a: a stable name for a key's file across processes and versions.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// An exclusive advisory lock on a file, released when dropped (or when the
+/// process ends, however it ends).
+struct Lock<'a>(&'a File);
+
+impl<'a> Lock<'a> {
+    fn exclusive(file: &'a File) -> std::io::Result<Self> {
+        loop {
+            // SAFETY: flock on a file descriptor this process holds open.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Ok(Lock(file));
+            }
+            let error = std::io::Error::last_os_error();
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                return Err(error);
+            }
+        }
+    }
+}
+
+impl Drop for Lock<'_> {
+    fn drop(&mut self) {
+        // SAFETY: as above; unlocking a lock this process holds.
+        unsafe {
+            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn processes_of_one_key_share_its_slots_and_its_pauses() {
+        let dir = tempfile::tempdir().unwrap();
+        let window = Duration::from_secs(60);
+        // Two opens of one key's file stand for two processes.
+        let a = HostLedger::open(dir.path(), "client-1", "https://api.example/v1").unwrap();
+        let b = HostLedger::open(dir.path(), "client-1", "https://api.example/v1").unwrap();
+        assert_eq!(a.path(), b.path());
+        assert_eq!(a.claim(10, 4, window).unwrap(), Claim::Granted(4));
+        assert_eq!(b.claim(10, 4, window).unwrap(), Claim::Granted(4));
+        assert_eq!(a.claim(10, 4, window).unwrap(), Claim::Granted(2), "what is left");
+        match b.claim(10, 4, window).unwrap() {
+            Claim::Wait(wait) => assert!(wait > Duration::from_secs(50) && wait <= window, "{wait:?}"),
+            other => panic!("{other:?}"),
+        }
+        // Another key, or the same key on another API, has its own.
+        let other = HostLedger::open(dir.path(), "client-2", "https://api.example/v1").unwrap();
+        assert_eq!(other.claim(10, 4, window).unwrap(), Claim::Granted(4));
+        let elsewhere = HostLedger::open(dir.path(), "client-1", "http://127.0.0.1:9/v1").unwrap();
+        assert_eq!(elsewhere.claim(10, 4, window).unwrap(), Claim::Granted(4));
+        // A pause one process meets holds the others.
+        other.pause(Duration::from_secs(30)).unwrap();
+        let third = HostLedger::open(dir.path(), "client-2", "https://api.example/v1").unwrap();
+        assert!(matches!(third.claim(10, 1, window).unwrap(), Claim::Wait(w) if w > Duration::from_secs(20)));
+        // The file names neither key nor secret.
+        let text = std::fs::read_to_string(a.path()).unwrap();
+        assert!(text.starts_with(HEADER) && !text.contains("client-1"), "{text}");
+    }
+
+    #[test]
+    fn claims_give_their_slots_back_after_a_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let window = Duration::from_millis(300);
+        let a = HostLedger::open(dir.path(), "k", "u").unwrap();
+        assert_eq!(a.claim(2, 2, window).unwrap(), Claim::Granted(2));
+        let b = HostLedger::open(dir.path(), "k", "u").unwrap();
+        assert!(matches!(b.claim(2, 1, window).unwrap(), Claim::Wait(_)));
+        // However slow the machine, once the window has passed the slots are back.
+        std::thread::sleep(window + Duration::from_millis(50));
+        assert_eq!(b.claim(2, 1, window).unwrap(), Claim::Granted(1));
+    }
+
+    #[test]
+    fn a_file_that_does_not_read_as_a_ledger_is_written_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = HostLedger::open(dir.path(), "k", "u").unwrap();
+        for junk in [
+            &b"garbage"[..],
+            b"carbon-rate-limit 1\npaused_until x\n",
+            &[0xff, 0xfe, 0x00],
+        ] {
+            std::fs::write(ledger.path(), junk).unwrap();
+            assert_eq!(ledger.claim(5, 5, Duration::from_secs(10)).unwrap(), Claim::Granted(5));
+            let text = std::fs::read_to_string(ledger.path()).unwrap();
+            assert!(State::parse(&text).is_some(), "{text}");
+        }
+    }
+}

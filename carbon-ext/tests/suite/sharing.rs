@@ -1,0 +1,87 @@
+//! The API's limit belongs to the key: clients of one key on one host share it
+//! through the key's ledger, wherever they run (two clients built apart stand for
+//! two processes here; the command line's tests use real ones).
+
+use std::time::Duration;
+
+use carbon_ext::prelude::*;
+use carbon_ext::{LimitSharing, RateLimit, RetryPolicy};
+use serde_json::json;
+
+use crate::common::{self, Reply, Scripted};
+
+fn client(base: &str, sharing: LimitSharing) -> carbon_ext::Client {
+    carbon_ext::Client::builder()
+        .base_url(base)
+        .api_key(common::api_key())
+        .rate_limit(RateLimit::new(5, Duration::from_secs(3600)))
+        .limit_sharing(sharing)
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap()
+}
+
+fn part() -> serde_json::Value {
+    json!({"uuid": "p-1", "part_number": "PN-1"})
+}
+
+/// Whether a call gets through within a second (a window is an hour: no slot frees
+/// in the meantime, however slow the machine).
+async fn goes_through(client: &carbon_ext::Client) -> bool {
+    let call = client.get_part().uuid("p-1").run();
+    match tokio::time::timeout(Duration::from_secs(1), call).await {
+        Ok(answer) => {
+            answer.unwrap();
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+#[tokio::test]
+async fn clients_of_one_key_share_its_limit_and_others_do_not() {
+    let server = Scripted::start(vec![Reply::json(200, part())]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = || client(&server.base, LimitSharing::HostIn(dir.path().to_path_buf()));
+    let (a, b) = (shared(), shared());
+    let file = a.shared_rate_limit_file().expect("the limit is shared").to_path_buf();
+    assert_eq!(b.shared_rate_limit_file(), Some(file.as_path()));
+    assert!(file.starts_with(dir.path()));
+    for _ in 0..3 {
+        assert!(goes_through(&a).await);
+    }
+    for _ in 0..2 {
+        assert!(goes_through(&b).await);
+    }
+    // Five of five used, by the two together: neither gets another.
+    assert!(!goes_through(&a).await);
+    assert!(!goes_through(&b).await);
+    assert_eq!(server.hits(), 5);
+
+    // A client that keeps to its own limit is not held back by the others.
+    let alone = client(&server.base, LimitSharing::Process);
+    assert_eq!(alone.shared_rate_limit_file(), None);
+    assert!(goes_through(&alone).await);
+    // Nor is the same key against another API.
+    let other_api = Scripted::start(vec![Reply::json(200, part())]).await;
+    assert!(goes_through(&client(&other_api.base, LimitSharing::HostIn(dir.path().to_path_buf()))).await);
+
+    // The file holds no secret.
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains("BEGIN") && !text.contains(common::api_key().client_id()),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_ledger_that_cannot_be_kept_leaves_the_client_working_alone() {
+    let server = Scripted::start(vec![Reply::json(200, part())]).await;
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the directory should be: no ledger can be opened there.
+    let blocked = dir.path().join("not-a-dir");
+    std::fs::write(&blocked, "x").unwrap();
+    let c = client(&server.base, LimitSharing::HostIn(blocked));
+    assert_eq!(c.shared_rate_limit_file(), None);
+    assert!(goes_through(&c).await);
+}
