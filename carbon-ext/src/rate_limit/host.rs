@@ -5,14 +5,19 @@
 //! for a read and a write.
 //!
 //! A process claims a few slots at a time (a lease) and spends them within a
-//! quarter second, so that most requests touch no file. A process killed while
-//! holding the lock releases it (the kernel drops the lock with the file); slots
-//! it claimed count until their window has passed, never longer. A pause after a
-//! 429 is shared too.
+//! quarter second, so that most requests touch no file. When slots run short,
+//! processes queue for them in the ledger, first come first served, so that none
+//! waits while others keep claiming (a listing that waited a minute would find its
+//! cursor expired). A waiter checks in at least every 200 ms; one that has not for
+//! a second is dropped from the queue, so a process killed while waiting holds
+//! no one up. A process killed while holding the lock releases it (the kernel
+//! drops the lock with the file); slots it claimed count until their window has
+//! passed, never longer. A pause after a 429 is shared too.
 //!
-//! The file holds text: a `carbon-rate-limit 1` line, `paused_until MS`, then one
-//! `MS COUNT` line per claim (milliseconds since the Unix epoch). A file that does
-//! not read as that is taken as empty and written anew.
+//! The file holds text: a `carbon-rate-limit 2` line, `paused_until MS`, one
+//! `MS COUNT` line per claim and one `wait ID MS` line per waiter, in order
+//! (milliseconds since the Unix epoch). A file that does not read as that is taken
+//! as empty and written anew.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -20,13 +25,21 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const HEADER: &str = "carbon-rate-limit 1";
+const HEADER: &str = "carbon-rate-limit 2";
+/// The longest a claimer sleeps before asking again (and so checking in).
+const POLL: Duration = Duration::from_millis(200);
+/// A waiter that has not checked in for this long is gone.
+const STALE_MS: u64 = 1_000;
+/// How much later than the queue's head the others look again.
+const BEHIND_HEAD: Duration = Duration::from_millis(10);
 
 /// The state file of one key and API, open.
 #[derive(Debug)]
 pub(crate) struct HostLedger {
     file: File,
     path: PathBuf,
+    /// This ledger's place in the queue (one per open ledger: per client).
+    id: u64,
 }
 
 /// What a claim got.
@@ -44,6 +57,8 @@ struct State {
     paused_until: u64,
     /// (claimed at, slots), oldest first.
     claims: Vec<(u64, u32)>,
+    /// (waiter, last checked in), first come first.
+    waiting: Vec<(u64, u64)>,
 }
 
 impl HostLedger {
@@ -57,7 +72,11 @@ impl HostLedger {
             .create(true)
             .truncate(false)
             .open(&path)?;
-        Ok(Self { file, path })
+        Ok(Self {
+            file,
+            path,
+            id: fastrand::u64(1..),
+        })
     }
 
     /// Where the user's ledgers live: `$CARBON_RATE_LIMIT_DIR`, else
@@ -75,30 +94,48 @@ impl HostLedger {
     }
 
     /// Claims up to `lease` slots if fewer than `allowed` were claimed in the last
-    /// `window` by all processes and no pause holds.
+    /// `window` by all processes, no pause holds, and no process queued before
+    /// this one is still waiting.
     pub(crate) fn claim(&self, allowed: u32, lease: u32, window: Duration) -> std::io::Result<Claim> {
+        let id = self.id;
         self.locked(|state, now| {
             let window = window.as_millis() as u64;
             state.claims.retain(|(at, _)| at.saturating_add(window) > now);
-            if state.paused_until > now {
-                return Claim::Wait(Duration::from_millis(state.paused_until - now));
-            }
+            state.waiting.retain(|(_, seen)| seen.saturating_add(STALE_MS) > now);
             let used: u64 = state.claims.iter().map(|(_, n)| u64::from(*n)).sum();
             let allowed = u64::from(allowed.max(1));
-            if used >= allowed {
-                // The oldest claims free first: wait until enough of them have.
+            let first = state.waiting.first().is_none_or(|(head, _)| *head == id);
+            if state.paused_until <= now && used < allowed && first {
+                state.waiting.retain(|(waiter, _)| *waiter != id);
+                let granted = (allowed - used).min(u64::from(lease.max(1))) as u32;
+                state.claims.push((now, granted));
+                return Claim::Granted(granted);
+            }
+            // Queue (or check in), then look again when a slot may be ours.
+            match state.waiting.iter_mut().find(|(waiter, _)| *waiter == id) {
+                Some((_, seen)) => *seen = now,
+                None => state.waiting.push((id, now)),
+            }
+            let free_in = if state.paused_until > now {
+                Duration::from_millis(state.paused_until - now)
+            } else if used >= allowed {
+                // The oldest claims free first: until enough of them have.
                 let mut freed = 0;
+                let mut at_last = window;
                 for (at, n) in &state.claims {
                     freed += u64::from(*n);
                     if used - freed < allowed {
-                        return Claim::Wait(Duration::from_millis(at.saturating_add(window).saturating_sub(now)));
+                        at_last = at.saturating_add(window).saturating_sub(now);
+                        break;
                     }
                 }
-                return Claim::Wait(Duration::from_millis(window));
-            }
-            let granted = (allowed - used).min(u64::from(lease.max(1))) as u32;
-            state.claims.push((now, granted));
-            Claim::Granted(granted)
+                Duration::from_millis(at_last)
+            } else {
+                Duration::ZERO
+            };
+            let head = state.waiting.first().is_some_and(|(waiter, _)| *waiter == id);
+            let behind = if head { Duration::ZERO } else { BEHIND_HEAD };
+            Claim::Wait((free_in + behind).min(POLL).max(Duration::from_millis(1)))
         })
     }
 
@@ -139,19 +176,32 @@ impl State {
             return None;
         }
         let paused_until = lines.next()?.strip_prefix("paused_until ")?.parse().ok()?;
-        let claims = lines
-            .map(|line| {
-                let (at, n) = line.split_once(' ')?;
-                Some((at.parse().ok()?, n.parse().ok()?))
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(State { paused_until, claims })
+        let mut state = State {
+            paused_until,
+            ..State::default()
+        };
+        for line in lines {
+            match line.strip_prefix("wait ") {
+                Some(rest) => {
+                    let (id, seen) = rest.split_once(' ')?;
+                    state.waiting.push((id.parse().ok()?, seen.parse().ok()?));
+                }
+                None => {
+                    let (at, n) = line.split_once(' ')?;
+                    state.claims.push((at.parse().ok()?, n.parse().ok()?));
+                }
+            }
+        }
+        Some(state)
     }
 
     fn to_text(&self) -> String {
         let mut text = format!("{HEADER}\npaused_until {}\n", self.paused_until);
         for (at, n) in &self.claims {
             text.push_str(&format!("{at} {n}\n"));
+        }
+        for (id, seen) in &self.waiting {
+            text.push_str(&format!("wait {id} {seen}\n"));
         }
         text
     }
@@ -215,7 +265,7 @@ mod tests {
         assert_eq!(b.claim(10, 4, window).unwrap(), Claim::Granted(4));
         assert_eq!(a.claim(10, 4, window).unwrap(), Claim::Granted(2), "what is left");
         match b.claim(10, 4, window).unwrap() {
-            Claim::Wait(wait) => assert!(wait > Duration::from_secs(50) && wait <= window, "{wait:?}"),
+            Claim::Wait(wait) => assert!(wait <= POLL, "waiters check in: {wait:?}"),
             other => panic!("{other:?}"),
         }
         // Another key, or the same key on another API, has its own.
@@ -226,7 +276,7 @@ mod tests {
         // A pause one process meets holds the others.
         other.pause(Duration::from_secs(30)).unwrap();
         let third = HostLedger::open(dir.path(), "client-2", "https://api.example/v1").unwrap();
-        assert!(matches!(third.claim(10, 1, window).unwrap(), Claim::Wait(w) if w > Duration::from_secs(20)));
+        assert!(matches!(third.claim(10, 1, window).unwrap(), Claim::Wait(_)));
         // The file names neither key nor secret.
         let text = std::fs::read_to_string(a.path()).unwrap();
         assert!(text.starts_with(HEADER) && !text.contains("client-1"), "{text}");
@@ -243,6 +293,34 @@ mod tests {
         // However slow the machine, once the window has passed the slots are back.
         std::thread::sleep(window + Duration::from_millis(50));
         assert_eq!(b.claim(2, 1, window).unwrap(), Claim::Granted(1));
+    }
+
+    #[test]
+    fn waiters_are_served_first_come_first_served_and_the_gone_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let window = Duration::from_millis(300);
+        let (a, b, c) = (
+            HostLedger::open(dir.path(), "k", "u").unwrap(),
+            HostLedger::open(dir.path(), "k", "u").unwrap(),
+            HostLedger::open(dir.path(), "k", "u").unwrap(),
+        );
+        assert_eq!(a.claim(2, 2, window).unwrap(), Claim::Granted(2));
+        assert!(matches!(b.claim(2, 1, window).unwrap(), Claim::Wait(_)), "b queues");
+        std::thread::sleep(window + Duration::from_millis(50));
+        // The slots are back, but b was first: a, however eager, waits its turn.
+        assert!(matches!(a.claim(2, 2, window).unwrap(), Claim::Wait(_)));
+        assert_eq!(b.claim(2, 1, window).unwrap(), Claim::Granted(1));
+        assert!(matches!(c.claim(2, 1, window).unwrap(), Claim::Wait(_)), "behind a");
+        assert_eq!(a.claim(2, 2, window).unwrap(), Claim::Granted(1));
+        // A waiter that stops checking in (a process killed while it waited) is
+        // dropped from the queue after a second, and holds no one up.
+        std::thread::sleep(window + Duration::from_millis(50));
+        assert!(
+            matches!(b.claim(1, 1, window).unwrap(), Claim::Wait(_)),
+            "c is ahead of b"
+        );
+        std::thread::sleep(Duration::from_millis(STALE_MS + 100));
+        assert_eq!(b.claim(1, 1, window).unwrap(), Claim::Granted(1), "c is gone");
     }
 
     #[test]

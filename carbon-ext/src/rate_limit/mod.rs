@@ -25,9 +25,10 @@ use crate::Error;
 /// The limit belongs to the API key, and other clients may be using the same key.
 /// So the limiter adapts, as TCP and AWS's adaptive retry mode do: a 429 pauses
 /// every request of the client until its `Retry-After` and lowers the number of
-/// requests it allows itself per window to 70% (at most once per window); each
-/// request sent then raises it again by a little, a few slots per window, up to the
-/// limit. Alone on a key it never meets a 429 and uses all of the limit.
+/// requests it allows itself per window to 70% of what it sent in the last window
+/// (at most once per window); each request sent then raises it again by a little,
+/// a few slots per window, up to the limit. Alone on a key it never meets a 429
+/// and uses all of the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     pub(crate) requests: u32,
@@ -277,8 +278,17 @@ impl RateLimiter {
             tracing::debug!(error = %e, "could not share a 429's pause with other processes");
         }
         if !lowered_lately {
+            // From the rate actually reached, when it is lower than the one allowed
+            // (as AWS's adaptive mode does): clients that share a key converge in
+            // one step instead of several.
             let floor = (f64::from(self.limit.requests) * FLOOR).max(1.0);
-            window.allowed = (window.allowed * DECREASE).max(floor);
+            let sent = window.sent.len() as f64;
+            let reached = if sent > 0.0 {
+                window.allowed.min(sent)
+            } else {
+                window.allowed
+            };
+            window.allowed = (reached * DECREASE).max(floor);
             window.lowered_at = Some(now);
             tracing::debug!(allowed = window.allowed as u64, "rate limited by the API: slowing down");
         }
@@ -504,16 +514,22 @@ mod tests {
     async fn a_429_pauses_every_request_then_the_rate_falls_and_recovers() {
         let limiter = RateLimiter::new(RateLimit::new(100, Duration::from_secs(10)));
         let t0 = Instant::now();
-        assert!(limiter.try_acquire());
+        for _ in 0..100 {
+            assert!(limiter.try_acquire());
+        }
         limiter.throttled(Some(Duration::from_secs(5)));
         assert!(!limiter.try_acquire(), "paused for everyone");
-        limiter.acquire().await;
-        assert_eq!(Instant::now() - t0, Duration::from_secs(5), "until the Retry-After");
         assert_eq!(limiter.allowed(), 70, "the rate fell to 70%");
         // More 429s from requests of the same burst lower it no further.
         limiter.throttled(None);
         limiter.throttled(None);
         assert_eq!(limiter.allowed(), 70);
+        limiter.acquire().await;
+        assert_eq!(
+            Instant::now() - t0,
+            Duration::from_secs(10),
+            "until the Retry-After, then a free slot"
+        );
         // Without 429s it climbs back, a few slots per window, to the whole limit.
         let t1 = Instant::now();
         for _ in 0..2_000 {
@@ -534,6 +550,21 @@ mod tests {
         limiter.throttled(Some(Duration::from_secs(86_400)));
         limiter.acquire().await;
         assert_eq!(Instant::now() - t2, Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_falls_from_what_was_sent_when_that_was_less() {
+        // Others use the key: this client sent 20 in the window, though it may send 100.
+        let limiter = RateLimiter::new(RateLimit::new(100, Duration::from_secs(10)));
+        for _ in 0..20 {
+            assert!(limiter.try_acquire());
+        }
+        limiter.throttled(None);
+        assert_eq!(
+            limiter.allowed(),
+            14,
+            "70% of the 20 it reached, not of the 100 allowed"
+        );
     }
 
     #[tokio::test(start_paused = true)]
