@@ -42,8 +42,12 @@ impl Round {
 fn run(sim: &Simulator, secrets: &std::path::Path, ledger: &std::path::Path, n: usize, shared: bool) -> Round {
     let before = sim.stats();
     let start = Instant::now();
-    let children: Vec<_> = (0..n)
-        .map(|_| {
+    // Each process writes to a file of its own: a pipe read one process after the
+    // other would stall the others' listings (and expire their cursors).
+    let outputs: Vec<std::path::PathBuf> = (0..n).map(|i| ledger.join(format!("out-{i}.csv"))).collect();
+    let children: Vec<_> = outputs
+        .iter()
+        .map(|output| {
             let mut command = Command::new(env!("CARGO_BIN_EXE_carbon"));
             if !shared {
                 command.arg("--no-shared-limit");
@@ -64,7 +68,7 @@ fn run(sim: &Simulator, secrets: &std::path::Path, ledger: &std::path::Path, n: 
                 .env("CARBON_SECRETS_FILE", secrets)
                 .env("CARBON_RATE_LIMIT_DIR", ledger)
                 .env("CARBON_CONFIG_DIR", ledger)
-                .stdout(Stdio::piped())
+                .stdout(std::fs::File::create(output).expect("a file for the rows"))
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("the carbon binary runs")
@@ -72,13 +76,14 @@ fn run(sim: &Simulator, secrets: &std::path::Path, ledger: &std::path::Path, n: 
         .collect();
     let mut failed = 0;
     let mut rows_lost = 0;
-    for child in children {
+    for (child, output) in children.into_iter().zip(&outputs) {
         let out = child.wait_with_output().expect("carbon ran");
         if !out.status.success() {
             failed += 1;
             eprintln!("  a process failed: {}", String::from_utf8_lossy(&out.stderr).trim());
         }
-        let rows = out.stdout.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
+        let written = std::fs::read(output).unwrap_or_default();
+        let rows = written.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
         rows_lost += PARTS.saturating_sub(rows);
     }
     let elapsed = start.elapsed();
