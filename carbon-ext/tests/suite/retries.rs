@@ -22,6 +22,23 @@ fn part_request() -> types::PartRequest {
     }
 }
 
+/// One call of `method`: a part read or created, a part order flushed or canceled.
+async fn call(c: &carbon_ext::Client, method: &str) -> Result<(), Error> {
+    match method {
+        "GET" => c.get_part().uuid("p-1").run().await.map(|_| ()),
+        "POST" => c.create_part().body(part_request()).run().await.map(|_| ()),
+        "PATCH" => c
+            .update_part_order()
+            .uuid("po-1")
+            .body(types::PartOrderUpdateRequest { flush: Some(true) })
+            .run()
+            .await
+            .map(|_| ()),
+        "DELETE" => c.delete_part_order().uuid("po-1").run().await.map(|_| ()),
+        _ => unreachable!("no call for {method}"),
+    }
+}
+
 /// (status, method, attempts the server sees with the standard 3-attempt policy;
 /// 429s, bounded by time rather than attempts, are below)
 #[tokio::test]
@@ -40,21 +57,7 @@ async fn method_by_status_matrix() {
     ];
     for &(status, method, expected) in cases {
         let server = Scripted::start(vec![Reply::text(status, "nope")]).await;
-        let c = client(&server.base);
-        let err = match method {
-            "GET" => c.get_part().uuid("p-1").run().await.map(|_| ()),
-            "POST" => c.create_part().body(part_request()).run().await.map(|_| ()),
-            "PATCH" => c
-                .update_part_order()
-                .uuid("po-1")
-                .body(types::PartOrderUpdateRequest { flush: Some(true) })
-                .run()
-                .await
-                .map(|_| ()),
-            "DELETE" => c.delete_part_order().uuid("po-1").run().await.map(|_| ()),
-            _ => unreachable!(),
-        }
-        .unwrap_err();
+        let err = call(&client(&server.base), method).await.unwrap_err();
         assert_eq!(server.hits(), expected, "{method} {status}: {err}");
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{method} {status}");
         assert!(server.requests().iter().all(|r| r.method == method));
@@ -70,19 +73,9 @@ async fn a_429_is_retried_past_the_attempt_count_for_any_method() {
             json!({"uuid": "po-1", "part_number": "PN-1", "due_date": "2026-12-01T00:00:00Z", "printed_parts": []}),
         ));
         let server = Scripted::start(replies).await;
-        let c = client(&server.base);
-        let done = match method {
-            "GET" => c.get_part().uuid("p-1").run().await.map(|_| ()),
-            "POST" => c.create_part().body(part_request()).run().await.map(|_| ()),
-            _ => c
-                .update_part_order()
-                .uuid("po-1")
-                .body(types::PartOrderUpdateRequest { flush: Some(true) })
-                .run()
-                .await
-                .map(|_| ()),
-        };
-        done.unwrap_or_else(|e| panic!("{method}: {e}"));
+        call(&client(&server.base), method)
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
         assert_eq!(server.hits(), 7, "{method}: six 429s and the answer");
     }
     // Past the time the policy gives 429s, the 429 is the answer.
