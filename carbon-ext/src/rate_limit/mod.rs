@@ -168,6 +168,20 @@ struct Window {
     leased_until: Option<Instant>,
 }
 
+impl Window {
+    /// Forgets the sends a whole `window` old: they have given their slots back.
+    fn forget_before(&mut self, now: Instant, window: Duration) {
+        while let Some(oldest) = self.sent.front() {
+            match oldest.checked_add(window) {
+                Some(at) if at <= now => {
+                    self.sent.pop_front();
+                }
+                _ => break,
+            }
+        }
+    }
+}
+
 impl RateLimiter {
     /// A limiter for `limit`, clamped to what it can honour (the client builder
     /// refuses such limits; a stack built by hand gets the nearest usable one),
@@ -281,6 +295,7 @@ impl RateLimiter {
             // From the rate actually reached, when it is lower than the one allowed
             // (as AWS's adaptive mode does): clients that share a key converge in
             // one step instead of several.
+            window.forget_before(now, self.limit.window);
             let floor = (f64::from(self.limit.requests) * FLOOR).max(1.0);
             let sent = window.sent.len() as f64;
             let reached = if sent > 0.0 {
@@ -340,15 +355,7 @@ impl RateLimiter {
                 }
             }
         }
-        // Sends a whole window old have given their slots back.
-        while let Some(oldest) = window.sent.front() {
-            match oldest.checked_add(self.limit.window) {
-                Some(at) if at <= now => {
-                    window.sent.pop_front();
-                }
-                _ => break,
-            }
-        }
+        window.forget_before(now, self.limit.window);
         let allowed = (window.allowed as usize).max(1);
         if window.sent.len() >= allowed {
             // The slot that frees first is that of the send `allowed` from the end.
@@ -565,6 +572,19 @@ mod tests {
             14,
             "70% of the 20 it reached, not of the 100 allowed"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sends_of_a_window_ago_are_not_counted_as_reached() {
+        // 50 sends, then a 429 a window later (a slow answer): none of those 50 is
+        // in the window that was refused, so the rate falls from what is allowed.
+        let limiter = RateLimiter::new(RateLimit::new(100, Duration::from_secs(10)));
+        for _ in 0..50 {
+            assert!(limiter.try_acquire());
+        }
+        tokio::time::advance(Duration::from_secs(11)).await;
+        limiter.throttled(None);
+        assert_eq!(limiter.allowed(), 70, "not 70% of 50 sends a window old");
     }
 
     #[tokio::test(start_paused = true)]
