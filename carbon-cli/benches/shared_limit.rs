@@ -1,12 +1,15 @@
 //! N `carbon printed-parts list --all` processes with one key against the
 //! simulator at the API's 200 requests / 10 s: what each way of sharing the limit
-//! costs. For N = 1, 2, 4, 8, each alone (`--no-shared-limit`, adaptive only) and
-//! host-shared (the default): processes failed, rows lost, requests answered 429,
-//! and the share of the limit the N used together (the fewest seconds the limit
-//! allows for their requests, over the seconds they took).
+//! costs. For N = 1, 2, 4, 8, each alone (`--no-shared-limit`, adaptive only),
+//! host-shared (the default) and Redis-shared (`CARBON_RATE_LIMIT_REDIS`):
+//! processes failed, rows lost, requests answered 429, and the share of the limit
+//! the N used together (the fewest seconds the limit allows for their requests,
+//! over the seconds they took).
 //!
 //! `cargo bench -p carbon-cli --bench shared_limit` (each process lists 20 000
-//! printed parts 50 a page: 400 requests; `CARBON_BENCH_PROCESSES=1,2,4` picks N).
+//! printed parts 50 a page: 400 requests; `CARBON_BENCH_PROCESSES=1,2,4` picks N,
+//! `CARBON_BENCH_SHARING=alone,host,redis` the ways). Redis is the one
+//! `CARBON_TEST_REDIS_URL` names, else a `redis-server` the bench starts.
 //! Targets (issue 18): no process failed and no row lost anywhere; host-shared at
 //! least 95% of the limit with at most 1% of requests answered 429; alone at least
 //! 85%.
@@ -20,6 +23,24 @@ const PARTS: usize = 20_000;
 const PAGE: usize = 50;
 const LIMIT: u32 = 200;
 const WINDOW: Duration = Duration::from_secs(10);
+
+/// How the N processes share the limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sharing {
+    Alone,
+    Host,
+    Redis,
+}
+
+impl Sharing {
+    fn name(self) -> &'static str {
+        match self {
+            Sharing::Alone => "alone (adaptive)",
+            Sharing::Host => "host-shared",
+            Sharing::Redis => "Redis-shared",
+        }
+    }
+}
 
 struct Round {
     failed: usize,
@@ -39,7 +60,14 @@ impl Round {
     }
 }
 
-fn run(sim: &Simulator, secrets: &std::path::Path, ledger: &std::path::Path, n: usize, shared: bool) -> Round {
+fn run(
+    sim: &Simulator,
+    secrets: &std::path::Path,
+    ledger: &std::path::Path,
+    n: usize,
+    sharing: Sharing,
+    redis: &str,
+) -> Round {
     let before = sim.stats();
     let start = Instant::now();
     // Each process writes to a file of its own: a pipe read one process after the
@@ -49,8 +77,14 @@ fn run(sim: &Simulator, secrets: &std::path::Path, ledger: &std::path::Path, n: 
         .iter()
         .map(|output| {
             let mut command = Command::new(env!("CARGO_BIN_EXE_carbon"));
-            if !shared {
-                command.arg("--no-shared-limit");
+            match sharing {
+                Sharing::Alone => {
+                    command.arg("--no-shared-limit");
+                }
+                Sharing::Host => {}
+                Sharing::Redis => {
+                    command.env("CARBON_RATE_LIMIT_REDIS", redis);
+                }
             }
             command
                 .args([
@@ -102,6 +136,24 @@ fn main() {
         .ok()
         .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 2, 4, 8]);
+    let ways: Vec<Sharing> = std::env::var("CARBON_BENCH_SHARING")
+        .ok()
+        .map(|v| {
+            v.split(',')
+                .filter_map(|way| match way.trim() {
+                    "alone" => Some(Sharing::Alone),
+                    "host" => Some(Sharing::Host),
+                    "redis" => Some(Sharing::Redis),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| vec![Sharing::Alone, Sharing::Host, Sharing::Redis]);
+    let (redis, _own_redis) = if ways.contains(&Sharing::Redis) {
+        test_support::redis::shared_url()
+    } else {
+        (String::new(), None)
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sim = runtime
         .block_on(Simulator::start(Config {
@@ -120,14 +172,14 @@ fn main() {
     println!("| sharing | N | failed | rows lost | requests | 429 | time | floor | share of the limit |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &n in &processes {
-        for shared in [false, true] {
+        for &sharing in &ways {
             // Each round starts with the simulator's window empty.
             std::thread::sleep(WINDOW + Duration::from_secs(1));
-            let round = run(&sim, &secrets, dir.path(), n, shared);
+            let round = run(&sim, &secrets, dir.path(), n, sharing, &redis);
             let share = round.floor().as_secs_f64() / round.elapsed.as_secs_f64();
             println!(
                 "| {} | {n} | {} | {} | {} | {} ({:.1}%) | {:.1} s | {} s | {:.0}% |",
-                if shared { "host-shared" } else { "alone (adaptive)" },
+                sharing.name(),
                 round.failed,
                 round.rows_lost,
                 round.requests,

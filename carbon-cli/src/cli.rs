@@ -155,13 +155,21 @@ pub struct TokenArgs {
 /// `carbon profile ...`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ProfileCommand {
-    /// Create or change a profile from --base-url and --secrets.
+    /// Create or change a profile from --base-url, --secrets and --rate-limit-redis.
     #[command(
-        after_help = "Example:\n  carbon profile set prod --base-url https://api.carbon3d.com/v1 --secrets ~/secrets.json"
+        after_help = "Examples:\n  carbon profile set prod --base-url https://api.carbon3d.com/v1 --secrets ~/secrets.json\n  \
+                      carbon profile set prod --rate-limit-redis redis://cache.internal:6379/0"
     )]
     Set {
         /// The profile's name (`default` is used when none is named).
         name: String,
+        /// Share the key's rate limit through this Redis with every process of the
+        /// key on any host (`CARBON_RATE_LIMIT_REDIS` overrides it).
+        #[arg(long, value_name = "URL", conflicts_with = "no_rate_limit_redis")]
+        rate_limit_redis: Option<String>,
+        /// Stop sharing the rate limit through Redis (back to this host only).
+        #[arg(long)]
+        no_rate_limit_redis: bool,
     },
     /// List the profiles (`*` marks the one used when none is named).
     List,

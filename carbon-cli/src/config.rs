@@ -26,6 +26,9 @@ pub struct Profile {
     /// The `secrets.json` with the key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets: Option<PathBuf>,
+    /// The Redis through which the key's rate limit is shared across hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_redis: Option<String>,
 }
 
 /// The config file.
@@ -76,11 +79,12 @@ impl ConfigFile {
         }
     }
 
-    /// Writes the config file whole or not at all (temp file, then rename).
+    /// Writes the config file whole or not at all (temp file, then rename),
+    /// readable by its owner only (a Redis URL may hold a password).
     pub fn save(&self) -> Outcome<PathBuf> {
         let path = Self::path()?;
         let text = toml::to_string_pretty(self).map_err(|e| Failure::usage(format!("cannot write profiles: {e}")))?;
-        write_atomically(&path, text.as_bytes(), false)?;
+        write_atomically(&path, text.as_bytes(), true)?;
         Ok(path)
     }
 }
@@ -148,6 +152,9 @@ pub struct Connection {
     pub base_url: (String, Source),
     /// The key and where it came from (`None`: no key anywhere).
     pub key: Option<(Key, Source)>,
+    /// The Redis the rate limit is shared through, and where it came from (`None`:
+    /// shared on this host only).
+    pub rate_limit_redis: Option<(String, Source)>,
 }
 
 /// The connection flags of a command.
@@ -214,10 +221,15 @@ impl Connection {
         } else {
             profile.secrets.clone().map(|path| (Key::File(path), Source::Profile))
         };
+        let rate_limit_redis = match env(carbon_ext::REDIS_URL_VAR) {
+            Some(url) => Some((url.trim().to_string(), Source::Environment)),
+            None => profile.rate_limit_redis.clone().map(|url| (url, Source::Profile)),
+        };
         Ok(Self {
             profile: profile_name,
             base_url,
             key,
+            rate_limit_redis,
         })
     }
 
@@ -236,18 +248,21 @@ impl Connection {
         Ok(key.map_err(carbon_ext::Error::from)?)
     }
 
-    /// A client for these settings: the rate limit shared with the other processes
-    /// of the key on this host unless `shared_limit` is off; `CARBON_RATE_LIMIT`
-    /// (`N/DURATION`, e.g. `200/10s`) sets a limit other than the API's.
+    /// A client for these settings: the rate limit shared with the other clients
+    /// of the key (through Redis when one is set, else on this host) unless
+    /// `shared_limit` is off; `CARBON_RATE_LIMIT` (`N/DURATION`, e.g. `200/10s`)
+    /// sets a limit other than the API's.
     pub fn client(&self, shared_limit: bool) -> Outcome<carbon_ext::Client> {
+        let sharing = match &self.rate_limit_redis {
+            _ if !shared_limit => carbon_ext::LimitSharing::Process,
+            // Checked before the key is read: a setting that cannot work says so first.
+            Some((url, _)) => carbon_ext::LimitSharing::Redis(carbon_ext::RedisUrl::new(url.clone())?),
+            None => carbon_ext::LimitSharing::Host,
+        };
         let mut builder = carbon_ext::Client::builder()
             .base_url(&self.base_url.0)
             .user_agent_suffix(format!("carbon-cli/{}", env!("CARGO_PKG_VERSION")))
-            .limit_sharing(if shared_limit {
-                carbon_ext::LimitSharing::Host
-            } else {
-                carbon_ext::LimitSharing::Process
-            });
+            .limit_sharing(sharing);
         if let Some(text) = env(RATE_LIMIT_VAR) {
             builder = builder.rate_limit(parse_rate_limit(&text).map_err(Failure::usage)?);
         }

@@ -13,14 +13,23 @@ use crate::when::parse_duration;
 use crate::workflows;
 use crate::workflows::order::OrderFlags;
 
-/// Logs to stderr: `-v` the SDK's calls and attempts (operation, method, path
-/// without query, status, attempts, waits), `-vv` everything.
+/// Logs to stderr: the SDK's warnings (such as a rate limit that cannot be
+/// shared), `-v` also its calls and attempts (operation, method, path without
+/// query, status, attempts, waits), `-vv` everything.
 pub fn tracing(verbose: u8) {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::prelude::*;
+    if verbose == 0 {
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .event_format(Warning);
+        let _ = tracing_subscriber::registry()
+            .with(layer.with_filter(Targets::new().with_target("carbon_ext", LevelFilter::WARN)))
+            .try_init();
+        return;
+    }
     let targets = match verbose {
-        0 => return,
         1 => Targets::new()
             .with_target("carbon_ext", LevelFilter::DEBUG)
             .with_default(LevelFilter::WARN),
@@ -33,6 +42,26 @@ pub fn tracing(verbose: u8) {
     let _ = tracing_subscriber::registry()
         .with(layer.with_filter(targets))
         .try_init();
+}
+
+/// A warning as a person reads it: `warning: what happened key=value …`.
+struct Warning;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Warning
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        write!(writer, "warning: ")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }
 
 /// The client for these flags, environment and profile.
@@ -114,6 +143,15 @@ fn describe(source: Source) -> &'static str {
     }
 }
 
+/// A Redis URL as it may be shown: without its password.
+fn shown_redis_url(url: &str) -> String {
+    match carbon_ext::RedisUrl::new(url) {
+        Ok(url) => url.to_string(),
+        // Not shown: what does not parse may still hold a password.
+        Err(_) => "(not a Redis URL: set it again with `carbon profile set NAME --rate-limit-redis URL`)".into(),
+    }
+}
+
 fn unknown_profile(config: &ConfigFile, name: &str) -> Failure {
     let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
     Failure::usage(format!(
@@ -129,13 +167,28 @@ fn unknown_profile(config: &ConfigFile, name: &str) -> Failure {
 fn profile(flags: &Flags, command: ProfileCommand, printing: &Printing) -> Outcome {
     let mut config = ConfigFile::load()?;
     match command {
-        ProfileCommand::Set { name } => {
-            if flags.base_url.is_none() && flags.secrets.is_none() {
+        ProfileCommand::Set {
+            name,
+            rate_limit_redis,
+            no_rate_limit_redis,
+        } => {
+            if flags.base_url.is_none() && flags.secrets.is_none() && rate_limit_redis.is_none() && !no_rate_limit_redis
+            {
                 return Err(Failure::usage(format!(
-                    "give what the profile holds: carbon profile set {name} --base-url URL --secrets FILE"
+                    "give what the profile holds: carbon profile set {name} --base-url URL --secrets FILE \
+                     [--rate-limit-redis URL]"
                 )));
             }
+            if let Some(url) = &rate_limit_redis {
+                carbon_ext::RedisUrl::new(url.trim())?;
+            }
             let profile = config.profiles.entry(name.clone()).or_default();
+            if let Some(url) = rate_limit_redis {
+                profile.rate_limit_redis = Some(url.trim().to_string());
+            }
+            if no_rate_limit_redis {
+                profile.rate_limit_redis = None;
+            }
             if let Some(url) = &flags.base_url {
                 profile.base_url = Some(url.clone());
             }
@@ -152,7 +205,7 @@ fn profile(flags: &Flags, command: ProfileCommand, printing: &Printing) -> Outco
             let mut writer = RecordWriter::new(
                 &printing.style,
                 None,
-                &["default", "name", "base_url", "secrets"],
+                &["default", "name", "base_url", "secrets", "rate_limit_redis"],
                 std::io::stdout().lock(),
             );
             for (name, profile) in &config.profiles {
@@ -161,6 +214,7 @@ fn profile(flags: &Flags, command: ProfileCommand, printing: &Printing) -> Outco
                     "name": name,
                     "base_url": profile.base_url,
                     "secrets": profile.secrets,
+                    "rate_limit_redis": profile.rate_limit_redis.as_deref().map(shown_redis_url),
                 }))?;
             }
             drop(writer.finish()?);
@@ -187,10 +241,18 @@ fn profile(flags: &Flags, command: ProfileCommand, printing: &Printing) -> Outco
                 Some((Key::Environment, source)) => format!("from the environment ({})", describe(*source)),
                 None => "(none)".to_string(),
             };
+            let rate_limit = match (&connection.rate_limit_redis, flags.no_shared_limit) {
+                (_, true) => "this process only (--no-shared-limit)".to_string(),
+                (Some((url, source)), _) => {
+                    format!("shared through Redis {} ({})", shown_redis_url(url), describe(*source))
+                }
+                (None, _) => "shared with the key's processes on this host".to_string(),
+            };
             let shown = serde_json::json!({
                 "profile": connection.profile.as_deref().unwrap_or("(none)"),
                 "base_url": format!("{} ({})", connection.base_url.0, describe(connection.base_url.1)),
                 "key": key,
+                "rate_limit": rate_limit,
             });
             print_record(&printing.style, &shown, &mut std::io::stdout().lock())?;
         }

@@ -44,6 +44,7 @@ pub async fn run(args: SimArgs) -> Outcome {
         Profile {
             base_url: Some(sim.base_url().to_string()),
             secrets: Some(secrets.clone()),
+            ..Profile::default()
         },
     );
     config.save()?;

@@ -181,14 +181,20 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Reads the environment: `CARBON_BASE_URL` (when set, instead of production) and
+    /// Reads the environment: `CARBON_BASE_URL` (when set, instead of production),
     /// the key (`CARBON_SECRETS_FILE`, or `CARBON_CLIENT_ID` + `CARBON_CLIENT_SECRET`;
-    /// see [`ApiKey::from_env`]). Settings made after this call win.
+    /// see [`ApiKey::from_env`]) and `CARBON_RATE_LIMIT_REDIS` (when set, the rate
+    /// limit is shared through that Redis: [`LimitSharing::Redis`]). Settings made
+    /// after this call win.
     pub fn from_env(self) -> Self {
-        let builder = match std::env::var(BASE_URL_VAR) {
-            Ok(url) if !url.trim().is_empty() => self.base_url(url.trim()),
-            _ => self,
-        };
+        let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut builder = self;
+        if let Some(url) = set(BASE_URL_VAR) {
+            builder = builder.base_url(url.trim());
+        }
+        if let Some(url) = set(crate::REDIS_URL_VAR) {
+            builder = builder.limit_sharing(LimitSharing::redis(url.trim()));
+        }
         builder.credentials_from_env()
     }
 
@@ -271,7 +277,9 @@ impl ClientBuilder {
     }
 
     /// With whom the rate limit is shared (default: every client of the same key
-    /// and API on this host, [`LimitSharing::Host`]).
+    /// and API on this host, [`LimitSharing::Host`]). A [`LimitSharing::Redis`]
+    /// URL is checked by [`ClientBuilder::build`]; Redis itself is only reached
+    /// for the first request.
     pub fn limit_sharing(mut self, sharing: LimitSharing) -> Self {
         self.limit_sharing = sharing;
         self
@@ -353,7 +361,7 @@ impl ClientBuilder {
         };
         let mut stack = match (self.rate_limit, client_id) {
             (Some(limit), Some(client_id)) => {
-                RequestStack::with_shared_limit(limit, &self.limit_sharing, &client_id, &base_url)
+                RequestStack::with_shared_limit(limit, &self.limit_sharing, &client_id, &base_url)?
             }
             (limit, _) => RequestStack::new(limit),
         };

@@ -24,7 +24,7 @@ pub use paginate::{
     DedupExt, ItemOf, LenientItem, MAX_EMPTY_PAGES, Page, PaginateExt, PaginateOffsetExt, TOTAL_COUNT_CAP, TotalCount,
 };
 pub use progress::{Progress, Transfer};
-pub use rate_limit::{LimitSharing, RateLimit};
+pub use rate_limit::{LimitSharing, REDIS_URL_VAR, RateLimit, RedisUrl};
 pub use records::MalformedRecord;
 pub use retry::RetryPolicy;
 pub use run::{OutputOf, RunExt};

@@ -41,17 +41,17 @@ impl RequestStack {
     }
 
     /// A stack whose rate limit is shared as `sharing` says with the other clients
-    /// of `client_id` at `base_url` on this host.
+    /// of `client_id` at `base_url`.
     pub(crate) fn with_shared_limit(
         limit: RateLimit,
         sharing: &crate::rate_limit::LimitSharing,
         client_id: &str,
         base_url: &str,
-    ) -> Self {
-        Self {
-            limiter: Some(RateLimiter::shared(limit, sharing, client_id, base_url)),
+    ) -> Result<Self, crate::Error> {
+        Ok(Self {
+            limiter: Some(RateLimiter::shared(limit, sharing, client_id, base_url)?),
             authorizer: None,
-        }
+        })
     }
 
     /// The file through which the rate limit is shared with other processes, if it is.
@@ -210,13 +210,19 @@ impl RequestHooks for RequestStack {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        if response.status() == StatusCode::TOO_MANY_REQUESTS
-            && let Some(limiter) = &self.limiter
-        {
-            // The others would meet it too: the whole client pauses, and slows.
-            limiter.throttled(retry_after);
-        }
-        HookFuture::pending(with_error_body(response, operation, retry_after))
+        let limiter = self
+            .limiter
+            .as_ref()
+            .filter(|_| response.status() == StatusCode::TOO_MANY_REQUESTS);
+        // The others would meet it too: the whole client pauses, and slows.
+        let pause = limiter.map(|limiter| limiter.throttled(retry_after));
+        HookFuture::pending(async move {
+            // The clients the limit is shared with pause too, before this call goes on.
+            if let (Some(limiter), Some(pause)) = (limiter, pause) {
+                limiter.share_pause(pause).await;
+            }
+            with_error_body(response, operation, retry_after).await
+        })
     }
 }
 

@@ -1,10 +1,12 @@
 //! Scaffolding the carbon-rs tests and benches share, in one place: loopback
 //! servers that answer as scripted or as fast as they can, request matchers for
 //! httpmock (feature `httpmock`), the process's peak RSS, and summaries of
-//! measurements. Not published.
+//! measurements, real Redis servers. Not published.
 
 #[cfg(feature = "httpmock")]
 pub mod matchers;
+#[cfg(unix)]
+pub mod redis;
 pub mod rss;
 pub mod scripted;
 pub mod servers;

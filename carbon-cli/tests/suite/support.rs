@@ -89,6 +89,8 @@ pub fn bare(config_dir: &Path) -> tokio::process::Command {
         }
     }
     command.env("CARBON_CONFIG_DIR", config_dir);
+    // The host's rate-limit ledgers of this test, not in the user's cache.
+    command.env("CARBON_RATE_LIMIT_DIR", config_dir.join("rate-limit"));
     // No terminal and nothing to read: as under cron or CI.
     command.stdin(std::process::Stdio::null());
     command.kill_on_drop(true);

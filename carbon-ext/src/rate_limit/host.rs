@@ -25,6 +25,8 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::ledger::Claim;
+
 const HEADER: &str = "carbon-rate-limit 2";
 /// The longest a claimer sleeps before asking again (and so checking in).
 const POLL: Duration = Duration::from_millis(200);
@@ -36,19 +38,12 @@ const BEHIND_HEAD: Duration = Duration::from_millis(10);
 /// The state file of one key and API, open.
 #[derive(Debug)]
 pub(crate) struct HostLedger {
-    file: File,
+    /// Reopened when the file at `path` is no longer this one (pruned as stale by
+    /// another process while this one was idle).
+    file: std::sync::Mutex<File>,
     path: PathBuf,
     /// This ledger's place in the queue (one per open ledger: per client).
     id: u64,
-}
-
-/// What a claim got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Claim {
-    /// This many slots, from now.
-    Granted(u32),
-    /// None free; one frees after this long.
-    Wait(Duration),
 }
 
 /// The ledger's content.
@@ -62,18 +57,14 @@ struct State {
 }
 
 impl HostLedger {
-    /// The ledger of `client_id` at `base_url`, in `dir` (created if need be).
-    pub(crate) fn open(dir: &Path, client_id: &str, base_url: &str) -> std::io::Result<Self> {
+    /// The ledger named `name` (see [`super::ledger::ledger_name`]), in `dir`
+    /// (created if need be).
+    pub(crate) fn open(dir: &Path, name: &str) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let path = dir.join(format!("{:016x}.ledger", fnv1a(&format!("{client_id}\n{base_url}"))));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)?;
+        prune(dir, SystemTime::now());
+        let path = dir.join(format!("{name}.ledger"));
         Ok(Self {
-            file,
+            file: std::sync::Mutex::new(open_file(&path)?),
             path,
             id: fastrand::u64(1..),
         })
@@ -148,9 +139,18 @@ impl HostLedger {
 
     /// Runs `change` on the state under the lock, and writes the state back.
     fn locked<T>(&self, change: impl FnOnce(&mut State, u64) -> T) -> std::io::Result<T> {
-        let _lock = Lock::exclusive(&self.file)?;
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let _lock = loop {
+            let lock = Lock::exclusive(&file)?;
+            if is_at(&file, &self.path) {
+                break lock;
+            }
+            // Pruned (or replaced) since it was opened: the others use the new one.
+            drop(lock);
+            *file = open_file(&self.path)?;
+        };
         let mut text = String::new();
-        let mut file = &self.file;
+        let mut file = &*file;
         file.seek(SeekFrom::Start(0))?;
         let mut state = match file.read_to_string(&mut text) {
             Ok(_) => State::parse(&text).unwrap_or_default(),
@@ -207,18 +207,67 @@ impl State {
     }
 }
 
+/// A ledger untouched for this long holds no claim, waiter or pause that still
+/// counts: it is removed when a client opens a ledger in the same directory.
+const PRUNE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
+fn open_file(path: &Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
+/// Whether `file` is still the file at `path`.
+fn is_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+/// Removes the ledgers in `dir` not written for [`PRUNE_AFTER`] (the keys and
+/// APIs no longer used here), each under its lock so that no claim is lost; a
+/// client that still has one open notices and opens the new one. Best effort.
+fn prune(dir: &Path, now: SystemTime) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "ledger") {
+            continue;
+        }
+        let stale = |path: &Path| {
+            std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| now.duration_since(at).is_ok_and(|age| age > PRUNE_AFTER))
+        };
+        if !stale(&path) {
+            continue;
+        }
+        let Ok(file) = std::fs::OpenOptions::new().read(true).open(&path) else {
+            continue;
+        };
+        // SAFETY: flock on a file descriptor this process holds open; a lock
+        // another process holds is not waited for.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            continue;
+        }
+        // Written since it was looked at: in use after all.
+        if stale(&path) && is_at(&file, &path) {
+            let _ = std::fs::remove_file(&path);
+        }
+        // The lock goes with the file.
+    }
+}
+
 /// Milliseconds since the Unix epoch, by the wall clock (processes share no other).
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// FNV-1a: a stable name for a key's file across processes and versions.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// An exclusive advisory lock on a file, released when dropped (or when the
@@ -251,6 +300,7 @@ impl Drop for Lock<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ledger::ledger_name;
     use super::*;
 
     #[test]
@@ -258,8 +308,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let window = Duration::from_secs(60);
         // Two opens of one key's file stand for two processes.
-        let a = HostLedger::open(dir.path(), "client-1", "https://api.example/v1").unwrap();
-        let b = HostLedger::open(dir.path(), "client-1", "https://api.example/v1").unwrap();
+        let a = HostLedger::open(dir.path(), &ledger_name("client-1", "https://api.example/v1")).unwrap();
+        let b = HostLedger::open(dir.path(), &ledger_name("client-1", "https://api.example/v1")).unwrap();
         assert_eq!(a.path(), b.path());
         assert_eq!(a.claim(10, 4, window).unwrap(), Claim::Granted(4));
         assert_eq!(b.claim(10, 4, window).unwrap(), Claim::Granted(4));
@@ -269,13 +319,13 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Another key, or the same key on another API, has its own.
-        let other = HostLedger::open(dir.path(), "client-2", "https://api.example/v1").unwrap();
+        let other = HostLedger::open(dir.path(), &ledger_name("client-2", "https://api.example/v1")).unwrap();
         assert_eq!(other.claim(10, 4, window).unwrap(), Claim::Granted(4));
-        let elsewhere = HostLedger::open(dir.path(), "client-1", "http://127.0.0.1:9/v1").unwrap();
+        let elsewhere = HostLedger::open(dir.path(), &ledger_name("client-1", "http://127.0.0.1:9/v1")).unwrap();
         assert_eq!(elsewhere.claim(10, 4, window).unwrap(), Claim::Granted(4));
         // A pause one process meets holds the others.
         other.pause(Duration::from_secs(30)).unwrap();
-        let third = HostLedger::open(dir.path(), "client-2", "https://api.example/v1").unwrap();
+        let third = HostLedger::open(dir.path(), &ledger_name("client-2", "https://api.example/v1")).unwrap();
         assert!(matches!(third.claim(10, 1, window).unwrap(), Claim::Wait(_)));
         // The file names neither key nor secret.
         let text = std::fs::read_to_string(a.path()).unwrap();
@@ -286,9 +336,9 @@ mod tests {
     fn claims_give_their_slots_back_after_a_window() {
         let dir = tempfile::tempdir().unwrap();
         let window = Duration::from_millis(300);
-        let a = HostLedger::open(dir.path(), "k", "u").unwrap();
+        let a = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
         assert_eq!(a.claim(2, 2, window).unwrap(), Claim::Granted(2));
-        let b = HostLedger::open(dir.path(), "k", "u").unwrap();
+        let b = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
         assert!(matches!(b.claim(2, 1, window).unwrap(), Claim::Wait(_)));
         // However slow the machine, once the window has passed the slots are back.
         std::thread::sleep(window + Duration::from_millis(50));
@@ -300,9 +350,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let window = Duration::from_millis(300);
         let (a, b, c) = (
-            HostLedger::open(dir.path(), "k", "u").unwrap(),
-            HostLedger::open(dir.path(), "k", "u").unwrap(),
-            HostLedger::open(dir.path(), "k", "u").unwrap(),
+            HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap(),
+            HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap(),
+            HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap(),
         );
         assert_eq!(a.claim(2, 2, window).unwrap(), Claim::Granted(2));
         assert!(matches!(b.claim(2, 1, window).unwrap(), Claim::Wait(_)), "b queues");
@@ -324,9 +374,41 @@ mod tests {
     }
 
     #[test]
+    fn ledgers_unused_for_a_week_are_removed_and_their_holders_move_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let window = Duration::from_secs(60);
+        let idle = HostLedger::open(dir.path(), &ledger_name("idle", "u")).unwrap();
+        assert_eq!(idle.claim(2, 2, window).unwrap(), Claim::Granted(2));
+        let fresh = HostLedger::open(dir.path(), &ledger_name("fresh", "u")).unwrap();
+        assert_eq!(fresh.claim(2, 1, window).unwrap(), Claim::Granted(1));
+        let other = dir.path().join("notes.txt");
+        std::fs::write(&other, "not a ledger").unwrap();
+        // Eight days on, only the ledgers untouched for that long go.
+        let later = SystemTime::now() + Duration::from_secs(8 * 24 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(fresh.path())
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        prune(dir.path(), later);
+        assert!(!idle.path().exists(), "the idle key's ledger is gone");
+        assert!(fresh.path().exists() && other.exists());
+        // The client that held it open writes to the file others now use.
+        let again = HostLedger::open(dir.path(), &ledger_name("idle", "u")).unwrap();
+        assert_eq!(again.claim(3, 1, window).unwrap(), Claim::Granted(1));
+        assert_eq!(
+            idle.claim(3, 3, window).unwrap(),
+            Claim::Granted(2),
+            "one of three is taken"
+        );
+        assert!(idle.path().exists());
+    }
+
+    #[test]
     fn a_file_that_does_not_read_as_a_ledger_is_written_anew() {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = HostLedger::open(dir.path(), "k", "u").unwrap();
+        let ledger = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
         for junk in [
             &b"garbage"[..],
             b"carbon-rate-limit 1\npaused_until x\n",

@@ -11,6 +11,8 @@ mod errors;
 mod examples;
 mod hostile;
 mod pagination;
+#[cfg(all(unix, feature = "redis"))]
+mod redis_sharing;
 mod retries;
 #[cfg(unix)]
 mod sharing;

@@ -1,0 +1,255 @@
+//! The API's limit shared through Redis by every client of one key, on any host:
+//! the same sliding window of claims, queue of waiters and shared pause as the
+//! host ledger ([`super::host`]), kept in four Redis keys of one hash slot and
+//! changed by one atomic script per claim. Times are the Redis server's (`TIME`),
+//! so the hosts' clocks need not agree. The keys expire when no client uses them.
+//!
+//! Redis out of reach (refused, timed out, or answering errors) is said once per
+//! outage, as a warning; claims then fail at once, without touching the network,
+//! so the limiter keeps to the limit alone until a window has passed, when the
+//! next claim tries Redis again.
+
+use std::fmt;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::RedisUrl;
+use super::ledger::{Claim, Unreachable};
+use crate::Error;
+
+/// How long connecting to Redis, and any one command, may take.
+const TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest a claimer sleeps before asking again (and so checking in).
+const POLL_MS: u64 = 200;
+/// A waiter that has not checked in for this long is gone.
+const STALE_MS: u64 = 1_000;
+/// How much later than the queue's head the others look again.
+const BEHIND_HEAD_MS: u64 = 10;
+
+/// KEYS: claims (sorted set of `SLOTS:SEQ` by time), waiters (sorted set of ids by
+/// arrival), last check-ins (hash), state (hash: `paused_until`, `seq`).
+/// ARGV: id, allowed, lease, window, stale, poll, behind (times in ms).
+/// Returns {slots granted, ms to wait}.
+const CLAIM: &str = r"
+local claims, waiting, seen, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id = ARGV[1]
+local allowed, lease, window = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local stale, poll, behind = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function keep()
+  for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, window * 2 + stale) end
+end
+redis.call('ZREMRANGEBYSCORE', claims, '-inf', now - window)
+for _, waiter in ipairs(redis.call('ZRANGE', waiting, 0, -1)) do
+  if tonumber(redis.call('HGET', seen, waiter) or '0') + stale <= now then
+    redis.call('ZREM', waiting, waiter)
+    redis.call('HDEL', seen, waiter)
+  end
+end
+local held = redis.call('ZRANGE', claims, 0, -1, 'WITHSCORES')
+local used = 0
+for i = 1, #held, 2 do used = used + tonumber(string.match(held[i], '^(%d+):')) end
+local paused = tonumber(redis.call('HGET', state, 'paused_until') or '0')
+local head = redis.call('ZRANGE', waiting, 0, 0)[1]
+if paused <= now and used < allowed and (head == nil or head == id) then
+  redis.call('ZREM', waiting, id)
+  redis.call('HDEL', seen, id)
+  local granted = math.min(allowed - used, lease)
+  redis.call('ZADD', claims, now, granted .. ':' .. redis.call('HINCRBY', state, 'seq', 1))
+  keep()
+  return {granted, 0}
+end
+if not redis.call('ZSCORE', waiting, id) then
+  redis.call('ZADD', waiting, redis.call('HINCRBY', state, 'seq', 1), id)
+end
+redis.call('HSET', seen, id, now)
+local free_in = 0
+if paused > now then
+  free_in = paused - now
+elseif used >= allowed then
+  free_in = window
+  local freed = 0
+  for i = 1, #held, 2 do
+    freed = freed + tonumber(string.match(held[i], '^(%d+):'))
+    if used - freed < allowed then
+      free_in = math.max(tonumber(held[i + 1]) + window - now, 0)
+      break
+    end
+  end
+end
+if head ~= nil and head ~= id then free_in = free_in + behind end
+keep()
+return {0, math.max(math.min(free_in, poll), 1)}
+";
+
+/// KEYS: state. ARGV: pause, expiry (ms).
+const PAUSE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local till = now + tonumber(ARGV[1])
+if till > tonumber(redis.call('HGET', KEYS[1], 'paused_until') or '0') then
+  redis.call('HSET', KEYS[1], 'paused_until', till)
+end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 0
+";
+
+/// A key's ledger in Redis; the connection is multiplexed.
+pub(crate) struct RedisLedger(Inner);
+
+struct Inner {
+    url: RedisUrl,
+    client: redis::Client,
+    /// claims, waiters, check-ins, state: one hash slot (`{…}`), for clusters.
+    keys: [String; 4],
+    /// This client's place in the queue.
+    id: String,
+    claim: redis::Script,
+    pause: redis::Script,
+    connection: tokio::sync::Mutex<Link>,
+}
+
+/// Where the connection to Redis stands.
+enum Link {
+    /// Not connected yet.
+    Idle,
+    Up(redis::aio::MultiplexedConnection),
+    /// Out of reach; not tried again before this.
+    Down {
+        retry_at: Instant,
+    },
+}
+
+impl fmt::Debug for RedisLedger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisLedger")
+            .field("url", &self.0.url)
+            .field("key", &self.0.keys[3])
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisLedger {
+    /// The ledger named `name` (see [`super::ledger::ledger_name`]) in the Redis at
+    /// `url`. Connects when first used.
+    pub(crate) fn new(url: &RedisUrl, name: &str) -> Result<Self, Error> {
+        let client = redis::Client::open(url.expose())
+            .map_err(|e| Error::Config(format!("rate limit Redis URL `{url}`: {e}")))?;
+        let key = |part: &str| format!("carbon-rate-limit:{{{name}}}:{part}");
+        Ok(Self(Inner {
+            url: url.clone(),
+            client,
+            keys: [key("claims"), key("waiting"), key("seen"), key("state")],
+            id: fastrand::u64(1..).to_string(),
+            claim: redis::Script::new(CLAIM),
+            pause: redis::Script::new(PAUSE),
+            connection: tokio::sync::Mutex::new(Link::Idle),
+        }))
+    }
+
+    /// Claims up to `lease` slots, as [`super::ledger::Ledger::claim`] says.
+    pub(crate) async fn claim(&self, allowed: u32, lease: u32, window: Duration) -> Result<Claim, Unreachable> {
+        let inner = &self.0;
+        let mut connection = inner.connect(window).await?;
+        let mut invocation = inner.claim.prepare_invoke();
+        for key in &inner.keys {
+            invocation.key(key);
+        }
+        invocation
+            .arg(&inner.id)
+            .arg(allowed.max(1))
+            .arg(lease.max(1))
+            .arg(millis(window))
+            .arg(STALE_MS)
+            .arg(POLL_MS)
+            .arg(BEHIND_HEAD_MS);
+        let answer: redis::RedisResult<(u32, u64)> = invocation.invoke_async(&mut connection).await;
+        match answer {
+            Ok((0, wait)) => Ok(Claim::Wait(Duration::from_millis(wait.max(1)))),
+            Ok((granted, _)) => Ok(Claim::Granted(granted)),
+            Err(e) => Err(inner.went_down(&e, window).await),
+        }
+    }
+
+    /// Every client of the key waits `pause` (best effort: the caller pauses
+    /// itself either way).
+    pub(crate) async fn pause(&self, pause: Duration, window: Duration) {
+        let inner = &self.0;
+        let Ok(mut connection) = inner.connect(window).await else {
+            return;
+        };
+        let answer: redis::RedisResult<i64> = inner
+            .pause
+            .key(&inner.keys[3])
+            .arg(millis(pause))
+            .arg(millis(window).saturating_mul(2).saturating_add(STALE_MS))
+            .invoke_async(&mut connection)
+            .await;
+        if let Err(e) = answer {
+            inner.went_down(&e, window).await;
+        }
+    }
+}
+
+impl Inner {
+    /// The connection, made if need be; an error at once while Redis is known to
+    /// be out of reach.
+    async fn connect(&self, window: Duration) -> Result<redis::aio::MultiplexedConnection, Unreachable> {
+        let mut link = self.connection.lock().await;
+        match &*link {
+            Link::Up(connection) => return Ok(connection.clone()),
+            Link::Down { retry_at } if Instant::now() < *retry_at => {
+                return Err(Unreachable(format!("Redis at {} is out of reach", self.url)));
+            }
+            Link::Down { .. } | Link::Idle => {}
+        }
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT));
+        match self.client.get_multiplexed_async_connection_with_config(&config).await {
+            Ok(connection) => {
+                if matches!(*link, Link::Down { .. }) {
+                    tracing::info!(redis = %self.url, "Redis is back: the rate limit is shared through it again");
+                }
+                *link = Link::Up(connection.clone());
+                Ok(connection)
+            }
+            Err(e) => {
+                let first = !matches!(*link, Link::Down { .. });
+                *link = Link::Down {
+                    retry_at: Instant::now() + window,
+                };
+                Err(self.say_down(&e, first))
+            }
+        }
+    }
+
+    /// A command failed: Redis is taken as out of reach for a window.
+    async fn went_down(&self, error: &redis::RedisError, window: Duration) -> Unreachable {
+        let mut link = self.connection.lock().await;
+        let first = !matches!(*link, Link::Down { .. });
+        *link = Link::Down {
+            retry_at: Instant::now() + window,
+        };
+        self.say_down(error, first)
+    }
+
+    /// Says once per outage that the limit is no longer shared.
+    fn say_down(&self, error: &redis::RedisError, first: bool) -> Unreachable {
+        let message = format!("Redis at {} is out of reach ({error})", self.url);
+        if first {
+            tracing::warn!(
+                redis = %self.url,
+                error = %error,
+                "cannot share the rate limit through Redis; this client keeps to it alone, adapting to 429s, and tries Redis again in a window"
+            );
+        }
+        Unreachable(message)
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

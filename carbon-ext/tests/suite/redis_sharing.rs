@@ -1,0 +1,184 @@
+//! The API's limit shared through a real Redis (`redis-server`, started by each
+//! test on a socket of its own): clients of one key share its slots and its
+//! pauses wherever they run, and Redis going away never stops them.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use carbon_ext::prelude::*;
+use carbon_ext::{Error, LimitSharing, RateLimit, RetryPolicy};
+use serde_json::json;
+use test_support::redis::RedisServer;
+
+use crate::common::{self, Reply, Scripted};
+
+fn client(base: &str, limit: RateLimit, sharing: LimitSharing) -> carbon_ext::Client {
+    carbon_ext::Client::builder()
+        .base_url(base)
+        .api_key(common::api_key())
+        .rate_limit(limit)
+        .limit_sharing(sharing)
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap()
+}
+
+/// Five requests an hour: no slot frees during a test, however slow the machine.
+fn hourly() -> RateLimit {
+    RateLimit::new(5, Duration::from_secs(3600))
+}
+
+fn part() -> serde_json::Value {
+    json!({"uuid": "p-1", "part_number": "PN-1"})
+}
+
+/// Whether a call gets through within a second (with an hour's window, no slot
+/// frees meanwhile).
+async fn goes_through(client: &carbon_ext::Client) -> bool {
+    let call = client.get_part().uuid("p-1").run();
+    match tokio::time::timeout(Duration::from_secs(1), call).await {
+        Ok(answer) => {
+            answer.unwrap();
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// What the client logs, from warnings up.
+#[derive(Clone, Default)]
+struct Logged(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Logged {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logged {
+    fn capture(level: tracing::Level) -> (Self, tracing::subscriber::DefaultGuard) {
+        let logged = Logged::default();
+        let writer = logged.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        (logged, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn clients_of_one_key_share_its_limit_and_its_pauses_through_redis() {
+    let redis = RedisServer::start();
+    let server = Scripted::start(vec![Reply::json(200, part())]).await;
+    let shared = || client(&server.base, hourly(), LimitSharing::redis(redis.url()));
+    let (a, b) = (shared(), shared());
+    assert_eq!(a.shared_rate_limit_file(), None, "no file: the ledger is in Redis");
+    for _ in 0..3 {
+        assert!(goes_through(&a).await);
+    }
+    for _ in 0..2 {
+        assert!(goes_through(&b).await);
+    }
+    // Five of five used, by the two together: neither gets another.
+    assert!(!goes_through(&a).await);
+    assert!(!goes_through(&b).await);
+    assert_eq!(server.hits(), 5);
+    // Others do not share it: a client alone, and the same key on another API.
+    assert!(goes_through(&client(&server.base, hourly(), LimitSharing::Process)).await);
+    let other_api = Scripted::start(vec![Reply::json(200, part())]).await;
+    assert!(goes_through(&client(&other_api.base, hourly(), LimitSharing::redis(redis.url()))).await);
+
+    // A 429 one client meets pauses the others, before its call returns.
+    let limited = Scripted::start(vec![
+        Reply::Full(429, vec![("retry-after", "30".into())], b"{}".to_vec()),
+        Reply::json(200, part()),
+    ])
+    .await;
+    let minutely = RateLimit::new(100, Duration::from_secs(60));
+    let (c, d) = (
+        client(&limited.base, minutely, LimitSharing::redis(redis.url())),
+        client(&limited.base, minutely, LimitSharing::redis(redis.url())),
+    );
+    let refused = c.get_part().uuid("p-1").run().await.unwrap_err();
+    assert_eq!(refused.status(), Some(http::StatusCode::TOO_MANY_REQUESTS), "{refused}");
+    assert!(!goes_through(&d).await, "d waits out c's 429");
+    assert_eq!(limited.hits(), 1);
+}
+
+#[tokio::test]
+async fn redis_going_away_leaves_the_client_working_within_the_limit_and_said_once() {
+    let (logged, _guard) = Logged::capture(tracing::Level::WARN);
+    let mut redis = RedisServer::start();
+    let server = Scripted::start(vec![Reply::json(200, part())]).await;
+    let a = client(&server.base, hourly(), LimitSharing::redis(redis.url()));
+    for _ in 0..3 {
+        assert!(goes_through(&a).await);
+    }
+    assert!(!logged.text().contains("Redis"), "{}", logged.text());
+    redis.kill();
+    // It keeps to the limit alone, counting what it sent while Redis was there.
+    for _ in 0..2 {
+        assert!(goes_through(&a).await);
+    }
+    assert!(!goes_through(&a).await, "five an hour, Redis or not");
+    assert_eq!(server.hits(), 5);
+    let text = logged.text();
+    assert_eq!(
+        text.matches("cannot share the rate limit through Redis").count(),
+        1,
+        "said once: {text}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_goes_back_to_redis_when_it_returns() {
+    let (logged, _guard) = Logged::capture(tracing::Level::INFO);
+    let mut redis = RedisServer::start();
+    redis.kill();
+    let server = Scripted::start(vec![Reply::json(200, part())]).await;
+    let a = client(
+        &server.base,
+        RateLimit::new(20, Duration::from_millis(200)),
+        LimitSharing::redis(redis.url()),
+    );
+    a.get_part().uuid("p-1").run().await.unwrap();
+    assert!(logged.text().contains("cannot share the rate limit through Redis"));
+    redis.restart();
+    // A window on, it tries Redis again; however slow the machine, within a minute.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !logged.text().contains("Redis is back") {
+        assert!(tokio::time::Instant::now() < deadline, "{}", logged.text());
+        a.get_part().uuid("p-1").run().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(logged.text().matches("cannot share").count(), 1, "{}", logged.text());
+}
+
+#[test]
+fn a_redis_url_that_cannot_work_is_refused_when_the_client_is_built() {
+    for (url, says) in [
+        ("rediss://cache:6380", "TLS"),
+        ("http://cache:6379", "not a Redis scheme"),
+    ] {
+        let built = carbon_ext::Client::builder()
+            .base_url("http://127.0.0.1:9/v1")
+            .api_key(common::api_key())
+            .limit_sharing(LimitSharing::redis(url))
+            .build();
+        match built {
+            Err(Error::Config(message)) => assert!(message.contains(says), "{message}"),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+}
