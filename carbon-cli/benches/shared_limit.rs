@@ -8,7 +8,8 @@
 //!
 //! `cargo bench -p carbon-cli --bench shared_limit` (each process lists 20 000
 //! printed parts 50 a page: 400 requests; `CARBON_BENCH_PROCESSES=1,2,4` picks N,
-//! `CARBON_BENCH_SHARING=alone,host,redis` the ways). Redis is the one
+//! `CARBON_BENCH_SHARING=alone,host,redis` the ways, `CARBON_BENCH_LOG=DIR` keeps
+//! each process's `-v` log there). Redis is the one
 //! `CARBON_TEST_REDIS_URL` names, else a `redis-server` the bench starts.
 //! Targets (issue 18): no process failed and no row lost anywhere; host-shared at
 //! least 95% of the limit with at most 1% of requests answered 429; alone at least
@@ -102,10 +103,24 @@ fn run(
                 .env("CARBON_SECRETS_FILE", secrets)
                 .env("CARBON_RATE_LIMIT_DIR", ledger)
                 .env("CARBON_CONFIG_DIR", ledger)
-                .stdout(std::fs::File::create(output).expect("a file for the rows"))
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("the carbon binary runs")
+                .stdout(std::fs::File::create(output).expect("a file for the rows"));
+            // CARBON_BENCH_LOG=DIR: each process logs its calls (-v) to a file there.
+            match std::env::var_os("CARBON_BENCH_LOG") {
+                Some(dir) => {
+                    let log = std::path::Path::new(&dir).join(format!(
+                        "{}-{n}-{}.log",
+                        sharing.name().split(' ').next().unwrap_or("run"),
+                        output.file_stem().unwrap_or_default().to_string_lossy()
+                    ));
+                    command
+                        .arg("-v")
+                        .stderr(std::fs::File::create(log).expect("a log file"));
+                }
+                None => {
+                    command.stderr(Stdio::piped());
+                }
+            }
+            command.spawn().expect("the carbon binary runs")
         })
         .collect();
     let mut failed = 0;

@@ -74,7 +74,7 @@ pub struct Global {
     #[arg(long, global = true, help_heading = "Global options")]
     pub allow_unknown_values: bool,
     /// Keep to the API's rate limit alone instead of sharing it with the other
-    /// processes of the same key on this host.
+    /// processes of the same key (on this host, or through Redis).
     #[arg(long, global = true, help_heading = "Global options")]
     pub no_shared_limit: bool,
     /// No progress bars or notes on stderr.

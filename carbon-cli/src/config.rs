@@ -167,7 +167,7 @@ pub struct Flags {
     /// `--secrets`.
     pub secrets: Option<PathBuf>,
     /// `--no-shared-limit`: keep to the rate limit alone instead of sharing it with
-    /// the other processes of the key on this host.
+    /// the other processes of the key (on this host, or through Redis).
     pub no_shared_limit: bool,
 }
 

@@ -145,8 +145,12 @@ impl HostLedger {
             if is_at(&file, &self.path) {
                 break lock;
             }
-            // Pruned (or replaced) since it was opened: the others use the new one.
+            // Pruned (or replaced) since it was opened: the others use the new one
+            // (its directory too may have been cleaned away).
             drop(lock);
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
             *file = open_file(&self.path)?;
         };
         let mut text = String::new();

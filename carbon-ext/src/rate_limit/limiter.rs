@@ -15,12 +15,15 @@ use crate::Error;
 
 /// The pause after a 429 that does not say how long to wait.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
-/// Slots claimed from a shared ledger at once, as a share of the allowed rate:
-/// most requests then touch no file and no Redis.
+/// The most slots claimed from a shared ledger at once, as a share of the allowed
+/// rate: a busy client then touches the file or Redis once per few requests.
 const LEASE_SHARE: u32 = 40;
-/// How long claimed slots may be spent: within the limit's slack, so a slot spent
-/// late still falls in the window it was claimed for.
-const LEASE_TTL: Duration = Duration::from_millis(250);
+/// How long claimed slots may be spent: well within the default limit's quarter
+/// second of slack, so that a slot spent late, and sent over a slower network
+/// than another host's, still falls in the window it was claimed for. A client
+/// claims as many as it sent in the last such span, plus one: slots a slow client
+/// would not spend in time are not claimed.
+const LEASE_TTL: Duration = Duration::from_millis(150);
 
 /// The shared state behind a [`RateLimit`].
 #[derive(Debug)]
@@ -142,7 +145,10 @@ impl RateLimiter {
         // Claimed before the 429: not to be spent into the pause's end.
         window.leased = 0;
         window.forget_before(now, self.limit.window);
-        let sent = window.sent.len();
+        // What this client sent is what it reached when it keeps to the limit
+        // alone; a shared ledger counts every client's sends against the allowed
+        // rate, so that is what it reached.
+        let sent = if self.ledger.is_some() { 0 } else { window.sent.len() };
         window.rate.throttled(now, sent);
         pause
     }
@@ -182,8 +188,9 @@ impl RateLimiter {
                 Slot::Never => std::future::pending::<()>().await,
                 Slot::Claim { ledger, allowed, lease } => match ledger.claim(allowed, lease, self.limit.window).await {
                     Ok(Claim::Granted(slots)) => {
-                        self.granted(slots, Instant::now());
-                        return started.elapsed();
+                        if self.granted(slots, Instant::now()) {
+                            return started.elapsed();
+                        }
                     }
                     Ok(Claim::Wait(wait)) => tokio::time::sleep(wait).await,
                     Err(e) => {
@@ -216,10 +223,17 @@ impl RateLimiter {
                 window.sent.push_back(now);
                 return Slot::Taken;
             }
+            // As many as were sent in the last lease's time, and one more.
+            let recent = window
+                .sent
+                .iter()
+                .rev()
+                .take_while(|at| now.saturating_duration_since(**at) < LEASE_TTL)
+                .count() as u32;
             return Slot::Claim {
                 ledger,
                 allowed,
-                lease: (allowed / LEASE_SHARE).max(1),
+                lease: (recent + 1).min(allowed / LEASE_SHARE).max(1),
             };
         }
         let allowed = allowed as usize;
@@ -236,12 +250,18 @@ impl RateLimiter {
         Slot::Taken
     }
 
-    /// The ledger granted `slots` at `now`: one for this request, the rest leased.
-    fn granted(&self, slots: u32, now: Instant) {
+    /// The ledger granted `slots` at `now`: one for this request, the rest leased;
+    /// `false` if a 429 came meanwhile (the request waits for its pause; the slots
+    /// are given up).
+    fn granted(&self, slots: u32, now: Instant) -> bool {
         let mut window = self.lock();
+        if window.paused_until.is_some_and(|until| until > now) {
+            return false;
+        }
         window.leased = slots.saturating_sub(1);
         window.leased_until = now.checked_add(LEASE_TTL);
         window.sent.push_back(now);
+        true
     }
 }
 
@@ -442,5 +462,71 @@ mod tests {
         // 2000 requests: the first 200 at once, then 200 per window.
         assert_eq!(Instant::now() - t0, Duration::from_secs(90));
         assert_eq!(limiter.allowed(), 200);
+    }
+
+    /// A limiter sharing its limit through a host ledger in `dir`.
+    #[cfg(unix)]
+    fn host_shared(limit: RateLimit, dir: &std::path::Path) -> RateLimiter {
+        RateLimiter::shared(limit, &LimitSharing::HostIn(dir.to_path_buf()), "k", "u").unwrap()
+    }
+
+    /// The slots of each claim in the host ledger, oldest first.
+    #[cfg(unix)]
+    fn claims(limiter: &RateLimiter) -> Vec<u32> {
+        std::fs::read_to_string(limiter.shared_file().unwrap())
+            .unwrap()
+            .lines()
+            .skip(2)
+            .filter(|line| !line.starts_with("wait "))
+            .map(|line| line.split_once(' ').unwrap().1.parse().unwrap())
+            .collect()
+    }
+
+    #[cfg(unix)]
+    #[tokio::test(start_paused = true)]
+    async fn a_shared_limit_falls_from_what_every_client_sent() {
+        // The ledger counts every client's sends against the allowed rate: a 429
+        // lowers it from the rate allowed, not from this client's own few sends.
+        let dir = tempfile::tempdir().unwrap();
+        let limiter = host_shared(RateLimit::new(200, Duration::from_secs(10)), dir.path());
+        for _ in 0..20 {
+            limiter.acquire().await;
+        }
+        limiter.throttled(None);
+        assert_eq!(limiter.allowed(), 140);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test(start_paused = true)]
+    async fn a_client_claims_the_slots_it_will_spend() {
+        let dir = tempfile::tempdir().unwrap();
+        let limiter = host_shared(RateLimit::new(400, Duration::from_secs(10)), dir.path());
+        // One request a second: each claims one slot, none left to go to waste.
+        for _ in 0..3 {
+            limiter.acquire().await;
+            tokio::time::advance(Duration::from_secs(1)).await;
+        }
+        assert_eq!(claims(&limiter), vec![1, 1, 1]);
+        // Requests in a row: claims grow with them, up to a fortieth of the rate.
+        for _ in 0..40 {
+            limiter.acquire().await;
+        }
+        let claimed = claims(&limiter);
+        assert_eq!(claimed.iter().copied().max(), Some(10), "{claimed:?}");
+        let total: u32 = claimed.iter().sum();
+        assert!(total < 43 + 10, "claimed {total} for 43 requests: {claimed:?}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test(start_paused = true)]
+    async fn slots_granted_after_a_429_wait_for_its_pause() {
+        let dir = tempfile::tempdir().unwrap();
+        let limiter = host_shared(RateLimit::new(400, Duration::from_secs(10)), dir.path());
+        limiter.acquire().await;
+        limiter.throttled(Some(Duration::from_secs(3)));
+        assert!(!limiter.granted(5, Instant::now()), "no request goes during the pause");
+        let t0 = Instant::now();
+        limiter.acquire().await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(3));
     }
 }

@@ -193,6 +193,17 @@ impl fmt::Display for RedisUrl {
                 if url.password().is_some() {
                     let _ = url.set_password(Some("***"));
                 }
+                // A socket's credentials travel in the query (`?user=…&pass=…`).
+                if url.query().is_some() {
+                    let pairs: Vec<(String, String)> = url
+                        .query_pairs()
+                        .map(|(key, value)| {
+                            let secret = matches!(&*key, "pass" | "password" | "user" | "username");
+                            (key.into_owned(), if secret { "***".into() } else { value.into_owned() })
+                        })
+                        .collect();
+                    url.query_pairs_mut().clear().extend_pairs(pairs);
+                }
                 f.write_str(url.as_str())
             }
             // Unparseable: the part before any `@` may be a password.
@@ -234,6 +245,7 @@ mod tests {
             "redis://:hunter2@cache.internal:6379/2",
             "redis://user:hunter2@cache.internal",
             "redis://user:hunter2@[bad",
+            "redis+unix:///run/redis.sock?db=1&pass=hunter2",
         ] {
             let url = RedisUrl(given.into());
             for shown in [
@@ -247,6 +259,10 @@ mod tests {
         assert_eq!(
             RedisUrl("redis://:pw@cache:6379/2".into()).to_string(),
             "redis://:***@cache:6379/2"
+        );
+        assert_eq!(
+            RedisUrl("redis+unix:///run/redis.sock?db=1&pass=pw".into()).to_string(),
+            "redis+unix:///run/redis.sock?db=1&pass=***"
         );
     }
 

@@ -5,9 +5,11 @@
 //! so the hosts' clocks need not agree. The keys expire when no client uses them.
 //!
 //! Redis out of reach (refused, timed out, or answering errors) is said once per
-//! outage, as a warning; claims then fail at once, without touching the network,
-//! so the limiter keeps to the limit alone until a window has passed, when the
-//! next claim tries Redis again.
+//! outage, as a warning, and its end once a claim has worked again. A command that
+//! fails on a connection is tried once more on a new one (a restarted Redis costs
+//! nothing); after that, claims fail at once, without touching the network, so
+//! the limiter keeps to the limit alone until [`RETRY_AFTER`] (or a window, if
+//! shorter) has passed, when the next claim tries Redis again.
 
 use std::fmt;
 use std::time::Duration;
@@ -20,6 +22,8 @@ use crate::Error;
 
 /// How long connecting to Redis, and any one command, may take.
 const TIMEOUT: Duration = Duration::from_secs(1);
+/// How long after failing Redis is tried again, at most.
+const RETRY_AFTER: Duration = Duration::from_secs(10);
 /// The longest a claimer sleeps before asking again (and so checking in).
 const POLL_MS: u64 = 200;
 /// A waiter that has not checked in for this long is gone.
@@ -32,6 +36,7 @@ const BEHIND_HEAD_MS: u64 = 10;
 /// ARGV: id, allowed, lease, window, stale, poll, behind (times in ms).
 /// Returns {slots granted, ms to wait}.
 const CLAIM: &str = r"
+redis.replicate_commands()
 local claims, waiting, seen, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id = ARGV[1]
 local allowed, lease, window = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -50,7 +55,8 @@ for _, waiter in ipairs(redis.call('ZRANGE', waiting, 0, -1)) do
 end
 local held = redis.call('ZRANGE', claims, 0, -1, 'WITHSCORES')
 local used = 0
-for i = 1, #held, 2 do used = used + tonumber(string.match(held[i], '^(%d+):')) end
+local function slots(member) return tonumber(string.match(member, '^(%d+):') or '0') end
+for i = 1, #held, 2 do used = used + slots(held[i]) end
 local paused = tonumber(redis.call('HGET', state, 'paused_until') or '0')
 local head = redis.call('ZRANGE', waiting, 0, 0)[1]
 if paused <= now and used < allowed and (head == nil or head == id) then
@@ -72,7 +78,7 @@ elseif used >= allowed then
   free_in = window
   local freed = 0
   for i = 1, #held, 2 do
-    freed = freed + tonumber(string.match(held[i], '^(%d+):'))
+    freed = freed + slots(held[i])
     if used - freed < allowed then
       free_in = math.max(tonumber(held[i + 1]) + window - now, 0)
       break
@@ -86,6 +92,7 @@ return {0, math.max(math.min(free_in, poll), 1)}
 
 /// KEYS: state. ARGV: pause, expiry (ms).
 const PAUSE: &str = r"
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local till = now + tonumber(ARGV[1])
@@ -109,6 +116,8 @@ struct Inner {
     claim: redis::Script,
     pause: redis::Script,
     connection: tokio::sync::Mutex<Link>,
+    /// Whether an outage has been said and no claim has worked since.
+    outage: std::sync::atomic::AtomicBool,
 }
 
 /// Where the connection to Redis stands.
@@ -146,13 +155,13 @@ impl RedisLedger {
             claim: redis::Script::new(CLAIM),
             pause: redis::Script::new(PAUSE),
             connection: tokio::sync::Mutex::new(Link::Idle),
+            outage: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
     /// Claims up to `lease` slots, as [`super::ledger::Ledger::claim`] says.
     pub(crate) async fn claim(&self, allowed: u32, lease: u32, window: Duration) -> Result<Claim, Unreachable> {
         let inner = &self.0;
-        let mut connection = inner.connect(window).await?;
         let mut invocation = inner.claim.prepare_invoke();
         for key in &inner.keys {
             invocation.key(key);
@@ -165,35 +174,54 @@ impl RedisLedger {
             .arg(STALE_MS)
             .arg(POLL_MS)
             .arg(BEHIND_HEAD_MS);
-        let answer: redis::RedisResult<(u32, u64)> = invocation.invoke_async(&mut connection).await;
-        match answer {
-            Ok((0, wait)) => Ok(Claim::Wait(Duration::from_millis(wait.max(1)))),
-            Ok((granted, _)) => Ok(Claim::Granted(granted)),
-            Err(e) => Err(inner.went_down(&e, window).await),
+        let answer: (u32, u64) = inner.run(window, &invocation).await?;
+        if inner.outage.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            tracing::warn!(redis = %inner.url, "Redis answers again: the rate limit is shared through it again");
         }
+        Ok(match answer {
+            (0, wait) => Claim::Wait(Duration::from_millis(wait.max(1))),
+            (granted, _) => Claim::Granted(granted),
+        })
     }
 
     /// Every client of the key waits `pause` (best effort: the caller pauses
     /// itself either way).
     pub(crate) async fn pause(&self, pause: Duration, window: Duration) {
         let inner = &self.0;
-        let Ok(mut connection) = inner.connect(window).await else {
-            return;
-        };
-        let answer: redis::RedisResult<i64> = inner
-            .pause
-            .key(&inner.keys[3])
+        let mut invocation = inner.pause.key(&inner.keys[3]);
+        invocation
             .arg(millis(pause))
-            .arg(millis(window).saturating_mul(2).saturating_add(STALE_MS))
-            .invoke_async(&mut connection)
-            .await;
-        if let Err(e) = answer {
-            inner.went_down(&e, window).await;
-        }
+            .arg(millis(window).saturating_mul(2).saturating_add(STALE_MS));
+        let _: Result<i64, _> = inner.run(window, &invocation).await;
     }
 }
 
 impl Inner {
+    /// Runs a script on the connection; once more on a new connection if that
+    /// fails (the old one may be to a Redis that has restarted since); Redis is
+    /// taken as out of reach if that fails too.
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        window: Duration,
+        script: &redis::ScriptInvocation<'_>,
+    ) -> Result<T, Unreachable> {
+        let mut connection = self.connect(window).await?;
+        let error = match script.invoke_async(&mut connection).await {
+            Ok(answer) => return Ok(answer),
+            Err(e) => e,
+        };
+        let fresh = error.is_io_error() || error.is_connection_dropped() || error.is_connection_refusal();
+        if !fresh {
+            return Err(self.went_down(&error, window).await);
+        }
+        *self.connection.lock().await = Link::Idle;
+        let mut connection = self.connect(window).await?;
+        match script.invoke_async(&mut connection).await {
+            Ok(answer) => Ok(answer),
+            Err(e) => Err(self.went_down(&e, window).await),
+        }
+    }
+
     /// The connection, made if need be; an error at once while Redis is known to
     /// be out of reach.
     async fn connect(&self, window: Duration) -> Result<redis::aio::MultiplexedConnection, Unreachable> {
@@ -210,36 +238,31 @@ impl Inner {
             .set_response_timeout(Some(TIMEOUT));
         match self.client.get_multiplexed_async_connection_with_config(&config).await {
             Ok(connection) => {
-                if matches!(*link, Link::Down { .. }) {
-                    tracing::info!(redis = %self.url, "Redis is back: the rate limit is shared through it again");
-                }
                 *link = Link::Up(connection.clone());
                 Ok(connection)
             }
             Err(e) => {
-                let first = !matches!(*link, Link::Down { .. });
                 *link = Link::Down {
-                    retry_at: Instant::now() + window,
+                    retry_at: Instant::now() + window.min(RETRY_AFTER),
                 };
-                Err(self.say_down(&e, first))
+                Err(self.say_down(&e))
             }
         }
     }
 
-    /// A command failed: Redis is taken as out of reach for a window.
+    /// A command failed: Redis is taken as out of reach for a while.
     async fn went_down(&self, error: &redis::RedisError, window: Duration) -> Unreachable {
-        let mut link = self.connection.lock().await;
-        let first = !matches!(*link, Link::Down { .. });
-        *link = Link::Down {
-            retry_at: Instant::now() + window,
+        *self.connection.lock().await = Link::Down {
+            retry_at: Instant::now() + window.min(RETRY_AFTER),
         };
-        self.say_down(error, first)
+        self.say_down(error)
     }
 
-    /// Says once per outage that the limit is no longer shared.
-    fn say_down(&self, error: &redis::RedisError, first: bool) -> Unreachable {
+    /// Says once per outage (until a claim works again) that the limit is no
+    /// longer shared.
+    fn say_down(&self, error: &redis::RedisError) -> Unreachable {
         let message = format!("Redis at {} is out of reach ({error})", self.url);
-        if first {
+        if !self.outage.swap(true, std::sync::atomic::Ordering::AcqRel) {
             tracing::warn!(
                 redis = %self.url,
                 error = %error,

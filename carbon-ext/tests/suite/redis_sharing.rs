@@ -143,7 +143,7 @@ async fn redis_going_away_leaves_the_client_working_within_the_limit_and_said_on
 
 #[tokio::test]
 async fn a_client_goes_back_to_redis_when_it_returns() {
-    let (logged, _guard) = Logged::capture(tracing::Level::INFO);
+    let (logged, _guard) = Logged::capture(tracing::Level::WARN);
     let mut redis = RedisServer::start();
     redis.kill();
     let server = Scripted::start(vec![Reply::json(200, part())]).await;
@@ -157,7 +157,7 @@ async fn a_client_goes_back_to_redis_when_it_returns() {
     redis.restart();
     // A window on, it tries Redis again; however slow the machine, within a minute.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !logged.text().contains("Redis is back") {
+    while !logged.text().contains("Redis answers again") {
         assert!(tokio::time::Instant::now() < deadline, "{}", logged.text());
         a.get_part().uuid("p-1").run().await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -181,4 +181,26 @@ fn a_redis_url_that_cannot_work_is_refused_when_the_client_is_built() {
             other => panic!("{url}: {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_redis_restarted_between_claims_costs_no_warning() {
+    let (logged, _guard) = Logged::capture(tracing::Level::WARN);
+    let mut redis = RedisServer::start();
+    let server = Scripted::start(vec![Reply::json(200, part())]).await;
+    let url = redis.url();
+    let shared = || client(&server.base, hourly(), LimitSharing::redis(url.clone()));
+    let a = shared();
+    assert!(goes_through(&a).await);
+    // Restarted empty: the claim before is forgotten.
+    redis.restart();
+    // The old connection is gone; a new one to the restarted Redis serves the claim.
+    assert!(goes_through(&a).await);
+    assert_eq!(logged.text(), "", "nothing to say");
+    // And the claim is in Redis: another client of the key sees it.
+    let b = shared();
+    for _ in 0..4 {
+        assert!(goes_through(&b).await);
+    }
+    assert!(!goes_through(&b).await, "one of five was a's, after the restart");
 }
