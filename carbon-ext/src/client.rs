@@ -104,7 +104,7 @@ impl Client {
 
     /// The file through which this client shares the API key's rate limit with
     /// the other processes of the key on this host ([`LimitSharing::Host`]), if it
-    /// does.
+    /// does (`None` when it shares through Redis, or not at all).
     pub fn shared_rate_limit_file(&self) -> Option<&std::path::Path> {
         self.inner
             .state()

@@ -25,7 +25,7 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::ledger::Claim;
+use super::ledger::{Claim, Unspent};
 
 const HEADER: &str = "carbon-rate-limit 2";
 /// The longest a claimer sleeps before asking again (and so checking in).
@@ -87,10 +87,19 @@ impl HostLedger {
     /// Claims up to `lease` slots if fewer than `allowed` were claimed in the last
     /// `window` by all processes, no pause holds, and no process queued before
     /// this one is still waiting.
-    pub(crate) fn claim(&self, allowed: u32, lease: u32, window: Duration) -> std::io::Result<Claim> {
+    pub(crate) fn claim(
+        &self,
+        allowed: u32,
+        lease: u32,
+        window: Duration,
+        unspent: Option<Unspent>,
+    ) -> std::io::Result<Claim> {
         let id = self.id;
         self.locked(|state, now| {
             let window = window.as_millis() as u64;
+            if let Some(unspent) = unspent {
+                state.give_back(unspent);
+            }
             state.claims.retain(|(at, _)| at.saturating_add(window) > now);
             state.waiting.retain(|(_, seen)| seen.saturating_add(STALE_MS) > now);
             let used: u64 = state.claims.iter().map(|(_, n)| u64::from(*n)).sum();
@@ -100,7 +109,10 @@ impl HostLedger {
                 state.waiting.retain(|(waiter, _)| *waiter != id);
                 let granted = (allowed - used).min(u64::from(lease.max(1))) as u32;
                 state.claims.push((now, granted));
-                return Claim::Granted(granted);
+                return Claim::Granted {
+                    slots: granted,
+                    token: now,
+                };
             }
             // Queue (or check in), then look again when a slot may be ours.
             match state.waiting.iter_mut().find(|(waiter, _)| *waiter == id) {
@@ -128,6 +140,11 @@ impl HostLedger {
             let behind = if head { Duration::ZERO } else { BEHIND_HEAD };
             Claim::Wait((free_in + behind).min(POLL).max(Duration::from_millis(1)))
         })
+    }
+
+    /// Gives back the slots of a claim that were not spent.
+    pub(crate) fn give_back(&self, unspent: Unspent) -> std::io::Result<()> {
+        self.locked(|state, _| state.give_back(unspent))
     }
 
     /// Every client of the key on this host waits `pause` (a 429 was answered).
@@ -174,6 +191,19 @@ impl HostLedger {
 }
 
 impl State {
+    /// Takes the unspent slots off their claim (one made at the same
+    /// millisecond by another process is as good: both free at once).
+    fn give_back(&mut self, unspent: Unspent) {
+        if let Some(claim) = self
+            .claims
+            .iter_mut()
+            .find(|(at, n)| *at == unspent.token && *n >= unspent.unspent)
+        {
+            claim.1 -= unspent.unspent;
+        }
+        self.claims.retain(|(_, n)| *n > 0);
+    }
+
     fn parse(text: &str) -> Option<State> {
         let mut lines = text.lines();
         if lines.next()? != HEADER {
@@ -307,6 +337,46 @@ mod tests {
     use super::super::ledger::ledger_name;
     use super::*;
 
+    /// The slots a claim granted, if it did.
+    fn granted(claim: Claim) -> Option<u32> {
+        match claim {
+            Claim::Granted { slots, .. } => Some(slots),
+            Claim::Wait(_) => None,
+        }
+    }
+
+    #[test]
+    fn slots_not_spent_are_given_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let window = Duration::from_secs(60);
+        let a = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
+        let b = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
+        let Claim::Granted { slots: 4, token } = a.claim(5, 4, window, None).unwrap() else {
+            panic!("four slots")
+        };
+        assert_eq!(granted(b.claim(5, 4, window, None).unwrap()), Some(1));
+        // a spent one of its four: three are free again, with its next claim…
+        let unspent = Unspent {
+            token,
+            granted: 4,
+            unspent: 3,
+        };
+        assert_eq!(granted(a.claim(5, 2, window, Some(unspent)).unwrap()), Some(2));
+        assert_eq!(granted(b.claim(5, 4, window, None).unwrap()), Some(1));
+        // …or when it goes.
+        let Claim::Granted { slots: 1, token } = b.claim(6, 1, window, None).unwrap() else {
+            panic!("the sixth slot")
+        };
+        assert!(matches!(a.claim(6, 1, window, None).unwrap(), Claim::Wait(_)));
+        b.give_back(Unspent {
+            token,
+            granted: 1,
+            unspent: 1,
+        })
+        .unwrap();
+        assert_eq!(granted(a.claim(6, 1, window, None).unwrap()), Some(1));
+    }
+
     #[test]
     fn processes_of_one_key_share_its_slots_and_its_pauses() {
         let dir = tempfile::tempdir().unwrap();
@@ -315,22 +385,22 @@ mod tests {
         let a = HostLedger::open(dir.path(), &ledger_name("client-1", "https://api.example/v1")).unwrap();
         let b = HostLedger::open(dir.path(), &ledger_name("client-1", "https://api.example/v1")).unwrap();
         assert_eq!(a.path(), b.path());
-        assert_eq!(a.claim(10, 4, window).unwrap(), Claim::Granted(4));
-        assert_eq!(b.claim(10, 4, window).unwrap(), Claim::Granted(4));
-        assert_eq!(a.claim(10, 4, window).unwrap(), Claim::Granted(2), "what is left");
-        match b.claim(10, 4, window).unwrap() {
+        assert_eq!(granted(a.claim(10, 4, window, None).unwrap()), Some(4));
+        assert_eq!(granted(b.claim(10, 4, window, None).unwrap()), Some(4));
+        assert_eq!(granted(a.claim(10, 4, window, None).unwrap()), Some(2), "what is left");
+        match b.claim(10, 4, window, None).unwrap() {
             Claim::Wait(wait) => assert!(wait <= POLL, "waiters check in: {wait:?}"),
             other => panic!("{other:?}"),
         }
         // Another key, or the same key on another API, has its own.
         let other = HostLedger::open(dir.path(), &ledger_name("client-2", "https://api.example/v1")).unwrap();
-        assert_eq!(other.claim(10, 4, window).unwrap(), Claim::Granted(4));
+        assert_eq!(granted(other.claim(10, 4, window, None).unwrap()), Some(4));
         let elsewhere = HostLedger::open(dir.path(), &ledger_name("client-1", "http://127.0.0.1:9/v1")).unwrap();
-        assert_eq!(elsewhere.claim(10, 4, window).unwrap(), Claim::Granted(4));
+        assert_eq!(granted(elsewhere.claim(10, 4, window, None).unwrap()), Some(4));
         // A pause one process meets holds the others.
         other.pause(Duration::from_secs(30)).unwrap();
         let third = HostLedger::open(dir.path(), &ledger_name("client-2", "https://api.example/v1")).unwrap();
-        assert!(matches!(third.claim(10, 1, window).unwrap(), Claim::Wait(_)));
+        assert!(matches!(third.claim(10, 1, window, None).unwrap(), Claim::Wait(_)));
         // The file names neither key nor secret.
         let text = std::fs::read_to_string(a.path()).unwrap();
         assert!(text.starts_with(HEADER) && !text.contains("client-1"), "{text}");
@@ -341,12 +411,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let window = Duration::from_millis(300);
         let a = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
-        assert_eq!(a.claim(2, 2, window).unwrap(), Claim::Granted(2));
+        assert_eq!(granted(a.claim(2, 2, window, None).unwrap()), Some(2));
         let b = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
-        assert!(matches!(b.claim(2, 1, window).unwrap(), Claim::Wait(_)));
+        assert!(matches!(b.claim(2, 1, window, None).unwrap(), Claim::Wait(_)));
         // However slow the machine, once the window has passed the slots are back.
         std::thread::sleep(window + Duration::from_millis(50));
-        assert_eq!(b.claim(2, 1, window).unwrap(), Claim::Granted(1));
+        assert_eq!(granted(b.claim(2, 1, window, None).unwrap()), Some(1));
     }
 
     #[test]
@@ -358,23 +428,29 @@ mod tests {
             HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap(),
             HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap(),
         );
-        assert_eq!(a.claim(2, 2, window).unwrap(), Claim::Granted(2));
-        assert!(matches!(b.claim(2, 1, window).unwrap(), Claim::Wait(_)), "b queues");
+        assert_eq!(granted(a.claim(2, 2, window, None).unwrap()), Some(2));
+        assert!(
+            matches!(b.claim(2, 1, window, None).unwrap(), Claim::Wait(_)),
+            "b queues"
+        );
         std::thread::sleep(window + Duration::from_millis(50));
         // The slots are back, but b was first: a, however eager, waits its turn.
-        assert!(matches!(a.claim(2, 2, window).unwrap(), Claim::Wait(_)));
-        assert_eq!(b.claim(2, 1, window).unwrap(), Claim::Granted(1));
-        assert!(matches!(c.claim(2, 1, window).unwrap(), Claim::Wait(_)), "behind a");
-        assert_eq!(a.claim(2, 2, window).unwrap(), Claim::Granted(1));
+        assert!(matches!(a.claim(2, 2, window, None).unwrap(), Claim::Wait(_)));
+        assert_eq!(granted(b.claim(2, 1, window, None).unwrap()), Some(1));
+        assert!(
+            matches!(c.claim(2, 1, window, None).unwrap(), Claim::Wait(_)),
+            "behind a"
+        );
+        assert_eq!(granted(a.claim(2, 2, window, None).unwrap()), Some(1));
         // A waiter that stops checking in (a process killed while it waited) is
         // dropped from the queue after a second, and holds no one up.
         std::thread::sleep(window + Duration::from_millis(50));
         assert!(
-            matches!(b.claim(1, 1, window).unwrap(), Claim::Wait(_)),
+            matches!(b.claim(1, 1, window, None).unwrap(), Claim::Wait(_)),
             "c is ahead of b"
         );
         std::thread::sleep(Duration::from_millis(STALE_MS + 100));
-        assert_eq!(b.claim(1, 1, window).unwrap(), Claim::Granted(1), "c is gone");
+        assert_eq!(granted(b.claim(1, 1, window, None).unwrap()), Some(1), "c is gone");
     }
 
     #[test]
@@ -382,9 +458,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let window = Duration::from_secs(60);
         let idle = HostLedger::open(dir.path(), &ledger_name("idle", "u")).unwrap();
-        assert_eq!(idle.claim(2, 2, window).unwrap(), Claim::Granted(2));
+        assert_eq!(granted(idle.claim(2, 2, window, None).unwrap()), Some(2));
         let fresh = HostLedger::open(dir.path(), &ledger_name("fresh", "u")).unwrap();
-        assert_eq!(fresh.claim(2, 1, window).unwrap(), Claim::Granted(1));
+        assert_eq!(granted(fresh.claim(2, 1, window, None).unwrap()), Some(1));
         let other = dir.path().join("notes.txt");
         std::fs::write(&other, "not a ledger").unwrap();
         // Eight days on, only the ledgers untouched for that long go.
@@ -400,10 +476,10 @@ mod tests {
         assert!(fresh.path().exists() && other.exists());
         // The client that held it open writes to the file others now use.
         let again = HostLedger::open(dir.path(), &ledger_name("idle", "u")).unwrap();
-        assert_eq!(again.claim(3, 1, window).unwrap(), Claim::Granted(1));
+        assert_eq!(granted(again.claim(3, 1, window, None).unwrap()), Some(1));
         assert_eq!(
-            idle.claim(3, 3, window).unwrap(),
-            Claim::Granted(2),
+            granted(idle.claim(3, 3, window, None).unwrap()),
+            Some(2),
             "one of three is taken"
         );
         assert!(idle.path().exists());
@@ -419,7 +495,10 @@ mod tests {
             &[0xff, 0xfe, 0x00],
         ] {
             std::fs::write(ledger.path(), junk).unwrap();
-            assert_eq!(ledger.claim(5, 5, Duration::from_secs(10)).unwrap(), Claim::Granted(5));
+            assert_eq!(
+                granted(ledger.claim(5, 5, Duration::from_secs(10), None).unwrap()),
+                Some(5)
+            );
             let text = std::fs::read_to_string(ledger.path()).unwrap();
             assert!(State::parse(&text).is_some(), "{text}");
         }

@@ -11,10 +11,23 @@ use crate::Error;
 /// What a claim got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Claim {
-    /// This many slots, from now.
-    Granted(u32),
+    /// This many slots, from now; `token` names the claim, to give back what is
+    /// not spent.
+    Granted { slots: u32, token: u64 },
     /// None free; ask again after this long.
     Wait(Duration),
+}
+
+/// Slots of an earlier claim that were not spent, given back with the next claim
+/// (or when the client goes): they count for nobody any more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unspent {
+    /// The claim's token.
+    pub(crate) token: u64,
+    /// The slots it was granted.
+    pub(crate) granted: u32,
+    /// The slots of it not spent.
+    pub(crate) unspent: u32,
 }
 
 /// How a claim failed: the ledger could not be read, or is known to be out of
@@ -80,17 +93,36 @@ impl Ledger {
         }
     }
 
-    /// Claims up to `lease` slots if fewer than `allowed` were claimed in the last
-    /// `window` by all clients of the key, no pause holds and no client queued
-    /// earlier still waits.
-    pub(crate) async fn claim(&self, allowed: u32, lease: u32, window: Duration) -> Result<Claim, Unreachable> {
+    /// Gives `unspent` back, then claims up to `lease` slots if fewer than
+    /// `allowed` were claimed in the last `window` by all clients of the key, no
+    /// pause holds and no client queued earlier still waits.
+    pub(crate) async fn claim(
+        &self,
+        allowed: u32,
+        lease: u32,
+        window: Duration,
+        unspent: Option<Unspent>,
+    ) -> Result<Claim, Unreachable> {
         match self {
             #[cfg(unix)]
             Ledger::Host(host) => host
-                .claim(allowed, lease, window)
+                .claim(allowed, lease, window, unspent)
                 .map_err(|e| Unreachable(e.to_string())),
             #[cfg(feature = "redis")]
-            Ledger::Redis(redis) => redis.claim(allowed, lease, window).await,
+            Ledger::Redis(redis) => redis.claim(allowed, lease, window, unspent).await,
+        }
+    }
+
+    /// Gives `unspent` back as the client goes (best effort; through Redis, only
+    /// while a tokio runtime runs on to send it).
+    pub(crate) fn give_back(&self, unspent: Unspent) {
+        match self {
+            #[cfg(unix)]
+            Ledger::Host(host) => {
+                let _ = host.give_back(unspent);
+            }
+            #[cfg(feature = "redis")]
+            Ledger::Redis(redis) => redis.give_back(unspent),
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::adaptive::AdaptiveRate;
-use super::ledger::{Claim, Ledger};
+use super::ledger::{Claim, Ledger, Unspent};
 use super::{LimitSharing, RateLimit};
 use crate::Error;
 
@@ -49,9 +49,30 @@ struct Window {
     rate: AdaptiveRate,
     /// No request starts before this (after a 429).
     paused_until: Option<Instant>,
-    /// Slots claimed from the ledger and not spent yet, and until when they may be.
-    leased: u32,
-    leased_until: Option<Instant>,
+    /// The slots of the last claim from the ledger.
+    lease: Option<Lease>,
+}
+
+/// Slots claimed from the ledger for this client.
+#[derive(Debug, Clone, Copy)]
+struct Lease {
+    token: u64,
+    granted: u32,
+    /// Not spent yet.
+    left: u32,
+    /// They may be spent until then.
+    until: Instant,
+}
+
+impl Lease {
+    /// What is left of it, to give back.
+    fn unspent(&self) -> Option<Unspent> {
+        (self.left > 0).then_some(Unspent {
+            token: self.token,
+            granted: self.granted,
+            unspent: self.left,
+        })
+    }
 }
 
 impl Window {
@@ -73,6 +94,10 @@ impl RateLimiter {
     /// refuses such limits; a stack built by hand gets the nearest usable one),
     /// shared with no other client.
     pub(crate) fn new(limit: RateLimit) -> Self {
+        Self::with_ledger(limit, None)
+    }
+
+    fn with_ledger(limit: RateLimit, ledger: Option<Ledger>) -> Self {
         let limit = RateLimit {
             requests: limit.requests.clamp(1, RateLimit::MAX_REQUESTS),
             window: limit.window.clamp(Duration::from_millis(1), RateLimit::MAX_WINDOW),
@@ -85,10 +110,9 @@ impl RateLimiter {
                 sent: VecDeque::new(),
                 rate: AdaptiveRate::new(limit.requests, limit.window),
                 paused_until: None,
-                leased: 0,
-                leased_until: None,
+                lease: None,
             }),
-            ledger: None,
+            ledger,
         }
     }
 
@@ -101,10 +125,7 @@ impl RateLimiter {
         client_id: &str,
         base_url: &str,
     ) -> Result<Self, Error> {
-        Ok(Self {
-            ledger: Ledger::open(sharing, client_id, base_url)?,
-            ..Self::new(limit)
-        })
+        Ok(Self::with_ledger(limit, Ledger::open(sharing, client_id, base_url)?))
     }
 
     /// The host ledger's file, when the limit is shared through one.
@@ -143,7 +164,7 @@ impl RateLimiter {
             (_, until) => until,
         };
         // Claimed before the 429: not to be spent into the pause's end.
-        window.leased = 0;
+        window.lease = None;
         window.forget_before(now, self.limit.window);
         // What this client sent is what it reached when it keeps to the limit
         // alone; a shared ledger counts every client's sends against the allowed
@@ -186,18 +207,22 @@ impl RateLimiter {
                 Slot::Taken => return started.elapsed(),
                 Slot::FreesAt(at) => tokio::time::sleep_until(at).await,
                 Slot::Never => std::future::pending::<()>().await,
-                Slot::Claim { ledger, allowed, lease } => match ledger.claim(allowed, lease, self.limit.window).await {
-                    Ok(Claim::Granted(slots)) => {
-                        if self.granted(slots, Instant::now()) {
-                            return started.elapsed();
+                Slot::Claim { ledger, allowed, lease } => {
+                    // What the last claim left unspent goes back with this one.
+                    let unspent = self.lock().lease.take().and_then(|lease| lease.unspent());
+                    match ledger.claim(allowed, lease, self.limit.window, unspent).await {
+                        Ok(Claim::Granted { slots, token }) => {
+                            if self.granted(slots, token, Instant::now()) {
+                                return started.elapsed();
+                            }
+                        }
+                        Ok(Claim::Wait(wait)) => tokio::time::sleep(wait).await,
+                        Err(e) => {
+                            tracing::debug!(error = %e, "the shared rate limit could not be used; this request keeps to the client's own");
+                            alone = true;
                         }
                     }
-                    Ok(Claim::Wait(wait)) => tokio::time::sleep(wait).await,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "the shared rate limit could not be used; this request keeps to the client's own");
-                        alone = true;
-                    }
-                },
+                }
             }
         }
     }
@@ -218,8 +243,11 @@ impl RateLimiter {
         if let Some(ledger) = &self.ledger
             && !alone
         {
-            if window.leased > 0 && window.leased_until.is_some_and(|until| now < until) {
-                window.leased -= 1;
+            if let Some(lease) = &mut window.lease
+                && lease.left > 0
+                && now < lease.until
+            {
+                lease.left -= 1;
                 window.sent.push_back(now);
                 return Slot::Taken;
             }
@@ -253,15 +281,29 @@ impl RateLimiter {
     /// The ledger granted `slots` at `now`: one for this request, the rest leased;
     /// `false` if a 429 came meanwhile (the request waits for its pause; the slots
     /// are given up).
-    fn granted(&self, slots: u32, now: Instant) -> bool {
+    fn granted(&self, slots: u32, token: u64, now: Instant) -> bool {
         let mut window = self.lock();
         if window.paused_until.is_some_and(|until| until > now) {
             return false;
         }
-        window.leased = slots.saturating_sub(1);
-        window.leased_until = now.checked_add(LEASE_TTL);
+        window.lease = now.checked_add(LEASE_TTL).map(|until| Lease {
+            token,
+            granted: slots,
+            left: slots.saturating_sub(1),
+            until,
+        });
         window.sent.push_back(now);
         true
+    }
+}
+
+impl Drop for RateLimiter {
+    /// Slots claimed and not spent are given back as the client goes.
+    fn drop(&mut self) {
+        let unspent = self.lock().lease.take().and_then(|lease| lease.unspent());
+        if let (Some(ledger), Some(unspent)) = (&self.ledger, unspent) {
+            ledger.give_back(unspent);
+        }
     }
 }
 
@@ -473,7 +515,12 @@ mod tests {
     /// The slots of each claim in the host ledger, oldest first.
     #[cfg(unix)]
     fn claims(limiter: &RateLimiter) -> Vec<u32> {
-        std::fs::read_to_string(limiter.shared_file().unwrap())
+        claims_in(limiter.shared_file().unwrap())
+    }
+
+    #[cfg(unix)]
+    fn claims_in(ledger: &std::path::Path) -> Vec<u32> {
+        std::fs::read_to_string(ledger)
             .unwrap()
             .lines()
             .skip(2)
@@ -515,6 +562,10 @@ mod tests {
         assert_eq!(claimed.iter().copied().max(), Some(10), "{claimed:?}");
         let total: u32 = claimed.iter().sum();
         assert!(total < 43 + 10, "claimed {total} for 43 requests: {claimed:?}");
+        // As the client goes, what it claimed and did not spend is given back.
+        let ledger = limiter.shared_file().unwrap().to_path_buf();
+        drop(limiter);
+        assert_eq!(claims_in(&ledger).iter().sum::<u32>(), 43);
     }
 
     #[cfg(unix)]
@@ -524,7 +575,10 @@ mod tests {
         let limiter = host_shared(RateLimit::new(400, Duration::from_secs(10)), dir.path());
         limiter.acquire().await;
         limiter.throttled(Some(Duration::from_secs(3)));
-        assert!(!limiter.granted(5, Instant::now()), "no request goes during the pause");
+        assert!(
+            !limiter.granted(5, 0, Instant::now()),
+            "no request goes during the pause"
+        );
         let t0 = Instant::now();
         limiter.acquire().await;
         assert_eq!(Instant::now() - t0, Duration::from_secs(3));

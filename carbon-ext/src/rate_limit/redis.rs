@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::RedisUrl;
-use super::ledger::{Claim, Unreachable};
+use super::ledger::{Claim, Unreachable, Unspent};
 use crate::Error;
 
 /// How long connecting to Redis, and any one command, may take.
@@ -33,8 +33,9 @@ const BEHIND_HEAD_MS: u64 = 10;
 
 /// KEYS: claims (sorted set of `SLOTS:SEQ` by time), waiters (sorted set of ids by
 /// arrival), last check-ins (hash), state (hash: `paused_until`, `seq`).
-/// ARGV: id, allowed, lease, window, stale, poll, behind (times in ms).
-/// Returns {slots granted, ms to wait}.
+/// ARGV: id, allowed, lease, window, stale, poll, behind (times in ms), then the
+/// member of a claim with unspent slots and how many (or '' and 0).
+/// Returns {slots granted, ms to wait, the claim's sequence number}.
 const CLAIM: &str = r"
 redis.replicate_commands()
 local claims, waiting, seen, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -46,7 +47,16 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local function keep()
   for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, window * 2 + stale) end
 end
+local function slots(member) return tonumber(string.match(member, '^(%d+):') or '0') end
+local function give_back(member, unspent)
+  local score = redis.call('ZSCORE', claims, member)
+  if not score then return end
+  redis.call('ZREM', claims, member)
+  local left = slots(member) - unspent
+  if left > 0 then redis.call('ZADD', claims, score, left .. string.match(member, '(:.*)$')) end
+end
 redis.call('ZREMRANGEBYSCORE', claims, '-inf', now - window)
+if ARGV[8] ~= '' then give_back(ARGV[8], tonumber(ARGV[9])) end
 for _, waiter in ipairs(redis.call('ZRANGE', waiting, 0, -1)) do
   if tonumber(redis.call('HGET', seen, waiter) or '0') + stale <= now then
     redis.call('ZREM', waiting, waiter)
@@ -55,7 +65,6 @@ for _, waiter in ipairs(redis.call('ZRANGE', waiting, 0, -1)) do
 end
 local held = redis.call('ZRANGE', claims, 0, -1, 'WITHSCORES')
 local used = 0
-local function slots(member) return tonumber(string.match(member, '^(%d+):') or '0') end
 for i = 1, #held, 2 do used = used + slots(held[i]) end
 local paused = tonumber(redis.call('HGET', state, 'paused_until') or '0')
 local head = redis.call('ZRANGE', waiting, 0, 0)[1]
@@ -63,9 +72,10 @@ if paused <= now and used < allowed and (head == nil or head == id) then
   redis.call('ZREM', waiting, id)
   redis.call('HDEL', seen, id)
   local granted = math.min(allowed - used, lease)
-  redis.call('ZADD', claims, now, granted .. ':' .. redis.call('HINCRBY', state, 'seq', 1))
+  local seq = redis.call('HINCRBY', state, 'seq', 1)
+  redis.call('ZADD', claims, now, granted .. ':' .. seq)
   keep()
-  return {granted, 0}
+  return {granted, 0, seq}
 end
 if not redis.call('ZSCORE', waiting, id) then
   redis.call('ZADD', waiting, redis.call('HINCRBY', state, 'seq', 1), id)
@@ -87,7 +97,17 @@ elseif used >= allowed then
 end
 if head ~= nil and head ~= id then free_in = free_in + behind end
 keep()
-return {0, math.max(math.min(free_in, poll), 1)}
+return {0, math.max(math.min(free_in, poll), 1), 0}
+";
+
+/// KEYS: claims. ARGV: the member of a claim with unspent slots, how many.
+const GIVE_BACK: &str = r"
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+local left = tonumber(string.match(ARGV[1], '^(%d+):') or '0') - tonumber(ARGV[2])
+if left > 0 then redis.call('ZADD', KEYS[1], score, left .. string.match(ARGV[1], '(:.*)$')) end
+return 0
 ";
 
 /// KEYS: state. ARGV: pause, expiry (ms).
@@ -115,6 +135,7 @@ struct Inner {
     id: String,
     claim: redis::Script,
     pause: redis::Script,
+    give_back: redis::Script,
     connection: tokio::sync::Mutex<Link>,
     /// Whether an outage has been said and no claim has worked since.
     outage: std::sync::atomic::AtomicBool,
@@ -154,13 +175,20 @@ impl RedisLedger {
             id: fastrand::u64(1..).to_string(),
             claim: redis::Script::new(CLAIM),
             pause: redis::Script::new(PAUSE),
+            give_back: redis::Script::new(GIVE_BACK),
             connection: tokio::sync::Mutex::new(Link::Idle),
             outage: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
     /// Claims up to `lease` slots, as [`super::ledger::Ledger::claim`] says.
-    pub(crate) async fn claim(&self, allowed: u32, lease: u32, window: Duration) -> Result<Claim, Unreachable> {
+    pub(crate) async fn claim(
+        &self,
+        allowed: u32,
+        lease: u32,
+        window: Duration,
+        unspent: Option<Unspent>,
+    ) -> Result<Claim, Unreachable> {
         let inner = &self.0;
         let mut invocation = inner.claim.prepare_invoke();
         for key in &inner.keys {
@@ -174,14 +202,37 @@ impl RedisLedger {
             .arg(STALE_MS)
             .arg(POLL_MS)
             .arg(BEHIND_HEAD_MS);
-        let answer: (u32, u64) = inner.run(window, &invocation).await?;
+        match unspent {
+            Some(unspent) => invocation.arg(member(unspent)).arg(unspent.unspent),
+            None => invocation.arg("").arg(0),
+        };
+        let answer: (u32, u64, u64) = inner.run(window, &invocation).await?;
         if inner.outage.swap(false, std::sync::atomic::Ordering::AcqRel) {
             tracing::warn!(redis = %inner.url, "Redis answers again: the rate limit is shared through it again");
         }
         Ok(match answer {
-            (0, wait) => Claim::Wait(Duration::from_millis(wait.max(1))),
-            (granted, _) => Claim::Granted(granted),
+            (0, wait, _) => Claim::Wait(Duration::from_millis(wait.max(1))),
+            (slots, _, token) => Claim::Granted { slots, token },
         })
+    }
+
+    /// Gives `unspent` back in the background, while the runtime runs.
+    pub(crate) fn give_back(&self, unspent: Unspent) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let Link::Up(mut connection) = (match self.0.connection.try_lock() {
+            Ok(link) => match &*link {
+                Link::Up(connection) => Link::Up(connection.clone()),
+                _ => return,
+            },
+            Err(_) => return,
+        }) else {
+            return;
+        };
+        let script = self.0.give_back.clone();
+        let key = self.0.keys[0].clone();
+        runtime.spawn(async move { send_give_back(&script, &key, unspent, &mut connection).await });
     }
 
     /// Every client of the key waits `pause` (best effort: the caller pauses
@@ -273,6 +324,66 @@ impl Inner {
     }
 }
 
+/// Runs the GIVE_BACK script (best effort).
+async fn send_give_back(
+    script: &redis::Script,
+    claims: &str,
+    unspent: Unspent,
+    connection: &mut redis::aio::MultiplexedConnection,
+) {
+    let mut invocation = script.key(claims);
+    invocation.arg(member(unspent)).arg(unspent.unspent);
+    let _: redis::RedisResult<i64> = invocation.invoke_async(connection).await;
+}
+
+/// The claims member of the claim `unspent` is from.
+fn member(unspent: Unspent) -> String {
+    format!("{}:{}", unspent.granted, unspent.token)
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use test_support::redis::RedisServer;
+
+    fn granted(claim: Claim) -> (u32, u64) {
+        match claim {
+            Claim::Granted { slots, token } => (slots, token),
+            Claim::Wait(wait) => panic!("waits {wait:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn slots_not_spent_are_given_back_with_the_next_claim_or_on_going() {
+        let redis = RedisServer::start();
+        let url = RedisUrl::new(redis.url()).unwrap();
+        let window = Duration::from_secs(3600);
+        let a = RedisLedger::new(&url, "k").unwrap();
+        let b = RedisLedger::new(&url, "k").unwrap();
+        let (slots, token) = granted(a.claim(5, 4, window, None).await.unwrap());
+        assert_eq!(slots, 4);
+        assert_eq!(granted(b.claim(5, 4, window, None).await.unwrap()).0, 1);
+        // a spent one of its four: three are free again, with its next claim.
+        let unspent = Unspent {
+            token,
+            granted: 4,
+            unspent: 3,
+        };
+        assert_eq!(granted(a.claim(5, 2, window, Some(unspent)).await.unwrap()).0, 2);
+        let (_, token) = granted(b.claim(5, 4, window, None).await.unwrap());
+        assert!(matches!(a.claim(5, 1, window, None).await.unwrap(), Claim::Wait(_)));
+        // b goes with its slot unspent: a may have it.
+        let mut connection = b.0.connect(window).await.unwrap();
+        let unspent = Unspent {
+            token,
+            granted: 1,
+            unspent: 1,
+        };
+        send_give_back(&b.0.give_back, &b.0.keys[0], unspent, &mut connection).await;
+        assert_eq!(granted(a.claim(5, 1, window, None).await.unwrap()).0, 1);
+    }
 }
