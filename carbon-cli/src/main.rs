@@ -36,7 +36,13 @@ fn main() -> ExitCode {
             return ExitCode::from(failure::status::API);
         }
     };
-    match runtime.block_on(run(matches)) {
+    let outcome = runtime.block_on(async {
+        let outcome = run(matches).await;
+        // Rate-limit slots claimed from Redis and not spent go back to the key.
+        carbon_ext::LimitSharing::settle().await;
+        outcome
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`carbon … | head`): it has what it wanted.
         Err(Failure::Io(e)) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,

@@ -135,6 +135,23 @@ impl LimitSharing {
     pub fn redis(url: impl Into<String>) -> Self {
         LimitSharing::Redis(RedisUrl(url.into()))
     }
+
+    /// Waits (a second at most) until the slots that clients dropped in this
+    /// process had claimed from Redis and not spent are given back, so that the
+    /// other clients of the key may use them in this window. A client gives them
+    /// back in the background as it is dropped; call this before a program that
+    /// shared its limit through Redis ends. Returns at once otherwise.
+    ///
+    /// ```no_run
+    /// # async fn run() {
+    /// // … the program's work, its clients dropped …
+    /// carbon_ext::LimitSharing::settle().await;
+    /// # }
+    /// ```
+    pub async fn settle() {
+        #[cfg(feature = "redis")]
+        redis::settle().await;
+    }
 }
 
 /// The environment variable [`ClientBuilder::from_env`](crate::ClientBuilder::from_env)

@@ -12,6 +12,7 @@
 //! shorter) has passed, when the next claim tries Redis again.
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -216,7 +217,8 @@ impl RedisLedger {
         })
     }
 
-    /// Gives `unspent` back in the background, while the runtime runs.
+    /// Gives `unspent` back in the background, while the runtime runs
+    /// ([`settle`] waits for it).
     pub(crate) fn give_back(&self, unspent: Unspent) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
@@ -232,7 +234,12 @@ impl RedisLedger {
         };
         let script = self.0.give_back.clone();
         let key = self.0.keys[0].clone();
-        runtime.spawn(async move { send_give_back(&script, &key, unspent, &mut connection).await });
+        GIVING_BACK.fetch_add(1, Ordering::AcqRel);
+        runtime.spawn(async move {
+            send_give_back(&script, &key, unspent, &mut connection).await;
+            GIVING_BACK.fetch_sub(1, Ordering::AcqRel);
+            GIVEN_BACK.notify_waiters();
+        });
     }
 
     /// Every client of the key waits `pause` (best effort: the caller pauses
@@ -322,6 +329,25 @@ impl Inner {
         }
         Unreachable(message)
     }
+}
+
+/// Give-backs under way in the background, and a signal for each that ends.
+static GIVING_BACK: AtomicUsize = AtomicUsize::new(0);
+static GIVEN_BACK: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Waits until the slots clients dropped in this process are giving back to
+/// Redis are back (a second at most).
+pub(crate) async fn settle() {
+    let all_back = async {
+        loop {
+            let signal = GIVEN_BACK.notified();
+            if GIVING_BACK.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            signal.await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), all_back).await;
 }
 
 /// Runs the GIVE_BACK script (best effort).

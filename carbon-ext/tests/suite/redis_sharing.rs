@@ -204,3 +204,23 @@ async fn a_redis_restarted_between_claims_costs_no_warning() {
     }
     assert!(!goes_through(&b).await, "one of five was a's, after the restart");
 }
+
+#[tokio::test]
+async fn a_client_that_goes_gives_back_the_slots_it_did_not_spend() {
+    let redis = RedisServer::start();
+    let server = Scripted::start(vec![Reply::json(200, part())]).await;
+    // 80 an hour: claims of up to two slots.
+    let limit = RateLimit::new(80, Duration::from_secs(3600));
+    let a = client(&server.base, limit, LimitSharing::redis(redis.url()));
+    // Requests in a row claim two slots at a time; the last claim's second is not spent.
+    for _ in 0..2 {
+        assert!(goes_through(&a).await);
+    }
+    drop(a);
+    carbon_ext::LimitSharing::settle().await;
+    let b = client(&server.base, limit, LimitSharing::redis(redis.url()));
+    for sent in 0..78 {
+        assert!(goes_through(&b).await, "b was held after {sent}");
+    }
+    assert!(!goes_through(&b).await, "80 in all");
+}
