@@ -256,7 +256,16 @@ impl Connection {
         let sharing = match &self.rate_limit_redis {
             _ if !shared_limit => carbon_ext::LimitSharing::Process,
             // Checked before the key is read: a setting that cannot work says so first.
-            Some((url, _)) => carbon_ext::LimitSharing::Redis(carbon_ext::RedisUrl::new(url.clone())?),
+            Some((url, source)) => {
+                let url = carbon_ext::RedisUrl::new(url.clone()).map_err(|e| {
+                    let from = match source {
+                        Source::Environment => carbon_ext::REDIS_URL_VAR.to_string(),
+                        _ => "the profile (carbon profile set NAME --rate-limit-redis URL)".to_string(),
+                    };
+                    Failure::usage(format!("{e}; it comes from {from}"))
+                })?;
+                carbon_ext::LimitSharing::Redis(url)
+            }
             None => carbon_ext::LimitSharing::Host,
         };
         let mut builder = carbon_ext::Client::builder()

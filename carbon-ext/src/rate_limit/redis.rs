@@ -223,14 +223,9 @@ impl RedisLedger {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let Link::Up(mut connection) = (match self.0.connection.try_lock() {
-            Ok(link) => match &*link {
-                Link::Up(connection) => Link::Up(connection.clone()),
-                _ => return,
-            },
-            Err(_) => return,
-        }) else {
-            return;
+        let mut connection = match self.0.connection.try_lock().as_deref() {
+            Ok(Link::Up(connection)) => connection.clone(),
+            _ => return,
         };
         let script = self.0.give_back.clone();
         let key = self.0.keys[0].clone();

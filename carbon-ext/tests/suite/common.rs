@@ -32,3 +32,82 @@ pub use test_support::scripted::{Reply, Scripted};
 pub fn api_key() -> carbon_ext::auth::ApiKey {
     carbon_ext::auth::ApiKey::from_json(include_str!("../fixtures/test-only-secrets.json")).unwrap()
 }
+
+/// A client of the test key, limited to `limit` and sharing it as `sharing`, that
+/// never retries: what the rate-limit sharing tests build.
+pub fn limited_client(base: &str, limit: carbon_ext::RateLimit, sharing: carbon_ext::LimitSharing) -> Client {
+    Client::builder()
+        .base_url(base)
+        .api_key(api_key())
+        .rate_limit(limit)
+        .limit_sharing(sharing)
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap()
+}
+
+/// The part the sharing tests ask for.
+pub fn part() -> serde_json::Value {
+    serde_json::json!({"uuid": "p-1", "part_number": "PN-1"})
+}
+
+/// Whether a call for [`part`] gets through within a second (the sharing tests'
+/// windows are an hour: no slot frees in the meantime, however slow the machine).
+pub async fn goes_through(client: &Client) -> bool {
+    use carbon_ext::prelude::*;
+    let call = client.get_part().uuid("p-1").run();
+    match tokio::time::timeout(Duration::from_secs(1), call).await {
+        Ok(answer) => {
+            answer.unwrap();
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Everything a test-local tracing subscriber writes, at every level: one that
+/// took less would make tracing cache "not wanted" for callsites another test
+/// running at the same time records.
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// A subscriber for this thread writing here (`span_events`: which span
+    /// events are written too), and its guard.
+    pub fn start(span_events: tracing_subscriber::fmt::format::FmtSpan) -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(span_events)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// All of it.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// The warnings, a line each.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn warnings(&self) -> String {
+        self.text()
+            .lines()
+            .filter(|line| line.contains(" WARN "))
+            .map(|line| format!("{line}\n"))
+            .collect()
+    }
+}

@@ -2,86 +2,22 @@
 //! test on a socket of its own): clients of one key share its slots and its
 //! pauses wherever they run, and Redis going away never stops them.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use carbon_ext::prelude::*;
-use carbon_ext::{Error, LimitSharing, RateLimit, RetryPolicy};
-use serde_json::json;
+use carbon_ext::{Error, LimitSharing, RateLimit};
 use test_support::redis::RedisServer;
+use tracing_subscriber::fmt::format::FmtSpan;
 
-use crate::common::{self, Reply, Scripted};
+use crate::common::{self, Captured, Reply, Scripted, goes_through, part};
 
 fn client(base: &str, limit: RateLimit, sharing: LimitSharing) -> carbon_ext::Client {
-    carbon_ext::Client::builder()
-        .base_url(base)
-        .api_key(common::api_key())
-        .rate_limit(limit)
-        .limit_sharing(sharing)
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap()
+    common::limited_client(base, limit, sharing)
 }
 
 /// Five requests an hour: no slot frees during a test, however slow the machine.
 fn hourly() -> RateLimit {
     RateLimit::new(5, Duration::from_secs(3600))
-}
-
-fn part() -> serde_json::Value {
-    json!({"uuid": "p-1", "part_number": "PN-1"})
-}
-
-/// Whether a call gets through within a second (with an hour's window, no slot
-/// frees meanwhile).
-async fn goes_through(client: &carbon_ext::Client) -> bool {
-    let call = client.get_part().uuid("p-1").run();
-    match tokio::time::timeout(Duration::from_secs(1), call).await {
-        Ok(answer) => {
-            answer.unwrap();
-            true
-        }
-        Err(_) => false,
-    }
-}
-
-/// What the client warns of. Everything is captured, as in the spans tests: a
-/// test-local subscriber that took less would make tracing cache "not wanted"
-/// for callsites another test running at the same time records.
-#[derive(Clone, Default)]
-struct Logged(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logged {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logged {
-    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logged = Logged::default();
-        let writer = logged.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        (logged, tracing::subscriber::set_default(subscriber))
-    }
-
-    /// The warnings, a line each.
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .filter(|line| line.contains(" WARN "))
-            .map(|line| format!("{line}\n"))
-            .collect()
-    }
 }
 
 #[tokio::test]
@@ -125,14 +61,14 @@ async fn clients_of_one_key_share_its_limit_and_its_pauses_through_redis() {
 
 #[tokio::test]
 async fn redis_going_away_leaves_the_client_working_within_the_limit_and_said_once() {
-    let (logged, _guard) = Logged::capture();
+    let (logged, _guard) = Captured::start(FmtSpan::NONE);
     let mut redis = RedisServer::start();
     let server = Scripted::start(vec![Reply::json(200, part())]).await;
     let a = client(&server.base, hourly(), LimitSharing::redis(redis.url()));
     for _ in 0..3 {
         assert!(goes_through(&a).await);
     }
-    assert!(!logged.text().contains("Redis"), "{}", logged.text());
+    assert!(!logged.warnings().contains("Redis"), "{}", logged.warnings());
     redis.kill();
     // It keeps to the limit alone, counting what it sent while Redis was there.
     for _ in 0..2 {
@@ -140,7 +76,7 @@ async fn redis_going_away_leaves_the_client_working_within_the_limit_and_said_on
     }
     assert!(!goes_through(&a).await, "five an hour, Redis or not");
     assert_eq!(server.hits(), 5);
-    let text = logged.text();
+    let text = logged.warnings();
     assert_eq!(
         text.matches("cannot share the rate limit through Redis").count(),
         1,
@@ -150,7 +86,7 @@ async fn redis_going_away_leaves_the_client_working_within_the_limit_and_said_on
 
 #[tokio::test]
 async fn a_client_goes_back_to_redis_when_it_returns() {
-    let (logged, _guard) = Logged::capture();
+    let (logged, _guard) = Captured::start(FmtSpan::NONE);
     let mut redis = RedisServer::start();
     redis.kill();
     let server = Scripted::start(vec![Reply::json(200, part())]).await;
@@ -160,16 +96,21 @@ async fn a_client_goes_back_to_redis_when_it_returns() {
         LimitSharing::redis(redis.url()),
     );
     a.get_part().uuid("p-1").run().await.unwrap();
-    assert!(logged.text().contains("cannot share the rate limit through Redis"));
+    assert!(logged.warnings().contains("cannot share the rate limit through Redis"));
     redis.restart();
     // A window on, it tries Redis again; however slow the machine, within a minute.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !logged.text().contains("Redis answers again") {
-        assert!(tokio::time::Instant::now() < deadline, "{}", logged.text());
+    while !logged.warnings().contains("Redis answers again") {
+        assert!(tokio::time::Instant::now() < deadline, "{}", logged.warnings());
         a.get_part().uuid("p-1").run().await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(logged.text().matches("cannot share").count(), 1, "{}", logged.text());
+    assert_eq!(
+        logged.warnings().matches("cannot share").count(),
+        1,
+        "{}",
+        logged.warnings()
+    );
 }
 
 #[test]
@@ -192,7 +133,7 @@ fn a_redis_url_that_cannot_work_is_refused_when_the_client_is_built() {
 
 #[tokio::test]
 async fn a_redis_restarted_between_claims_costs_no_warning() {
-    let (logged, _guard) = Logged::capture();
+    let (logged, _guard) = Captured::start(FmtSpan::NONE);
     let mut redis = RedisServer::start();
     let server = Scripted::start(vec![Reply::json(200, part())]).await;
     let url = redis.url();
@@ -203,7 +144,7 @@ async fn a_redis_restarted_between_claims_costs_no_warning() {
     redis.restart();
     // The old connection is gone; a new one to the restarted Redis serves the claim.
     assert!(goes_through(&a).await);
-    assert_eq!(logged.text(), "", "nothing to say");
+    assert_eq!(logged.warnings(), "", "nothing to say");
     // And the claim is in Redis: another client of the key sees it.
     let b = shared();
     for _ in 0..4 {

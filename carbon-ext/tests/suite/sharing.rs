@@ -4,38 +4,13 @@
 
 use std::time::Duration;
 
-use carbon_ext::prelude::*;
-use carbon_ext::{LimitSharing, RateLimit, RetryPolicy};
-use serde_json::json;
+use carbon_ext::{LimitSharing, RateLimit};
 
-use crate::common::{self, Reply, Scripted};
+use crate::common::{self, Reply, Scripted, goes_through, part};
 
+/// Five requests an hour, shared as `sharing`.
 fn client(base: &str, sharing: LimitSharing) -> carbon_ext::Client {
-    carbon_ext::Client::builder()
-        .base_url(base)
-        .api_key(common::api_key())
-        .rate_limit(RateLimit::new(5, Duration::from_secs(3600)))
-        .limit_sharing(sharing)
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap()
-}
-
-fn part() -> serde_json::Value {
-    json!({"uuid": "p-1", "part_number": "PN-1"})
-}
-
-/// Whether a call gets through within a second (a window is an hour: no slot frees
-/// in the meantime, however slow the machine).
-async fn goes_through(client: &carbon_ext::Client) -> bool {
-    let call = client.get_part().uuid("p-1").run();
-    match tokio::time::timeout(Duration::from_secs(1), call).await {
-        Ok(answer) => {
-            answer.unwrap();
-            true
-        }
-        Err(_) => false,
-    }
+    common::limited_client(base, RateLimit::new(5, Duration::from_secs(3600)), sharing)
 }
 
 #[tokio::test]

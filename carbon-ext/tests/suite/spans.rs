@@ -2,48 +2,18 @@
 
 use crate::common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use carbon_ext::auth::BearerToken;
 use carbon_ext::prelude::*;
 use carbon_ext::{Progress, UploadOptions};
-use common::{Reply, Scripted};
+use common::{Captured, Reply, Scripted};
 use serde_json::json;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-/// Everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 #[tokio::test]
 async fn every_call_and_attempt_is_a_span_without_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::start(FmtSpan::CLOSE);
 
     let storage = Scripted::start(vec![
         Reply::text(500, "<Error><SignatureProvided>topsecret</SignatureProvided></Error>"),
