@@ -1,21 +1,28 @@
 //! How many requests per window a client allows itself, learnt from the API's
 //! 429s: the limit until a 429 says others use the key too, then a CUBIC curve
-//! (as TCP's CUBIC and AWS's adaptive retry mode): down to 70% of the rate the
-//! client had reached, quickly back to that rate, a while there, then probing
-//! beyond it, faster and faster, up to the limit. A 429 that comes before the
-//! rate is back (others need more of the key) aims lower: at 85% of the rate
-//! reached, so that repeated 429s bring the rate down geometrically.
+//! (as TCP's CUBIC and AWS's adaptive retry mode): down to 90% of the rate the
+//! client had reached (the requests answered in the last window), quickly back to
+//! that rate, a while there, then probing beyond it, faster and faster, up to the
+//! limit. A 429 that comes before the rate is back (others need more of the key)
+//! aims lower: at 95% of the rate reached, so that repeated 429s bring the rate
+//! down geometrically.
+//!
+//! The cut is shallow because a refused request costs the key nothing here (the
+//! API counts what it answers) and the client pauses until the Retry-After anyway:
+//! the rate reached is this client's share, and the clients' shares add up to the
+//! limit. The 10% it gives up leaves room for a client of the key that met 429s
+//! more often than the others (without it, one could wait past its cursor's life).
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 /// The rate falls to this share of the rate reached, on a 429.
-const DECREASE: f64 = 0.7;
+const DECREASE: f64 = 0.9;
 /// How steeply the rate grows away from the rate reached at the last 429, as a
-/// share of the limit per window³: with the limit 200, back to a rate of 200 in
-/// 2.5 windows, to 50 in 1.6.
-const GROWTH: f64 = 0.02;
+/// share of the limit per window³: with the limit 200, from 45 back to 50 in 0.8
+/// windows, then beyond: 68 a window later, 157 two windows later.
+const GROWTH: f64 = 0.05;
 /// The least the allowed rate falls to, as a share of the limit.
 const FLOOR: f64 = 0.05;
 
@@ -59,13 +66,14 @@ impl AdaptiveRate {
         };
         let windows = now.saturating_duration_since(cut.at).as_secs_f64() / self.window.as_secs_f64();
         let rate = GROWTH * self.limit * (windows - cut.back_in).powi(3) + cut.target;
-        // A hair of slack, so that 0.7 × 20 is 14, not 13.999….
+        // A hair of slack, so that 0.9 × 20 is 18, not 17.999….
         (rate.clamp(self.floor(), self.limit) + 1e-9) as u32
     }
 
-    /// The API answered 429 at `now`, after `sent` requests in the last window:
-    /// the rate falls to 70% of the rate reached (what was sent, if less than what
-    /// was allowed), once per window however many requests meet 429s.
+    /// The API answered 429 at `now`, after `sent` requests in the last window
+    /// (the refused one among them; 0 when unknown): the rate falls to 90% of the
+    /// rate reached (those answered, else the rate allowed), once per window
+    /// however many requests meet 429s.
     pub(super) fn throttled(&mut self, now: Instant, sent: usize) {
         if self
             .cut
@@ -74,9 +82,10 @@ impl AdaptiveRate {
             return;
         }
         let allowed = f64::from(self.allowed(now));
-        // From the rate actually reached, when it is lower than the one allowed (as
-        // AWS's adaptive mode does): clients that share a key converge in one step.
-        let reached = if sent > 0 { allowed.min(sent as f64) } else { allowed };
+        // From the rate actually reached (as AWS's adaptive mode does), which may be
+        // below the one allowed, or above it with requests sent to find room: clients
+        // that share a key converge in one step.
+        let reached = if sent > 0 { self.limit.min(sent.saturating_sub(1).max(1) as f64) } else { allowed };
         let reached = reached.max(self.floor());
         let target = match self.cut {
             // Not back yet where the last 429 came: the others need more.
@@ -103,16 +112,16 @@ mod tests {
         let mut rate = AdaptiveRate::new(200, window);
         let t0 = Instant::now();
         assert_eq!(rate.allowed(t0), 200);
-        // Four clients of the key reached 50 each.
-        rate.throttled(t0, 50);
-        assert_eq!(rate.allowed(t0), 35);
+        // Four clients of the key reached 50 each: 50 answered, then the 429.
+        rate.throttled(t0, 51);
+        assert_eq!(rate.allowed(t0), 45);
         let at = |windows: f64| rate.allowed(t0 + window.mul_f64(windows));
-        // Back near 50 within two windows, and it stays there a while…
-        assert!((47..=50).contains(&at(1.0)), "{}", at(1.0));
-        assert!((49..=51).contains(&at(1.6)) && (49..=51).contains(&at(2.0)));
+        // Back near 50 within a window, and it stays there a while…
+        assert!((48..=50).contains(&at(0.5)), "{}", at(0.5));
+        assert!((49..=51).contains(&at(0.8)) && (49..=51).contains(&at(1.0)));
         // …then probes beyond, faster and faster, up to the limit.
-        assert!(at(3.0) > 51 && at(4.0) > at(3.0) + 10, "{} {}", at(3.0), at(4.0));
-        assert_eq!(at(8.0), 200);
+        assert!(at(2.0) > 60 && at(3.0) > at(2.0) + 50, "{} {}", at(2.0), at(3.0));
+        assert_eq!(at(4.0), 200);
     }
 
     #[tokio::test(start_paused = true)]
@@ -121,16 +130,19 @@ mod tests {
         let mut rate = AdaptiveRate::new(100, window);
         let t0 = Instant::now();
         rate.throttled(t0, 0);
-        assert_eq!(rate.allowed(t0), 70, "from the limit when nothing was sent");
+        assert_eq!(rate.allowed(t0), 90, "from the limit when nothing was sent");
         let t9 = t0 + Duration::from_secs(9);
         let before = rate.allowed(t9);
-        assert!(before > 70, "growing back: {before}");
+        assert!(before > 90, "growing back: {before}");
         rate.throttled(t9, 0);
         assert_eq!(rate.allowed(t9), before, "the same window: no second cut");
+        // Window after window, half of what it sends is refused: the rate falls
+        // with what gets through, down to the floor and no further.
         let mut now = t0;
         for _ in 0..40 {
             now += window;
-            rate.throttled(now, 0);
+            let sent = rate.allowed(now) as usize / 2 + 1;
+            rate.throttled(now, sent);
         }
         assert_eq!(rate.allowed(now), 5, "5% of the limit at least");
     }

@@ -51,6 +51,10 @@ struct Window {
     paused_until: Option<Instant>,
     /// The slots of the last claim from the ledger.
     lease: Option<Lease>,
+    /// The last 429, and the last request sent beyond the allowed rate to find
+    /// room that other clients of the key left (see [`Window::probe_at`]).
+    last_throttled: Option<Instant>,
+    last_probe: Option<Instant>,
 }
 
 /// Slots claimed from the ledger for this client.
@@ -76,6 +80,25 @@ impl Lease {
 }
 
 impl Window {
+    /// When a client keeping to the key's limit alone may next send one request
+    /// beyond the rate it allows itself after a 429: `None` while that rate is the
+    /// whole limit (never beyond it) or the window holds the limit's worth of sends.
+    ///
+    /// The allowed rate is a guess at this client's share of the key; when another
+    /// client stops (its job done), only requests beyond that guess can find the
+    /// room it left before the curve grows into it, windows later. So a client held
+    /// back by its own rate sends one more at the limit's mean spacing, until one is
+    /// answered 429; then not for a window (the 429 lowers the rate as any other).
+    fn probe_at(&self, now: Instant, limit: RateLimit) -> Option<Instant> {
+        if self.rate.allowed(now) >= limit.requests || self.sent.len() >= limit.requests as usize {
+            return None;
+        }
+        let after_429 = self.last_throttled.and_then(|at| at.checked_add(limit.window));
+        let spacing = limit.window / limit.requests;
+        let after_probe = self.last_probe.and_then(|at| at.checked_add(spacing));
+        Some(after_429.max(after_probe).unwrap_or(now))
+    }
+
     /// Forgets the sends a whole `window` old: they have given their slots back.
     fn forget_before(&mut self, now: Instant, window: Duration) {
         while let Some(oldest) = self.sent.front() {
@@ -111,6 +134,8 @@ impl RateLimiter {
                 rate: AdaptiveRate::new(limit.requests, limit.window),
                 paused_until: None,
                 lease: None,
+                last_throttled: None,
+                last_probe: None,
             }),
             ledger,
         }
@@ -166,6 +191,7 @@ impl RateLimiter {
         // Claimed before the 429: not to be spent into the pause's end.
         window.lease = None;
         window.forget_before(now, self.limit.window);
+        window.last_throttled = Some(now);
         // What this client sent is what it reached when it keeps to the limit
         // alone; a shared ledger counts every client's sends against the allowed
         // rate, so that is what it reached.
@@ -268,11 +294,16 @@ impl RateLimiter {
         if window.sent.len() >= allowed {
             // The slot that frees first is that of the send `allowed` from the end.
             let holder = window.sent[window.sent.len() - allowed];
-            return match holder.checked_add(self.limit.window) {
-                Some(at) => Slot::FreesAt(at),
-                // The window reaches past the end of time.
-                None => Slot::Never,
-            };
+            let frees_at = holder.checked_add(self.limit.window);
+            let probe_at = window.probe_at(now, self.limit);
+            if probe_at.is_none_or(|at| at > now) {
+                return match frees_at.into_iter().chain(probe_at).min() {
+                    Some(at) => Slot::FreesAt(at),
+                    // The window reaches past the end of time.
+                    None => Slot::Never,
+                };
+            }
+            window.last_probe = Some(now);
         }
         window.sent.push_back(now);
         Slot::Taken
@@ -434,11 +465,11 @@ mod tests {
         }
         limiter.throttled(Some(Duration::from_secs(5)));
         assert!(!limiter.try_acquire(), "paused for everyone");
-        assert_eq!(limiter.allowed(), 70, "the rate fell to 70%");
+        assert_eq!(limiter.allowed(), 89, "the rate fell to 90% of the 99 answered");
         // More 429s from requests of the same burst lower it no further.
         limiter.throttled(None);
         limiter.throttled(None);
-        assert_eq!(limiter.allowed(), 70);
+        assert_eq!(limiter.allowed(), 89);
         limiter.acquire().await;
         assert_eq!(
             Instant::now() - t0,
@@ -453,9 +484,11 @@ mod tests {
         assert_eq!(limiter.allowed(), 100);
         let windows = (Instant::now() - t1).as_secs_f64() / 10.0;
         assert!(windows < 25.0, "2000 requests took {windows} windows");
-        // A later 429, a window on, lowers it again; it never falls below the floor.
+        // Later, others take nearly all of the key: window after window, one request
+        // gets through before a 429. The rate falls to the floor, not below.
         for _ in 0..40 {
             tokio::time::advance(Duration::from_secs(10)).await;
+            limiter.acquire().await;
             limiter.throttled(Some(Duration::ZERO));
         }
         assert_eq!(limiter.allowed(), 5, "5% of the limit at least");
@@ -476,8 +509,8 @@ mod tests {
         limiter.throttled(None);
         assert_eq!(
             limiter.allowed(),
-            14,
-            "70% of the 20 it reached, not of the 100 allowed"
+            17,
+            "90% of the 19 answered (the 20th was refused), not of the 100 allowed"
         );
     }
 
@@ -491,7 +524,43 @@ mod tests {
         }
         tokio::time::advance(Duration::from_secs(11)).await;
         limiter.throttled(None);
-        assert_eq!(limiter.allowed(), 70, "not 70% of 50 sends a window old");
+        assert_eq!(limiter.allowed(), 90, "not 90% of 50 sends a window old");
+    }
+
+    /// How many of `limiter`'s requests in a row start within a window from now.
+    async fn sent_within_a_window(limiter: &RateLimiter) -> u32 {
+        let end = Instant::now() + limiter.limit().window;
+        let mut sent = 0;
+        loop {
+            limiter.acquire().await;
+            if Instant::now() >= end {
+                return sent;
+            }
+            sent += 1;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn held_back_by_its_own_rate_it_finds_the_room_others_left() {
+        let window = Duration::from_secs(10);
+        let limiter = RateLimiter::new(RateLimit::new(100, window));
+        for _ in 0..50 {
+            assert!(limiter.try_acquire());
+        }
+        limiter.throttled(Some(Duration::ZERO));
+        assert_eq!(limiter.allowed(), 44, "90% of the 49 answered");
+        // The others are gone: a window on, the rate is back near 49, and the
+        // requests beyond it, one per tenth of a second, find the rest of the limit
+        // (and nothing beyond it).
+        tokio::time::advance(window).await;
+        assert_eq!(sent_within_a_window(&limiter).await, 100);
+        // A 429 says the room is taken: for a window, no request goes beyond the
+        // rate, which fell again.
+        limiter.throttled(Some(Duration::ZERO));
+        let after = limiter.allowed();
+        assert!(after < 60, "{after}");
+        let sent = sent_within_a_window(&limiter).await;
+        assert!(sent <= limiter.allowed(), "{sent} sent, {} allowed", limiter.allowed());
     }
 
     #[tokio::test(start_paused = true)]
@@ -540,7 +609,7 @@ mod tests {
             limiter.acquire().await;
         }
         limiter.throttled(None);
-        assert_eq!(limiter.allowed(), 140);
+        assert_eq!(limiter.allowed(), 180);
     }
 
     #[cfg(unix)]

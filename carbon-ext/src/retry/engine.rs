@@ -127,7 +127,14 @@ impl Retrier {
             if at_least > self.policy.max_retry_after {
                 return None;
             }
-            let wait = self.policy.backoff(tally.throttled).max(at_least);
+            // A server that says when waits exactly that: growing the wait on top
+            // would put this call behind every other client of the key, 429 after
+            // 429, until its cursor expires. One that does not say gets the curve.
+            let wait = if at_least.is_zero() {
+                self.policy.backoff(tally.throttled)
+            } else {
+                at_least
+            };
             let spent = tally.started.elapsed().saturating_add(wait);
             return (spent <= self.policy.rate_limited_budget).then_some(wait);
         }
@@ -299,6 +306,17 @@ mod tests {
         assert_eq!(tries.load(Ordering::SeqCst), 7, "at 0, 10, ... 60 s");
         assert_eq!(Instant::now() - start, Duration::from_secs(60));
         assert_eq!(error.attempts(), 7);
+
+        // A server that says when is waited for exactly that, however many 429s
+        // came before (no growing backoff, no jitter on top).
+        let start = Instant::now();
+        Retrier::new(RetryPolicy::standard())
+            .run("op", "GET", Replay::Safe, |n| async move {
+                if n <= 10 { Err(limited(Some(2))) } else { Ok(()) }
+            })
+            .await
+            .unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_secs(20));
 
         // Other failures are still counted: three of them end the call, 429s aside.
         let tries = AtomicU32::new(0);
