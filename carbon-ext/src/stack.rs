@@ -269,7 +269,7 @@ mod tests {
         assert_eq!(
             stack.limiter.as_ref().unwrap().allowed(),
             5,
-            "and the client slowed down (to its floor: 70% of the 2 it had sent is less)"
+            "and the client slowed down (to its floor: 90% of the 1 answered is less)"
         );
     }
 }

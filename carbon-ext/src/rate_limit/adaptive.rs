@@ -85,7 +85,11 @@ impl AdaptiveRate {
         // From the rate actually reached (as AWS's adaptive mode does), which may be
         // below the one allowed, or above it with requests sent to find room: clients
         // that share a key converge in one step.
-        let reached = if sent > 0 { self.limit.min(sent.saturating_sub(1).max(1) as f64) } else { allowed };
+        let reached = if sent > 0 {
+            self.limit.min(sent.saturating_sub(1).max(1) as f64)
+        } else {
+            allowed
+        };
         let reached = reached.max(self.floor());
         let target = match self.cut {
             // Not back yet where the last 429 came: the others need more.

@@ -23,6 +23,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::ledger::{Claim, Unspent};
@@ -44,6 +45,8 @@ pub(crate) struct HostLedger {
     path: PathBuf,
     /// This ledger's place in the queue (one per open ledger: per client).
     id: u64,
+    /// The last claim failed: said once, and again when one works.
+    failing: AtomicBool,
 }
 
 /// The ledger's content.
@@ -67,6 +70,7 @@ impl HostLedger {
             file: std::sync::Mutex::new(open_file(&path)?),
             path,
             id: fastrand::u64(1..),
+            failing: AtomicBool::new(false),
         })
     }
 
@@ -95,7 +99,7 @@ impl HostLedger {
         unspent: Option<Unspent>,
     ) -> std::io::Result<Claim> {
         let id = self.id;
-        self.locked(|state, now| {
+        let claimed = self.locked(|state, now| {
             let window = window.as_millis() as u64;
             if let Some(unspent) = unspent {
                 state.give_back(unspent);
@@ -139,7 +143,27 @@ impl HostLedger {
             let head = state.waiting.first().is_some_and(|(waiter, _)| *waiter == id);
             let behind = if head { Duration::ZERO } else { BEHIND_HEAD };
             Claim::Wait((free_in + behind).min(POLL).max(Duration::from_millis(1)))
-        })
+        });
+        self.say_outage(claimed.as_ref().err());
+        claimed
+    }
+
+    /// Says (once) that the file cannot be used when a claim fails, and says when
+    /// one works again: meanwhile the client keeps to the limit alone, and the
+    /// processes of the key may together go over it.
+    fn say_outage(&self, error: Option<&std::io::Error>) {
+        match error {
+            Some(error) if !self.failing.swap(true, Ordering::AcqRel) => tracing::warn!(
+                file = %self.path.display(),
+                %error,
+                "the rate limit's shared file cannot be used: this client keeps to the limit alone until it can"
+            ),
+            None if self.failing.swap(false, Ordering::AcqRel) => tracing::warn!(
+                file = %self.path.display(),
+                "the rate limit's shared file can be used again: the limit is shared through it again"
+            ),
+            _ => {}
+        }
     }
 
     /// Gives back the slots of a claim that were not spent.

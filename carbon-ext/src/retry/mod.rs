@@ -25,9 +25,11 @@ use crate::Error;
 /// - 429, for any call (the request was refused, not processed), for as long as
 ///   the rate-limited time budget allows (5 minutes by default,
 ///   [`RetryPolicy::with_rate_limited_budget`]), not for a count of attempts: a job
-///   the API's limit only slows must not fail. Each wait is at least as long as
-///   `Retry-After` asks, but never longer than [`RetryPolicy::with_max_retry_after`]
-///   allows: a longer ask ends the retries. 429s draw nothing from the retry
+///   the API's limit only slows must not fail. Each wait is what `Retry-After`
+///   asks (the backoff curve when it does not say), but never longer than
+///   [`RetryPolicy::with_max_retry_after`] allows: a longer ask ends the retries.
+///   Waiting longer than asked would put the call behind every other client of
+///   the key, 429 after 429, until its cursor expired. 429s draw nothing from the retry
 ///   budget (the client pauses instead, which lowers the load);
 /// - 500, 502, 503, 504, timeouts, broken and truncated responses, for calls that
 ///   can be repeated without effect only (GET, PUT, DELETE, and the workflow steps

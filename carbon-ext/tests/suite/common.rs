@@ -102,7 +102,6 @@ impl Captured {
     }
 
     /// The warnings, a line each.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub fn warnings(&self) -> String {
         self.text()
             .lines()

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use carbon_ext::{LimitSharing, RateLimit};
 
-use crate::common::{self, Reply, Scripted, goes_through, part};
+use crate::common::{self, Captured, Reply, Scripted, goes_through, part};
 
 /// Five requests an hour, shared as `sharing`.
 fn client(base: &str, sharing: LimitSharing) -> carbon_ext::Client {
@@ -59,4 +59,34 @@ async fn a_ledger_that_cannot_be_kept_leaves_the_client_working_alone() {
     let c = client(&server.base, LimitSharing::HostIn(blocked));
     assert_eq!(c.shared_rate_limit_file(), None);
     assert!(goes_through(&c).await);
+}
+
+#[tokio::test]
+async fn a_ledger_lost_mid_run_is_said_once_and_its_return_too() {
+    let (captured, _guard) = Captured::start(tracing_subscriber::fmt::format::FmtSpan::NONE);
+    let server = Scripted::start(vec![Reply::json(200, part())]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&server.base, LimitSharing::HostIn(dir.path().to_path_buf()));
+    let file = c.shared_rate_limit_file().unwrap().to_path_buf();
+    assert!(goes_through(&c).await);
+    // A directory where the file was: it cannot be used. The client keeps to the
+    // limit alone (two more of its five), and says so once.
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    assert!(goes_through(&c).await);
+    assert!(goes_through(&c).await);
+    let warnings = captured.warnings();
+    assert_eq!(warnings.lines().count(), 1, "{warnings}");
+    assert!(
+        warnings.contains("cannot be used") && warnings.contains("alone"),
+        "{warnings}"
+    );
+    // The file can be made again: the client says so, and shares through it.
+    std::fs::remove_dir(&file).unwrap();
+    assert!(goes_through(&c).await);
+    let warnings = captured.warnings();
+    assert_eq!(warnings.lines().count(), 2, "{warnings}");
+    assert!(warnings.contains("can be used again"), "{warnings}");
+    assert!(std::fs::read_to_string(&file).unwrap().lines().count() > 2);
+    assert_eq!(server.hits(), 4);
 }
