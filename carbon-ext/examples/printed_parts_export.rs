@@ -12,13 +12,11 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use carbon_ext::prelude::*;
-use carbon_ext::types;
+use carbon_ext::export::{PartFilters, PartRow};
 use clap::Parser;
 use futures::TryStreamExt;
 
@@ -69,99 +67,36 @@ fn csv_field(value: &str) -> String {
 
 async fn run(args: Args) -> Result<usize, Box<dyn std::error::Error>> {
     let client = args.connection.client()?;
-    let mut request = client.get_printed_parts().limit(1000);
-    if let Some(order) = &args.part_order_uuid {
-        request = request.part_order_uuid(vec![order.clone()]);
-    }
-    if let Some(after) = args.started_after {
-        request = request.started_after(after);
-    }
-    if let Some(before) = args.started_before {
-        request = request.started_before(before);
-    }
-    // Every page, de-duplicated (records can move between pages while listing).
-    let parts: Vec<types::PrintedPart> = if args.skip_malformed {
-        let skipped = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = skipped.clone();
-        let parts: Vec<types::PrintedPart> = request
-            .items_lenient()
-            .try_filter_map(move |record| {
-                let part = match record {
-                    Ok(part) => Some(part),
-                    Err(malformed) => {
-                        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        eprintln!("skipped: {malformed}");
-                        None
-                    }
-                };
-                std::future::ready(Ok(part))
-            })
-            .dedup_by_uuid()
-            .try_collect()
-            .await?;
-        let skipped = skipped.load(std::sync::atomic::Ordering::Relaxed);
-        if skipped > 0 {
-            eprintln!("skipped {skipped} malformed printed part(s)");
-        }
-        parts
-    } else {
-        request.items().dedup_by_uuid().try_collect().await?
-    };
-
-    // The prints those parts were made in, 100 print ids per request.
-    let mut print_ids: Vec<String> = parts.iter().filter_map(|p| p.print_id.clone()).collect();
-    print_ids.sort();
-    print_ids.dedup();
-    let prints: HashMap<String, types::ModelPrint> = if print_ids.is_empty() {
-        HashMap::new()
-    } else {
-        client
-            .get_prints()
-            .limit(1000)
-            .chunked(print_ids, |builder, chunk| builder.print_id(chunk))
-            .items()
-            .try_filter_map(|print| async move { Ok(print.print_id.clone().map(|id| (id, print))) })
-            .try_collect()
-            .await?
-    };
+    let mut filters = PartFilters::default();
+    filters.part_order_uuid = args.part_order_uuid.into_iter().collect();
+    filters.started_after = args.started_after.map(Into::into);
+    filters.started_before = args.started_before.map(Into::into);
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::stdout().lock()),
     };
-    writeln!(
-        out,
-        "printed_part_uuid,serial_number,status,part_number,part_order_number,print_id,printer_serial,resin,started_at,finished_at"
-    )?;
-    for part in &parts {
-        let print = part.print_id.as_ref().and_then(|id| prints.get(id));
-        let fields = [
-            part.uuid.clone(),
-            part.serial_number.clone().unwrap_or_default(),
-            part.status.to_string(),
-            part.part_number.clone().unwrap_or_default(),
-            part.part_order_number.clone().unwrap_or_default(),
-            part.print_id.clone().unwrap_or_default(),
-            print
-                .and_then(|p| p.origin.as_ref())
-                .and_then(|o| o.printer_serial.clone())
-                .unwrap_or_default(),
-            print
-                .and_then(|p| p.config.as_ref())
-                .and_then(|c| c.resin_name.clone())
-                .unwrap_or_default(),
-            print
-                .and_then(|p| p.started_at)
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default(),
-            print
-                .and_then(|p| p.finished_at)
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    writeln!(out, "{}", PartRow::COLUMNS.join(","))?;
+    // Each part with its print, as the pages and the print look-ups come in.
+    let mut rows = client.export_printed_parts(&filters);
+    let (mut count, mut skipped) = (0, 0);
+    while let Some(row) = rows.try_next().await? {
+        let row = match row {
+            Ok(row) => row,
+            Err(malformed) if args.skip_malformed => {
+                skipped += 1;
+                eprintln!("skipped: {malformed}");
+                continue;
+            }
+            Err(malformed) => return Err(carbon_ext::Error::from(malformed).into()),
+        };
+        let line: Vec<String> = row.cells().iter().map(|f| csv_field(f)).collect();
         writeln!(out, "{}", line.join(","))?;
+        count += 1;
+    }
+    if skipped > 0 {
+        eprintln!("skipped {skipped} malformed printed part(s)");
     }
     out.flush()?;
-    Ok(parts.len())
+    Ok(count)
 }

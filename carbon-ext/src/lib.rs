@@ -5,6 +5,7 @@ mod client;
 pub mod create;
 pub mod download;
 mod error;
+pub mod export;
 mod paginate;
 mod progress;
 mod rate_limit;

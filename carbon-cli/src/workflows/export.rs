@@ -1,16 +1,13 @@
 //! `carbon export printed-parts`: printed parts joined with the prints they were
-//! made in, as CSV. Every page (no 10 000 cap), under the client's rate limit,
-//! written as it arrives, to a file only when complete. Records are not held: what
-//! grows with the export is the set of uuids seen (to drop repeats) and one small
-//! entry per print.
+//! made in ([`carbon_ext::export`]), as CSV. Every page (no 10 000 cap), under the
+//! client's rate limit, written as it arrives, to a file only when complete.
 
-use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 
-use carbon_ext::prelude::*;
-use carbon_ext::{Client, types};
-use futures::{StreamExt, TryStreamExt};
+use carbon_ext::Client;
+use carbon_ext::export::{PartFilters, PartRow};
+use futures::StreamExt;
 
 use crate::commands::Printing;
 use crate::failure::{Failure, Outcome};
@@ -46,44 +43,8 @@ pub struct ExportArgs {
     pub out: Option<PathBuf>,
 }
 
-/// The export's columns.
-pub const COLUMNS: [&str; 10] = [
-    "printed_part_uuid",
-    "serial_number",
-    "status",
-    "part_number",
-    "part_order_number",
-    "print_id",
-    "printer_serial",
-    "resin",
-    "started_at",
-    "finished_at",
-];
-
-/// What the export keeps of a print.
-struct PrintFacts {
-    printer_serial: String,
-    resin: String,
-    started_at: String,
-    finished_at: String,
-}
-
-fn facts(print: &types::ModelPrint) -> PrintFacts {
-    PrintFacts {
-        printer_serial: print
-            .origin
-            .as_ref()
-            .and_then(|o| o.printer_serial.clone())
-            .unwrap_or_default(),
-        resin: print
-            .config
-            .as_ref()
-            .and_then(|c| c.resin_name.clone())
-            .unwrap_or_default(),
-        started_at: print.started_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        finished_at: print.finished_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-    }
-}
+/// Bytes of CSV gathered before they are written.
+const WRITE_AT: usize = 64 * 1024;
 
 fn time(flag: &str, value: &Option<String>) -> Outcome<Option<carbon_ext::Timestamp>> {
     value
@@ -94,53 +55,6 @@ fn time(flag: &str, value: &Option<String>) -> Outcome<Option<carbon_ext::Timest
                 .map_err(|e| Failure::usage(format!("--{flag}: {e}")))
         })
         .transpose()
-}
-
-/// Rows of one batch of parts, fetching the prints not seen before.
-async fn rows(
-    client: &Client,
-    parts: &[types::PrintedPart],
-    prints: &mut HashMap<String, PrintFacts>,
-    asked: &mut HashSet<String>,
-) -> Outcome<Vec<[String; 10]>> {
-    let wanted: Vec<String> = parts
-        .iter()
-        .filter_map(|p| p.print_id.clone())
-        .filter(|id| asked.insert(id.clone()))
-        .collect();
-    if !wanted.is_empty() {
-        let found: Vec<types::ModelPrint> = client
-            .get_prints()
-            .limit(1000)
-            .chunked(wanted, |builder, chunk| builder.print_id(chunk))
-            .items()
-            .try_collect()
-            .await?;
-        for print in found {
-            if let Some(id) = print.print_id.clone() {
-                prints.insert(id, facts(&print));
-            }
-        }
-    }
-    Ok(parts
-        .iter()
-        .map(|part| {
-            let print = part.print_id.as_ref().and_then(|id| prints.get(id));
-            let from_print = |f: fn(&PrintFacts) -> &String| print.map(|p| f(p).clone()).unwrap_or_default();
-            [
-                part.uuid.clone(),
-                part.serial_number.clone().unwrap_or_default(),
-                part.status.to_string(),
-                part.part_number.clone().unwrap_or_default(),
-                part.part_order_number.clone().unwrap_or_default(),
-                part.print_id.clone().unwrap_or_default(),
-                from_print(|p| &p.printer_serial),
-                from_print(|p| &p.resin),
-                from_print(|p| &p.started_at),
-                from_print(|p| &p.finished_at),
-            ]
-        })
-        .collect())
 }
 
 /// Where the CSV goes: standard output as it comes, or a temporary file beside
@@ -239,60 +153,39 @@ pub fn check(args: &mut ExportArgs, printing: &Printing) -> Outcome {
 
 /// `carbon export printed-parts`.
 pub async fn run(client: &Client, args: &ExportArgs, quiet: bool) -> Outcome {
-    let mut request = client.get_printed_parts().limit(1000);
-    if !args.part_order_uuid.is_empty() {
-        request = request.part_order_uuid(args.part_order_uuid.clone());
-    }
-    if let Some(status) = &args.status {
-        request = request.status(carbon_ext::enums::PrintedPartStatus::from(status.as_str()));
-    }
-    if let Some(t) = time("started-after", &args.started_after)? {
-        request = request.started_after(t);
-    }
-    if let Some(t) = time("started-before", &args.started_before)? {
-        request = request.started_before(t);
-    }
-    if let Some(t) = time("updated-after", &args.updated_after)? {
-        request = request.updated_after(t);
-    }
-    let mut parts = request.items_lenient();
+    let mut filters = PartFilters::default();
+    filters.part_order_uuid = args.part_order_uuid.clone();
+    filters.status = args.status.as_deref().map(carbon_ext::enums::PrintedPartStatus::from);
+    filters.started_after = time("started-after", &args.started_after)?;
+    filters.started_before = time("started-before", &args.started_before)?;
+    filters.updated_after = time("updated-after", &args.updated_after)?;
+    let mut rows = client.export_printed_parts(&filters);
     let mut sink = Sink::open(args.out.as_deref())?;
-    sink.write_all(&csv_line(COLUMNS)?)?;
+    sink.write_all(&csv_line(PartRow::COLUMNS)?)?;
     let bar = progress::count(quiet, "printed parts");
-    let (mut prints, mut asked, mut seen) = (HashMap::new(), HashSet::new(), HashSet::new());
     let (mut count, mut skipped) = (0u64, 0u64);
-    let mut batch = Vec::with_capacity(1000);
-    loop {
-        let next = parts.next().await;
-        let done = next.is_none();
-        match next {
-            // A record that moved between pages while listing comes once.
-            Some(Ok(Ok(part))) if seen.insert(part.uuid.clone()) => batch.push(part),
-            Some(Ok(Ok(_))) => {}
-            Some(Ok(Err(malformed))) if args.skip_malformed => {
+    let mut lines = Vec::with_capacity(2 * WRITE_AT);
+    while let Some(row) = rows.next().await {
+        match row {
+            Ok(Ok(row)) => {
+                lines.extend_from_slice(&csv_line(row.cells())?);
+                count += 1;
+            }
+            Ok(Err(malformed)) if args.skip_malformed => {
                 skipped += 1;
                 eprintln!("skipped: {malformed}");
             }
-            Some(Ok(Err(malformed))) => {
-                return Err(Failure::Sdk(malformed.into()));
-            }
-            Some(Err(e)) => return Err(e.into()),
-            None => {}
+            Ok(Err(malformed)) => return Err(Failure::Sdk(malformed.into())),
+            Err(e) => return Err(e.into()),
         }
-        if batch.len() >= 1000 || (done && !batch.is_empty()) {
-            let mut lines = Vec::new();
-            for row in rows(client, &batch, &mut prints, &mut asked).await? {
-                lines.extend_from_slice(&csv_line(&row)?);
-            }
+        if lines.len() >= WRITE_AT {
             sink.write_all(&lines)?;
-            count += batch.len() as u64;
-            batch.clear();
+            lines.clear();
             bar.set(count, None);
         }
-        if done {
-            break;
-        }
     }
+    sink.write_all(&lines)?;
+    bar.set(count, None);
     bar.finish();
     sink.finish()?;
     if !quiet {

@@ -9,6 +9,7 @@ mod client;
 mod common;
 mod errors;
 mod examples;
+mod export;
 mod hostile;
 mod pagination;
 #[cfg(all(unix, feature = "redis"))]

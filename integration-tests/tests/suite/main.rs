@@ -4,6 +4,7 @@
 //! file saves build time and disk.
 
 mod e2e;
+mod export;
 mod operations;
 mod python_client;
 mod quickstart;
