@@ -109,7 +109,8 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
         }
         Workflow::Export(Export::PrintedParts(mut args)) => {
             workflows::export::check(&mut args, printing)?;
-            workflows::export::run(&connect(flags)?, &args, printing.quiet).await
+            let ndjson = printing.style.asked && printing.style.format == crate::output::Format::Ndjson;
+            workflows::export::run(&connect(flags)?, &args, ndjson, printing.quiet).await
         }
         Workflow::Wait(args) => workflows::waits::run(&connect(flags)?, &args, printing).await,
         Workflow::Download(args) => workflows::files::download(&connect(flags)?, args.what, &args.uuid, args.out).await,

@@ -38,7 +38,7 @@ pub struct ExportArgs {
     /// Report parts that do not match the API document on stderr and export the rest.
     #[arg(long)]
     pub skip_malformed: bool,
-    /// The CSV file (default: standard output). Written whole or not at all.
+    /// The file (default: standard output). Written whole or not at all.
     #[arg(long = "to", value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -123,13 +123,13 @@ impl Drop for Sink {
 }
 
 /// Checks the flags before anything is sent, as a list command would: the format
-/// (the export writes CSV), the status and the part order ids (canonical spelling
-/// kept, commas split).
+/// (the export writes CSV, or NDJSON), the status and the part order ids
+/// (canonical spelling kept, commas split).
 pub fn check(args: &mut ExportArgs, printing: &Printing) -> Outcome {
-    if printing.style.asked && printing.style.format != Format::Csv {
+    if printing.style.asked && !matches!(printing.style.format, Format::Csv | Format::Ndjson) {
         return Err(Failure::usage(
-            "the export writes CSV only (leave out -o/--output); for JSON, \
-             `carbon printed-parts list --all -o json` lists the printed parts without their prints",
+            "the export writes CSV (the default) or NDJSON (-o ndjson), a row at a time; for one JSON \
+             document, `carbon printed-parts list --all -o json` lists the printed parts without their prints",
         ));
     }
     let op = carbon_ext::extras::operation("getPrintedParts").expect("the document lists printed parts");
@@ -151,8 +151,28 @@ pub fn check(args: &mut ExportArgs, printing: &Printing) -> Outcome {
     Ok(())
 }
 
-/// `carbon export printed-parts`.
-pub async fn run(client: &Client, args: &ExportArgs, quiet: bool) -> Outcome {
+/// A row as NDJSON: an object with the export's columns, `null` where a value is
+/// missing.
+fn ndjson_line(row: &PartRow) -> Outcome<Vec<u8>> {
+    let object: serde_json::Map<String, serde_json::Value> = PartRow::COLUMNS
+        .iter()
+        .zip(row.cells())
+        .map(|(column, cell)| {
+            let value = if cell.is_empty() {
+                serde_json::Value::Null
+            } else {
+                cell.into()
+            };
+            (column.to_string(), value)
+        })
+        .collect();
+    let mut line = serde_json::to_vec(&object).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// `carbon export printed-parts`, as CSV or (`ndjson`) a JSON object per line.
+pub async fn run(client: &Client, args: &ExportArgs, ndjson: bool, quiet: bool) -> Outcome {
     let mut filters = PartFilters::default();
     filters.part_order_uuid = args.part_order_uuid.clone();
     filters.status = args.status.as_deref().map(carbon_ext::enums::PrintedPartStatus::from);
@@ -161,14 +181,21 @@ pub async fn run(client: &Client, args: &ExportArgs, quiet: bool) -> Outcome {
     filters.updated_after = time("updated-after", &args.updated_after)?;
     let mut rows = client.export_printed_parts(&filters);
     let mut sink = Sink::open(args.out.as_deref())?;
-    sink.write_all(&csv_line(PartRow::COLUMNS)?)?;
+    if !ndjson {
+        sink.write_all(&csv_line(PartRow::COLUMNS)?)?;
+    }
     let bar = progress::count(quiet, "printed parts");
     let (mut count, mut skipped) = (0u64, 0u64);
     let mut lines = Vec::with_capacity(2 * WRITE_AT);
     while let Some(row) = rows.next().await {
         match row {
             Ok(Ok(row)) => {
-                lines.extend_from_slice(&csv_line(row.cells())?);
+                let line = if ndjson {
+                    ndjson_line(&row)?
+                } else {
+                    csv_line(row.cells())?
+                };
+                lines.extend_from_slice(&line);
                 count += 1;
             }
             Ok(Err(malformed)) if args.skip_malformed => {

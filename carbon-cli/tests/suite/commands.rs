@@ -316,6 +316,35 @@ async fn export_token_download_and_completions() {
         "joined with prints"
     );
     assert!(stderr(&out).contains("exported 2500"), "{}", stderr(&out));
+    // The same rows as JSON objects, a line each, for pipelines.
+    let ndjson = s.dir.path().join("parts.ndjson");
+    ok(&s
+        .carbon(&[
+            "export",
+            "printed-parts",
+            "-o",
+            "ndjson",
+            "--to",
+            ndjson.to_str().unwrap(),
+        ])
+        .await);
+    let objects: Vec<Value> = std::fs::read_to_string(&ndjson)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let csv_uuids: std::collections::BTreeSet<&str> =
+        text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let json_uuids: std::collections::BTreeSet<&str> = objects
+        .iter()
+        .map(|o| o["printed_part_uuid"].as_str().unwrap())
+        .collect();
+    assert_eq!((objects.len(), &json_uuids), (2_500, &csv_uuids));
+    assert!(objects[0]["printer_serial"].is_string(), "{}", objects[0]);
+    // One JSON document is not what an export writes.
+    let refused = s.carbon(&["export", "printed-parts", "-o", "json"]).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("-o ndjson"), "{}", stderr(&refused));
 
     let token = ok(&s.carbon(&["token", "--lifetime", "5m"]).await);
     assert_eq!(token.trim().split('.').count(), 3, "a JWT");
