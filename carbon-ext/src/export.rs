@@ -50,9 +50,10 @@ use crate::{ChunkExt, Client, Error, Timestamp, enums, types};
 pub const BATCH: usize = 1000;
 /// Batches whose prints are looked up while the rows of an earlier one are taken.
 const BATCHES_AHEAD: usize = 2;
-/// The prints kept from earlier batches (parts of one print often come in
-/// nearby batches); only requests depend on it, never which rows come.
-const PRINT_CACHE: usize = 8192;
+/// The prints kept from earlier batches, so that parts of one print in other
+/// batches need no second look-up (a few MiB at most); only requests depend on
+/// it, never which rows come.
+const PRINT_CACHE: usize = 32_768;
 /// How many of the latest parts' uuids are kept to drop a part listed twice.
 pub const REPEAT_GUARD: usize = 2 * BATCH;
 /// The print statuses looked up: the API returns only finished prints unless
