@@ -114,7 +114,7 @@ pub enum Workflow {
 /// `carbon export ...`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Export {
-    /// Printed parts joined with their prints, as CSV.
+    /// Printed parts joined with their prints, as CSV (or `-o ndjson`).
     PrintedParts(ExportArgs),
 }
 

@@ -72,18 +72,45 @@ async fn run(args: Args) -> Result<usize, Box<dyn std::error::Error>> {
     filters.started_after = args.started_after.map(Into::into);
     filters.started_before = args.started_before.map(Into::into);
 
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+    // Into a file beside the target, renamed to it when complete: an export that
+    // fails leaves the target as it was.
+    let temp = args.output.as_ref().map(|path| {
+        let mut temp = path.clone().into_os_string();
+        temp.push(".part");
+        PathBuf::from(temp)
+    });
+    let mut out: Box<dyn Write> = match &temp {
+        Some(temp) => Box::new(std::io::BufWriter::new(std::fs::File::create(temp)?)),
         None => Box::new(std::io::stdout().lock()),
     };
+    let written = write_rows(&client, &filters, &mut out, args.skip_malformed).await;
+    drop(out);
+    if let (Some(temp), Some(target)) = (&temp, &args.output) {
+        match &written {
+            Ok(_) => std::fs::rename(temp, target)?,
+            Err(_) => {
+                let _ = std::fs::remove_file(temp);
+            }
+        }
+    }
+    written
+}
+
+/// Writes the header and every row as CSV; the number of rows.
+async fn write_rows(
+    client: &carbon_ext::Client,
+    filters: &PartFilters,
+    out: &mut dyn Write,
+    skip_malformed: bool,
+) -> Result<usize, Box<dyn std::error::Error>> {
     writeln!(out, "{}", PartRow::COLUMNS.join(","))?;
     // Each part with its print, as the pages and the print look-ups come in.
-    let mut rows = client.export_printed_parts(&filters);
+    let mut rows = client.export_printed_parts(filters);
     let (mut count, mut skipped) = (0, 0);
     while let Some(row) = rows.try_next().await? {
         let row = match row {
             Ok(row) => row,
-            Err(malformed) if args.skip_malformed => {
+            Err(malformed) if skip_malformed => {
                 skipped += 1;
                 eprintln!("skipped: {malformed}");
                 continue;

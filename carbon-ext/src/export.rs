@@ -12,13 +12,13 @@
 //! prints looked up lately (a bounded cache that only saves requests) and the
 //! uuids of the last [`REPEAT_GUARD`] parts.
 //!
-//! What is guaranteed: every part the listing returns comes once, with the print
-//! it names if the API has it. A part listed again within [`REPEAT_GUARD`] parts
-//! of itself (a record that moved a page while the listing ran) is dropped; the
-//! API's cursor keeps its own order, so a part listed again further on would come
-//! twice (this does not happen with the API's default order, by uuid, which a
-//! change to a record does not move). A part whose print the API does not return
-//! (deleted, or in a status not asked for) comes with no print.
+//! What is guaranteed: the parts are listed in uuid order, which no change to a
+//! record moves, so every part that matches throughout the export comes once (a
+//! part that starts or stops matching meanwhile may or may not come). A part the
+//! API repeats within [`REPEAT_GUARD`] parts of itself (across a page boundary)
+//! comes once too. A part comes with the print it names if the API returns that
+//! print in one of [`PRINT_STATUSES`] when it is first looked up; else with none.
+//! An error ends the export after every row listed before it.
 //!
 //! ```no_run
 //! # async fn run(client: carbon_ext::Client) -> Result<(), carbon_ext::Error> {
@@ -50,9 +50,8 @@ use crate::{ChunkExt, Client, Error, Timestamp, enums, types};
 pub const BATCH: usize = 1000;
 /// Batches whose prints are looked up while the rows of an earlier one are taken.
 const BATCHES_AHEAD: usize = 2;
-/// The prints kept from earlier batches, so that parts of one print in other
-/// batches need no second look-up (a few MiB at most); only requests depend on
-/// it, never which rows come.
+/// The most prints kept from earlier batches (between half and all of it), so
+/// that parts of one print in other batches need no second look-up: a few MiB.
 const PRINT_CACHE: usize = 32_768;
 /// How many of the latest parts' uuids are kept to drop a part listed twice.
 pub const REPEAT_GUARD: usize = 2 * BATCH;
@@ -175,18 +174,41 @@ impl Client {
         if let Some(t) = filters.updated_after {
             request = request.updated_after(t);
         }
+        // By uuid, which no change to a record moves: a part is listed once.
+        let request = request.sort(vec!["uuid".to_string()]);
         let client = self.clone();
         let cache = Arc::new(Mutex::new(RecentPrints::default()));
         let mut guard = RecentUuids::default();
         request
             .items_lenient()
-            .try_chunks(BATCH)
-            .map_err(|stream::TryChunksError(_, error)| error)
-            .map_ok(move |batch| guard.drop_repeats(batch))
-            .map_ok(move |batch| join(client.clone(), cache.clone(), batch))
-            .try_buffered(BATCHES_AHEAD + 1)
-            .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
-            .try_flatten()
+            // The listing ends at its first error: the batch it ends is joined,
+            // then the error comes, after every row listed before it.
+            .chunks(BATCH)
+            .map(move |items| {
+                let mut batch = Vec::with_capacity(items.len());
+                let mut failure = None;
+                for item in items {
+                    match item {
+                        Ok(part) => batch.push(part),
+                        Err(error) => {
+                            failure = Some(error);
+                            break;
+                        }
+                    }
+                }
+                let batch = guard.drop_repeats(batch);
+                let (client, cache) = (client.clone(), cache.clone());
+                async move {
+                    let mut rows = match join(client, cache, batch).await {
+                        Ok(rows) => rows.into_iter().map(Ok).collect(),
+                        Err(error) => vec![Err(error)],
+                    };
+                    rows.extend(failure.map(Err));
+                    rows
+                }
+            })
+            .buffered(BATCHES_AHEAD + 1)
+            .flat_map(stream::iter)
             .boxed()
     }
 }

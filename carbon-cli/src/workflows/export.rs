@@ -1,5 +1,5 @@
 //! `carbon export printed-parts`: printed parts joined with the prints they were
-//! made in ([`carbon_ext::export`]), as CSV. Every page (no 10 000 cap), under the
+//! made in ([`carbon_ext::export`]), as CSV or NDJSON. Every page (no 10 000 cap), under the
 //! client's rate limit, written as it arrives, to a file only when complete.
 
 use std::io::Write;
@@ -43,7 +43,7 @@ pub struct ExportArgs {
     pub out: Option<PathBuf>,
 }
 
-/// Bytes of CSV gathered before they are written.
+/// Bytes of output gathered before they are written.
 const WRITE_AT: usize = 64 * 1024;
 
 fn time(flag: &str, value: &Option<String>) -> Outcome<Option<carbon_ext::Timestamp>> {
@@ -151,23 +151,23 @@ pub fn check(args: &mut ExportArgs, printing: &Printing) -> Outcome {
     Ok(())
 }
 
-/// A row as NDJSON: an object with the export's columns, `null` where a value is
-/// missing.
+/// A row as NDJSON: an object with the export's columns in their order, `null`
+/// where a value is missing.
 fn ndjson_line(row: &PartRow) -> Outcome<Vec<u8>> {
-    let object: serde_json::Map<String, serde_json::Value> = PartRow::COLUMNS
-        .iter()
-        .zip(row.cells())
-        .map(|(column, cell)| {
-            let value = if cell.is_empty() {
-                serde_json::Value::Null
-            } else {
-                cell.into()
-            };
-            (column.to_string(), value)
-        })
-        .collect();
-    let mut line = serde_json::to_vec(&object).map_err(std::io::Error::other)?;
-    line.push(b'\n');
+    let mut line = vec![b'{'];
+    for (n, (column, cell)) in PartRow::COLUMNS.iter().zip(row.cells()).enumerate() {
+        if n > 0 {
+            line.push(b',');
+        }
+        serde_json::to_writer(&mut line, column).map_err(std::io::Error::other)?;
+        line.push(b':');
+        if cell.is_empty() {
+            line.extend_from_slice(b"null");
+        } else {
+            serde_json::to_writer(&mut line, &cell).map_err(std::io::Error::other)?;
+        }
+    }
+    line.extend_from_slice(b"}\n");
     Ok(line)
 }
 

@@ -328,11 +328,13 @@ async fn export_token_download_and_completions() {
             ndjson.to_str().unwrap(),
         ])
         .await);
-    let objects: Vec<Value> = std::fs::read_to_string(&ndjson)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let ndjson = std::fs::read_to_string(&ndjson).unwrap();
+    assert!(
+        ndjson.starts_with(r#"{"printed_part_uuid":""#),
+        "in the columns' order: {}",
+        &ndjson[..200]
+    );
+    let objects: Vec<Value> = ndjson.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
     let csv_uuids: std::collections::BTreeSet<&str> =
         text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
     let json_uuids: std::collections::BTreeSet<&str> = objects

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 const DECREASE: f64 = 0.9;
 /// How steeply the rate grows away from the rate reached at the last 429, as a
 /// share of the limit per window³: with the limit 200, from 45 back to 50 in 0.8
-/// windows, then beyond: 68 a window later, 157 two windows later.
+/// windows, then beyond: 67 a window later, 157 two windows later.
 const GROWTH: f64 = 0.05;
 /// The least the allowed rate falls to, as a share of the limit.
 const FLOOR: f64 = 0.05;

@@ -130,10 +130,17 @@ impl Retrier {
             // A server that says when waits exactly that: growing the wait on top
             // would put this call behind every other client of the key, 429 after
             // 429, until its cursor expires. One that does not say gets the curve.
-            let wait = if at_least.is_zero() {
-                self.policy.backoff(tally.throttled)
-            } else {
+            let said = matches!(
+                error,
+                Error::RateLimited {
+                    retry_after: Some(_),
+                    ..
+                }
+            );
+            let wait = if said {
                 at_least
+            } else {
+                self.policy.backoff(tally.throttled)
             };
             let spent = tally.started.elapsed().saturating_add(wait);
             return (spent <= self.policy.rate_limited_budget).then_some(wait);
@@ -317,6 +324,15 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(Instant::now() - start, Duration::from_secs(20));
+        // `Retry-After: 0` (or a date gone by) says now.
+        let start = Instant::now();
+        Retrier::new(RetryPolicy::standard())
+            .run("op", "GET", Replay::Safe, |n| async move {
+                if n <= 10 { Err(limited(Some(0))) } else { Ok(()) }
+            })
+            .await
+            .unwrap();
+        assert_eq!(Instant::now() - start, Duration::ZERO);
 
         // Other failures are still counted: three of them end the call, 429s aside.
         let tries = AtomicU32::new(0);

@@ -83,4 +83,16 @@ async fn the_export_skips_malformed_records_when_asked_and_reports_them() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(stderr.contains("record 1 of the page"), "{stderr}");
+
+    // An export that fails leaves the file it was to write as it was.
+    let server = Scripted::start(vec![page(json!([good("a"), {"uuid": "bad-1", "status": 7}]), "")]).await;
+    std::fs::write(&csv, "last week's export\n").unwrap();
+    let output = export(&server.base, vec!["--output".into(), csv.clone().into()]).await;
+    assert!(!output.status.success());
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "last week's export\n");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
 }

@@ -91,3 +91,36 @@ async fn a_failed_look_up_ends_the_export_with_its_error() {
         .unwrap_err();
     assert!(error.to_string().contains("bad print id"), "{error}");
 }
+
+#[tokio::test]
+async fn a_listing_that_fails_gives_every_row_listed_before_the_error() {
+    let server = Scripted::start(vec![
+        Reply::json(
+            200,
+            json!({"parts": [part("a", Some("P1")), part("b", None)], "next_cursor": "c2"}),
+        ),
+        Reply::json(400, json!({"message": "cursor expired"})),
+        Reply::json(200, json!({"prints": [print("P1", "S1")], "next_cursor": ""})),
+    ])
+    .await;
+    let client = common::client(&server.base);
+    let mut export = client.export_printed_parts(&PartFilters::default());
+    let mut rows = Vec::new();
+    let error = loop {
+        match export.try_next().await {
+            Ok(Some(row)) => rows.push(row.unwrap()),
+            Ok(None) => panic!("the export ended without its error"),
+            Err(error) => break error,
+        }
+    };
+    assert!(error.to_string().contains("cursor expired"), "{error}");
+    let uuids: Vec<&str> = rows.iter().map(|r| r.part.uuid.as_str()).collect();
+    assert_eq!(uuids, ["a", "b"]);
+    assert_eq!(rows[0].print.as_ref().unwrap().printer_serial.as_deref(), Some("S1"));
+    // Listed by uuid, explicitly: the order no change to a record moves.
+    assert!(
+        server.requests()[0].target.contains("sort=uuid"),
+        "{}",
+        server.requests()[0].target
+    );
+}
