@@ -108,9 +108,8 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
             workflows::hollow::run(&connection.client(!flags.no_shared_limit)?, &args, printing, &scope).await
         }
         Workflow::Export(Export::PrintedParts(mut args)) => {
-            workflows::export::check(&mut args, printing)?;
-            let ndjson = printing.style.asked && printing.style.format == crate::output::Format::Ndjson;
-            workflows::export::run(&connect(flags)?, &args, ndjson, printing.quiet).await
+            let shape = workflows::export::check(&mut args, printing)?;
+            workflows::export::run(&connect(flags)?, &args, &shape, printing.quiet).await
         }
         Workflow::Wait(args) => workflows::waits::run(&connect(flags)?, &args, printing).await,
         Workflow::Download(args) => workflows::files::download(&connect(flags)?, args.what, &args.uuid, args.out).await,

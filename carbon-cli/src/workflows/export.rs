@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use carbon_ext::Client;
 use carbon_ext::export::{PartFilters, PartRow};
 use futures::StreamExt;
+use serde_json::Value;
 
 use crate::commands::Printing;
 use crate::failure::{Failure, Outcome};
-use crate::output::{Format, csv_line};
+use crate::output::{Format, Style, csv_line, print_record};
 use crate::progress;
 use crate::values;
 use crate::when::{Relative, parse_time};
@@ -122,16 +123,59 @@ impl Drop for Sink {
     }
 }
 
+/// How the rows are written: the format and which columns, in which order.
+#[derive(Debug)]
+pub struct Shape {
+    /// A JSON object a line, else CSV with a header.
+    ndjson: bool,
+    /// Indexes into [`PartRow::COLUMNS`]: `--fields`, else all of them.
+    columns: Vec<usize>,
+}
+
+impl Shape {
+    fn names(&self) -> Vec<String> {
+        self.columns.iter().map(|&i| PartRow::COLUMNS[i].to_string()).collect()
+    }
+
+    /// The row's cells in this shape's columns.
+    fn cells(&self, row: &PartRow) -> Vec<String> {
+        let mut cells = row.cells().map(Some);
+        self.columns
+            .iter()
+            .map(|&i| cells[i].take().unwrap_or_default())
+            .collect()
+    }
+}
+
 /// Checks the flags before anything is sent, as a list command would: the format
-/// (the export writes CSV, or NDJSON), the status and the part order ids
-/// (canonical spelling kept, commas split).
-pub fn check(args: &mut ExportArgs, printing: &Printing) -> Outcome {
-    if printing.style.asked && !matches!(printing.style.format, Format::Csv | Format::Ndjson) {
+/// (the export writes CSV, or NDJSON) and `--fields` (the export's columns), the
+/// status and the part order ids (canonical spelling kept, commas split).
+pub fn check(args: &mut ExportArgs, printing: &Printing) -> Outcome<Shape> {
+    let style = &printing.style;
+    if style.asked && !matches!(style.format, Format::Csv | Format::Ndjson) {
         return Err(Failure::usage(
             "the export writes CSV (the default) or NDJSON (-o ndjson), a row at a time; for one JSON \
              document, `carbon printed-parts list --all -o json` lists the printed parts without their prints",
         ));
     }
+    let columns = match &style.fields {
+        None => (0..PartRow::COLUMNS.len()).collect(),
+        Some(fields) => fields
+            .iter()
+            .map(|field| {
+                PartRow::COLUMNS.iter().position(|c| c == field).ok_or_else(|| {
+                    Failure::usage(format!(
+                        "--fields: the export has no column `{field}`; its columns are {}",
+                        PartRow::COLUMNS.join(", ")
+                    ))
+                })
+            })
+            .collect::<Outcome<Vec<usize>>>()?,
+    };
+    let shape = Shape {
+        ndjson: style.asked && style.format == Format::Ndjson,
+        columns,
+    };
     let op = carbon_ext::extras::operation("getPrintedParts").expect("the document lists printed parts");
     let param = |name: &str| op.params.iter().find(|p| p.name == name);
     if let (Some(status), Some(field)) = (&args.status, param("status")) {
@@ -148,31 +192,11 @@ pub fn check(args: &mut ExportArgs, printing: &Printing) -> Outcome {
         }
         args.part_order_uuid = ids;
     }
-    Ok(())
+    Ok(shape)
 }
 
-/// A row as NDJSON: an object with the export's columns in their order, `null`
-/// where a value is missing.
-fn ndjson_line(row: &PartRow) -> Outcome<Vec<u8>> {
-    let mut line = vec![b'{'];
-    for (n, (column, cell)) in PartRow::COLUMNS.iter().zip(row.cells()).enumerate() {
-        if n > 0 {
-            line.push(b',');
-        }
-        serde_json::to_writer(&mut line, column).map_err(std::io::Error::other)?;
-        line.push(b':');
-        if cell.is_empty() {
-            line.extend_from_slice(b"null");
-        } else {
-            serde_json::to_writer(&mut line, &cell).map_err(std::io::Error::other)?;
-        }
-    }
-    line.extend_from_slice(b"}\n");
-    Ok(line)
-}
-
-/// `carbon export printed-parts`, as CSV or (`ndjson`) a JSON object per line.
-pub async fn run(client: &Client, args: &ExportArgs, ndjson: bool, quiet: bool) -> Outcome {
+/// `carbon export printed-parts`, in `shape` ([`check`] gives it).
+pub async fn run(client: &Client, args: &ExportArgs, shape: &Shape, quiet: bool) -> Outcome {
     let mut filters = PartFilters::default();
     filters.part_order_uuid = args.part_order_uuid.clone();
     filters.status = args.status.as_deref().map(carbon_ext::enums::PrintedPartStatus::from);
@@ -181,8 +205,17 @@ pub async fn run(client: &Client, args: &ExportArgs, ndjson: bool, quiet: bool) 
     filters.updated_after = time("updated-after", &args.updated_after)?;
     let mut rows = client.export_printed_parts(&filters);
     let mut sink = Sink::open(args.out.as_deref())?;
-    if !ndjson {
-        sink.write_all(&csv_line(PartRow::COLUMNS)?)?;
+    // NDJSON as every JSON output of the command is written, `null` for a value
+    // missing.
+    let names = shape.names();
+    let ndjson = shape.ndjson.then(|| Style {
+        format: Format::Ndjson,
+        fields: Some(names.clone()),
+        width: None,
+        asked: true,
+    });
+    if ndjson.is_none() {
+        sink.write_all(&csv_line(&names)?)?;
     }
     let bar = progress::count(quiet, "printed parts");
     let (mut count, mut skipped) = (0u64, 0u64);
@@ -190,12 +223,19 @@ pub async fn run(client: &Client, args: &ExportArgs, ndjson: bool, quiet: bool) 
     while let Some(row) = rows.next().await {
         match row {
             Ok(Ok(row)) => {
-                let line = if ndjson {
-                    ndjson_line(&row)?
-                } else {
-                    csv_line(row.cells())?
-                };
-                lines.extend_from_slice(&line);
+                let cells = shape.cells(&row);
+                match &ndjson {
+                    Some(style) => {
+                        let object = names
+                            .iter()
+                            .cloned()
+                            .zip(cells)
+                            .map(|(name, cell)| (name, if cell.is_empty() { Value::Null } else { cell.into() }))
+                            .collect();
+                        print_record(style, &Value::Object(object), &mut lines)?;
+                    }
+                    None => lines.extend_from_slice(&csv_line(cells)?),
+                }
                 count += 1;
             }
             Ok(Err(malformed)) if args.skip_malformed => {

@@ -343,6 +343,19 @@ async fn export_token_download_and_completions() {
         .collect();
     assert_eq!((objects.len(), &json_uuids), (2_500, &csv_uuids));
     assert!(objects[0]["printer_serial"].is_string(), "{}", objects[0]);
+    // --fields picks and orders the columns; a name that is none of them says which are.
+    let picked = ok(&s
+        .carbon(&["export", "printed-parts", "--fields", "print_id,printed_part_uuid"])
+        .await);
+    assert!(picked.starts_with("print_id,printed_part_uuid\n"), "{}", &picked[..80]);
+    assert_eq!(picked.lines().nth(1).unwrap().split(',').count(), 2);
+    let typo = s.carbon(&["export", "printed-parts", "--fields", "print_idd"]).await;
+    assert_eq!(typo.status.code(), Some(2), "{}", stderr(&typo));
+    assert!(
+        stderr(&typo).contains("its columns are printed_part_uuid"),
+        "{}",
+        stderr(&typo)
+    );
     // One JSON document is not what an export writes.
     let refused = s.carbon(&["export", "printed-parts", "-o", "json"]).await;
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));

@@ -81,7 +81,7 @@ impl Lease {
 
 impl Window {
     /// When a client keeping to the key's limit alone may next send one request
-    /// beyond the rate it allows itself after a 429: `None` while that rate is the
+    /// beyond the rate it allows itself after a 429 (`allowed`): `None` while that rate is the
     /// whole limit (never beyond it) or the window holds the limit's worth of sends.
     ///
     /// The allowed rate is a guess at this client's share of the key; when another
@@ -89,8 +89,8 @@ impl Window {
     /// room it left before the curve grows into it, windows later. So a client held
     /// back by its own rate sends one more at the limit's mean spacing, until one is
     /// answered 429; then not for a window (the 429 lowers the rate as any other).
-    fn probe_at(&self, now: Instant, limit: RateLimit) -> Option<Instant> {
-        if self.rate.allowed(now) >= limit.requests || self.sent.len() >= limit.requests as usize {
+    fn probe_at(&self, now: Instant, allowed: u32, limit: RateLimit) -> Option<Instant> {
+        if allowed >= limit.requests || self.sent.len() >= limit.requests as usize {
             return None;
         }
         let after_429 = self.last_throttled.and_then(|at| at.checked_add(limit.window));
@@ -295,7 +295,7 @@ impl RateLimiter {
             // The slot that frees first is that of the send `allowed` from the end.
             let holder = window.sent[window.sent.len() - allowed];
             let frees_at = holder.checked_add(self.limit.window);
-            let probe_at = window.probe_at(now, self.limit);
+            let probe_at = window.probe_at(now, allowed as u32, self.limit);
             if probe_at.is_none_or(|at| at > now) {
                 return match frees_at.into_iter().chain(probe_at).min() {
                     Some(at) => Slot::FreesAt(at),

@@ -167,8 +167,9 @@ impl Replay {
 /// The classifier's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// Try again, drawing `cost` from the budget and waiting at least `at_least`.
-    Retry { cost: u32, at_least: Duration },
+    /// Try again, drawing `cost` from the budget, after the wait the server asked
+    /// for if it said one (`Retry-After`).
+    Retry { cost: u32, retry_after: Option<Duration> },
     /// The credentials were refused (401) and the hook dropped the token: one more
     /// attempt, at once, goes with a new one (once per call).
     Renew,
@@ -180,7 +181,7 @@ pub(crate) enum Verdict {
 pub(crate) fn classify(error: &Error, replay: Replay) -> Verdict {
     let retry = |cost| Verdict::Retry {
         cost,
-        at_least: Duration::ZERO,
+        retry_after: None,
     };
     if replay == Replay::Never {
         return Verdict::Stop;
@@ -191,7 +192,7 @@ pub(crate) fn classify(error: &Error, replay: Replay) -> Verdict {
         // Refused, not processed: any call may go again.
         Error::RateLimited { retry_after, .. } => Verdict::Retry {
             cost: RETRY_COST,
-            at_least: retry_after.unwrap_or_default(),
+            retry_after: *retry_after,
         },
         Error::Transport { source, .. } if source.is_connect() => retry(RETRY_COST),
         // From here on the server may have processed the call.
@@ -281,7 +282,7 @@ mod tests {
             classify(&limited, Replay::OnlyIfRefused),
             Verdict::Retry {
                 cost: RETRY_COST,
-                at_least: Duration::from_secs(3)
+                retry_after: Some(Duration::from_secs(3))
             }
         );
         assert_eq!(classify(&limited, Replay::Never), Verdict::Stop);
