@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use carbon_ext::Client;
-use carbon_ext::export::{PartFilters, PartRow};
+use carbon_ext::export::{Columns, PartFilters, PartRow};
 use futures::TryStreamExt;
 use test_support::stats::Spread;
 

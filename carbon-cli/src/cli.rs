@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Command, FromArgMatches, Subcommand};
 
 use crate::output::Format;
-use crate::workflows::export::ExportArgs;
+pub use crate::workflows::export::Export;
 use crate::workflows::hollow::HollowArgs;
 use crate::workflows::order::OrderArgs;
 use crate::workflows::waits::WaitArgs;
@@ -25,7 +25,7 @@ Progress bars go to stderr, only on a terminal.
 
 Exit status: 0 done; 1 the API refused or could not be reached; 2 bad usage or input (a flag,
 a value, a file, a key, --body, an order that cannot be reused); 3 a wait timed out; 4 a wait
-ended failed (or some runs did).
+ended failed (or some runs did); 130 stopped by Ctrl-C (an export leaves no file behind).
 
 Examples:
   carbon --profile sim parts list --all -o csv
@@ -60,6 +60,7 @@ pub struct Global {
     #[arg(
         short = 'o',
         long,
+        visible_alias = "format",
         global = true,
         value_enum,
         value_name = "FORMAT",
@@ -109,13 +110,6 @@ pub enum Workflow {
     Sim(SimArgs),
     /// Print shell completions.
     Completions(CompletionArgs),
-}
-
-/// `carbon export ...`.
-#[derive(Debug, Clone, Subcommand)]
-pub enum Export {
-    /// Printed parts joined with their prints, as CSV (or `-o ndjson`).
-    PrintedParts(ExportArgs),
 }
 
 /// What `carbon download` fetches.

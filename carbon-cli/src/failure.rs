@@ -12,6 +12,8 @@ pub mod status {
     pub const TIMED_OUT: u8 = 3;
     /// A wait ended in a state that cannot finish (failed, canceled, incomplete).
     pub const FAILED: u8 = 4;
+    /// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// A command's failure: what went wrong, what to do, and which exit status.
@@ -32,6 +34,9 @@ pub enum Failure {
     /// Writing output or local files.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// Stopped by Ctrl-C; what the command says it left behind.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
 }
 
 impl Failure {
@@ -47,11 +52,13 @@ impl Failure {
             Failure::TimedOut(_) => status::TIMED_OUT,
             Failure::Failed(_) => status::FAILED,
             Failure::Io(_) => status::USAGE,
+            Failure::Interrupted(_) => status::INTERRUPTED,
             Failure::Sdk(e) => match e {
                 carbon_ext::Error::InvalidRequest { .. }
                 | carbon_ext::Error::InvalidFile { .. }
                 | carbon_ext::Error::Auth(_)
                 | carbon_ext::Error::Config(_)
+                | carbon_ext::Error::State(_)
                 | carbon_ext::Error::Io(_) => status::USAGE,
                 _ => status::API,
             },

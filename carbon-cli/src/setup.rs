@@ -3,7 +3,7 @@
 
 use carbon_ext::Client;
 
-use crate::cli::{CompletionArgs, Export, ProfileCommand, TokenArgs, Workflow};
+use crate::cli::{CompletionArgs, ProfileCommand, TokenArgs, Workflow};
 use crate::commands::Printing;
 use crate::config::{ConfigFile, Connection, Flags, Key, Source};
 use crate::failure::{Failure, Outcome};
@@ -107,9 +107,9 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
             let scope = journal_scope(&connection)?;
             workflows::hollow::run(&connection.client(!flags.no_shared_limit)?, &args, printing, &scope).await
         }
-        Workflow::Export(Export::PrintedParts(mut args)) => {
-            let shape = workflows::export::check(&mut args, printing)?;
-            workflows::export::run(&connect(flags)?, &args, &shape, printing.quiet).await
+        Workflow::Export(export) => {
+            let shape = workflows::export::check(&export, printing)?;
+            workflows::export::run(&connect(flags)?, &export, &shape, printing).await
         }
         Workflow::Wait(args) => workflows::waits::run(&connect(flags)?, &args, printing).await,
         Workflow::Download(args) => workflows::files::download(&connect(flags)?, args.what, &args.uuid, args.out).await,

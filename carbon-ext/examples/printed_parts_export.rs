@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use carbon_ext::export::{PartFilters, PartRow};
+use carbon_ext::export::{Columns, PartFilters, PartRow};
 use clap::Parser;
 use futures::TryStreamExt;
 

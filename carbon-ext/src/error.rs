@@ -227,6 +227,9 @@ pub enum Error {
         /// What is wrong with it and what to do.
         reason: String,
     },
+    /// A saved export state cannot continue the export it was given to.
+    #[error("export state: {0}")]
+    State(#[from] crate::export::StateError),
     /// A local file or stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

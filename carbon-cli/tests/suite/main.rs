@@ -6,6 +6,7 @@
 mod answers;
 mod commands;
 mod crash;
+mod exports;
 #[cfg(unix)]
 mod sharing;
 mod support;

@@ -46,7 +46,12 @@ impl Setup {
     /// A simulator whose time stands still until the test moves it
     /// (`sim.skip_time`): orders stay open however slow the machine is.
     pub async fn frozen() -> Self {
-        Self::at_speed(Config::default(), 1e-6).await
+        Self::frozen_with(Config::default()).await
+    }
+
+    /// A simulator of `config` whose time stands still.
+    pub async fn frozen_with(config: Config) -> Self {
+        Self::at_speed(config, 1e-6).await
     }
 
     /// `carbon ARGS` with this simulator's URL and key in the environment.

@@ -1,11 +1,13 @@
-//! The export engine against the simulator: its rows are the plain join of every
-//! printed part with its print.
+//! The exports against the simulator: their rows are the plain listings joined,
+//! and an incremental run gives exactly what changed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use carbon_ext::export::PartFilters;
+use carbon_ext::export::{
+    Columns, MeasurementFilters, MeasurementRow, PRINT_STATUSES, PartFilters, PrintFilters, PrintRow,
+};
 use carbon_ext::prelude::*;
-use carbon_ext::types;
+use carbon_ext::{Timestamp, types};
 use carbon_sim::{Config, Simulator};
 use futures::TryStreamExt;
 use integration_tests::client;
@@ -67,4 +69,179 @@ async fn the_export_is_the_plain_join_of_parts_and_prints() {
     // (Parts without a print, and prints the API does not return: the scripted
     // tests of carbon-ext.)
     assert_eq!((with_print, without), (rows.len(), 0));
+}
+
+/// A simulator whose time stands still, holding `printed_parts` of history.
+async fn frozen(printed_parts: usize) -> Simulator {
+    Simulator::start(Config {
+        speed: 1e-6,
+        printed_parts,
+        rate_limit: None,
+        ..Config::default()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_prints_and_measurements_exports_are_the_plain_listings_joined() {
+    let sim = frozen(1_500).await;
+    let c = client(&sim);
+
+    // Prints: every print in the default statuses, once each.
+    let rows: Vec<PrintRow> = c
+        .export_prints(&PrintFilters::default())
+        .map_ok(|row| row.unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    let statuses: Vec<String> = PRINT_STATUSES.iter().map(|s| s.to_string()).collect();
+    let prints: Vec<types::ModelPrint> = c
+        .get_prints()
+        .limit(1000)
+        .status(statuses)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(prints.len() > 100, "{}", prints.len());
+    let exported: BTreeMap<String, &types::ModelPrint> =
+        rows.iter().map(|r| (r.print.uuid.clone().unwrap(), &r.print)).collect();
+    let listed: BTreeMap<String, &types::ModelPrint> = prints.iter().map(|p| (p.uuid.clone().unwrap(), p)).collect();
+    assert_eq!((rows.len(), &exported), (prints.len(), &listed));
+    let cells = rows[0].cells();
+    assert_eq!(cells.len(), PrintRow::COLUMNS.len());
+    assert_eq!(cells[0], rows[0].print.print_id.clone().unwrap());
+
+    // Measurements: each with its printed part's serial and number, and its
+    // template's name, units and limits.
+    let rows: Vec<MeasurementRow> = c
+        .export_measurements(&MeasurementFilters::default())
+        .map_ok(|row| row.unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    let parts: HashMap<String, types::PrintedPart> = c
+        .get_printed_parts()
+        .limit(1000)
+        .items()
+        .map_ok(|p| (p.uuid.clone(), p))
+        .try_collect()
+        .await
+        .unwrap();
+    let templates: HashMap<String, types::PartMeasurementTemplate> = c
+        .get_part_measurement_templates()
+        .limit(1000)
+        .items()
+        .map_ok(|t| (t.uuid.clone().unwrap(), t))
+        .try_collect()
+        .await
+        .unwrap();
+    let measurements: Vec<types::PartMeasurement> = c
+        .get_part_measurements()
+        .limit(1000)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), measurements.len());
+    assert_eq!(rows.len(), 1_500);
+    let mut uuids = BTreeSet::new();
+    for row in &rows {
+        assert!(uuids.insert(row.measurement.uuid.clone().unwrap()), "once each");
+        let part = &parts[row.measurement.printed_part_uuid.as_ref().unwrap()];
+        let facts = row.part.as_ref().expect("its printed part");
+        assert_eq!(facts.serial_number, part.serial_number);
+        assert_eq!(facts.part_number, part.part_number);
+        let template = &templates[row.measurement.part_measurement_template_uuid.as_ref().unwrap()];
+        let facts = row.template.as_ref().expect("its template");
+        assert_eq!(facts.measurement_name, template.measurement_name);
+        assert_eq!(
+            (facts.units.as_deref(), facts.min, facts.max),
+            (Some("mm"), Some(0.8), Some(1.2))
+        );
+    }
+    // At most a call per page and one per hundred parts or templates asked.
+    assert!(sim.stats().requests < 200, "{:?}", sim.stats());
+}
+
+#[tokio::test]
+async fn an_incremental_run_exports_exactly_what_changed_since_the_last() {
+    let sim = frozen(1_200).await;
+    let c = client(&sim);
+    let listing = || async {
+        let all: Vec<types::PrintedPart> = c.get_printed_parts().limit(1000).items().try_collect().await.unwrap();
+        all.into_iter()
+            .map(|p| (p.uuid, p.updated_at.unwrap()))
+            .collect::<BTreeSet<_>>()
+    };
+    let run = |state| async {
+        let mut run = c
+            .export_printed_parts_since(&PartFilters::default(), state)
+            .await
+            .unwrap();
+        let rows: Vec<(String, Timestamp)> = (&mut run)
+            .map_ok(|row| {
+                let part = row.unwrap().part;
+                (part.uuid, part.updated_at.unwrap())
+            })
+            .try_collect()
+            .await
+            .unwrap();
+        (rows, run.next_state().expect("ended without an error"))
+    };
+
+    let before = listing().await;
+    let (first, state) = run(None).await;
+    assert_eq!(
+        first.iter().cloned().collect::<BTreeSet<_>>(),
+        before,
+        "a first run gives everything"
+    );
+    let (again, state) = run(Some(state)).await;
+    assert_eq!(again.len(), 0, "nothing changed");
+
+    // New printed parts of a new order, packed, printed and finished: each
+    // changes several times.
+    let part = c.get_parts().limit(1).run().await.unwrap().parts.unwrap().remove(0);
+    c.create_part_order()
+        .body(types::PartOrderRequest {
+            uuid: None,
+            part_order_number: "INC-1".into(),
+            due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
+            parts: vec![
+                types::PartOrderRequestParts {
+                    uuid: Some(part.uuid.clone())
+                };
+                30
+            ],
+            flush: Some(true),
+            packing_group: None,
+            build_sop_uuid: None,
+        })
+        .run()
+        .await
+        .unwrap();
+    sim.skip_time(std::time::Duration::from_secs(3600));
+    let after = listing().await;
+    let changed: BTreeSet<_> = after.difference(&before).cloned().collect();
+    assert_eq!(changed.len(), 30);
+
+    let (second, state) = run(Some(state)).await;
+    assert_eq!(
+        second.iter().cloned().collect::<BTreeSet<_>>(),
+        changed,
+        "exactly the changes"
+    );
+    assert_eq!(second.len(), changed.len(), "each once");
+    let (third, _) = run(Some(state.clone())).await;
+    assert_eq!(third.len(), 0, "and nothing twice");
+
+    // A state belongs to its filters: other filters are refused before any request.
+    let mut other = PartFilters::default();
+    other.status = Some(carbon_ext::enums::PrintedPartStatus::Complete);
+    let sent = sim.stats().requests;
+    let refused = c.export_printed_parts_since(&other, Some(state)).await.err().unwrap();
+    assert!(matches!(refused, carbon_ext::Error::State(_)), "{refused}");
+    assert_eq!(sim.stats().requests, sent);
 }

@@ -1,0 +1,234 @@
+//! The flags of each `carbon export` and the filters they make, checked before
+//! anything is sent.
+
+use std::path::PathBuf;
+
+use carbon_ext::export::{MeasurementFilters, PartFilters, PrintFilters};
+use carbon_ext::{Timestamp, enums};
+
+use crate::failure::{Failure, Outcome};
+use crate::values::{self, Strictness};
+use crate::when::{Relative, parse_time};
+
+/// What every export takes: where it goes, and what to do with malformed records.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// Report records that do not match the API document on stderr and export the rest.
+    #[arg(long)]
+    pub skip_malformed: bool,
+    /// The file (default: standard output). Written whole or not at all.
+    #[arg(long = "to", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// What an incremental export takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StateArgs {
+    /// Export only what changed since the run that wrote FILE (everything the
+    /// first time), then save where this run ended; a run that fails leaves FILE
+    /// as it was. One file per export and filters.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+/// `carbon export printed-parts`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Examples:\n  carbon export printed-parts --started-after 30d --to parts.csv\n  \
+                        carbon export printed-parts --state parts.state --to changed.csv   (from cron)"
+)]
+pub struct PartArgs {
+    /// Only parts of this part order. Repeat, or separate with commas, for several.
+    #[arg(long, value_name = "UUID")]
+    pub part_order_uuid: Vec<String>,
+    /// Only parts of this application. Repeat, or separate with commas, for several.
+    #[arg(long, value_name = "UUID")]
+    pub application_uuid: Vec<String>,
+    /// Only parts in this status (waiting, preparing, queued, printing, complete, failed, canceled).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only parts started at or after this time: RFC 3339, a date, or ago (30d).
+    #[arg(long, value_name = "WHEN")]
+    pub started_after: Option<String>,
+    /// Only parts started before this time.
+    #[arg(long, value_name = "WHEN")]
+    pub started_before: Option<String>,
+    /// Only parts finished at or after this time.
+    #[arg(long, value_name = "WHEN")]
+    pub finished_after: Option<String>,
+    /// Only parts finished before this time.
+    #[arg(long, value_name = "WHEN")]
+    pub finished_before: Option<String>,
+    /// Only parts changed at or after this time.
+    #[arg(long, value_name = "WHEN")]
+    pub updated_after: Option<String>,
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `carbon export prints`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "Example:\n  carbon export prints --finished-after 7d --printer-serial L1-0042 --to prints.csv")]
+pub struct PrintArgs {
+    /// Only prints in this status; repeat for up to 5 (default: queued, printing, finished).
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Only prints on this printer. Repeat for several.
+    #[arg(long, value_name = "SERIAL")]
+    pub printer_serial: Vec<String>,
+    /// Only prints of this print order. Repeat, or separate with commas, for several.
+    #[arg(long, value_name = "UUID")]
+    pub print_order_uuid: Vec<String>,
+    /// Only prints started at or after this time: RFC 3339, a date, or ago (30d).
+    #[arg(long, value_name = "WHEN")]
+    pub started_after: Option<String>,
+    /// Only prints started before this time.
+    #[arg(long, value_name = "WHEN")]
+    pub started_before: Option<String>,
+    /// Only prints finished at or after this time.
+    #[arg(long, value_name = "WHEN")]
+    pub finished_after: Option<String>,
+    /// Only prints finished before this time.
+    #[arg(long, value_name = "WHEN")]
+    pub finished_before: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `carbon export measurements`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "Example:\n  carbon export measurements --state measurements.state --to measurements.csv")]
+pub struct MeasurementArgs {
+    /// Only the measurements of this printed part. Repeat, or separate with commas, for several.
+    #[arg(long, value_name = "UUID")]
+    pub printed_part_uuid: Vec<String>,
+    /// Only the measurements of this application. Repeat, or separate with commas, for several.
+    #[arg(long, value_name = "UUID")]
+    pub application_uuid: Vec<String>,
+    /// Only measurements changed at or after this time: RFC 3339, a date, or ago (30d).
+    #[arg(long, value_name = "WHEN")]
+    pub updated_after: Option<String>,
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The most statuses the API takes in one listing of prints.
+const MAX_PRINT_STATUSES: usize = 5;
+
+/// Reads the flags of an operation's parameters as the list commands do.
+struct Flags {
+    op: &'static carbon_ext::extras::OperationInfo,
+    strict: Strictness,
+}
+
+impl Flags {
+    fn of(operation: &str, strict: Strictness) -> Self {
+        let op = carbon_ext::extras::operation(operation).expect("the document lists the exports' operations");
+        Self { op, strict }
+    }
+
+    fn field(&self, name: &str) -> &'static carbon_ext::extras::FieldInfo {
+        self.op
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .expect("the exports' filters are the operations' parameters")
+    }
+
+    /// The values of a repeated flag: split at commas where it takes ids or a
+    /// closed set, each checked.
+    fn values(&self, name: &str, raw: &[String]) -> Outcome<Vec<String>> {
+        let field = self.field(name);
+        let flag = format!("--{}", name.replace('_', "-"));
+        let mut values = Vec::new();
+        for raw in raw {
+            for piece in values::pieces(field, &flag, raw)? {
+                values::field_value(field, &flag, piece, Relative::Ago, self.strict)?;
+                values.push(piece.to_string());
+            }
+        }
+        Ok(values)
+    }
+
+    /// One value, in its canonical spelling.
+    fn value(&self, name: &str, raw: &Option<String>) -> Outcome<Option<String>> {
+        let flag = format!("--{}", name.replace('_', "-"));
+        raw.as_deref()
+            .map(|raw| {
+                let value = values::field_value(self.field(name), &flag, raw, Relative::Ago, self.strict)?;
+                Ok(value.as_str().map(str::to_string).unwrap_or_else(|| raw.to_string()))
+            })
+            .transpose()
+    }
+}
+
+fn time(flag: &str, value: &Option<String>) -> Outcome<Option<Timestamp>> {
+    value
+        .as_deref()
+        .map(|v| {
+            parse_time(v, Relative::Ago, chrono::Utc::now())
+                .map(Into::into)
+                .map_err(|e| Failure::usage(format!("--{flag}: {e}")))
+        })
+        .transpose()
+}
+
+impl PartArgs {
+    /// The filters these flags give.
+    pub fn filters(&self, strict: Strictness) -> Outcome<PartFilters> {
+        let flags = Flags::of("getPrintedParts", strict);
+        let mut filters = PartFilters::default();
+        filters.part_order_uuid = flags.values("part_order_uuid", &self.part_order_uuid)?;
+        filters.application_uuid = flags.values("application_uuid", &self.application_uuid)?;
+        filters.status = flags
+            .value("status", &self.status)?
+            .map(|s| enums::PrintedPartStatus::from(s.as_str()));
+        filters.started_after = time("started-after", &self.started_after)?;
+        filters.started_before = time("started-before", &self.started_before)?;
+        filters.finished_after = time("finished-after", &self.finished_after)?;
+        filters.finished_before = time("finished-before", &self.finished_before)?;
+        filters.updated_after = time("updated-after", &self.updated_after)?;
+        Ok(filters)
+    }
+}
+
+impl PrintArgs {
+    /// The filters these flags give.
+    pub fn filters(&self, strict: Strictness) -> Outcome<PrintFilters> {
+        let flags = Flags::of("getPrints", strict);
+        let mut filters = PrintFilters::default();
+        if !self.status.is_empty() {
+            filters.status = flags.values("status", &self.status)?;
+        }
+        if filters.status.len() > MAX_PRINT_STATUSES {
+            return Err(Failure::usage(format!(
+                "--status: the API takes at most {MAX_PRINT_STATUSES} statuses at a time, not {}; \
+                 export the others in a second run",
+                filters.status.len()
+            )));
+        }
+        filters.printer_serial = flags.values("printer_serial", &self.printer_serial)?;
+        filters.print_order_uuid = flags.values("print_order_uuid", &self.print_order_uuid)?;
+        filters.started_after = time("started-after", &self.started_after)?;
+        filters.started_before = time("started-before", &self.started_before)?;
+        filters.finished_after = time("finished-after", &self.finished_after)?;
+        filters.finished_before = time("finished-before", &self.finished_before)?;
+        Ok(filters)
+    }
+}
+
+impl MeasurementArgs {
+    /// The filters these flags give.
+    pub fn filters(&self, strict: Strictness) -> Outcome<MeasurementFilters> {
+        let flags = Flags::of("getPartMeasurements", strict);
+        let mut filters = MeasurementFilters::default();
+        filters.printed_part_uuid = flags.values("printed_part_uuid", &self.printed_part_uuid)?;
+        filters.application_uuid = flags.values("application_uuid", &self.application_uuid)?;
+        filters.updated_after = time("updated-after", &self.updated_after)?;
+        Ok(filters)
+    }
+}

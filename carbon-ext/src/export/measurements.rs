@@ -1,0 +1,141 @@
+//! The measurements export: part measurements joined with their printed part
+//! (serial and part number) and their template (name, units, limits).
+
+use std::sync::Arc;
+
+use futures::future::FutureExt;
+use futures::stream::{BoxStream, TryStreamExt};
+
+use super::BATCH;
+use super::batches::joined;
+use super::filters::MeasurementFilters;
+use super::lookup::{Found, Lookup};
+use super::row::{MeasurementRow, PartFacts, TemplateFacts};
+use super::state::{ExportState, Incremental, later};
+use crate::paginate::{LenientItem, PaginateExt};
+use crate::{ChunkExt, Client, Error, RunExt, Timestamp, types};
+
+/// The most printed parts kept from earlier batches.
+const PART_CACHE: usize = 32_768;
+/// The most templates kept: an account has few.
+const TEMPLATE_CACHE: usize = 4_096;
+
+/// What an [`ExportState`] of this export is called.
+const EXPORT: &str = "part_measurements";
+
+impl Client {
+    /// Every part measurement that matches `filters`, joined with its printed
+    /// part and its template, as a stream of rows (see [the module](crate::export)
+    /// for what is guaranteed).
+    pub fn export_measurements(
+        &self,
+        filters: &MeasurementFilters,
+    ) -> BoxStream<'static, Result<LenientItem<MeasurementRow>, Error>> {
+        let listing = filters
+            .apply(self.get_part_measurements())
+            .limit(BATCH as u64)
+            .sort(vec!["uuid".to_string()])
+            .items_lenient();
+        let parts = part_lookup(self.clone());
+        let templates = template_lookup(self.clone());
+        joined(
+            listing,
+            |m: &types::PartMeasurement| m.uuid.as_deref(),
+            move |batch| join(parts.clone(), templates.clone(), batch),
+        )
+    }
+
+    /// The part measurements that changed since the run that left `previous`,
+    /// as [`Client::export_printed_parts_since`] does for printed parts.
+    pub async fn export_measurements_since(
+        &self,
+        filters: &MeasurementFilters,
+        previous: Option<ExportState>,
+    ) -> Result<Incremental<MeasurementRow>, Error> {
+        let fingerprint = serde_json::to_value(filters).expect("filters are plain JSON");
+        if let Some(state) = &previous {
+            state.check(EXPORT, &fingerprint)?;
+        }
+        let mut run = filters.clone();
+        run.updated_after = later(
+            filters.updated_after,
+            previous.as_ref().and_then(ExportState::list_from),
+        );
+        let latest = filters
+            .apply(self.get_part_measurements())
+            .limit(1u64)
+            .sort(vec!["updated_at,desc".to_string()])
+            .run()
+            .await?
+            .part_measurements
+            .and_then(|found| found.into_iter().next())
+            .and_then(|m| m.updated_at);
+        let rows = self.export_measurements(&run);
+        Ok(Incremental::new(EXPORT, fingerprint, previous, latest, rows, changed))
+    }
+}
+
+/// What a measurement is known by across runs.
+fn changed(row: &MeasurementRow) -> Option<(&str, Timestamp)> {
+    Some((row.measurement.uuid.as_deref()?, row.measurement.updated_at?))
+}
+
+/// Printed parts by uuid.
+fn part_lookup(client: Client) -> Arc<Lookup<PartFacts>> {
+    Lookup::new(
+        PART_CACHE,
+        Box::new(move |ids| {
+            client
+                .get_printed_parts()
+                .limit(BATCH as u64)
+                .chunked(ids, |builder, ids| builder.uuid(ids))
+                .items()
+                .map_ok(|part| (part.uuid.clone(), PartFacts::of(&part)))
+                .try_collect()
+                .boxed()
+        }),
+    )
+}
+
+/// Measurement templates by uuid.
+fn template_lookup(client: Client) -> Arc<Lookup<TemplateFacts>> {
+    Lookup::new(
+        TEMPLATE_CACHE,
+        Box::new(move |ids| {
+            client
+                .get_part_measurement_templates()
+                .limit(BATCH as u64)
+                .chunked(ids, |builder, ids| builder.uuid(ids))
+                .items()
+                .try_filter_map(|t| async move { Ok(t.uuid.clone().map(|uuid| (uuid, TemplateFacts::of(&t)))) })
+                .try_collect()
+                .boxed()
+        }),
+    )
+}
+
+/// The rows of a batch: its measurements with their parts and templates.
+async fn join(
+    parts: Arc<Lookup<PartFacts>>,
+    templates: Arc<Lookup<TemplateFacts>>,
+    batch: Vec<LenientItem<types::PartMeasurement>>,
+) -> Result<Vec<LenientItem<MeasurementRow>>, Error> {
+    let decoded = || batch.iter().filter_map(|m| m.as_ref().ok());
+    let part_ids = decoded().filter_map(|m| m.printed_part_uuid.as_deref());
+    let template_ids = decoded().filter_map(|m| m.part_measurement_template_uuid.as_deref());
+    let (found_parts, found_templates) = futures::try_join!(parts.resolve(part_ids), templates.resolve(template_ids))?;
+    Ok(batch
+        .into_iter()
+        .map(|m| {
+            m.map(|measurement| MeasurementRow {
+                part: find(&measurement.printed_part_uuid, &found_parts),
+                template: find(&measurement.part_measurement_template_uuid, &found_templates),
+                measurement,
+            })
+        })
+        .collect())
+}
+
+fn find<V>(id: &Option<String>, found: &Found<V>) -> Option<Arc<V>> {
+    id.as_ref().and_then(|id| found.get(id).cloned().flatten())
+}

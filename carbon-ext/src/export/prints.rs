@@ -1,0 +1,48 @@
+//! The prints export: prints as the listing gives them, nothing to join.
+
+use futures::future;
+use futures::stream::BoxStream;
+
+use super::BATCH;
+use super::batches::joined;
+use super::filters::PrintFilters;
+use super::row::PrintRow;
+use crate::paginate::{LenientItem, PaginateExt};
+use crate::{Client, Error, types};
+
+/// The most statuses the API takes in one listing of prints.
+const MAX_STATUSES: usize = 5;
+
+impl Client {
+    /// Every print that matches `filters`, as a stream of rows, in uuid order
+    /// with the guarantees of [the module](crate::export).
+    ///
+    /// Refuses filters without a status or with more than the API takes (5),
+    /// before any request ([`Error::InvalidRequest`]).
+    pub fn export_prints(&self, filters: &PrintFilters) -> BoxStream<'static, Result<LenientItem<PrintRow>, Error>> {
+        if filters.status.is_empty() || filters.status.len() > MAX_STATUSES {
+            let error = Error::InvalidRequest {
+                call: crate::Call::new("get_prints"),
+                message: format!(
+                    "an export of prints asks for 1 to {MAX_STATUSES} statuses at a time, not {}: \
+                     export the others in a second run",
+                    filters.status.len()
+                ),
+            };
+            return Box::pin(futures::stream::once(future::ready(Err(error))));
+        }
+        let listing = filters
+            .apply(self.get_prints())
+            .limit(BATCH as u64)
+            .sort(vec!["uuid".to_string()])
+            .items_lenient();
+        joined(
+            listing,
+            |print: &types::ModelPrint| print.uuid.as_deref(),
+            |batch| {
+                let rows = batch.into_iter().map(|print| print.map(|print| PrintRow { print }));
+                future::ready(Ok(rows.collect()))
+            },
+        )
+    }
+}
