@@ -1,6 +1,6 @@
 //! What a 1000-record page of printed parts costs the simulator over HTTP, against
 //! serializing the same records with serde_json alone (the floor), measured in the
-//! same run, with 10 000 and with 200 000 printed parts held: the cost of a page
+//! same run, with 10 000 and with 1 000 000 printed parts held: the cost of a page
 //! must not grow with what the simulator holds. Target: at most 2x the floor.
 //!
 //! `cargo bench -p carbon-sim --bench pages`
@@ -90,7 +90,7 @@ async fn measure(sim: &Simulator, token: &str, list: &str) -> Cost {
 async fn main() {
     println!("1000-record pages of printed parts, median over {PAGES} pages (target <= 2x serde_json alone):");
     let mut costs: Vec<Vec<Duration>> = Vec::new();
-    let helds = [10_000, 200_000];
+    let helds = [10_000, 1_000_000];
     for held in helds {
         let sim = Simulator::start(Config {
             printed_parts: held,

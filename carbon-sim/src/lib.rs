@@ -108,7 +108,8 @@ pub struct Config {
     pub speed: f64,
     /// Printers to simulate.
     pub printers: usize,
-    /// Printed parts to seed (in one finished part order, with builds and prints).
+    /// Printed parts of finished history to seed: part orders of 20 to 800 parts
+    /// over the last 30 days, with their builds, prints and measurements.
     pub printed_parts: usize,
     /// How long a cursor stays valid (the API: 60 s).
     pub cursor_ttl: Duration,

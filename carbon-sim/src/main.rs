@@ -21,7 +21,8 @@ struct Args {
     /// Write a fresh test secrets.json here and use it, then serve.
     #[arg(long)]
     write_secrets: Option<PathBuf>,
-    /// Printed parts to seed, in one finished part order with builds and prints.
+    /// Printed parts of finished history to seed (orders of 20 to 800 parts over
+    /// 30 days, with builds, prints and measurements; 1 000 000 in about 20 s).
     #[arg(long, default_value_t = 0)]
     printed_parts: usize,
     /// Printers to simulate.

@@ -129,23 +129,33 @@ impl<T> Index<T> {
         self.entries.insert((value, key.clone()));
     }
 
-    fn drop_entry(&mut self, key: &Arc<str>, record: &T) {
-        let value = match self.read(record) {
-            // The interned text, shared, not a new copy.
+    /// The field's value in `record` as the index holds it: text interned, not
+    /// copied, when the index has it.
+    fn scalar_of(&self, record: &T) -> Scalar {
+        match self.read(record) {
             Probe::Text(text) => match self.counts.get_key_value(text) {
-                Some((interned, &count)) => {
-                    let interned = interned.clone();
-                    if count <= 1 {
-                        self.counts.remove(text);
-                    } else {
-                        self.counts.insert(interned.clone(), count - 1);
-                    }
-                    Scalar::Text(interned)
-                }
+                Some((interned, _)) => Scalar::Text(interned.clone()),
                 None => Scalar::Text(Arc::from(text)),
             },
             other => Scalar::of(other),
-        };
+        }
+    }
+
+    fn drop_entry(&mut self, key: &Arc<str>, record: &T) {
+        let value = self.scalar_of(record);
+        self.drop_value(key, value);
+    }
+
+    /// Removes the entry of `key` holding `value`.
+    fn drop_value(&mut self, key: &Arc<str>, value: Scalar) {
+        if let Scalar::Text(text) = &value
+            && let Some(count) = self.counts.get_mut(text)
+        {
+            *count -= 1;
+            if *count == 0 {
+                self.counts.remove(text);
+            }
+        }
         self.entries.remove(&(value, key.clone()));
     }
 
@@ -231,6 +241,21 @@ pub(crate) fn successor(value: &Scalar) -> Option<Scalar> {
     }
 }
 
+/// Reorders `items` so that position `i` holds what was at `order[i]`, in place.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    for start in 0..items.len() {
+        // Follow the cycle through `start`; each position is settled once.
+        let mut at = start;
+        while order[at] != start {
+            let from = order[at];
+            items.swap(at, from);
+            order[at] = at;
+            at = from;
+        }
+        order[at] = at;
+    }
+}
+
 /// A keyed collection with indexes.
 pub(crate) struct Table<T> {
     rows: BTreeMap<String, T>,
@@ -271,13 +296,60 @@ impl<T> Table<T> {
         old
     }
 
+    /// Adds many records at once: into an empty table, each index is built from
+    /// its sorted entries in one pass (a seed of a million records takes
+    /// seconds, not minutes); into a filled one, record by record.
+    pub(crate) fn extend(&mut self, records: Vec<(String, T)>) {
+        if !self.rows.is_empty() {
+            for (key, record) in records {
+                self.insert(key, record);
+            }
+            return;
+        }
+        let keys: Vec<Arc<str>> = records.iter().map(|(k, _)| Arc::from(k.as_str())).collect();
+        for index in &mut self.indexes {
+            let mut entries = Vec::with_capacity(records.len());
+            for (key, (_, record)) in keys.iter().zip(&records) {
+                let value = match index.read(record) {
+                    Probe::Text(text) => {
+                        let interned = match index.counts.get_key_value(text) {
+                            Some((interned, _)) => interned.clone(),
+                            None => Arc::from(text),
+                        };
+                        *index.counts.entry(interned.clone()).or_insert(0) += 1;
+                        Scalar::Text(interned)
+                    }
+                    other => Scalar::of(other),
+                };
+                entries.push((value, key.clone()));
+            }
+            // Sorted first, so that the set is built in one pass.
+            entries.sort_unstable();
+            entries.dedup();
+            index.entries = entries.into_iter().collect();
+        }
+        // Records are large: sort their positions, then put each in its place
+        // (the map then finds them in order and builds itself in one pass).
+        let mut records = records;
+        let mut order: Vec<usize> = (0..records.len()).collect();
+        order.sort_unstable_by(|&a, &b| records[a].0.cmp(&records[b].0));
+        permute(&mut records, order);
+        self.rows = records.into_iter().collect();
+    }
+
     /// Changes the record under `key` with `change`; `None` if there is none.
+    /// Only the indexes of the fields that changed are touched.
     pub(crate) fn update<R>(&mut self, key: &str, change: impl FnOnce(&mut T) -> R) -> Option<R> {
         let record = self.rows.get_mut(key)?;
-        let shared: Arc<str> = Arc::from(key);
-        self.indexes.iter_mut().for_each(|i| i.drop_entry(&shared, record));
+        let before: Vec<Scalar> = self.indexes.iter().map(|i| i.scalar_of(record)).collect();
         let result = change(record);
-        self.indexes.iter_mut().for_each(|i| i.add(&shared, record));
+        let shared: Arc<str> = Arc::from(key);
+        for (index, old) in self.indexes.iter_mut().zip(before) {
+            if index.read(record) != old.probe() {
+                index.drop_value(&shared, old);
+                index.add(&shared, record);
+            }
+        }
         Some(result)
     }
 
@@ -348,6 +420,70 @@ mod tests {
         t.insert("a".into(), Row { colour: None, at: 9 });
         assert_eq!(t.index("colour").unwrap().count("red"), 0);
         assert_eq!(t.len(), 3);
+    }
+
+    #[test]
+    fn a_permutation_puts_each_item_in_its_place() {
+        let mut items = vec!["c", "a", "d", "b", "e"];
+        permute(&mut items, vec![1, 3, 0, 2, 4]);
+        assert_eq!(items, ["a", "b", "c", "d", "e"]);
+        let mut items: Vec<usize> = (0..50).rev().collect();
+        permute(&mut items, (0..50).rev().collect());
+        assert_eq!(items, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn records_added_at_once_are_indexed_as_one_by_one() {
+        let one_by_one = table();
+        let mut at_once = Table::new(vec![
+            Field::new("colour", |r: &Row| Probe::text(r.colour)),
+            Field::new("at", |r: &Row| Probe::Time(r.at)),
+        ]);
+        at_once.extend(vec![
+            (
+                "c".into(),
+                Row {
+                    colour: Some("red"),
+                    at: 2,
+                },
+            ),
+            (
+                "a".into(),
+                Row {
+                    colour: Some("red"),
+                    at: 3,
+                },
+            ),
+            ("d".into(), Row { colour: None, at: 2 }),
+            (
+                "b".into(),
+                Row {
+                    colour: Some("blue"),
+                    at: 1,
+                },
+            ),
+        ]);
+        for name in ["colour", "at"] {
+            let (x, y) = (one_by_one.index(name).unwrap(), at_once.index(name).unwrap());
+            assert_eq!(
+                keys(x.walk(Unbounded, Unbounded, None, false)),
+                keys(y.walk(Unbounded, Unbounded, None, false))
+            );
+        }
+        assert_eq!(at_once.index("colour").unwrap().count("red"), 2);
+        // Then one more, record by record.
+        at_once.extend(vec![(
+            "e".into(),
+            Row {
+                colour: Some("red"),
+                at: 0,
+            },
+        )]);
+        assert_eq!(at_once.index("colour").unwrap().count("red"), 3);
+        assert_eq!(
+            keys(at_once.index("at").unwrap().walk(Unbounded, Unbounded, None, false))[0],
+            "e"
+        );
     }
 
     #[test]

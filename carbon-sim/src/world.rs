@@ -12,6 +12,7 @@ use carbon_api_gen::types;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
+mod history;
 mod lifecycle;
 mod live;
 mod packer;
@@ -160,7 +161,7 @@ impl World {
             live: live::Live::default(),
             retention,
             finished_lately: false,
-            next_print_id: 1000,
+            next_print_id: history::FIRST_PRINT_ID,
             next_upload: 0,
             next_serial: 1,
             next_printer: 0,
@@ -211,63 +212,6 @@ impl World {
         }
         if printed_parts > 0 {
             self.seed_history(printed_parts);
-        }
-    }
-
-    /// A finished part order with `count` printed parts, their builds and prints.
-    fn seed_history(&mut self, count: usize) {
-        let created = self.clock.now() - Duration::days(2);
-        let model_uuid = self.uuid();
-        self.models.insert(
-            model_uuid.clone(),
-            typed(json!({"uuid": model_uuid, "filename": "seed.stl", "file_size_bytes": 5})),
-        );
-        self.files.insert(model_uuid.clone(), StoredFile::of(b"solid"));
-        let mut refs = Vec::new();
-        for _ in 0..count {
-            let part_uuid = self.uuid();
-            self.parts.insert(
-                part_uuid.clone(),
-                typed(json!({"uuid": part_uuid, "part_number": "SEED-1", "model_uuid": model_uuid})),
-            );
-            refs.push(part_uuid);
-        }
-        let order_uuid = self.uuid();
-        let order: types::PartOrder = typed(json!({
-            "uuid": order_uuid, "part_order_number": "SEED-ORDER", "due_date": created, "created_at": created,
-            "updated_at": created, "status": "open", "build_uuids": [], "printed_parts": []
-        }));
-        self.add_order(
-            order_uuid.clone(),
-            OrderState {
-                order,
-                created,
-                packed_at: None,
-                finished: false,
-            },
-        );
-        self.create_printed_parts(&order_uuid, &refs, created);
-        self.advance_to(created + Duration::seconds(DONE_AFTER_S + 1));
-        // A wall-thickness measurement of every seeded printed part.
-        let template = self.templates[0].uuid.clone();
-        let measured_at = created + Duration::seconds(DONE_AFTER_S + 60);
-        let printed: Vec<String> = self.orders[&order_uuid]
-            .order
-            .printed_parts
-            .iter()
-            .map(|r| r.uuid.clone())
-            .collect();
-        for (i, printed_part) in printed.iter().enumerate() {
-            let uuid = self.uuid();
-            let value = 0.9 + (i % 5) as f64 * 0.05;
-            let result = if value > 1.2 { "fail" } else { "pass" };
-            self.measurements.insert(
-                uuid.clone(),
-                typed(json!({
-                    "uuid": uuid, "printed_part_uuid": printed_part, "part_measurement_template_uuid": template,
-                    "value": value, "measurement_result": result, "zones": ["A"], "updated_at": measured_at
-                })),
-            );
         }
     }
 

@@ -139,7 +139,8 @@ impl World {
             by_build.keys_equal(build, None, false).map(|k| k.to_string()).collect()
         };
         if stage == PrintedPartStatus::Complete {
-            let done: Vec<String> = builds.iter().flat_map(|b| prints_of(&self.prints, b)).collect();
+            let done: std::collections::HashSet<String> =
+                builds.iter().flat_map(|b| prints_of(&self.prints, b)).collect();
             for queue in self.queues.values_mut() {
                 queue.retain(|u| !done.contains(u));
             }

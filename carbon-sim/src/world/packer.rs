@@ -89,13 +89,8 @@ impl World {
                 traveler,
                 ("traveler.pdf".into(), traveler_pdf(&build_uuid, chunk.len())),
             );
-            self.attachments.insert(
-                video,
-                (
-                    "slice.mp4".into(),
-                    bytes::Bytes::from_static(b"\x00\x00\x00\x18ftypmp42 simulated slice video"),
-                ),
-            );
+            self.attachments
+                .insert(video, ("slice.mp4".into(), bytes::Bytes::from_static(SLICE_VIDEO)));
             self.builds.insert(build_uuid.clone(), build);
             let (printer, printer_name) = {
                 let chosen = &self.printers[self.next_printer % self.printers.len()];
@@ -133,7 +128,11 @@ impl World {
     }
 }
 
-fn traveler_pdf(build: &str, parts: usize) -> bytes::Bytes {
+/// The bytes of a build's slice video attachment.
+pub(super) const SLICE_VIDEO: &[u8] = b"\x00\x00\x00\x18ftypmp42 simulated slice video";
+
+/// The bytes of a build's traveler attachment.
+pub(super) fn traveler_pdf(build: &str, parts: usize) -> bytes::Bytes {
     bytes::Bytes::from(format!(
         "%PDF-1.4\n% carbon-sim build traveler\n% build {build}\n% parts {parts}\n%%EOF\n"
     ))
