@@ -241,6 +241,27 @@ where
     }))
 }
 
+/// A page's records, some perhaps not decoded, and the total it reported.
+pub(crate) type LenientPage<T> = (Vec<LenientItem<T>>, Option<TotalCount>);
+
+/// Pages of a cursor-paged request as records that may not decode, each with
+/// the total the API reported on it: for a caller that decides from the first
+/// page how to go on.
+pub(crate) fn lenient_pages<'a, B>(builder: B) -> BoxStream<'static, Result<LenientPage<ItemOf<'a, B>>, Error>>
+where
+    B: IntoParams<'a> + Sized,
+    B::Params: CursorPaged + Clone,
+    <B::Params as OperationParams>::Output: DeserializeOwned,
+    ItemOf<'a, B>: DeserializeOwned,
+{
+    let (client, params) = builder.into_params();
+    prefetching(client.clone(), move |client, tx| {
+        cursor_pages(client, params, Mode::Lenient, tx)
+    })
+    .map_ok(|page| (page.records, page.total))
+    .boxed()
+}
+
 /// Items of a cursor-paged request, from owned parts.
 pub(crate) fn cursor_stream<P>(client: carbon_api_gen::Client, params: P) -> BoxStream<'static, Result<P::Item, Error>>
 where

@@ -179,6 +179,16 @@ pub struct Counts {
     pub runs: usize,
 }
 
+/// How much production history the simulator holds (for benches that reckon
+/// the fewest calls an export needs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Held {
+    /// Printed parts.
+    pub printed_parts: usize,
+    /// Prints.
+    pub prints: usize,
+}
+
 /// Counts of what the simulator served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
@@ -357,6 +367,15 @@ impl Simulator {
             parts: world.parts.len(),
             part_orders: world.orders.len(),
             runs: world.runs.len(),
+        }
+    }
+
+    /// How many printed parts and prints the account holds now.
+    pub fn held(&self) -> Held {
+        let world = self.stats.world.lock().unwrap_or_else(|e| e.into_inner());
+        Held {
+            printed_parts: world.printed_parts.len(),
+            prints: world.prints.len(),
         }
     }
 

@@ -300,7 +300,12 @@ impl<T> Table<T> {
     /// its sorted entries in one pass (a seed of a million records takes
     /// seconds, not minutes); into a filled one, record by record.
     pub(crate) fn extend(&mut self, records: Vec<(String, T)>) {
-        if !self.rows.is_empty() {
+        let mut order: Vec<usize> = (0..records.len()).collect();
+        order.sort_unstable_by(|&a, &b| records[a].0.cmp(&records[b].0));
+        let repeated = order.windows(2).any(|w| records[w[0]].0 == records[w[1]].0);
+        // Into a filled table, or with a key given twice (the later replaces the
+        // earlier), record by record.
+        if !self.rows.is_empty() || repeated {
             for (key, record) in records {
                 self.insert(key, record);
             }
@@ -328,11 +333,9 @@ impl<T> Table<T> {
             entries.dedup();
             index.entries = entries.into_iter().collect();
         }
-        // Records are large: sort their positions, then put each in its place
-        // (the map then finds them in order and builds itself in one pass).
+        // Records are large: their positions were sorted; each is put in its
+        // place (the map then finds them in order and builds itself in one pass).
         let mut records = records;
-        let mut order: Vec<usize> = (0..records.len()).collect();
-        order.sort_unstable_by(|&a, &b| records[a].0.cmp(&records[b].0));
         permute(&mut records, order);
         self.rows = records.into_iter().collect();
     }
@@ -484,6 +487,27 @@ mod tests {
             keys(at_once.index("at").unwrap().walk(Unbounded, Unbounded, None, false))[0],
             "e"
         );
+        // A key given twice into an empty table: the later record stays, indexed once.
+        let mut twice = Table::new(vec![Field::new("colour", |r: &Row| Probe::text(r.colour))]);
+        twice.extend(vec![
+            (
+                "k".into(),
+                Row {
+                    colour: Some("red"),
+                    at: 1,
+                },
+            ),
+            (
+                "k".into(),
+                Row {
+                    colour: Some("blue"),
+                    at: 2,
+                },
+            ),
+        ]);
+        let colour = twice.index("colour").unwrap();
+        assert_eq!((twice.len(), colour.count("red"), colour.count("blue")), (1, 0, 1));
+        assert_eq!(twice["k"].at, 2);
     }
 
     #[test]

@@ -103,14 +103,29 @@ async fn a_state_file_exports_only_changes_and_a_killed_run_changes_nothing() {
     assert!(!killed.status.success(), "{}", stderr(&killed));
     assert!(stderr(&killed).contains("export-rows-written"), "{}", stderr(&killed));
     assert!(!out.exists() && !state.exists());
-    let leftovers = || {
+    let parts = || -> Vec<std::path::PathBuf> {
         std::fs::read_dir(s.dir.path())
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".part"))
-            .count()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".part"))
+            .collect()
+    };
+    let leftovers = || parts().len();
+    // Left as a minute ago: a file no run locks and no one wrote to lately.
+    let age = || {
+        for part in parts() {
+            let file = std::fs::File::options().write(true).open(&part).unwrap();
+            let minutes_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+            file.set_modified(minutes_ago).unwrap();
+        }
     };
     assert_eq!(leftovers(), 1, "what kill -9 leaves");
+    // Kept while it may still be a run just starting.
+    ok(&run(export(&["--updated-after", "2000-01-01"]), &[]).await);
+    assert_eq!(leftovers(), 1, "a fresh file is not taken for abandoned");
+    std::fs::remove_file(&state).unwrap();
 
+    age();
     ok(&run(export(&[]), &[]).await);
     assert_eq!(lines(&out).len(), 1 + 1_500, "a first run exports everything");
     assert_eq!(leftovers(), 0, "the killed run's file is gone");
@@ -151,6 +166,7 @@ async fn a_state_file_exports_only_changes_and_a_killed_run_changes_nothing() {
     assert!(!killed.status.success(), "{}", stderr(&killed));
     assert_eq!(std::fs::read(&state).unwrap(), before);
     assert_eq!(lines(&out).len(), 1, "the last run's output");
+    age();
     ok(&run(export(&[]), &[]).await);
     assert_eq!(lines(&out).len(), 1 + 1_500);
     assert_eq!(leftovers(), 0);

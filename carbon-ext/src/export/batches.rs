@@ -60,3 +60,18 @@ where
         .flat_map(stream::iter)
         .boxed()
 }
+
+/// `rows` up to and with the first error, and nothing after it: a batch joined
+/// after a failed one, or a later stage, does not come once the export failed.
+pub(super) fn until_error<R: Send + 'static>(
+    rows: impl futures::Stream<Item = Result<R, Error>> + Send + 'static,
+) -> BoxStream<'static, Result<R, Error>> {
+    rows.scan(false, |failed, row| {
+        if *failed {
+            return futures::future::ready(None);
+        }
+        *failed = row.is_err();
+        futures::future::ready(Some(row))
+    })
+    .boxed()
+}

@@ -7,7 +7,7 @@ use futures::future::FutureExt;
 use futures::stream::{BoxStream, TryStreamExt};
 
 use super::BATCH;
-use super::batches::joined;
+use super::batches::{joined, until_error};
 use super::filters::MeasurementFilters;
 use super::lookup::{Found, Lookup};
 use super::row::{MeasurementRow, PartFacts, TemplateFacts};
@@ -38,11 +38,11 @@ impl Client {
             .items_lenient();
         let parts = part_lookup(self.clone());
         let templates = template_lookup(self.clone());
-        joined(
+        until_error(joined(
             listing,
             |m: &types::PartMeasurement| m.uuid.as_deref(),
             move |batch| join(parts.clone(), templates.clone(), batch),
-        )
+        ))
     }
 
     /// The part measurements that changed since the run that left `previous`,
@@ -61,8 +61,11 @@ impl Client {
             filters.updated_after,
             previous.as_ref().and_then(ExportState::list_from),
         );
+        // The newest stamp (asked among stamped records: a store may sort a
+        // missing one first).
         let latest = filters
             .apply(self.get_part_measurements())
+            .updated_after(later(filters.updated_after, Some(super::window::epoch())).expect("a bound"))
             .limit(1u64)
             .sort(vec!["updated_at,desc".to_string()])
             .run()

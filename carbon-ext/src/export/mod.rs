@@ -13,14 +13,26 @@
 //! while the rows of the current one are taken, so the limiter does not wait on
 //! the join.
 //!
+//! The printed-parts export plans its calls ([`Planning`]): when more parts
+//! match than the API counts exactly (10 000), they are scattered over about a
+//! thousand prints a page, and it lists the prints instead, by start time, a
+//! window of about [`WINDOW_PRINTS`] at a time, then the parts of each window
+//! (by their print's start) joined against it: about one call per thousand
+//! parts and one per thousand prints, where looking prints up by id takes about
+//! ten per thousand parts. Parts whose print has not started are listed by
+//! status after the windows. The rows are the same whichever plan; their order
+//! is by uuid within each window.
+//!
 //! Memory does not grow with the export: it holds the batches in flight, the
 //! records looked up lately (a bounded cache that only saves requests) and the
 //! uuids of the last [`REPEAT_GUARD`] rows.
 //!
 //! What is guaranteed:
-//! - The records are listed in uuid order, which no change to a record moves,
-//!   so every record that matches throughout the export comes once (one that
-//!   starts or stops matching meanwhile may or may not come).
+//! - The records are listed in uuid order (by windows of start time, which
+//!   never changes once set), which no change to a record moves, so every
+//!   record that matches throughout the export comes once (one that starts or
+//!   stops matching meanwhile, or a part whose print starts meanwhile, may or
+//!   may not come).
 //! - A record the API repeats within [`REPEAT_GUARD`] rows of itself (across a
 //!   page boundary) comes once too.
 //! - A row comes with what it joins if the API returns it when it is first
@@ -55,12 +67,15 @@ mod filters;
 mod guard;
 mod lookup;
 mod measurements;
+mod not_started;
 mod parts;
 mod prints;
 mod row;
 mod state;
+mod window;
 
 pub use filters::{MeasurementFilters, PartFilters, PrintFilters};
+pub use parts::{PlanChoice, Planning, WINDOW_PRINTS};
 pub use row::{Columns, MeasurementRow, PartFacts, PartRow, PrintFacts, PrintRow, TemplateFacts};
 pub use state::{ExportState, Incremental, OVERLAP, RECENT_CAP, StateError};
 

@@ -3,16 +3,18 @@
 
 use std::sync::Arc;
 
-use futures::future::FutureExt;
-use futures::stream::{BoxStream, TryStreamExt};
+use std::collections::HashMap;
 
-use super::batches::joined;
+use futures::future::{self, FutureExt};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+
+use super::batches::{joined, until_error};
 use super::filters::PartFilters;
 use super::lookup::Lookup;
 use super::row::{PartRow, PrintFacts};
 use super::state::{ExportState, Incremental, later};
-use super::{BATCH, PRINT_STATUSES};
-use crate::paginate::{LenientItem, PaginateExt};
+use super::{BATCH, PRINT_STATUSES, window};
+use crate::paginate::{LenientItem, TotalCount, lenient_pages};
 use crate::{ChunkExt, Client, Error, RunExt, Timestamp, types};
 
 /// The most prints kept from earlier batches, so that parts of one print in
@@ -21,6 +23,47 @@ const PRINT_CACHE: usize = 32_768;
 
 /// What an [`ExportState`] of this export is called.
 const EXPORT: &str = "printed_parts";
+
+/// How the printed-parts export gets the prints it joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PlanChoice {
+    /// Decided from the number of parts that match (one request): by window
+    /// when the API counts more than it reports exactly (10 000) and no part
+    /// order is named, else by id.
+    #[default]
+    Auto,
+    /// Look the prints of each page up by id, 100 a request: few calls for few
+    /// parts, or parts of a few prints (a part order).
+    ById,
+    /// List the prints by start time, a window at a time, and the parts of each
+    /// window: about one call per thousand prints however scattered the parts
+    /// are (a whole account, a month).
+    ByWindow,
+}
+
+/// How the printed-parts export plans its calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Planning {
+    /// Which plan.
+    pub plan: PlanChoice,
+    /// The prints a window holds, about (it grows past it only to keep prints
+    /// that start at the same time together): memory against calls.
+    pub window_prints: usize,
+}
+
+impl Default for Planning {
+    fn default() -> Self {
+        Self {
+            plan: PlanChoice::Auto,
+            window_prints: WINDOW_PRINTS,
+        }
+    }
+}
+
+/// The prints a window holds by default: a few MiB.
+pub const WINDOW_PRINTS: usize = 16_000;
 
 impl Client {
     /// Every printed part that matches `filters`, joined with its print, as a
@@ -32,18 +75,46 @@ impl Client {
         &self,
         filters: &PartFilters,
     ) -> BoxStream<'static, Result<LenientItem<PartRow>, Error>> {
-        // By uuid, which no change to a record moves: a part is listed once.
-        let listing = filters
-            .apply(self.get_printed_parts())
-            .limit(BATCH as u64)
-            .sort(vec!["uuid".to_string()])
-            .items_lenient();
-        let prints = print_lookup(self.clone());
-        joined(
-            listing,
-            |part: &types::PrintedPart| Some(part.uuid.as_str()),
-            move |batch| join(prints.clone(), batch),
-        )
+        self.export_printed_parts_planned(filters, &Planning::default())
+    }
+
+    /// [`Client::export_printed_parts`] with the plan of calls given: the rows
+    /// are the same whichever plan, only the calls differ.
+    pub fn export_printed_parts_planned(
+        &self,
+        filters: &PartFilters,
+        planning: &Planning,
+    ) -> BoxStream<'static, Result<LenientItem<PartRow>, Error>> {
+        let (client, filters, planning) = (self.clone(), filters.clone(), planning.clone());
+        let rows = stream::once(async move {
+            let prints = print_lookup(client.clone());
+            // The look-up plan's listing: its first page also tells how many parts match.
+            let mut pages = lenient_pages(
+                filters
+                    .apply(client.get_printed_parts())
+                    .limit(BATCH as u64)
+                    .sort(vec!["uuid".to_string()]),
+            );
+            let first = match pages.next().await {
+                Some(Ok(page)) => page,
+                Some(Err(error)) => return stream::once(future::ready(Err(error))).boxed(),
+                None => return stream::empty().boxed(),
+            };
+            if choose(&filters, planning.plan, first.1) == PlanChoice::ByWindow {
+                // The first page and the one read ahead are dropped: two calls.
+                return window::rows(&client, &filters, planning.window_prints, prints);
+            }
+            let items = stream::iter(first.0.into_iter().map(Ok))
+                .chain(
+                    pages
+                        .map_ok(|page| stream::iter(page.0.into_iter().map(Ok)))
+                        .try_flatten(),
+                )
+                .boxed();
+            by_id(items, prints)
+        })
+        .flatten();
+        until_error(rows)
     }
 
     /// The printed parts that changed since the run that left `previous`
@@ -67,8 +138,11 @@ impl Client {
             filters.updated_after,
             previous.as_ref().and_then(ExportState::list_from),
         );
+        // The newest stamp (asked among stamped records: a store may sort a
+        // missing one first).
         let latest = filters
             .apply(self.get_printed_parts())
+            .updated_after(later(filters.updated_after, Some(window::epoch())).expect("a bound"))
             .limit(1u64)
             .sort(vec!["updated_at,desc".to_string()])
             .run()
@@ -79,6 +153,37 @@ impl Client {
         let rows = self.export_printed_parts(&run);
         Ok(Incremental::new(EXPORT, fingerprint, previous, latest, rows, changed))
     }
+}
+
+/// The plan for `filters`, `choice` unless it is `Auto`, knowing the total the
+/// API reported on the first page of parts.
+fn choose(filters: &PartFilters, choice: PlanChoice, total: Option<TotalCount>) -> PlanChoice {
+    if choice != PlanChoice::Auto {
+        return choice;
+    }
+    // A part order's parts lie in a few prints: looked up by id, in few calls.
+    if !filters.part_order_uuid.is_empty() {
+        return PlanChoice::ById;
+    }
+    // Up to the count the API reports exactly, ten pages at most: their look-ups
+    // fit the limit's burst whatever the plan. Past it, parts are many and, in
+    // uuid order, scattered over about a thousand prints a page.
+    match total {
+        Some(TotalCount::AtLeast(_)) => PlanChoice::ByWindow,
+        _ => PlanChoice::ById,
+    }
+}
+
+/// The look-up plan: the parts in uuid order, the prints of each page by id.
+fn by_id(
+    listing: BoxStream<'static, Result<LenientItem<types::PrintedPart>, Error>>,
+    prints: Arc<Lookup<PrintFacts>>,
+) -> BoxStream<'static, Result<LenientItem<PartRow>, Error>> {
+    joined(
+        listing,
+        |part: &types::PrintedPart| Some(part.uuid.as_str()),
+        move |batch| join_with(Prints::LookedUp(prints.clone()), batch),
+    )
 }
 
 /// What a part is known by across runs.
@@ -105,18 +210,49 @@ fn print_lookup(client: Client) -> Arc<Lookup<PrintFacts>> {
     )
 }
 
+/// Where a batch's prints come from.
+pub(super) enum Prints {
+    /// Looked up by id (through the cache).
+    LookedUp(Arc<Lookup<PrintFacts>>),
+    /// A window's prints: every print, in the statuses asked for, that started
+    /// when the batch's parts did. A print not among them is one the API no
+    /// longer gives, unless it started since the window was listed: then
+    /// `or_look_up` (given for the last window, the one it would start in)
+    /// finds it.
+    Held {
+        held: Arc<HashMap<String, Arc<PrintFacts>>>,
+        or_look_up: Option<Arc<Lookup<PrintFacts>>>,
+    },
+}
+
 /// The rows of a batch: its parts with the prints they name.
-async fn join(
-    prints: Arc<Lookup<PrintFacts>>,
+pub(super) async fn join_with(
+    prints: Prints,
     batch: Vec<LenientItem<types::PrintedPart>>,
 ) -> Result<Vec<LenientItem<PartRow>>, Error> {
-    let ids = batch.iter().filter_map(|part| part.as_ref().ok()?.print_id.as_deref());
-    let found = prints.resolve(ids).await?;
+    let (held, lookup) = match prints {
+        Prints::Held { held, or_look_up } => (Some(held), or_look_up),
+        Prints::LookedUp(lookup) => (None, Some(lookup)),
+    };
+    let in_held = |id: &str| held.as_ref().and_then(|h| h.get(id).cloned());
+    let found = match lookup {
+        Some(lookup) => {
+            let ids = batch
+                .iter()
+                .filter_map(|part| part.as_ref().ok()?.print_id.as_deref())
+                .filter(|id| in_held(id).is_none());
+            lookup.resolve(ids).await?
+        }
+        None => HashMap::new(),
+    };
     Ok(batch
         .into_iter()
         .map(|part| {
             part.map(|part| {
-                let print = part.print_id.as_ref().and_then(|id| found.get(id).cloned().flatten());
+                let print = part
+                    .print_id
+                    .as_deref()
+                    .and_then(|id| in_held(id).or_else(|| found.get(id).cloned().flatten()));
                 PartRow { part, print }
             })
         })

@@ -4,7 +4,7 @@ use futures::future;
 use futures::stream::BoxStream;
 
 use super::BATCH;
-use super::batches::joined;
+use super::batches::{joined, until_error};
 use super::filters::PrintFilters;
 use super::row::PrintRow;
 use crate::paginate::{LenientItem, PaginateExt};
@@ -36,13 +36,13 @@ impl Client {
             .limit(BATCH as u64)
             .sort(vec!["uuid".to_string()])
             .items_lenient();
-        joined(
+        until_error(joined(
             listing,
             |print: &types::ModelPrint| print.uuid.as_deref(),
             |batch| {
                 let rows = batch.into_iter().map(|print| print.map(|print| PrintRow { print }));
                 future::ready(Ok(rows.collect()))
             },
-        )
+        ))
     }
 }

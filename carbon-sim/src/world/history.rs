@@ -24,6 +24,9 @@ const PART_NUMBERS: usize = 200;
 /// One print in this many is no longer held, the oldest first.
 const PRINTS_MISSING_EVERY: u64 = 997;
 
+/// The most time a printer rests between prints, in ms.
+const MAX_GAP_MS: i64 = 500;
+
 /// The id number of the first print (`P-1000`).
 pub(super) const FIRST_PRINT_ID: u64 = 1000;
 
@@ -87,8 +90,13 @@ impl World {
         // Each printer prints its builds back to back over the span.
         let printers = self.printers.len().max(1);
         let span_ms = (SPAN_DAYS * 86_400_000) as usize;
-        let print_ms =
-            (span_ms * printers / builds.max(1)).clamp(1_000, (DONE_AFTER_S - PRINT_AFTER_S) as usize * 1000);
+        // Orders come in the first 90% of the span and printers are busy at most
+        // 90% of it (a print, then up to half a second's gap), so that the last
+        // prints finish before now.
+        let busy_ms = span_ms / 10 * 9;
+        let print_ms = (busy_ms * printers / builds.max(1))
+            .saturating_sub(MAX_GAP_MS as usize)
+            .clamp(1_000, (DONE_AFTER_S - PRINT_AFTER_S) as usize * 1000);
         let mut schedule = Schedule {
             free_at: (0..printers)
                 .map(|p| start + Duration::milliseconds(p as i64 * 137))
@@ -100,7 +108,7 @@ impl World {
         let template_uuid = self.templates.first().and_then(|t| t.uuid.clone());
         let apps: Vec<String> = self.applications.iter().map(|a| a.uuid.clone()).collect();
         for (n, size) in sizes.iter().enumerate() {
-            let created = start + Duration::milliseconds((span_ms * n / sizes.len()) as i64);
+            let created = start + Duration::milliseconds((busy_ms * n / sizes.len()) as i64);
             let model = self.uuid();
             self.models.insert(
                 model.clone(),
@@ -148,7 +156,7 @@ impl World {
         let mut finished_last = packed;
         for chunk_start in (0..size).step_by(PARTS_PER_BUILD) {
             let in_build = PARTS_PER_BUILD.min(size - chunk_start);
-            let jitter = self.rng.i64(1..500);
+            let jitter = self.rng.i64(1..MAX_GAP_MS);
             let (printer, started, finished) =
                 schedule.next(packed + Duration::seconds(PRINT_AFTER_S - PACK_AFTER_S), jitter);
             finished_last = finished_last.max(finished);
@@ -322,6 +330,15 @@ mod tests {
             .filter(|p| p.part.print_id.as_ref().is_some_and(|id| !held.contains(id)))
             .count();
         assert!(missing >= 8, "{missing}");
+        // All of it is past: nothing changed after now.
+        let now = w.clock.now();
+        let latest = w
+            .printed_parts
+            .values()
+            .filter_map(|p| p.part.updated_at)
+            .max()
+            .unwrap();
+        assert!(*latest <= now, "{latest} is after {now}");
         let serials: BTreeSet<_> = w.printed_parts.values().map(|p| p.part.serial_number.clone()).collect();
         assert_eq!(serials.len(), 20_000, "serials are unique");
 

@@ -3,8 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use carbon_ext::enums::PrintedPartStatus;
 use carbon_ext::export::{
-    Columns, MeasurementFilters, MeasurementRow, PRINT_STATUSES, PartFilters, PrintFilters, PrintRow,
+    Columns, MeasurementFilters, MeasurementRow, PRINT_STATUSES, PartFilters, PlanChoice, Planning, PrintFilters,
+    PrintRow, WINDOW_PRINTS,
 };
 use carbon_ext::prelude::*;
 use carbon_ext::{Timestamp, types};
@@ -266,4 +268,152 @@ async fn an_incremental_run_exports_exactly_what_changed_since_the_last() {
     let refused = c.export_printed_parts_since(&other, Some(state)).await.err().unwrap();
     assert!(matches!(refused, carbon_ext::Error::State(_)), "{refused}");
     assert_eq!(sim.stats().requests, sent);
+}
+
+/// Every row of an export by part uuid: the print it came with (its id and
+/// start), checking that no part comes twice.
+async fn export_by_plan(
+    c: &carbon_ext::Client,
+    filters: &PartFilters,
+    plan: PlanChoice,
+    window_prints: usize,
+) -> BTreeMap<String, Option<(String, Option<Timestamp>)>> {
+    let mut planning = Planning::default();
+    planning.plan = plan;
+    planning.window_prints = window_prints;
+    let rows: Vec<_> = c
+        .export_printed_parts_planned(filters, &planning)
+        .try_collect()
+        .await
+        .unwrap();
+    let mut by_uuid = BTreeMap::new();
+    for row in rows {
+        let row = row.unwrap();
+        let print = row.print.map(|p| (p.print_id.clone(), p.started_at));
+        assert!(
+            by_uuid.insert(row.part.uuid.clone(), print).is_none(),
+            "{} came twice",
+            row.part.uuid
+        );
+    }
+    by_uuid
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_plans_give_the_plain_join_in_the_calls_each_promises() {
+    let sim = frozen(12_000).await;
+    let c = client(&sim);
+    // Beside the history: parts not packed yet (no print), and a canceled order.
+    let part = c.get_parts().limit(1).run().await.unwrap().parts.unwrap().remove(0);
+    for number in ["WAITING-1", "CANCELED-1"] {
+        let order = c
+            .create_part_order()
+            .body(types::PartOrderRequest {
+                uuid: None,
+                part_order_number: number.into(),
+                due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
+                parts: vec![
+                    types::PartOrderRequestParts {
+                        uuid: Some(part.uuid.clone())
+                    };
+                    7
+                ],
+                flush: None,
+                packing_group: None,
+                build_sop_uuid: None,
+            })
+            .run()
+            .await
+            .unwrap();
+        if number.starts_with("CANCELED") {
+            c.delete_part_order().uuid(&order.uuid).run().await.unwrap();
+        }
+    }
+    // The plain join: every print in the statuses the export asks for, by id.
+    let statuses: Vec<String> = PRINT_STATUSES.iter().map(|s| s.to_string()).collect();
+    let prints: HashMap<String, Option<Timestamp>> = c
+        .get_prints()
+        .limit(1000)
+        .status(statuses)
+        .items()
+        .map_ok(|p| (p.print_id.unwrap(), p.started_at))
+        .try_collect()
+        .await
+        .unwrap();
+    let week_ago: Timestamp = (chrono::Utc::now() - chrono::Duration::days(7)).into();
+    let mut since_a_week = PartFilters::default();
+    since_a_week.started_after = Some(week_ago);
+    let mut complete = PartFilters::default();
+    complete.status = Some(PrintedPartStatus::Complete);
+    let mut waiting = PartFilters::default();
+    waiting.status = Some(PrintedPartStatus::Waiting);
+    for filters in [PartFilters::default(), since_a_week, complete, waiting] {
+        let mut listing = c.get_printed_parts().limit(1000);
+        if let Some(t) = filters.started_after {
+            listing = listing.started_after(t);
+        }
+        if let Some(s) = &filters.status {
+            listing = listing.status(s.clone());
+        }
+        let parts: Vec<types::PrintedPart> = listing.items().try_collect().await.unwrap();
+        let plain: BTreeMap<String, Option<(String, Option<Timestamp>)>> = parts
+            .into_iter()
+            .map(|p| {
+                let print = p
+                    .print_id
+                    .clone()
+                    .and_then(|id| prints.get(&id).map(|started| (id, *started)));
+                (p.uuid, print)
+            })
+            .collect();
+        assert!(!plain.is_empty(), "{filters:?}");
+        // Windows of 700 prints (several), and of the default (one holds all).
+        for (plan, window_prints) in [
+            (PlanChoice::ById, 700),
+            (PlanChoice::ByWindow, 700),
+            (PlanChoice::ByWindow, WINDOW_PRINTS),
+            (PlanChoice::Auto, 700),
+        ] {
+            let before = sim.stats().requests;
+            let exported = export_by_plan(&c, &filters, plan, window_prints).await;
+            let calls = sim.stats().requests - before;
+            assert_eq!(exported.len(), plain.len(), "{plan:?} {window_prints} {filters:?}");
+            assert!(
+                exported == plain,
+                "{plan:?} {window_prints} {filters:?}: the rows differ from the plain join"
+            );
+            if plan == PlanChoice::ByWindow && window_prints == 700 && filters == PartFilters::default() {
+                // A page per thousand parts and per thousand prints; a window's
+                // last page of parts, and the prints read past its end (its own
+                // listing, and the page read ahead); the not-started statuses and
+                // their check of failed and canceled parts; the probe.
+                let windows = prints.len().div_ceil(700) as u64;
+                let fewest = plain.len().div_ceil(1000) as u64 + prints.len().div_ceil(1000) as u64;
+                assert!(
+                    calls <= fewest + 3 * windows + 5 + 1 + 2,
+                    "{calls} calls, fewest {fewest}"
+                );
+            }
+        }
+    }
+    // The whole account is more than the API counts exactly: Auto lists by window
+    // (fewer calls than looking up the prints of every page by id).
+    let count = |plan| {
+        let c = c.clone();
+        let sim = &sim;
+        async move {
+            let before = sim.stats().requests;
+            export_by_plan(&c, &PartFilters::default(), plan, WINDOW_PRINTS).await;
+            sim.stats().requests - before
+        }
+    };
+    let (auto, by_id, by_window) = (
+        count(PlanChoice::Auto).await,
+        count(PlanChoice::ById).await,
+        count(PlanChoice::ByWindow).await,
+    );
+    assert!(
+        auto <= by_window + 2 && by_window < by_id,
+        "auto {auto}, by window {by_window}, by id {by_id}"
+    );
 }

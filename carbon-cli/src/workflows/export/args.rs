@@ -62,10 +62,37 @@ pub struct PartArgs {
     /// Only parts changed at or after this time.
     #[arg(long, value_name = "WHEN")]
     pub updated_after: Option<String>,
+    /// How prints are fetched (for comparisons; the rows are the same).
+    #[arg(long, value_enum, default_value_t = Plan::Auto, hide = true)]
+    pub plan: Plan,
     #[command(flatten)]
     pub state: StateArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// How the printed-parts export fetches prints ([`carbon_ext::export::PlanChoice`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Plan {
+    /// By window when many parts match, else by id.
+    Auto,
+    /// Each page's prints looked up by id.
+    ById,
+    /// Prints listed by start time, a window at a time.
+    ByWindow,
+}
+
+impl PartArgs {
+    /// The plan `--plan` asks for.
+    pub fn planning(&self) -> carbon_ext::export::Planning {
+        let mut planning = carbon_ext::export::Planning::default();
+        planning.plan = match self.plan {
+            Plan::Auto => carbon_ext::export::PlanChoice::Auto,
+            Plan::ById => carbon_ext::export::PlanChoice::ById,
+            Plan::ByWindow => carbon_ext::export::PlanChoice::ByWindow,
+        };
+        planning
+    }
 }
 
 /// `carbon export prints`.

@@ -137,7 +137,7 @@ async fn run_to_end(client: &Client, export: &Export, shape: &Shape, printing: &
             let filters = args.filters(strict)?;
             match &args.state.state {
                 None => {
-                    let rows = client.export_printed_parts(&filters);
+                    let rows = client.export_printed_parts_planned(&filters, &args.planning());
                     write(rows, shape, &args.output, quiet, "printed part(s)").await
                 }
                 Some(path) => {

@@ -37,6 +37,7 @@ impl Sink {
         let temp = dir.join(format!(".{name}.{}.part", std::process::id()));
         let file =
             std::fs::File::create(&temp).map_err(|e| Failure::usage(format!("{flag} {}: {e}", target.display())))?;
+        lock(&file);
         Ok(Sink::File {
             temp,
             target: target.to_path_buf(),
@@ -67,7 +68,10 @@ impl Sink {
 }
 
 /// Removes the temporary files of `name` that killed runs left (`kill -9`, a
-/// crash, a closed terminal): those whose process is gone.
+/// crash, a closed terminal): those no process holds locked (a run locks its
+/// file while it writes, on this host or another sharing the directory) and
+/// that nothing wrote to for a minute (a run just starting has not locked its
+/// file yet).
 fn remove_abandoned(dir: &Path, name: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -75,36 +79,52 @@ fn remove_abandoned(dir: &Path, name: &str) {
     let prefix = format!(".{name}.");
     for entry in entries.flatten() {
         let file = entry.file_name();
-        let Some(pid) = file
+        let ours = file
             .to_str()
-            .and_then(|f| f.strip_prefix(&prefix))
-            .and_then(|f| f.strip_suffix(".part"))
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid != std::process::id() && !running(pid) {
+            .is_some_and(|f| f.starts_with(&prefix) && f.ends_with(".part"));
+        let idle = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|at| at.elapsed().is_ok_and(|idle| idle >= ABANDONED_AFTER));
+        if ours && idle && !locked(&entry.path()) {
             tracing::debug!(file = %entry.path().display(), "removing what a killed export left");
             let _ = std::fs::remove_file(entry.path());
         }
     }
 }
 
-/// Whether process `pid` exists (on other systems than Unix: assumed so, and
-/// nothing is removed).
-fn running(pid: u32) -> bool {
+/// How long a temporary file no one writes to is kept.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Takes the advisory lock that marks `file` as being written (held until
+/// the file is closed).
+fn lock(file: &std::fs::File) {
     #[cfg(unix)]
     {
-        let Ok(pid) = libc::pid_t::try_from(pid) else {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a file descriptor this process holds open.
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+}
+
+/// Whether a run holds `path` locked (on other systems than Unix: assumed so,
+/// and nothing is removed).
+fn locked(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let Ok(file) = std::fs::File::open(path) else {
             return true;
         };
-        // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-        let alive = unsafe { libc::kill(pid, 0) } == 0;
-        alive || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+        // SAFETY: flock on a file descriptor this process holds open; the lock,
+        // if taken, goes with the file when it is closed below.
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) != 0 }
     }
     #[cfg(not(unix))]
     {
-        let _ = pid;
+        let _ = path;
         true
     }
 }
