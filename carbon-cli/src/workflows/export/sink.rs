@@ -82,11 +82,14 @@ fn remove_abandoned(dir: &Path, name: &str) {
         let ours = file
             .to_str()
             .is_some_and(|f| f.starts_with(&prefix) && f.ends_with(".part"));
+        if !ours {
+            continue;
+        }
         let idle = entry
             .metadata()
             .and_then(|m| m.modified())
             .is_ok_and(|at| at.elapsed().is_ok_and(|idle| idle >= ABANDONED_AFTER));
-        if ours && idle && !locked(&entry.path()) {
+        if idle && !locked(&entry.path()) {
             tracing::debug!(file = %entry.path().display(), "removing what a killed export left");
             let _ = std::fs::remove_file(entry.path());
         }
