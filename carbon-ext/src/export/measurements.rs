@@ -11,7 +11,7 @@ use super::batches::{joined, until_error};
 use super::filters::MeasurementFilters;
 use super::lookup::{Found, Lookup};
 use super::row::{MeasurementRow, PartFacts, TemplateFacts};
-use super::state::{ExportState, Incremental, later};
+use super::state::{ExportState, Incremental, Start};
 use crate::paginate::{LenientItem, PaginateExt};
 use crate::{ChunkExt, Client, Error, RunExt, Timestamp, types};
 
@@ -52,20 +52,12 @@ impl Client {
         filters: &MeasurementFilters,
         previous: Option<ExportState>,
     ) -> Result<Incremental<MeasurementRow>, Error> {
-        let fingerprint = serde_json::to_value(filters).expect("filters are plain JSON");
-        if let Some(state) = &previous {
-            state.check(EXPORT, &fingerprint)?;
-        }
+        let start = Start::of(EXPORT, filters, filters.updated_after, previous.as_ref())?;
         let mut run = filters.clone();
-        run.updated_after = later(
-            filters.updated_after,
-            previous.as_ref().and_then(ExportState::list_from),
-        );
-        // The newest stamp (asked among stamped records: a store may sort a
-        // missing one first).
+        run.updated_after = start.list_from;
         let latest = filters
             .apply(self.get_part_measurements())
-            .updated_after(later(filters.updated_after, Some(super::window::epoch())).expect("a bound"))
+            .updated_after(start.stamped_from)
             .limit(1u64)
             .sort(vec!["updated_at,desc".to_string()])
             .run()
@@ -74,7 +66,14 @@ impl Client {
             .and_then(|found| found.into_iter().next())
             .and_then(|m| m.updated_at);
         let rows = self.export_measurements(&run);
-        Ok(Incremental::new(EXPORT, fingerprint, previous, latest, rows, changed))
+        Ok(Incremental::new(
+            EXPORT,
+            start.fingerprint,
+            previous,
+            latest,
+            rows,
+            changed,
+        ))
     }
 }
 

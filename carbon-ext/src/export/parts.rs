@@ -12,7 +12,7 @@ use super::batches::{joined, until_error};
 use super::filters::PartFilters;
 use super::lookup::Lookup;
 use super::row::{PartRow, PrintFacts};
-use super::state::{ExportState, Incremental, later};
+use super::state::{ExportState, Incremental, Start};
 use super::{BATCH, PRINT_STATUSES, window};
 use crate::paginate::{LenientItem, TotalCount, lenient_pages};
 use crate::{ChunkExt, Client, Error, RunExt, Timestamp, types};
@@ -129,20 +129,12 @@ impl Client {
         filters: &PartFilters,
         previous: Option<ExportState>,
     ) -> Result<Incremental<PartRow>, Error> {
-        let fingerprint = serde_json::to_value(filters).expect("filters are plain JSON");
-        if let Some(state) = &previous {
-            state.check(EXPORT, &fingerprint)?;
-        }
+        let start = Start::of(EXPORT, filters, filters.updated_after, previous.as_ref())?;
         let mut run = filters.clone();
-        run.updated_after = later(
-            filters.updated_after,
-            previous.as_ref().and_then(ExportState::list_from),
-        );
-        // The newest stamp (asked among stamped records: a store may sort a
-        // missing one first).
+        run.updated_after = start.list_from;
         let latest = filters
             .apply(self.get_printed_parts())
-            .updated_after(later(filters.updated_after, Some(window::epoch())).expect("a bound"))
+            .updated_after(start.stamped_from)
             .limit(1u64)
             .sort(vec!["updated_at,desc".to_string()])
             .run()
@@ -151,7 +143,14 @@ impl Client {
             .and_then(|parts| parts.into_iter().next())
             .and_then(|part| part.updated_at);
         let rows = self.export_printed_parts(&run);
-        Ok(Incremental::new(EXPORT, fingerprint, previous, latest, rows, changed))
+        Ok(Incremental::new(
+            EXPORT,
+            start.fingerprint,
+            previous,
+            latest,
+            rows,
+            changed,
+        ))
     }
 }
 

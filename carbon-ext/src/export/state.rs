@@ -124,6 +124,36 @@ fn before(t: Timestamp, d: Duration) -> Timestamp {
     (t - chrono::Duration::from_std(d).unwrap_or(chrono::TimeDelta::MAX)).into()
 }
 
+/// How a run that continues `previous` starts: the fingerprint of `filters`
+/// (checked against the state's), the `updated_after` it lists from, and the
+/// bound the newest stamp is asked above (among stamped records only: a store
+/// may sort a missing stamp first).
+pub(super) struct Start {
+    pub(super) fingerprint: serde_json::Value,
+    pub(super) list_from: Option<Timestamp>,
+    pub(super) stamped_from: Timestamp,
+}
+
+impl Start {
+    /// Refuses a state of another export or other filters.
+    pub(super) fn of(
+        export: &str,
+        filters: &impl Serialize,
+        updated_after: Option<Timestamp>,
+        previous: Option<&ExportState>,
+    ) -> Result<Self, Error> {
+        let fingerprint = serde_json::to_value(filters).expect("filters are plain JSON");
+        if let Some(state) = previous {
+            state.check(export, &fingerprint)?;
+        }
+        Ok(Self {
+            fingerprint,
+            list_from: later(updated_after, previous.and_then(ExportState::list_from)),
+            stamped_from: later(updated_after, Some(super::window::epoch())).expect("a bound"),
+        })
+    }
+}
+
 /// The later of two optional bounds.
 pub(super) fn later(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {

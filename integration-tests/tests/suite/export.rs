@@ -27,25 +27,7 @@ async fn the_export_is_the_plain_join_of_parts_and_prints() {
     .unwrap();
     let c = client(&sim);
     // Parts of an order not packed yet name no print.
-    let part = c.get_parts().limit(1).run().await.unwrap().parts.unwrap().remove(0);
-    c.create_part_order()
-        .body(types::PartOrderRequest {
-            uuid: None,
-            part_order_number: "WAITING-1".into(),
-            due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
-            parts: vec![
-                types::PartOrderRequestParts {
-                    uuid: Some(part.uuid.clone())
-                };
-                5
-            ],
-            flush: None,
-            packing_group: None,
-            build_sop_uuid: None,
-        })
-        .run()
-        .await
-        .unwrap();
+    order_copies(&c, "WAITING-1", 5).await;
 
     let rows: Vec<_> = c
         .export_printed_parts(&PartFilters::default())
@@ -93,6 +75,25 @@ async fn the_export_is_the_plain_join_of_parts_and_prints() {
     // order's 5 parts name none.
     assert_eq!((missing, none_named), (8, 5));
     assert_eq!(with_print, rows.len() - 13);
+}
+
+/// A part order of `copies` copies of the account's first part, numbered
+/// `number` (neither flushed nor packed yet).
+async fn order_copies(c: &carbon_ext::Client, number: &str, copies: usize) -> types::PartOrder {
+    let part = c.get_parts().limit(1).run().await.unwrap().parts.unwrap().remove(0);
+    c.create_part_order()
+        .body(types::PartOrderRequest {
+            uuid: None,
+            part_order_number: number.into(),
+            due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
+            parts: vec![types::PartOrderRequestParts { uuid: Some(part.uuid) }; copies],
+            flush: None,
+            packing_group: None,
+            build_sop_uuid: None,
+        })
+        .run()
+        .await
+        .unwrap()
 }
 
 /// A simulator whose time stands still, holding `printed_parts` of history.
@@ -227,25 +228,7 @@ async fn an_incremental_run_exports_exactly_what_changed_since_the_last() {
 
     // New printed parts of a new order, packed, printed and finished: each
     // changes several times.
-    let part = c.get_parts().limit(1).run().await.unwrap().parts.unwrap().remove(0);
-    c.create_part_order()
-        .body(types::PartOrderRequest {
-            uuid: None,
-            part_order_number: "INC-1".into(),
-            due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
-            parts: vec![
-                types::PartOrderRequestParts {
-                    uuid: Some(part.uuid.clone())
-                };
-                30
-            ],
-            flush: Some(true),
-            packing_group: None,
-            build_sop_uuid: None,
-        })
-        .run()
-        .await
-        .unwrap();
+    order_copies(&c, "INC-1", 30).await;
     sim.skip_time(std::time::Duration::from_secs(3600));
     let after = listing().await;
     let changed: BTreeSet<_> = after.difference(&before).cloned().collect();
@@ -304,27 +287,8 @@ async fn both_plans_give_the_plain_join_in_the_calls_each_promises() {
     let sim = frozen(12_000).await;
     let c = client(&sim);
     // Beside the history: parts not packed yet (no print), and a canceled order.
-    let part = c.get_parts().limit(1).run().await.unwrap().parts.unwrap().remove(0);
     for number in ["WAITING-1", "CANCELED-1"] {
-        let order = c
-            .create_part_order()
-            .body(types::PartOrderRequest {
-                uuid: None,
-                part_order_number: number.into(),
-                due_date: "2026-12-24T00:00:00Z".parse().unwrap(),
-                parts: vec![
-                    types::PartOrderRequestParts {
-                        uuid: Some(part.uuid.clone())
-                    };
-                    7
-                ],
-                flush: None,
-                packing_group: None,
-                build_sop_uuid: None,
-            })
-            .run()
-            .await
-            .unwrap();
+        let order = order_copies(&c, number, 7).await;
         if number.starts_with("CANCELED") {
             c.delete_part_order().uuid(&order.uuid).run().await.unwrap();
         }

@@ -31,6 +31,38 @@ pub struct StateArgs {
     pub state: Option<PathBuf>,
 }
 
+/// When the print started and finished: RFC 3339, a date, or ago (30d).
+#[derive(Debug, Clone, clap::Args)]
+pub struct WhenArgs {
+    /// Only those whose print started at or after this time: RFC 3339, a date, or ago (30d).
+    #[arg(long, value_name = "WHEN")]
+    pub started_after: Option<String>,
+    /// Only those whose print started before this time.
+    #[arg(long, value_name = "WHEN")]
+    pub started_before: Option<String>,
+    /// Only those finished at or after this time.
+    #[arg(long, value_name = "WHEN")]
+    pub finished_after: Option<String>,
+    /// Only those finished before this time.
+    #[arg(long, value_name = "WHEN")]
+    pub finished_before: Option<String>,
+}
+
+/// The four bounds of `when`, read.
+type Bounds = [Option<Timestamp>; 4];
+
+impl WhenArgs {
+    /// Started after and before, finished after and before.
+    fn bounds(&self) -> Outcome<Bounds> {
+        Ok([
+            time("started-after", &self.started_after)?,
+            time("started-before", &self.started_before)?,
+            time("finished-after", &self.finished_after)?,
+            time("finished-before", &self.finished_before)?,
+        ])
+    }
+}
+
 /// `carbon export printed-parts`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(
@@ -47,18 +79,8 @@ pub struct PartArgs {
     /// Only parts in this status (waiting, preparing, queued, printing, complete, failed, canceled).
     #[arg(long)]
     pub status: Option<String>,
-    /// Only parts started at or after this time: RFC 3339, a date, or ago (30d).
-    #[arg(long, value_name = "WHEN")]
-    pub started_after: Option<String>,
-    /// Only parts started before this time.
-    #[arg(long, value_name = "WHEN")]
-    pub started_before: Option<String>,
-    /// Only parts finished at or after this time.
-    #[arg(long, value_name = "WHEN")]
-    pub finished_after: Option<String>,
-    /// Only parts finished before this time.
-    #[arg(long, value_name = "WHEN")]
-    pub finished_before: Option<String>,
+    #[command(flatten)]
+    pub when: WhenArgs,
     /// Only parts changed at or after this time.
     #[arg(long, value_name = "WHEN")]
     pub updated_after: Option<String>,
@@ -108,18 +130,8 @@ pub struct PrintArgs {
     /// Only prints of this print order. Repeat, or separate with commas, for several.
     #[arg(long, value_name = "UUID")]
     pub print_order_uuid: Vec<String>,
-    /// Only prints started at or after this time: RFC 3339, a date, or ago (30d).
-    #[arg(long, value_name = "WHEN")]
-    pub started_after: Option<String>,
-    /// Only prints started before this time.
-    #[arg(long, value_name = "WHEN")]
-    pub started_before: Option<String>,
-    /// Only prints finished at or after this time.
-    #[arg(long, value_name = "WHEN")]
-    pub finished_after: Option<String>,
-    /// Only prints finished before this time.
-    #[arg(long, value_name = "WHEN")]
-    pub finished_before: Option<String>,
+    #[command(flatten)]
+    pub when: WhenArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -214,10 +226,12 @@ impl PartArgs {
         filters.status = flags
             .value("status", &self.status)?
             .map(|s| enums::PrintedPartStatus::from(s.as_str()));
-        filters.started_after = time("started-after", &self.started_after)?;
-        filters.started_before = time("started-before", &self.started_before)?;
-        filters.finished_after = time("finished-after", &self.finished_after)?;
-        filters.finished_before = time("finished-before", &self.finished_before)?;
+        [
+            filters.started_after,
+            filters.started_before,
+            filters.finished_after,
+            filters.finished_before,
+        ] = self.when.bounds()?;
         filters.updated_after = time("updated-after", &self.updated_after)?;
         Ok(filters)
     }
@@ -240,10 +254,12 @@ impl PrintArgs {
         }
         filters.printer_serial = flags.values("printer_serial", &self.printer_serial)?;
         filters.print_order_uuid = flags.values("print_order_uuid", &self.print_order_uuid)?;
-        filters.started_after = time("started-after", &self.started_after)?;
-        filters.started_before = time("started-before", &self.started_before)?;
-        filters.finished_after = time("finished-after", &self.finished_after)?;
-        filters.finished_before = time("finished-before", &self.finished_before)?;
+        [
+            filters.started_after,
+            filters.started_before,
+            filters.finished_after,
+            filters.finished_before,
+        ] = self.when.bounds()?;
         Ok(filters)
     }
 }
