@@ -38,6 +38,11 @@ pub fn count(quiet: bool, label: &str) -> Bar {
     bar(quiet, "{msg} {wide_bar} {pos}/{len} {elapsed}", label)
 }
 
+/// A running count of things whose total is not known (an export's rows).
+pub fn tally(quiet: bool, label: &str) -> Bar {
+    bar(quiet, "{spinner} {msg}: {human_pos} {elapsed}", label)
+}
+
 /// A spinner with a message (waits).
 pub fn spinner(quiet: bool, label: &str) -> Bar {
     bar(quiet, "{spinner} {msg} {elapsed}", label)

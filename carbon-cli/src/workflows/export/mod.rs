@@ -218,7 +218,7 @@ async fn write<R: Columns>(
     if ndjson.is_none() {
         sink.write_all(&csv_line(&names)?)?;
     }
-    let bar = progress::count(quiet, &noun.replace("(s)", "s"));
+    let bar = progress::tally(quiet, &noun.replace("(s)", "s"));
     let (mut count, mut skipped) = (0u64, 0u64);
     let mut lines = Vec::with_capacity(2 * WRITE_AT);
     while let Some(row) = rows.next().await {
