@@ -24,10 +24,13 @@ static PROVIDER: &CryptoProvider = &ring_rs256::PROVIDER;
 pub(crate) fn ensure_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        if CryptoProvider::try_get_default().is_none() {
-            // Losing a race to another installer is fine: any provider signs RS256.
-            let _ = PROVIDER.install_default();
-        }
+        // Installed without asking first: asking (`try_get_default`) would itself
+        // settle on the provider jsonwebtoken's own features name, when another
+        // crate of the build enables one (aws-lc-rs, whose first signature costs
+        // some 20 ms of entropy gathering), and this crate's choice would be lost.
+        // Losing to a provider the application installed first is fine: any
+        // provider signs RS256.
+        let _ = PROVIDER.install_default();
     });
 }
 
