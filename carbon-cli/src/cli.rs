@@ -194,9 +194,13 @@ pub struct SimArgs {
     /// The port (0: a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Printed parts to seed.
+    /// Printed parts of finished history to seed (part orders over the last 30
+    /// days, with builds, prints and measurements).
     #[arg(long, default_value_t = 0)]
     pub printed_parts: usize,
+    /// The seed of ids and history: the same seed gives the same records.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Printers to simulate.
     #[arg(long, default_value_t = 3)]
     pub printers: usize,

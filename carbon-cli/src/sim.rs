@@ -25,6 +25,7 @@ pub async fn run(args: SimArgs) -> Outcome {
         speed: args.speed,
         printers: args.printers,
         printed_parts: args.printed_parts,
+        seed: args.seed,
         ..carbon_sim::Config::default()
     })
     .await
