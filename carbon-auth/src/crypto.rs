@@ -24,14 +24,24 @@ static PROVIDER: &CryptoProvider = &ring_rs256::PROVIDER;
 pub(crate) fn ensure_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        // Installed without asking first: asking (`try_get_default`) would itself
-        // settle on the provider jsonwebtoken's own features name, when another
-        // crate of the build enables one (aws-lc-rs, whose first signature costs
-        // some 20 ms of entropy gathering), and this crate's choice would be lost.
-        // Losing to a provider the application installed first is fine: any
-        // provider signs RS256.
-        let _ = PROVIDER.install_default();
+        if CryptoProvider::try_get_default().is_none() {
+            // Losing a race to another installer is fine: any provider signs RS256.
+            let _ = PROVIDER.install_default();
+        }
     });
+}
+
+/// Installs this crate's RS256 provider as jsonwebtoken's process-wide one,
+/// for a program that owns its process and signs only RS256 through this crate
+/// (the `carbon` command line): else jsonwebtoken settles on the provider its
+/// own features name when another crate of the build enables one. With
+/// aws-lc-rs that costs the first token some 20 ms of entropy gathering.
+///
+/// A library must not call it: the provider signs and verifies RS256 only, and
+/// would refuse the other algorithms an application may use. Returns `false`
+/// when a provider was installed already (which then stays).
+pub fn install_rs256_provider() -> bool {
+    PROVIDER.install_default().is_ok()
 }
 
 #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]

@@ -50,3 +50,4 @@ pub use source::{JwtTokenSource, StaticToken, TokenSource};
 pub use token::{BearerToken, Claims, mint};
 
 pub(crate) use crypto::ensure_crypto_provider;
+pub use crypto::install_rs256_provider;

@@ -20,6 +20,10 @@ use std::process::ExitCode;
 use failure::{Failure, Outcome};
 
 fn main() -> ExitCode {
+    // This process signs only RS256, through carbon-auth: its provider, not the
+    // one jsonwebtoken's features would pick (aws-lc-rs, through the simulator,
+    // whose first signature costs some 20 ms).
+    carbon_ext::auth::install_rs256_provider();
     let matches = match cli::command().try_get_matches() {
         Ok(matches) => matches,
         // Help and version go to stdout with status 0; usage errors say what was
