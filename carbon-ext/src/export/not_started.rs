@@ -5,7 +5,10 @@
 //! canceled part may have one (then it came in a window): the API is asked
 //! which of those have a start, and those are left out. A part in another
 //! status (printing, complete, or one this SDK does not know) is taken to have
-//! a started print.
+//! a started print: one in a status this SDK does not know whose print has not
+//! started comes in no window and no sweep (export such a status with
+//! [`PlanChoice::ById`](super::PlanChoice::ById)). A record of a sweep that does
+//! not decode cannot be checked: it comes, and may have come in a window too.
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -15,7 +15,7 @@ use super::row::{PartRow, PrintFacts};
 use super::state::{ExportState, Incremental, Start};
 use super::{BATCH, PRINT_STATUSES, window};
 use crate::paginate::{LenientItem, TotalCount, lenient_pages};
-use crate::{ChunkExt, Client, Error, RunExt, Timestamp, types};
+use crate::{ChunkExt, Client, Error, RunExt, Timestamp, enums, types};
 
 /// The most prints kept from earlier batches, so that parts of one print in
 /// other batches need no second look-up: a few MiB.
@@ -28,9 +28,9 @@ const EXPORT: &str = "printed_parts";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum PlanChoice {
-    /// Decided from the number of parts that match (one request): by window
-    /// when the API counts more than it reports exactly (10 000) and no part
-    /// order is named, else by id.
+    /// Decided from the first page of parts: by window when the API counts more
+    /// than it reports exactly (10 000), no part order is named and the status
+    /// asked for is not one before printing; else by id.
     #[default]
     Auto,
     /// Look the prints of each page up by id, 100 a request: few calls for few
@@ -161,7 +161,14 @@ fn choose(filters: &PartFilters, choice: PlanChoice, total: Option<TotalCount>) 
         return choice;
     }
     // A part order's parts lie in a few prints: looked up by id, in few calls.
-    if !filters.part_order_uuid.is_empty() {
+    // Parts before printing have no started print: no window holds them.
+    let not_started = matches!(
+        filters.status,
+        Some(
+            enums::PrintedPartStatus::Waiting | enums::PrintedPartStatus::Preparing | enums::PrintedPartStatus::Queued
+        )
+    );
+    if !filters.part_order_uuid.is_empty() || not_started {
         return PlanChoice::ById;
     }
     // Up to the count the API reports exactly, ten pages at most: their look-ups
@@ -256,4 +263,39 @@ pub(super) async fn join_with(
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_is_by_window_only_for_many_parts_that_may_have_started() {
+        let capped = Some(TotalCount::AtLeast(10_000));
+        let all = PartFilters::default();
+        assert_eq!(choose(&all, PlanChoice::Auto, capped), PlanChoice::ByWindow);
+        assert_eq!(
+            choose(&all, PlanChoice::Auto, Some(TotalCount::Exact(9_999))),
+            PlanChoice::ById
+        );
+        assert_eq!(
+            choose(&all, PlanChoice::Auto, None),
+            PlanChoice::ById,
+            "no count: by id"
+        );
+        assert_eq!(choose(&all, PlanChoice::ById, capped), PlanChoice::ById, "forced");
+        let mut one_order = PartFilters::default();
+        one_order.part_order_uuid = vec!["o".into()];
+        assert_eq!(choose(&one_order, PlanChoice::Auto, capped), PlanChoice::ById);
+        let mut waiting = PartFilters::default();
+        waiting.status = Some(enums::PrintedPartStatus::Waiting);
+        assert_eq!(
+            choose(&waiting, PlanChoice::Auto, capped),
+            PlanChoice::ById,
+            "no window holds them"
+        );
+        let mut complete = PartFilters::default();
+        complete.status = Some(enums::PrintedPartStatus::Complete);
+        assert_eq!(choose(&complete, PlanChoice::Auto, capped), PlanChoice::ByWindow);
+    }
 }

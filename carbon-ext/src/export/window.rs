@@ -102,6 +102,18 @@ fn windows(client: &Client, filters: &PartFilters, size: usize) -> BoxStream<'st
             let window = loop {
                 match listing.next().await {
                     Some(Ok(print)) => {
+                        // A print from before the window: the API did not apply
+                        // `started_after`, and cutting would never move on.
+                        if print.started_at.is_some_and(|started| started < from) {
+                            break Err(Error::Pagination {
+                                call: crate::Call::new("get_prints"),
+                                message: format!(
+                                    "asked for prints started at or after {from}, it returned print {} started at {}",
+                                    print.print_id.as_deref().unwrap_or("?"),
+                                    print.started_at.map(|t| t.to_string()).unwrap_or_default()
+                                ),
+                            });
+                        }
                         if let Some(cut) = cutter.add(&print) {
                             break Ok(Window {
                                 from,

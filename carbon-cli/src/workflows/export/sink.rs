@@ -34,9 +34,8 @@ impl Sink {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         remove_abandoned(dir, &name);
-        let temp = dir.join(format!(".{name}.{}.part", std::process::id()));
-        let file =
-            std::fs::File::create(&temp).map_err(|e| Failure::usage(format!("{flag} {}: {e}", target.display())))?;
+        let (temp, file) =
+            create_unique(dir, &name).map_err(|e| Failure::usage(format!("{flag} {}: {e}", target.display())))?;
         lock(&file);
         Ok(Sink::File {
             temp,
@@ -59,12 +58,33 @@ impl Sink {
             Sink::Stdout(out) => out.flush()?,
             Sink::File { temp, target, file } => {
                 let file = file.take().expect("finished once");
-                file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+                let file = file.into_inner().map_err(|e| e.into_error())?;
+                file.sync_all()?;
                 std::fs::rename(&*temp, &*target)?;
+                // Locked until it has its name: no other run takes it for abandoned.
+                drop(file);
             }
         }
         Ok(())
     }
+}
+
+/// A new temporary file for `name` in `dir`: named by this process and the
+/// time, and created only if no file has that name (two runs in containers may
+/// both be process 1).
+fn create_unique(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    for attempt in 0..100u128 {
+        let temp = dir.join(format!(".{name}.{}-{:x}.part", std::process::id(), nanos + attempt));
+        match std::fs::File::options().write(true).create_new(true).open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("no free name for a temporary file"))
 }
 
 /// Removes the temporary files of `name` that killed runs left (`kill -9`, a
