@@ -284,18 +284,24 @@ mod tests {
             "no count: by id"
         );
         assert_eq!(choose(&all, PlanChoice::ById, capped), PlanChoice::ById, "forced");
-        let mut one_order = PartFilters::default();
-        one_order.part_order_uuid = vec!["o".into()];
+        let one_order = PartFilters {
+            part_order_uuid: vec!["o".into()],
+            ..PartFilters::default()
+        };
         assert_eq!(choose(&one_order, PlanChoice::Auto, capped), PlanChoice::ById);
-        let mut waiting = PartFilters::default();
-        waiting.status = Some(enums::PrintedPartStatus::Waiting);
+        let waiting = PartFilters {
+            status: Some(enums::PrintedPartStatus::Waiting),
+            ..PartFilters::default()
+        };
         assert_eq!(
             choose(&waiting, PlanChoice::Auto, capped),
             PlanChoice::ById,
             "no window holds them"
         );
-        let mut complete = PartFilters::default();
-        complete.status = Some(enums::PrintedPartStatus::Complete);
+        let complete = PartFilters {
+            status: Some(enums::PrintedPartStatus::Complete),
+            ..PartFilters::default()
+        };
         assert_eq!(choose(&complete, PlanChoice::Auto, capped), PlanChoice::ByWindow);
     }
 }
