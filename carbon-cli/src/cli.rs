@@ -25,7 +25,7 @@ Progress bars go to stderr, only on a terminal.
 
 Exit status: 0 done; 1 the API refused or could not be reached; 2 bad usage or input (a flag,
 a value, a file, a key, --body, an order that cannot be reused); 3 a wait timed out; 4 a wait
-ended failed (or some runs did); 130 stopped by Ctrl-C (an export leaves no file behind).
+ended failed (or some runs did); 130 stopped by Ctrl-C, SIGTERM or a closed terminal (an export leaves no file behind).
 
 Examples:
   carbon --profile sim parts list --all -o csv

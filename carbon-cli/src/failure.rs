@@ -12,7 +12,8 @@ pub mod status {
     pub const TIMED_OUT: u8 = 3;
     /// A wait ended in a state that cannot finish (failed, canceled, incomplete).
     pub const FAILED: u8 = 4;
-    /// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
+    /// Stopped by Ctrl-C, SIGTERM or a closed terminal (128 + SIGINT, as shells
+    /// report Ctrl-C).
     pub const INTERRUPTED: u8 = 130;
 }
 

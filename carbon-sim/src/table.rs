@@ -115,7 +115,14 @@ impl<T> Index<T> {
     }
 
     fn add(&mut self, key: &Arc<str>, record: &T) {
-        let value = match self.read(record) {
+        let value = self.counted(record);
+        self.entries.insert((value, key.clone()));
+    }
+
+    /// The field's value in `record`, counted (and its text interned) as held
+    /// once more.
+    fn counted(&mut self, record: &T) -> Scalar {
+        match self.read(record) {
             Probe::Text(text) => {
                 let interned = match self.counts.get_key_value(text) {
                     Some((interned, _)) => interned.clone(),
@@ -125,8 +132,7 @@ impl<T> Index<T> {
                 Scalar::Text(interned)
             }
             other => Scalar::of(other),
-        };
-        self.entries.insert((value, key.clone()));
+        }
     }
 
     /// The field's value in `record` as the index holds it: text interned, not
@@ -315,17 +321,7 @@ impl<T> Table<T> {
         for index in &mut self.indexes {
             let mut entries = Vec::with_capacity(records.len());
             for (key, (_, record)) in keys.iter().zip(&records) {
-                let value = match index.read(record) {
-                    Probe::Text(text) => {
-                        let interned = match index.counts.get_key_value(text) {
-                            Some((interned, _)) => interned.clone(),
-                            None => Arc::from(text),
-                        };
-                        *index.counts.entry(interned.clone()).or_insert(0) += 1;
-                        Scalar::Text(interned)
-                    }
-                    other => Scalar::of(other),
-                };
+                let value = index.counted(record);
                 entries.push((value, key.clone()));
             }
             // Sorted first, so that the set is built in one pass.

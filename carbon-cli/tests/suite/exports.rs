@@ -180,7 +180,7 @@ async fn a_state_file_exports_only_changes_and_a_killed_run_changes_nothing() {
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_stops_an_export_with_no_file_left() {
+async fn ctrl_c_a_closed_terminal_or_sigterm_stop_an_export_with_no_file_left() {
     // A tight limit keeps the export going until the test interrupts it.
     let s = Setup::exactly(Config {
         printed_parts: 3_000,
@@ -190,27 +190,34 @@ async fn ctrl_c_stops_an_export_with_no_file_left() {
     })
     .await;
     let out = s.dir.path().join("parts.csv");
-    let mut command = crate::support::bare(s.dir.path());
-    command
-        .args(["export", "printed-parts", "--to", out.to_str().unwrap()])
-        .env("CARBON_BASE_URL", s.sim.base_url())
-        .env("CARBON_SECRETS_FILE", &s.secrets)
-        .stderr(std::process::Stdio::piped());
-    let child = command.spawn().unwrap();
-    // Interrupted once it has started writing: its temporary file exists.
-    let started = || {
-        std::fs::read_dir(s.dir.path())
-            .unwrap()
-            .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".part"))
-    };
-    while !started() {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    for (signal, said) in [
+        (libc::SIGINT, "Ctrl-C"),
+        (libc::SIGHUP, "SIGHUP"),
+        (libc::SIGTERM, "SIGTERM"),
+    ] {
+        let mut command = crate::support::bare(s.dir.path());
+        command
+            .args(["export", "printed-parts", "--to", out.to_str().unwrap()])
+            .env("CARBON_BASE_URL", s.sim.base_url())
+            .env("CARBON_SECRETS_FILE", &s.secrets)
+            .stderr(std::process::Stdio::piped());
+        let child = command.spawn().unwrap();
+        // Interrupted once it has started writing: its temporary file exists.
+        let started = || {
+            std::fs::read_dir(s.dir.path())
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".part"))
+        };
+        while !started() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let pid = child.id().unwrap() as libc::pid_t;
+        // SAFETY: a signal to the child this test started.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let done = child.wait_with_output().await.unwrap();
+        assert_eq!(done.status.code(), Some(130), "{said}: {}", stderr(&done));
+        assert!(stderr(&done).contains("interrupted"), "{}", stderr(&done));
+        assert!(stderr(&done).contains(said), "{}", stderr(&done));
+        assert!(!started() && !out.exists(), "{said}: nothing left behind");
     }
-    let pid = child.id().unwrap() as libc::pid_t;
-    // SAFETY: a signal to the child this test started.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let done = child.wait_with_output().await.unwrap();
-    assert_eq!(done.status.code(), Some(130), "{}", stderr(&done));
-    assert!(stderr(&done).contains("interrupted"), "{}", stderr(&done));
-    assert!(!started() && !out.exists(), "nothing left behind");
 }

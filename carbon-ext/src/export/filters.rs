@@ -110,7 +110,7 @@ impl Default for PrintFilters {
 }
 
 /// The API's date filters on prints are text: RFC 3339, to the nanosecond.
-fn print_time(t: Timestamp) -> String {
+pub(super) fn print_time(t: Timestamp) -> String {
     chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 

@@ -10,24 +10,20 @@ use super::row::PrintRow;
 use crate::paginate::{LenientItem, PaginateExt};
 use crate::{Client, Error, types};
 
-/// The most statuses the API takes in one listing of prints.
-const MAX_STATUSES: usize = 5;
-
 impl Client {
     /// Every print that matches `filters`, as a stream of rows, in uuid order
     /// with the guarantees of [the module](crate::export).
     ///
-    /// Refuses filters without a status or with more than the API takes (5),
-    /// before any request ([`Error::InvalidRequest`]).
+    /// Refuses filters without a status before any request
+    /// ([`Error::InvalidRequest`]), as every request checks more statuses than the
+    /// API takes in one (5).
     pub fn export_prints(&self, filters: &PrintFilters) -> BoxStream<'static, Result<LenientItem<PrintRow>, Error>> {
-        if filters.status.is_empty() || filters.status.len() > MAX_STATUSES {
+        if filters.status.is_empty() {
             let error = Error::InvalidRequest {
                 call: crate::Call::new("get_prints"),
-                message: format!(
-                    "an export of prints asks for 1 to {MAX_STATUSES} statuses at a time, not {}: \
-                     export the others in a second run",
-                    filters.status.len()
-                ),
+                message: "an export of prints needs at least one status (the default asks for queued, printing \
+                          and finished): without one the API answers finished prints only"
+                    .to_string(),
             };
             return Box::pin(futures::stream::once(future::ready(Err(error))));
         }

@@ -12,7 +12,7 @@
 //! missed. The rows of that overlap the last run gave are remembered with
 //! their `updated_at` and not given again unless they changed.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -66,9 +66,9 @@ pub enum StateError {
          give an absolute time)"
     )]
     OtherFilters {
-        /// The filters it was written with, as JSON.
+        /// The filters it was written with, as JSON (or "no filters").
         found: String,
-        /// The filters given, as JSON.
+        /// The filters given, as JSON (or "no filters").
         wanted: String,
     },
 }
@@ -105,9 +105,13 @@ impl ExportState {
             });
         }
         if &self.filters != filters {
+            let said = |filters: &serde_json::Value| match filters.as_object() {
+                Some(fields) if fields.is_empty() => "no filters".to_string(),
+                _ => filters.to_string(),
+            };
             return Err(StateError::OtherFilters {
-                found: self.filters.to_string(),
-                wanted: filters.to_string(),
+                found: said(&self.filters),
+                wanted: said(filters),
             });
         }
         Ok(())
@@ -171,8 +175,9 @@ pub struct Incremental<R> {
     rows: BoxStream<'static, Result<LenientItem<R>, Error>>,
     key: Key<R>,
     next: ExportState,
-    /// The rows of the last run's overlap, not given again unless changed.
-    given: HashSet<(String, Timestamp)>,
+    /// The rows of the last run's overlap (uuid, `updated_at`), not given
+    /// again unless changed.
+    given: HashMap<String, Timestamp>,
     keep_from: Option<Timestamp>,
     skipped: u64,
     ended: bool,
@@ -193,7 +198,7 @@ impl<R> Incremental<R> {
     ) -> Self {
         let (given, since) = match previous {
             Some(state) => (state.recent.into_iter().collect(), later(state.since, latest)),
-            None => (HashSet::new(), latest),
+            None => (HashMap::new(), latest),
         };
         Self {
             rows,
@@ -238,10 +243,9 @@ impl<R> Incremental<R> {
         let Some((uuid, updated_at)) = (self.key)(row) else {
             return true;
         };
-        let key = (uuid.to_string(), updated_at);
-        let new = !self.given.contains(&key);
+        let new = self.given.get(uuid) != Some(&updated_at);
         if self.keep_from.is_some_and(|from| updated_at >= from) && self.next.recent.len() < RECENT_CAP {
-            self.next.recent.push(key);
+            self.next.recent.push((uuid.to_string(), updated_at));
         }
         if !new {
             self.skipped += 1;

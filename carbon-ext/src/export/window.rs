@@ -17,7 +17,7 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use super::batches::joined;
-use super::filters::PartFilters;
+use super::filters::{PartFilters, print_time};
 use super::lookup::Lookup;
 use super::not_started::not_started;
 use super::parts::{Prints, join_with};
@@ -73,17 +73,14 @@ fn prints_from(
     from: Timestamp,
     until: Option<Timestamp>,
 ) -> BoxStream<'static, Result<types::ModelPrint, Error>> {
-    // The API's date filters on prints are text.
-    let time =
-        |t: Timestamp| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     let mut request = client
         .get_prints()
         .limit(BATCH as u64)
         .status(PRINT_STATUSES.iter().map(|s| s.to_string()).collect::<Vec<_>>())
         .sort(vec!["started_at".to_string(), "uuid".to_string()])
-        .started_after(time(from));
+        .started_after(print_time(from));
     if let Some(t) = until {
-        request = request.started_before(time(t));
+        request = request.started_before(print_time(t));
     }
     request.items()
 }

@@ -155,9 +155,6 @@ pub struct MeasurementArgs {
     pub output: OutputArgs,
 }
 
-/// The most statuses the API takes in one listing of prints.
-const MAX_PRINT_STATUSES: usize = 5;
-
 /// Reads the flags of an operation's parameters as the list commands do.
 struct Flags {
     op: &'static carbon_ext::extras::OperationInfo,
@@ -189,6 +186,15 @@ impl Flags {
                 values::field_value(field, &flag, piece, Relative::Ago, self.strict)?;
                 values.push(piece.to_string());
             }
+        }
+        // An export sends a filter in one request: no more values than it takes.
+        let most = carbon_ext::extras::param_rule(self.op.name, name).and_then(|r| r.max_items);
+        if let Some(most) = most.filter(|&most| values.len() as u64 > most) {
+            let what = if name == "status" { "statuses" } else { "values" };
+            return Err(Failure::usage(format!(
+                "{flag}: the API takes at most {most} {what} at a time, not {}; export the others in a second run",
+                values.len()
+            )));
         }
         Ok(values)
     }
@@ -244,13 +250,6 @@ impl PrintArgs {
         let mut filters = PrintFilters::default();
         if !self.status.is_empty() {
             filters.status = flags.values("status", &self.status)?;
-        }
-        if filters.status.len() > MAX_PRINT_STATUSES {
-            return Err(Failure::usage(format!(
-                "--status: the API takes at most {MAX_PRINT_STATUSES} statuses at a time, not {}; \
-                 export the others in a second run",
-                filters.status.len()
-            )));
         }
         filters.printer_serial = flags.values("printer_serial", &self.printer_serial)?;
         filters.print_order_uuid = flags.values("print_order_uuid", &self.print_order_uuid)?;

@@ -19,6 +19,7 @@ use sink::Sink;
 
 use crate::checkpoint;
 use crate::commands::Printing;
+use crate::config::write_atomically;
 use crate::failure::{Failure, Outcome};
 use crate::output::{Format, Style, csv_line, print_record};
 use crate::progress;
@@ -87,11 +88,8 @@ impl Shape {
 
     /// The row's cells in this shape's columns.
     fn cells(&self, row: &impl Columns) -> Vec<String> {
-        let mut cells: Vec<Option<String>> = row.cells().into_iter().map(Some).collect();
-        self.columns
-            .iter()
-            .map(|&i| cells[i].take().unwrap_or_default())
-            .collect()
+        let mut cells = row.cells();
+        self.columns.iter().map(|&i| std::mem::take(&mut cells[i])).collect()
     }
 }
 
@@ -121,12 +119,37 @@ pub fn check(export: &Export, printing: &Printing) -> Outcome<Shape> {
 /// file made and the state file as it was.
 pub async fn run(client: &Client, export: &Export, shape: &Shape, printing: &Printing) -> Outcome {
     tokio::select! {
-        // Listening for Ctrl-C before the export makes its first file.
+        // Listening before the export makes its first file.
         biased;
-        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(
-            "the export did not finish: no --to file was made and no --state was saved".into(),
-        )),
+        signal = stopped() => Err(Failure::Interrupted(format!(
+            "{signal}: the export did not finish: no --to file was made and no --state was saved"
+        ))),
         done = run_to_end(client, export, shape, printing) => done,
+    }
+}
+
+/// Waits for Ctrl-C, or (on Unix) for the terminal to close (SIGHUP) or a
+/// scheduler to stop the command (SIGTERM, as `timeout` and cron daemons send):
+/// the name of what came. Each ends the export as Ctrl-C does.
+async fn stopped() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut hangup), Ok(mut terminate)) = (signal(SignalKind::hangup()), signal(SignalKind::terminate()))
+        else {
+            let _ = tokio::signal::ctrl_c().await;
+            return "Ctrl-C";
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "Ctrl-C",
+            _ = hangup.recv() => "the terminal closed (SIGHUP)",
+            _ = terminate.recv() => "stopped (SIGTERM)",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
     }
 }
 
@@ -188,9 +211,7 @@ fn load_state(args: &StateArgs) -> Outcome<Option<ExportState>> {
 /// Saves where the run ended, whole or not at all, once its rows are written.
 fn save_state(path: &Path, state: Option<ExportState>, skipped: u64, quiet: bool) -> Outcome {
     let state = state.expect("a run whose rows were all written has ended without an error");
-    let mut sink = Sink::open(Some(path), "--state")?;
-    sink.write_all(&state.to_json())?;
-    sink.finish()?;
+    write_atomically(path, &state.to_json(), false)?;
     if !quiet && skipped > 0 {
         eprintln!("passed over {skipped} record(s) the last run exported unchanged");
     }
@@ -205,7 +226,7 @@ async fn write<R: Columns>(
     quiet: bool,
     noun: &str,
 ) -> Outcome {
-    let mut sink = Sink::open(output.out.as_deref(), "--to")?;
+    let mut sink = Sink::open(output.out.as_deref())?;
     // NDJSON as every JSON output of the command is written, `null` for a value
     // missing.
     let names = shape.names();

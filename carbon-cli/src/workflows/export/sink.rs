@@ -19,9 +19,8 @@ pub enum Sink {
 }
 
 impl Sink {
-    /// `target`, or standard output when `None`. `flag` names the option that
-    /// gave it, for errors.
-    pub fn open(target: Option<&Path>, flag: &str) -> Outcome<Self> {
+    /// `target` (`--to`), or standard output when `None`.
+    pub fn open(target: Option<&Path>) -> Outcome<Self> {
         let Some(target) = target else {
             return Ok(Sink::Stdout(std::io::stdout().lock()));
         };
@@ -35,7 +34,7 @@ impl Sink {
             .unwrap_or_default();
         remove_abandoned(dir, &name);
         let (temp, file) =
-            create_unique(dir, &name).map_err(|e| Failure::usage(format!("{flag} {}: {e}", target.display())))?;
+            create_unique(dir, &name).map_err(|e| Failure::usage(format!("--to {}: {e}", target.display())))?;
         lock(&file);
         Ok(Sink::File {
             temp,
