@@ -6,7 +6,7 @@
 use carbon_api_gen::types;
 
 use crate::table::{Field, Probe, Table};
-use crate::world::{OrderState, PrintOrderState, PrintedPartState};
+use crate::world::{BuildState, MeasurementState, OrderState, PartState, PrintLink, PrintOrderState, PrintedPartState};
 
 fn text(value: &Option<String>) -> Probe<'_> {
     Probe::text(value.as_deref())
@@ -16,56 +16,55 @@ fn text(value: &Option<String>) -> Probe<'_> {
 /// `started_*` bounds read the start of the part's print, which the record does
 /// not carry.
 pub(crate) fn printed_parts() -> Table<PrintedPartState> {
-    fn part(state: &PrintedPartState) -> &types::PrintedPart {
-        &state.part
+    fn print(state: &PrintedPartState) -> Option<&PrintLink> {
+        state.print.as_deref()
     }
     Table::new(vec![
-        Field::new("part_order_uuid", |s: &PrintedPartState| text(&part(s).part_order_uuid)),
-        Field::new("part_order_number", |s: &PrintedPartState| {
-            text(&part(s).part_order_number)
-        }),
-        Field::new("part_uuid", |s: &PrintedPartState| Probe::Text(&part(s).part_uuid)),
-        Field::new("print_id", |s: &PrintedPartState| text(&part(s).print_id)),
-        Field::new("print_uuid", |s: &PrintedPartState| text(&part(s).print_uuid)),
-        Field::new("build_uuid", |s: &PrintedPartState| text(&part(s).build_uuid)),
-        Field::new("status", |s: &PrintedPartState| Probe::Text(part(s).status.as_str())),
-        Field::new("part_number", |s: &PrintedPartState| text(&part(s).part_number)),
-        Field::new("updated_at", |s: &PrintedPartState| {
-            Probe::time(part(s).updated_at.as_ref())
-        }),
-        Field::new("created_at", |s: &PrintedPartState| {
-            Probe::time(part(s).created_at.as_ref())
-        }),
+        Field::new("part_order_uuid", |s: &PrintedPartState| Probe::Text(&s.order.uuid)),
+        Field::new("part_order_number", |s: &PrintedPartState| text(&s.order.number)),
+        Field::shared("part_uuid", |s: &PrintedPartState| Some(&s.part_uuid)),
+        Field::shared("print_id", |s: &PrintedPartState| print(s).map(|p| &p.print_id)),
+        Field::shared("print_uuid", |s: &PrintedPartState| print(s).map(|p| &p.print_uuid)),
+        Field::shared("build_uuid", |s: &PrintedPartState| print(s).map(|p| &p.build_uuid)),
+        Field::new("status", |s: &PrintedPartState| Probe::Text(s.status.as_str())),
+        Field::new("part_number", |s: &PrintedPartState| text(&s.catalog.part_number)),
+        Field::new("updated_at", |s: &PrintedPartState| Probe::time(s.updated_at.as_ref())),
+        Field::new("created_at", |s: &PrintedPartState| Probe::time(s.created_at.as_ref())),
         Field::new("finished_at", |s: &PrintedPartState| {
-            Probe::time(part(s).finished_at.as_ref())
+            Probe::time(s.finished_at.as_ref())
         }),
         Field::new("started_at", |s: &PrintedPartState| Probe::instant(s.print_started_at)),
-        Field::new("application_uuid", |s: &PrintedPartState| text(&s.application_uuid)),
+        Field::new("application_uuid", |s: &PrintedPartState| {
+            text(&s.order.application_uuid)
+        }),
     ])
 }
 
 /// Parts, by `getParts`' fields.
-pub(crate) fn parts() -> Table<types::Part> {
+pub(crate) fn parts() -> Table<PartState> {
     Table::new(vec![
-        Field::new("model_uuid", |p: &types::Part| text(&p.model_uuid)),
-        Field::new("part_number", |p: &types::Part| Probe::Text(&p.part_number)),
+        Field::new("model_uuid", |p: &PartState| text(&p.entry.model_uuid)),
+        Field::new("part_number", |p: &PartState| Probe::Text(&p.entry.part_number)),
     ])
 }
 
 /// Builds, by `getBuilds`' fields.
-pub(crate) fn builds() -> Table<types::Build> {
+pub(crate) fn builds() -> Table<BuildState> {
+    fn build(state: &BuildState) -> &types::Build {
+        &state.build
+    }
     Table::new(vec![
-        Field::new("status", |b: &types::Build| {
-            Probe::text(b.status.as_ref().map(|s| s.as_str()))
+        Field::new("status", |s: &BuildState| {
+            Probe::text(build(s).status.as_ref().map(|s| s.as_str()))
         }),
-        Field::new("name", |b: &types::Build| text(&b.name)),
-        Field::new("packing_group", |b: &types::Build| {
-            Probe::text(b.packing_group.as_ref().map(|g| g.as_str()))
+        Field::new("name", |s: &BuildState| text(&build(s).name)),
+        Field::new("packing_group", |s: &BuildState| {
+            Probe::text(build(s).packing_group.as_ref().map(|g| g.as_str()))
         }),
-        Field::new("revision", |b: &types::Build| text(&b.revision)),
-        Field::new("application_uuid", |b: &types::Build| text(&b.application_uuid)),
-        Field::new("updated_at", |b: &types::Build| Probe::time(b.updated_at.as_ref())),
-        Field::new("created_at", |b: &types::Build| Probe::time(b.created_at.as_ref())),
+        Field::new("revision", |s: &BuildState| text(&build(s).revision)),
+        Field::new("application_uuid", |s: &BuildState| text(&build(s).application_uuid)),
+        Field::new("updated_at", |s: &BuildState| Probe::time(build(s).updated_at.as_ref())),
+        Field::new("created_at", |s: &BuildState| Probe::time(build(s).created_at.as_ref())),
     ])
 }
 
@@ -121,13 +120,9 @@ pub(crate) fn prints() -> Table<types::ModelPrint> {
 }
 
 /// Part measurements, by `getPartMeasurements`' fields.
-pub(crate) fn measurements() -> Table<types::PartMeasurement> {
+pub(crate) fn measurements() -> Table<MeasurementState> {
     Table::new(vec![
-        Field::new("printed_part_uuid", |m: &types::PartMeasurement| {
-            text(&m.printed_part_uuid)
-        }),
-        Field::new("updated_at", |m: &types::PartMeasurement| {
-            Probe::time(m.updated_at.as_ref())
-        }),
+        Field::shared("printed_part_uuid", |m: &MeasurementState| Some(&m.printed_part_uuid)),
+        Field::new("updated_at", |m: &MeasurementState| Probe::time(m.updated_at.as_ref())),
     ])
 }

@@ -22,7 +22,7 @@ struct Args {
     #[arg(long)]
     write_secrets: Option<PathBuf>,
     /// Printed parts of finished history to seed (orders of 20 to 800 parts over
-    /// 30 days, with builds, prints and measurements; 1 000 000 in about 20 s).
+    /// 30 days, with builds, prints and measurements; 1 000 000 in about 15 s and 1.3 GiB).
     #[arg(long, default_value_t = 0)]
     printed_parts: usize,
     /// Printers to simulate.

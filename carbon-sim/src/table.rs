@@ -9,7 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound::{self, Excluded, Included, Unbounded};
 use std::ops::Deref;
-use std::sync::Arc;
+
+use arcstr::ArcStr;
 
 /// A field's value as an index orders it. Missing values sort after every other.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -18,7 +19,7 @@ pub(crate) enum Scalar {
     /// different precisions still order by time).
     Time(i64),
     /// Text, compared byte-wise.
-    Text(Arc<str>),
+    Text(ArcStr),
     /// The record has no value here.
     Missing,
 }
@@ -70,7 +71,7 @@ impl Scalar {
     fn of(probe: Probe<'_>) -> Self {
         match probe {
             Probe::Time(t) => Self::Time(t),
-            Probe::Text(s) => Self::Text(Arc::from(s)),
+            Probe::Text(s) => Self::Text(ArcStr::from(s)),
             Probe::Missing => Self::Missing,
         }
     }
@@ -80,24 +81,46 @@ impl Scalar {
 pub(crate) struct Field<T> {
     /// The name in the query string (`status`, `updated_at`, …).
     pub name: &'static str,
-    /// Reads the value from a record.
-    pub read: for<'a> fn(&'a T) -> Probe<'a>,
+    read: Reader<T>,
+}
+
+/// How an index reads its field from a record.
+enum Reader<T> {
+    /// Any value; text is interned and counted per value.
+    Value(for<'a> fn(&'a T) -> Probe<'a>),
+    /// Text the records already hold shared, about one value per record
+    /// (another table's keys: a printed part's `part_uuid`). The index holds that
+    /// allocation instead of a copy, and counts a value by walking its run
+    /// instead of keeping a count per value.
+    Shared(for<'a> fn(&'a T) -> Option<&'a ArcStr>),
 }
 
 impl<T> Field<T> {
     /// A field named `name` read by `read`.
     pub(crate) fn new(name: &'static str, read: for<'a> fn(&'a T) -> Probe<'a>) -> Self {
-        Self { name, read }
+        Self {
+            name,
+            read: Reader::Value(read),
+        }
+    }
+
+    /// A field named `name` whose values are shared text that `read` returns
+    /// (see [`Reader::Shared`]).
+    pub(crate) fn shared(name: &'static str, read: for<'a> fn(&'a T) -> Option<&'a ArcStr>) -> Self {
+        Self {
+            name,
+            read: Reader::Shared(read),
+        }
     }
 }
 
 /// One index: every (value, key) pair in order, and how many keys hold each text value.
 pub(crate) struct Index<T> {
     field: Field<T>,
-    entries: BTreeSet<(Scalar, Arc<str>)>,
+    entries: BTreeSet<(Scalar, ArcStr)>,
     /// Keys per text value: an equality filter's size without walking it (and the
     /// place values are interned, so that a value is held once, not once per record).
-    counts: HashMap<Arc<str>, usize>,
+    counts: HashMap<ArcStr, usize>,
 }
 
 impl<T> Index<T> {
@@ -111,10 +134,13 @@ impl<T> Index<T> {
 
     /// The field's value in `record`.
     pub(crate) fn read<'a>(&self, record: &'a T) -> Probe<'a> {
-        (self.field.read)(record)
+        match self.field.read {
+            Reader::Value(read) => read(record),
+            Reader::Shared(read) => Probe::text(read(record).map(|s| &**s)),
+        }
     }
 
-    fn add(&mut self, key: &Arc<str>, record: &T) {
+    fn add(&mut self, key: &ArcStr, record: &T) {
         let value = self.counted(record);
         self.entries.insert((value, key.clone()));
     }
@@ -122,11 +148,14 @@ impl<T> Index<T> {
     /// The field's value in `record`, counted (and its text interned) as held
     /// once more.
     fn counted(&mut self, record: &T) -> Scalar {
+        if let Reader::Shared(read) = self.field.read {
+            return read(record).map_or(Scalar::Missing, |s| Scalar::Text(s.clone()));
+        }
         match self.read(record) {
             Probe::Text(text) => {
                 let interned = match self.counts.get_key_value(text) {
                     Some((interned, _)) => interned.clone(),
-                    None => Arc::from(text),
+                    None => ArcStr::from(text),
                 };
                 *self.counts.entry(interned.clone()).or_insert(0) += 1;
                 Scalar::Text(interned)
@@ -138,22 +167,25 @@ impl<T> Index<T> {
     /// The field's value in `record` as the index holds it: text interned, not
     /// copied, when the index has it.
     fn scalar_of(&self, record: &T) -> Scalar {
+        if let Reader::Shared(read) = self.field.read {
+            return read(record).map_or(Scalar::Missing, |s| Scalar::Text(s.clone()));
+        }
         match self.read(record) {
             Probe::Text(text) => match self.counts.get_key_value(text) {
                 Some((interned, _)) => Scalar::Text(interned.clone()),
-                None => Scalar::Text(Arc::from(text)),
+                None => Scalar::Text(ArcStr::from(text)),
             },
             other => Scalar::of(other),
         }
     }
 
-    fn drop_entry(&mut self, key: &Arc<str>, record: &T) {
+    fn drop_entry(&mut self, key: &ArcStr, record: &T) {
         let value = self.scalar_of(record);
         self.drop_value(key, value);
     }
 
     /// Removes the entry of `key` holding `value`.
-    fn drop_value(&mut self, key: &Arc<str>, value: Scalar) {
+    fn drop_value(&mut self, key: &ArcStr, value: Scalar) {
         if let Scalar::Text(text) = &value
             && let Some(count) = self.counts.get_mut(text)
         {
@@ -167,6 +199,9 @@ impl<T> Index<T> {
 
     /// How many records hold the text `value`.
     pub(crate) fn count(&self, value: &str) -> usize {
+        if let Reader::Shared(_) = self.field.read {
+            return self.keys_equal(value, None, false).count();
+        }
         self.counts.get(value).copied().unwrap_or(0)
     }
 
@@ -182,9 +217,9 @@ impl<T> Index<T> {
         value: &str,
         past: Option<&str>,
         descending: bool,
-    ) -> impl Iterator<Item = &'s Arc<str>> + 's {
-        let value = Scalar::Text(Arc::from(value));
-        let after = past.map(|key| (value.clone(), Arc::from(key)));
+    ) -> impl Iterator<Item = &'s ArcStr> + 's {
+        let value = Scalar::Text(ArcStr::from(value));
+        let after = past.map(|key| (value.clone(), ArcStr::from(key)));
         self.walk(Included(value.clone()), Included(value), after, descending)
             .map(|(_, k)| k)
     }
@@ -195,13 +230,13 @@ impl<T> Index<T> {
         &'s self,
         lower: Bound<Scalar>,
         upper: Bound<Scalar>,
-        after: Option<(Scalar, Arc<str>)>,
+        after: Option<(Scalar, ArcStr)>,
         descending: bool,
-    ) -> Box<dyn Iterator<Item = &'s (Scalar, Arc<str>)> + 's> {
+    ) -> Box<dyn Iterator<Item = &'s (Scalar, ArcStr)> + 's> {
         // Bounds on values as bounds on (value, key) pairs: the empty key is the
         // least, so a value's run starts at (value, "") and an inclusive upper
         // bound ends where the next value would start.
-        let lowest = |v: Scalar| (v, Arc::<str>::from(""));
+        let lowest = |v: Scalar| (v, ArcStr::from(""));
         let mut from = match lower {
             Included(v) => Included(lowest(v)),
             Excluded(v) => match successor(&v) {
@@ -240,9 +275,9 @@ impl<T> Index<T> {
 /// The least value greater than `value`, if there is one.
 pub(crate) fn successor(value: &Scalar) -> Option<Scalar> {
     match value {
-        Scalar::Time(t) => Some(t.checked_add(1).map_or(Scalar::Text(Arc::from("")), Scalar::Time)),
+        Scalar::Time(t) => Some(t.checked_add(1).map_or(Scalar::Text(ArcStr::from("")), Scalar::Time)),
         // No text lies between `s` and `s` followed by a NUL.
-        Scalar::Text(s) => Some(Scalar::Text(Arc::from(format!("{s}\0").as_str()))),
+        Scalar::Text(s) => Some(Scalar::Text(ArcStr::from(format!("{s}\0").as_str()))),
         Scalar::Missing => None,
     }
 }
@@ -264,19 +299,44 @@ fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
 
 /// A keyed collection with indexes.
 pub(crate) struct Table<T> {
-    rows: BTreeMap<String, T>,
+    /// Records by key; each key is held once, shared with the index entries.
+    rows: BTreeMap<ArcStr, T>,
     indexes: Vec<Index<T>>,
 }
 
 impl<T> Deref for Table<T> {
-    type Target = BTreeMap<String, T>;
+    type Target = BTreeMap<ArcStr, T>;
 
     fn deref(&self) -> &Self::Target {
         &self.rows
     }
 }
 
+impl<T> std::ops::Index<&str> for Table<T> {
+    type Output = T;
+
+    fn index(&self, key: &str) -> &T {
+        &self.rows[key]
+    }
+}
+
 impl<T> Table<T> {
+    /// The record under `key` (a `&String` coerces, which the map's own `get`
+    /// would not take with shared keys).
+    pub(crate) fn get(&self, key: &str) -> Option<&T> {
+        self.rows.get(key)
+    }
+
+    /// The record under `key`, with the key as held.
+    pub(crate) fn get_key_value(&self, key: &str) -> Option<(&ArcStr, &T)> {
+        self.rows.get_key_value(key)
+    }
+
+    /// Whether a record is held under `key`.
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.rows.contains_key(key)
+    }
+
     /// An empty table indexed on `fields`.
     pub(crate) fn new(fields: Vec<Field<T>>) -> Self {
         Self {
@@ -291,13 +351,13 @@ impl<T> Table<T> {
     }
 
     /// Adds or replaces the record under `key`.
-    pub(crate) fn insert(&mut self, key: String, record: T) -> Option<T> {
-        let shared: Arc<str> = Arc::from(key.as_str());
+    pub(crate) fn insert(&mut self, key: impl Into<ArcStr>, record: T) -> Option<T> {
+        let key: ArcStr = key.into();
         let old = self.rows.remove(&key);
         if let Some(old) = &old {
-            self.indexes.iter_mut().for_each(|i| i.drop_entry(&shared, old));
+            self.indexes.iter_mut().for_each(|i| i.drop_entry(&key, old));
         }
-        self.indexes.iter_mut().for_each(|i| i.add(&shared, &record));
+        self.indexes.iter_mut().for_each(|i| i.add(&key, &record));
         self.rows.insert(key, record);
         old
     }
@@ -305,7 +365,7 @@ impl<T> Table<T> {
     /// Adds many records at once: into an empty table, each index is built from
     /// its sorted entries in one pass (a seed of a million records takes
     /// seconds, not minutes); into a filled one, record by record.
-    pub(crate) fn extend(&mut self, records: Vec<(String, T)>) {
+    pub(crate) fn extend(&mut self, records: Vec<(ArcStr, T)>) {
         let mut order: Vec<usize> = (0..records.len()).collect();
         order.sort_unstable_by(|&a, &b| records[a].0.cmp(&records[b].0));
         let repeated = order.windows(2).any(|w| records[w[0]].0 == records[w[1]].0);
@@ -317,10 +377,9 @@ impl<T> Table<T> {
             }
             return;
         }
-        let keys: Vec<Arc<str>> = records.iter().map(|(k, _)| Arc::from(k.as_str())).collect();
         for index in &mut self.indexes {
             let mut entries = Vec::with_capacity(records.len());
-            for (key, (_, record)) in keys.iter().zip(&records) {
+            for (key, record) in &records {
                 let value = index.counted(record);
                 entries.push((value, key.clone()));
             }
@@ -339,10 +398,11 @@ impl<T> Table<T> {
     /// Changes the record under `key` with `change`; `None` if there is none.
     /// Only the indexes of the fields that changed are touched.
     pub(crate) fn update<R>(&mut self, key: &str, change: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let (shared, _) = self.rows.get_key_value(key)?;
+        let shared = shared.clone();
         let record = self.rows.get_mut(key)?;
         let before: Vec<Scalar> = self.indexes.iter().map(|i| i.scalar_of(record)).collect();
         let result = change(record);
-        let shared: Arc<str> = Arc::from(key);
         for (index, old) in self.indexes.iter_mut().zip(before) {
             if index.read(record) != old.probe() {
                 index.drop_value(&shared, old);
@@ -354,8 +414,7 @@ impl<T> Table<T> {
 
     /// Removes the record under `key`.
     pub(crate) fn remove(&mut self, key: &str) -> Option<T> {
-        let record = self.rows.remove(key)?;
-        let shared: Arc<str> = Arc::from(key);
+        let (shared, record) = self.rows.remove_entry(key)?;
         self.indexes.iter_mut().for_each(|i| i.drop_entry(&shared, &record));
         Some(record)
     }
@@ -381,12 +440,12 @@ mod tests {
             ("c", Some("red"), 2),
             ("d", None, 2),
         ] {
-            t.insert(key.into(), Row { colour, at });
+            t.insert(key, Row { colour, at });
         }
         t
     }
 
-    fn keys<'a>(it: impl Iterator<Item = &'a (Scalar, Arc<str>)>) -> Vec<String> {
+    fn keys<'a>(it: impl Iterator<Item = &'a (Scalar, ArcStr)>) -> Vec<String> {
         it.map(|(_, k)| k.to_string()).collect()
     }
 
@@ -416,9 +475,38 @@ mod tests {
         assert_eq!((colour.count("red"), colour.count("blue")), (1, 1));
         let blue: Vec<_> = colour.keys_equal("blue", None, false).map(|k| k.to_string()).collect();
         assert_eq!(blue, ["c"]);
-        t.insert("a".into(), Row { colour: None, at: 9 });
+        t.insert("a", Row { colour: None, at: 9 });
         assert_eq!(t.index("colour").unwrap().count("red"), 0);
         assert_eq!(t.len(), 3);
+    }
+
+    #[test]
+    fn a_shared_field_holds_the_records_text_and_counts_by_walking() {
+        struct Link {
+            owner: Option<ArcStr>,
+        }
+        let mut t = Table::new(vec![Field::shared("owner", |l: &Link| l.owner.as_ref())]);
+        let ann = ArcStr::from("ann");
+        for (key, owner) in [("a", Some(&ann)), ("b", None), ("c", Some(&ann))] {
+            t.insert(key, Link { owner: owner.cloned() });
+        }
+        let owner = t.index("owner").unwrap();
+        assert_eq!(owner.count("ann"), 2);
+        assert!(owner.counts.is_empty(), "nothing interned or counted per value");
+        let held = owner.entries.iter().find_map(|(v, _)| match v {
+            Scalar::Text(text) => Some(text.clone()),
+            _ => None,
+        });
+        assert!(ArcStr::ptr_eq(&held.unwrap(), &ann), "the record's own allocation");
+        t.update("a", |l| l.owner = Some(ArcStr::from("bob")));
+        t.remove("c");
+        let owner = t.index("owner").unwrap();
+        assert_eq!((owner.count("ann"), owner.count("bob")), (0, 1));
+        let missing: Vec<_> = owner
+            .walk(Included(Scalar::Missing), Unbounded, None, false)
+            .map(|(_, k)| k.to_string())
+            .collect();
+        assert_eq!(missing, ["b"]);
     }
 
     #[test]
@@ -517,7 +605,7 @@ mod tests {
         assert_eq!(keys(at.walk(Unbounded, Excluded(two()), None, false)), ["b"]);
         assert_eq!(keys(at.walk(Unbounded, Included(two()), None, false)), ["b", "c", "d"]);
         assert_eq!(keys(at.walk(Unbounded, Included(two()), None, true)), ["d", "c", "b"]);
-        let past_c = Some((two(), Arc::from("c")));
+        let past_c = Some((two(), ArcStr::from("c")));
         assert_eq!(keys(at.walk(Unbounded, Unbounded, past_c.clone(), false)), ["d", "a"]);
         assert_eq!(keys(at.walk(Unbounded, Unbounded, past_c, true)), ["b"]);
         // Missing values come last.

@@ -2,20 +2,30 @@
 //! retention. The lifecycles (`lifecycle`) and the packer (`packer`) live beside it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub(crate) use crate::files::StoredFile;
 use crate::indexes;
 use crate::table::Table;
 
+use arcstr::ArcStr;
+use carbon_api_gen::enums::PrintedPartStatus;
 use carbon_api_gen::types;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
+mod catalog;
 mod history;
 mod lifecycle;
 mod live;
+mod measured;
 mod packer;
+mod printed;
+
+pub(crate) use catalog::PartState;
+pub(crate) use measured::MeasurementState;
+pub(crate) use printed::{CatalogLink, OrderLink, PrintLink, PrintedPartState};
 
 /// Simulated seconds from a part order's creation to each stage of its printed parts.
 pub(crate) const PREPARE_AFTER_S: i64 = 20;
@@ -56,21 +66,59 @@ impl Clock {
     }
 }
 
+/// A part order. Its printed parts are held once, in the printed parts table:
+/// `order.printed_parts` stays empty and [`OrderState::view`] reads them.
 pub(crate) struct OrderState {
     pub order: types::PartOrder,
+    /// Its printed parts, in the order they were created.
+    pub printed: Vec<ArcStr>,
     pub created: DateTime<Utc>,
     /// When the packer laid its parts out (with other orders' where they fit).
     pub packed_at: Option<DateTime<Utc>>,
     pub finished: bool,
 }
 
-/// A printed part and what the API filters it by but does not show: when the print
-/// it is made in started (`started_after`/`started_before` bound that time).
-pub(crate) struct PrintedPartState {
-    pub part: types::PrintedPart,
-    pub print_started_at: Option<DateTime<Utc>>,
-    /// The application of its part order (`application_uuid` filters by it).
-    pub application_uuid: Option<String>,
+impl OrderState {
+    /// The order as the API shows it, with a reference to each printed part.
+    pub(crate) fn view(&self, printed_parts: &Table<PrintedPartState>) -> types::PartOrder {
+        let refs = self
+            .printed
+            .iter()
+            .filter_map(|uuid| printed_parts.get(uuid))
+            .map(|p| types::PrintedPartRef {
+                uuid: p.uuid.to_string(),
+                part_uuid: p.part_uuid.to_string(),
+                status: p.status.clone(),
+            })
+            .collect();
+        types::PartOrder {
+            printed_parts: refs,
+            ..self.order.clone()
+        }
+    }
+}
+
+/// A build. Its parts are held once, in the parts table: `build.parts` stays
+/// empty and [`BuildState::view`] reads them.
+pub(crate) struct BuildState {
+    pub build: types::Build,
+    /// The uuids of the parts laid out in it.
+    pub parts: Vec<ArcStr>,
+}
+
+impl BuildState {
+    /// The build as the API shows it.
+    pub(crate) fn view(&self, parts: &Table<PartState>) -> types::Build {
+        types::Build {
+            parts: self
+                .parts
+                .iter()
+                .filter_map(|uuid| parts.get(uuid))
+                .map(PartState::view)
+                .collect(),
+            ..self.build.clone()
+        }
+    }
 }
 
 pub(crate) struct RunState {
@@ -102,7 +150,7 @@ pub(crate) struct World {
     pub files: BTreeMap<String, StoredFile>,
     pub pending_uploads: BTreeMap<String, PendingUpload>,
     pub resolved_etags: BTreeMap<String, String>,
-    pub parts: Table<types::Part>,
+    pub parts: Table<PartState>,
     /// The application each part was created under (parts do not show it; a part
     /// order takes its parts' application).
     pub part_apps: BTreeMap<String, String>,
@@ -110,14 +158,14 @@ pub(crate) struct World {
     /// through theirs), so that the clock moves them.
     pub orders: Table<OrderState>,
     pub printed_parts: Table<PrintedPartState>,
-    pub builds: Table<types::Build>,
+    pub builds: Table<BuildState>,
     pub prints: Table<types::ModelPrint>,
     pub print_orders: Table<PrintOrderState>,
     pub printers: Vec<types::Printer>,
     pub queues: BTreeMap<String, Vec<String>>,
     pub runs: BTreeMap<String, RunState>,
     pub templates: Vec<types::PartMeasurementTemplate>,
-    pub measurements: Table<types::PartMeasurement>,
+    pub measurements: Table<MeasurementState>,
     pub attachments: BTreeMap<String, (String, bytes::Bytes)>,
     /// What the clock still moves.
     live: live::Live,
@@ -215,34 +263,47 @@ impl World {
         }
     }
 
+    /// Creates the printed parts of a new part order, one per part, waiting.
     pub(crate) fn create_printed_parts(&mut self, order_uuid: &str, part_uuids: &[String], at: DateTime<Utc>) {
-        let mut refs = Vec::new();
-        let (number, app) = {
+        let link = {
             let order = &self.orders[order_uuid].order;
-            (order.part_order_number.clone(), order.application_uuid.clone())
+            Arc::new(OrderLink {
+                uuid: order_uuid.to_string(),
+                number: order.part_order_number.clone(),
+                application_uuid: order.application_uuid.clone(),
+            })
         };
+        let mut printed = Vec::with_capacity(part_uuids.len());
         for part_uuid in part_uuids {
-            let uuid = self.uuid();
-            let part = &self.parts[part_uuid];
-            let printed: types::PrintedPart = typed(json!({
-                "uuid": uuid, "part_uuid": part_uuid, "status": "waiting", "part_number": part.part_number,
-                "model_uuid": part.model_uuid, "part_order_uuid": order_uuid, "part_order_number": number,
-                "created_at": at, "updated_at": at,
-                "tags": {"part": part.part_tags, "part_number": part.part_number_tags, "printed_part": {}}
-            }));
-            refs.push(typed::<types::PrintedPartRef>(
-                json!({"uuid": uuid, "part_uuid": part_uuid, "status": "waiting"}),
-            ));
-            self.printed_parts.insert(
-                uuid,
-                PrintedPartState {
-                    part: printed,
-                    print_started_at: None,
-                    application_uuid: app.clone(),
-                },
-            );
+            let uuid: ArcStr = ArcStr::from(self.uuid());
+            let Some((part_key, part)) = self.parts.get_key_value(part_uuid) else {
+                continue;
+            };
+            let entry = &part.entry;
+            let catalog = CatalogLink {
+                part_number: Some(entry.part_number.clone()),
+                model_uuid: entry.model_uuid.clone(),
+                tags: Some(typed(json!({
+                    "part": entry.part_tags, "part_number": entry.part_number_tags, "printed_part": {}
+                }))),
+            };
+            let state = PrintedPartState {
+                uuid: uuid.clone(),
+                part_uuid: part_key.clone(),
+                catalog: Arc::new(catalog),
+                order: link.clone(),
+                print: None,
+                print_started_at: None,
+                status: PrintedPartStatus::Waiting,
+                serial: None,
+                created_at: Some(at.into()),
+                updated_at: Some(at.into()),
+                finished_at: None,
+            };
+            self.printed_parts.insert(uuid.clone(), state);
+            printed.push(uuid);
         }
-        self.orders.update(order_uuid, |o| o.order.printed_parts = refs);
+        self.orders.update(order_uuid, |o| o.printed = printed);
     }
 
     /// Keeps at most `retention` pending uploads, finished runs and finished part

@@ -23,14 +23,14 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         (&Method::GET, ["v1", "builds"]) => shared.map_page(
             query,
             &w.builds,
-            Clone::clone,
+            |b| b.view(&w.parts),
             "builds",
             &["uuid", "build_uuid"],
             &[("build_uuid", "uuid")],
         ),
         (&Method::GET, ["v1", "builds", uuid]) => Ok(json_reply(
             StatusCode::OK,
-            w.builds.get(*uuid).ok_or_else(|| not_found("build"))?,
+            &w.builds.get(uuid).ok_or_else(|| not_found("build"))?.view(&w.parts),
         )),
         _ => Err(no_route()),
     }

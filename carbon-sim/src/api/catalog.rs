@@ -25,7 +25,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         (&Method::GET, ["v1", "part_measurements"]) => shared.map_page(
             query,
             &w.measurements,
-            Clone::clone,
+            crate::world::MeasurementState::view,
             "part_measurements",
             &["uuid"],
             &[],

@@ -16,8 +16,8 @@
 //! ([`Planned::Unplanned`]).
 
 use std::ops::Bound::{self, Excluded, Included, Unbounded};
-use std::sync::Arc;
 
+use arcstr::ArcStr;
 use serde_json::Value;
 
 use super::paging::Position;
@@ -36,7 +36,7 @@ pub(crate) enum Planned<'t, S> {
     /// The page: its records with their keys, where the next one starts, and the
     /// count of matches (exact up to [`TOTAL_COUNT_CAP`]).
     Page {
-        rows: Vec<(&'t String, &'t S)>,
+        rows: Vec<(&'t ArcStr, &'t S)>,
         next: Option<Position>,
         total: usize,
     },
@@ -203,7 +203,7 @@ pub(crate) fn page<'t, S>(
         Source::Sorted { check, index, values } => {
             let matches = distinct(values)
                 .flat_map(|v| index.keys_equal(v, None, false))
-                .filter_map(|k| table.get_key_value(&**k))
+                .filter_map(|k| table.get_key_value(k))
                 .filter(|(k, r)| filters.admit(k, r, Some(check), shape));
             sorted_matches(matches, &order, after, wanted)
         }
@@ -218,14 +218,14 @@ pub(crate) fn page<'t, S>(
                 Some(Position::After(key)) => Some(key.as_str()),
                 _ => None,
             };
-            let mut found: Vec<(&String, &S)> = Vec::new();
+            let mut found: Vec<(&ArcStr, &S)> = Vec::new();
             let mut total = 0;
             for value in distinct(values) {
-                let admitted = |(k, r): &(&String, &S)| filters.admit(k, r, Some(check), shape);
+                let admitted = |(k, r): &(&ArcStr, &S)| filters.admit(k, r, Some(check), shape);
                 found.extend(
                     index
                         .keys_equal(value, past, descending)
-                        .filter_map(|k| table.get_key_value(&**k))
+                        .filter_map(|k| table.get_key_value(k))
                         .filter(admitted)
                         .take(wanted),
                 );
@@ -234,7 +234,7 @@ pub(crate) fn page<'t, S>(
                 } else {
                     index
                         .keys_equal(value, None, false)
-                        .filter_map(|k| table.get_key_value(&**k))
+                        .filter_map(|k| table.get_key_value(k))
                         .filter(admitted)
                         .take(TOTAL_COUNT_CAP)
                         .count()
@@ -258,9 +258,9 @@ pub(crate) fn page<'t, S>(
                 Order::Key { .. } => None,
             };
             let answered = bounded.map(|(i, _)| i);
-            let admitted = |(k, r): &(&String, &S)| filters.admit(k, r, answered, shape);
+            let admitted = |(k, r): &(&ArcStr, &S)| filters.admit(k, r, answered, shape);
             let rows = |after| walk_rows(table, &order, &filters, after);
-            let found: Vec<(&String, &S)> = rows(after).filter(admitted).take(wanted).collect();
+            let found: Vec<(&ArcStr, &S)> = rows(after).filter(admitted).take(wanted).collect();
             let unchecked = filters.rest.0.is_empty() && (0..filters.checks.len()).all(|i| Some(i) == answered);
             let total = match (unchecked, bounded) {
                 (true, None) => table.len(),
@@ -356,7 +356,7 @@ fn walk_rows<'t, S>(
     order: &Order<'t, S>,
     filters: &Filters<'_, '_, S>,
     after: Option<&Position>,
-) -> Box<dyn Iterator<Item = (&'t String, &'t S)> + 't> {
+) -> Box<dyn Iterator<Item = (&'t ArcStr, &'t S)> + 't> {
     let descending = match order {
         Order::Key { descending } => *descending,
         Order::Field {
@@ -380,8 +380,8 @@ fn walk_rows<'t, S>(
     match (past, descending) {
         (None, false) => Box::new(table.iter()),
         (None, true) => Box::new(table.iter().rev()),
-        (Some(key), false) => Box::new(table.range::<String, _>((Excluded(key), Unbounded))),
-        (Some(key), true) => Box::new(table.range::<String, _>((Unbounded, Excluded(key))).rev()),
+        (Some(key), false) => Box::new(table.range::<str, _>((Excluded(key.as_str()), Unbounded))),
+        (Some(key), true) => Box::new(table.range::<str, _>((Unbounded, Excluded(key.as_str()))).rev()),
     }
 }
 
@@ -410,11 +410,11 @@ fn walk_entries<'t, S>(
         {
             lower = l.map_or(Unbounded, |l| Included(Scalar::Time(l)));
             // Records without the instant (after every instant) are outside any range.
-            upper = Excluded(u.map_or(Scalar::Text(Arc::from("")), Scalar::Time));
+            upper = Excluded(u.map_or(Scalar::Text(ArcStr::from("")), Scalar::Time));
         }
     }
     let past = match after {
-        Some(Position::Sorted(values, key)) => values.first().map(|v| (v.clone(), Arc::<str>::from(key.as_str()))),
+        Some(Position::Sorted(values, key)) => values.first().map(|v| (v.clone(), ArcStr::from(key.as_str()))),
         _ => None,
     };
     index.walk(lower, upper, past, descending)
@@ -522,7 +522,7 @@ mod tests {
             .iter()
             .map(|(k, r)| {
                 let mut v = json(r);
-                v["uuid"] = json!(k);
+                v["uuid"] = json!(&**k);
                 v
             })
             .collect();
@@ -562,7 +562,7 @@ mod tests {
         for round in 0..800 {
             let rows = rng.usize(0..60);
             let table = table(&mut rng, rows);
-            let keys: Vec<String> = table.keys().cloned().collect();
+            let keys: Vec<String> = table.keys().map(|k| k.to_string()).collect();
             let keys = if keys.is_empty() {
                 vec!["none".to_string()]
             } else {
@@ -584,7 +584,7 @@ mod tests {
                 };
                 assert_eq!(total, expected.len(), "round {round}: total of {q:?}");
                 assert!(rows.len() <= limit);
-                served.extend(rows.into_iter().map(|(k, _)| k.clone()));
+                served.extend(rows.into_iter().map(|(k, _)| k.to_string()));
                 pages += 1;
                 assert!(pages <= expected.len() / limit + 2, "round {round}: {q:?} does not end");
                 match next {

@@ -22,7 +22,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             // Lists show how many printed parts an order has, not each of them.
             let summary = |o: &crate::world::OrderState| {
                 let mut v = to_value(&o.order);
-                v["printed_parts_count"] = json!(o.order.printed_parts.len());
+                v["printed_parts_count"] = json!(o.printed.len());
                 if let Some(fields) = v.as_object_mut() {
                     fields.remove("printed_parts");
                 }
@@ -68,20 +68,24 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 uuid.clone(),
                 crate::world::OrderState {
                     order,
+                    printed: Vec::new(),
                     created: now,
                     packed_at: None,
                     finished: false,
                 },
             );
             w.create_printed_parts(&uuid, &part_uuids, now);
-            Ok(json_reply(StatusCode::OK, &w.orders[&uuid].order))
+            Ok(json_reply(StatusCode::OK, &w.orders[&uuid].view(&w.printed_parts)))
         }
         (&Method::GET, ["v1", "part_orders", uuid]) => Ok(json_reply(
             StatusCode::OK,
-            &w.orders.get(*uuid).ok_or_else(|| not_found("part order"))?.order,
+            &w.orders
+                .get(uuid)
+                .ok_or_else(|| not_found("part order"))?
+                .view(&w.printed_parts),
         )),
         (&Method::DELETE, ["v1", "part_orders", uuid]) => {
-            let state = w.orders.get(*uuid).ok_or_else(|| not_found("part order"))?;
+            let state = w.orders.get(uuid).ok_or_else(|| not_found("part order"))?;
             if state.order.status != Some(PartOrderStatus::Open) {
                 return Err(text_reply(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -95,16 +99,14 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             let request: types::PartOrderUpdateRequest =
                 serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid update: {e}")))?;
             let now = w.clock.now();
-            let order = w
-                .orders
+            w.orders
                 .update(uuid, |state| {
                     if request.flush == Some(true) && state.order.flushed_at.is_none() {
                         state.order.flushed_at = Some(now.into());
                     }
-                    state.order.clone()
                 })
                 .ok_or_else(|| not_found("part order"))?;
-            Ok(json_reply(StatusCode::OK, &order))
+            Ok(json_reply(StatusCode::OK, &w.orders[uuid].view(&w.printed_parts)))
         }
         _ => Err(no_route()),
     }

@@ -3,13 +3,16 @@
 // Handlers answer with a finished response on both paths.
 #![allow(clippy::result_large_err)]
 
+use std::sync::Arc;
+
+use arcstr::ArcStr;
 use axum::http::{Method, StatusCode};
 use carbon_api_gen::types;
 use serde_json::json;
 
 use super::reply::*;
 use super::{Request, parse};
-use crate::world::World;
+use crate::world::{PartState, World};
 
 /// The routes of this resource.
 pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
@@ -17,7 +20,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
     let query = r.query;
     let body = r.body;
     match (r.method, r.segments) {
-        (&Method::GET, ["v1", "parts"]) => shared.map_page(query, &w.parts, Clone::clone, "parts", &["uuid"], &[]),
+        (&Method::GET, ["v1", "parts"]) => shared.map_page(query, &w.parts, PartState::view, "parts", &["uuid"], &[]),
         (&Method::POST, ["v1", "parts"]) => {
             let request: types::PartRequest =
                 serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid part: {e}")))?;
@@ -37,12 +40,18 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 "uuid": uuid, "part_number": request.part_number, "model_uuid": request.model_uuid,
                 "part_number_tags": {}, "part_tags": {}
             }))?;
-            w.parts.insert(uuid, part.clone());
-            Ok(json_reply(StatusCode::OK, &part))
+            let uuid: ArcStr = ArcStr::from(uuid);
+            let state = PartState {
+                uuid: uuid.clone(),
+                entry: Arc::new(part),
+            };
+            let reply = json_reply(StatusCode::OK, &state.view());
+            w.parts.insert(uuid, state);
+            Ok(reply)
         }
         (&Method::GET, ["v1", "parts", uuid]) => Ok(json_reply(
             StatusCode::OK,
-            w.parts.get(*uuid).ok_or_else(|| not_found("part"))?,
+            &w.parts.get(uuid).ok_or_else(|| not_found("part"))?.view(),
         )),
         _ => Err(no_route()),
     }

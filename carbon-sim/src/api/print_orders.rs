@@ -75,7 +75,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         }
         (&Method::GET, ["v1", "print_orders", uuid]) => Ok(json_reply(
             StatusCode::OK,
-            &w.print_orders.get(*uuid).ok_or_else(|| not_found("print order"))?.order,
+            &w.print_orders.get(uuid).ok_or_else(|| not_found("print order"))?.order,
         )),
         (&Method::PATCH, ["v1", "print_orders", uuid]) => {
             let request: types::PrintOrderUpdateRequest =

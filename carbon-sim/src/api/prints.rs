@@ -29,14 +29,14 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             Ok(json_reply(StatusCode::OK, &json!({"prints": rows})))
         }
         (&Method::GET, ["v1", "printed_parts"]) => {
-            shared.map_page(query, &w.printed_parts, |s| s.part.clone(), "parts", &["uuid"], &[])
+            shared.map_page(query, &w.printed_parts, |s| s.view(), "parts", &["uuid"], &[])
         }
         (&Method::GET, ["v1", "printed_parts", uuid]) => Ok(json_reply(
             StatusCode::OK,
             &w.printed_parts
-                .get(*uuid)
+                .get(uuid)
                 .ok_or_else(|| not_found("printed part"))?
-                .part,
+                .view(),
         )),
         (&Method::GET, ["v1", "prints"]) => {
             let mut q = query.clone();

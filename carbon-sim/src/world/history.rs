@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 
+use arcstr::ArcStr;
 use carbon_api_gen::enums::{PartOrderStatus, PrintedPartStatus};
 use carbon_api_gen::types;
 use chrono::{DateTime, Duration, Utc};
@@ -40,6 +41,12 @@ struct OrderFacts {
     created: DateTime<Utc>,
 }
 
+/// The template each history part is measured against, and the zones.
+struct Measured {
+    template: ArcStr,
+    zones: Arc<[String]>,
+}
+
 /// When each printer is free, and the starts taken.
 struct Schedule {
     free_at: Vec<DateTime<Utc>>,
@@ -66,12 +73,12 @@ impl Schedule {
 /// The records the history adds, gathered to be loaded at once.
 #[derive(Default)]
 struct Rows {
-    parts: Vec<(String, types::Part)>,
-    printed: Vec<(String, PrintedPartState)>,
-    builds: Vec<(String, types::Build)>,
-    prints: Vec<(String, types::ModelPrint)>,
-    measurements: Vec<(String, types::PartMeasurement)>,
-    orders: Vec<(String, OrderState)>,
+    parts: Vec<(ArcStr, PartState)>,
+    printed: Vec<(ArcStr, PrintedPartState)>,
+    builds: Vec<(ArcStr, BuildState)>,
+    prints: Vec<(ArcStr, types::ModelPrint)>,
+    measurements: Vec<(ArcStr, MeasurementState)>,
+    orders: Vec<(ArcStr, OrderState)>,
 }
 
 impl World {
@@ -105,7 +112,12 @@ impl World {
             print: Duration::milliseconds(print_ms as i64),
         };
         let mut rows = Rows::default();
-        let template_uuid = self.templates.first().and_then(|t| t.uuid.clone());
+        let template = self.templates.first().and_then(|t| {
+            Some(Measured {
+                template: ArcStr::from(t.uuid.as_deref()?),
+                zones: Arc::from(vec!["A".to_string()]),
+            })
+        });
         let apps: Vec<String> = self.applications.iter().map(|a| a.uuid.clone()).collect();
         for (n, size) in sizes.iter().enumerate() {
             let created = start + Duration::milliseconds((busy_ms * n / sizes.len()) as i64);
@@ -123,7 +135,7 @@ impl World {
                 model,
                 created,
             };
-            self.seed_order(&order, *size, &mut schedule, template_uuid.as_deref(), &mut rows);
+            self.seed_order(&order, *size, &mut schedule, template.as_ref(), &mut rows);
         }
         self.parts.extend(rows.parts);
         self.printed_parts.extend(rows.printed);
@@ -140,18 +152,26 @@ impl World {
         order: &OrderFacts,
         size: usize,
         schedule: &mut Schedule,
-        template: Option<&str>,
+        measured: Option<&Measured>,
         rows: &mut Rows,
     ) {
         let packed = order.created + Duration::seconds(PACK_AFTER_S);
-        let part: types::Part = typed(json!({
+        let part: Arc<types::Part> = Arc::new(typed(json!({
             "uuid": "", "part_number": order.part_number, "model_uuid": order.model
-        }));
-        let blank: types::PrintedPart = typed(json!({
-            "uuid": "", "part_uuid": "", "status": "complete",
-            "tags": {"part": part.part_tags, "part_number": part.part_number_tags, "printed_part": {}}
-        }));
-        let mut refs = Vec::with_capacity(size);
+        })));
+        let catalog = Arc::new(CatalogLink {
+            part_number: Some(order.part_number.clone()),
+            model_uuid: Some(order.model.clone()),
+            tags: Some(typed(json!({
+                "part": part.part_tags, "part_number": part.part_number_tags, "printed_part": {}
+            }))),
+        });
+        let link = Arc::new(OrderLink {
+            uuid: order.uuid.clone(),
+            number: Some(order.number.clone()),
+            application_uuid: order.app.clone(),
+        });
+        let mut printed_uuids = Vec::with_capacity(size);
         let mut build_uuids = Vec::new();
         let mut finished_last = packed;
         for chunk_start in (0..size).step_by(PARTS_PER_BUILD) {
@@ -163,58 +183,54 @@ impl World {
             let (build_uuid, print_uuid) = (self.uuid(), self.uuid());
             let print_id = format!("P-{}", self.next_print_id);
             self.next_print_id += 1;
+            let (build_key, print_key): (ArcStr, ArcStr) =
+                (ArcStr::from(build_uuid.as_str()), ArcStr::from(print_uuid.as_str()));
+            let print_link = Arc::new(PrintLink {
+                build_uuid: build_key.clone(),
+                print_uuid: print_key.clone(),
+                print_id: ArcStr::from(print_id.as_str()),
+            });
             let mut build_parts = Vec::with_capacity(in_build);
             for i in 0..in_build {
-                let part_uuid = self.uuid();
-                let printed_uuid = self.uuid();
-                let mut part = part.clone();
-                part.uuid = part_uuid.clone();
-                build_parts.push(part.clone());
-                rows.parts.push((part_uuid.clone(), part));
-                let serial = format!("SN-{:07}", self.next_serial);
+                let part_uuid: ArcStr = ArcStr::from(self.uuid());
+                let printed_uuid: ArcStr = ArcStr::from(self.uuid());
+                build_parts.push(part_uuid.clone());
+                let state = PartState {
+                    uuid: part_uuid.clone(),
+                    entry: part.clone(),
+                };
+                rows.parts.push((part_uuid.clone(), state));
+                let serial = self.next_serial;
                 self.next_serial += 1;
                 let changed = finished + Duration::milliseconds(i as i64);
-                let printed = types::PrintedPart {
+                printed_uuids.push(printed_uuid.clone());
+                let state = PrintedPartState {
                     uuid: printed_uuid.clone(),
-                    part_uuid: part_uuid.clone(),
-                    model_uuid: Some(order.model.clone()),
-                    part_number: Some(order.part_number.clone()),
-                    build_uuid: Some(build_uuid.clone()),
-                    part_order_uuid: Some(order.uuid.clone()),
-                    part_order_number: Some(order.number.clone()),
-                    print_id: Some(print_id.clone()),
-                    print_uuid: Some(print_uuid.clone()),
-                    serial_number: Some(serial),
+                    part_uuid,
+                    catalog: catalog.clone(),
+                    order: link.clone(),
+                    print: Some(print_link.clone()),
+                    print_started_at: Some(started),
+                    status: PrintedPartStatus::Complete,
+                    serial: Some(serial),
                     created_at: Some(order.created.into()),
                     updated_at: Some(changed.into()),
                     finished_at: Some(finished.into()),
-                    status: PrintedPartStatus::Complete,
-                    ..blank.clone()
                 };
-                refs.push(types::PrintedPartRef {
-                    uuid: printed_uuid.clone(),
-                    part_uuid,
-                    status: PrintedPartStatus::Complete,
-                });
-                let state = PrintedPartState {
-                    part: printed,
-                    print_started_at: Some(started),
-                    application_uuid: order.app.clone(),
-                };
-                if let Some(template) = template {
-                    let uuid = self.uuid();
+                if let Some(measured) = measured {
+                    let uuid: ArcStr = ArcStr::from(self.uuid());
                     let value = 0.9 + (self.next_serial % 5) as f64 * 0.05;
+                    let result = if value > 1.2 { "fail" } else { "pass" };
                     rows.measurements.push((
                         uuid.clone(),
-                        types::PartMeasurement {
-                            uuid: Some(uuid),
-                            printed_part_uuid: Some(printed_uuid.clone()),
-                            part_measurement_template_uuid: Some(template.to_string()),
+                        MeasurementState {
+                            uuid,
+                            printed_part_uuid: printed_uuid.clone(),
+                            template_uuid: measured.template.clone(),
                             value: Some(value),
-                            measurement_result: Some(if value > 1.2 { "fail" } else { "pass" }.into()),
-                            zones: Some(vec!["A".into()]),
+                            result: Some(result.into()),
+                            zones: Some(measured.zones.clone()),
                             updated_at: Some((changed + Duration::seconds(60)).into()),
-                            ..Default::default()
                         },
                     ));
                 }
@@ -236,10 +252,10 @@ impl World {
                 "part_orders": [{"uuid": order.uuid, "part_order_number": order.number, "status": "complete"}]
             }));
             rows.builds.push((
-                build_uuid.clone(),
-                types::Build {
+                build_key,
+                BuildState {
+                    build,
                     parts: build_parts,
-                    ..build
                 },
             ));
             if !(self.next_print_id - 1 - FIRST_PRINT_ID).is_multiple_of(PRINTS_MISSING_EVERY) {
@@ -252,7 +268,7 @@ impl World {
                     "config": {"resin_name": "RPU 70", "print_profile": "standard", "slice_thickness_nm": 100000, "release_film_nm": 0},
                     "metrics": {"consumed_resin_volume_ml": 42.5, "average_speed_mmhr": 80}
                 }));
-                rows.prints.push((print_uuid, print));
+                rows.prints.push((print_key, print));
             }
             build_uuids.push(build_uuid);
         }
@@ -263,12 +279,10 @@ impl World {
         }));
         debug_assert_eq!(record.status, Some(PartOrderStatus::Complete));
         rows.orders.push((
-            order.uuid.clone(),
+            ArcStr::from(order.uuid.as_str()),
             OrderState {
-                order: types::PartOrder {
-                    printed_parts: refs,
-                    ..record
-                },
+                order: record,
+                printed: printed_uuids,
                 created: order.created,
                 packed_at: Some(packed),
                 finished: true,
@@ -295,12 +309,20 @@ mod tests {
         let orders: BTreeSet<&str> = w
             .printed_parts
             .values()
-            .filter_map(|p| p.part.part_order_number.as_deref())
+            .filter_map(|p| p.order.number.as_deref())
             .collect();
         assert!(orders.len() >= 20, "{}", orders.len());
-        let apps: BTreeSet<_> = w.printed_parts.values().map(|p| p.application_uuid.clone()).collect();
+        let apps: BTreeSet<_> = w
+            .printed_parts
+            .values()
+            .map(|p| p.order.application_uuid.clone())
+            .collect();
         assert_eq!(apps.len(), 2, "both applications");
-        let numbers: BTreeSet<_> = w.printed_parts.values().map(|p| p.part.part_number.clone()).collect();
+        let numbers: BTreeSet<_> = w
+            .printed_parts
+            .values()
+            .map(|p| p.catalog.part_number.clone())
+            .collect();
         assert!(numbers.len() >= 10, "{}", numbers.len());
         let printers: BTreeSet<_> = w
             .prints
@@ -327,22 +349,23 @@ mod tests {
         let missing = w
             .printed_parts
             .values()
-            .filter(|p| p.part.print_id.as_ref().is_some_and(|id| !held.contains(id)))
+            .filter(|p| p.print.as_ref().is_some_and(|l| !held.contains(&*l.print_id)))
             .count();
         assert!(missing >= 8, "{missing}");
         // All of it is past: nothing changed after now.
         let now = w.clock.now();
-        let latest = w
-            .printed_parts
-            .values()
-            .filter_map(|p| p.part.updated_at)
-            .max()
-            .unwrap();
+        let latest = w.printed_parts.values().filter_map(|p| p.updated_at).max().unwrap();
         assert!(*latest <= now, "{latest} is after {now}");
-        let serials: BTreeSet<_> = w.printed_parts.values().map(|p| p.part.serial_number.clone()).collect();
+        let serials: BTreeSet<_> = w.printed_parts.values().map(|p| p.serial_number()).collect();
         assert_eq!(serials.len(), 20_000, "serials are unique");
 
-        let ids = |w: &World| w.printed_parts.keys().take(100).cloned().collect::<Vec<_>>();
+        let ids = |w: &World| {
+            w.printed_parts
+                .keys()
+                .take(100)
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(&w), ids(&world(7)), "the same seed, the same records");
         assert_ne!(ids(&w), ids(&world(8)));
     }

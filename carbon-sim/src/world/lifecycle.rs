@@ -52,24 +52,16 @@ impl World {
 
     /// Cancels a part order and its printed parts (the caller checked it is open).
     pub(crate) fn cancel_order(&mut self, uuid: &str) {
-        let Some(refs) = self.orders.update(uuid, |state| {
+        let Some(printed) = self.orders.update(uuid, |state| {
             state.order.status = Some(PartOrderStatus::Canceled);
             state.finished = true;
-            for r in &mut state.order.printed_parts {
-                r.status = PrintedPartStatus::Canceled;
-            }
-            state
-                .order
-                .printed_parts
-                .iter()
-                .map(|r| r.uuid.clone())
-                .collect::<Vec<_>>()
+            state.printed.clone()
         }) else {
             return;
         };
-        for r in refs {
+        for p in printed {
             self.printed_parts
-                .update(&r, |p| p.part.status = PrintedPartStatus::Canceled);
+                .update(&p, |p| p.status = PrintedPartStatus::Canceled);
         }
         self.finished_lately = true;
     }
@@ -102,22 +94,17 @@ impl World {
         let created = state
             .packed_at
             .map_or(state.created, |at| at - Duration::seconds(PACK_AFTER_S));
-        let refs: Vec<String> = state.order.printed_parts.iter().map(|r| r.uuid.clone()).collect();
+        let printed = state.printed.clone();
         let mut serials = Vec::new();
         // Once printing, a part's print has started (its builds' prints start then).
         let print_started = matches!(stage, PrintedPartStatus::Printing | PrintedPartStatus::Complete)
             .then(|| created + Duration::seconds(PRINT_AFTER_S));
-        for printed_uuid in &refs {
-            if self
-                .printed_parts
-                .get(printed_uuid)
-                .is_none_or(|p| p.part.status == stage)
-            {
+        for printed_uuid in &printed {
+            if self.printed_parts.get(printed_uuid).is_none_or(|p| p.status == stage) {
                 continue;
             }
-            self.printed_parts.update(printed_uuid, |state| {
-                state.print_started_at = print_started;
-                let part = &mut state.part;
+            self.printed_parts.update(printed_uuid, |part| {
+                part.print_started_at = print_started;
                 part.status = stage.clone();
                 part.updated_at = Some(now.into());
                 if stage == PrintedPartStatus::Complete {
@@ -127,10 +114,9 @@ impl World {
             });
         }
         for printed_uuid in serials {
-            let serial = format!("SN-{:07}", self.next_serial);
+            let serial = self.next_serial;
             self.next_serial += 1;
-            self.printed_parts
-                .update(&printed_uuid, |p| p.part.serial_number = Some(serial));
+            self.printed_parts.update(&printed_uuid, |p| p.serial = Some(serial));
         }
         // Prints follow their printed parts; a finished print leaves its printer's queue.
         let builds = self.orders[uuid].order.build_uuids.clone().unwrap_or_default();
@@ -177,18 +163,15 @@ impl World {
             PrintedPartStatus::Complete => PartOrderStatus::Complete,
             _ => PartOrderStatus::Processing,
         };
+        // Its printed parts are at `stage` now (see above).
         let order = &self.orders[uuid];
-        let unchanged = order.order.status.as_ref() == Some(&status)
-            && order.order.printed_parts.iter().all(|r| r.status == stage)
-            && (status != PartOrderStatus::Complete || order.finished);
+        let unchanged =
+            order.order.status.as_ref() == Some(&status) && (status != PartOrderStatus::Complete || order.finished);
         if unchanged {
             // Nothing to write (and nothing to reindex).
             return;
         }
         self.orders.update(uuid, |order| {
-            for r in &mut order.order.printed_parts {
-                r.status = stage.clone();
-            }
             if order.order.status.as_ref() != Some(&status) {
                 order.order.status = Some(status.clone());
                 order.order.updated_at = Some(now.into());

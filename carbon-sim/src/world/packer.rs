@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use arcstr::ArcStr;
 use carbon_api_gen::enums::PartOrderStatus;
 use carbon_api_gen::types;
 use chrono::{DateTime, Utc};
@@ -26,7 +27,7 @@ impl World {
             .iter()
             .filter(|(_, s)| s.packed_at.is_none() && !s.finished && key(&s.order) == wanted)
             .filter(|(_, s)| s.order.status != Some(PartOrderStatus::Canceled))
-            .map(|(k, s)| (s.created, k.clone()))
+            .map(|(k, s)| (s.created, k.to_string()))
             .collect();
         mates.sort();
         mates.into_iter().map(|(_, k)| k).collect()
@@ -40,15 +41,9 @@ impl World {
         if !orders.iter().any(|o| o == order_uuid) {
             orders.insert(0, order_uuid.to_string());
         }
-        let refs: Vec<(String, String)> = orders
+        let refs: Vec<(String, ArcStr)> = orders
             .iter()
-            .flat_map(|o| {
-                self.orders[o]
-                    .order
-                    .printed_parts
-                    .iter()
-                    .map(move |r| (o.clone(), r.uuid.clone()))
-            })
+            .flat_map(|o| self.orders[o].printed.iter().map(move |p| (o.clone(), p.clone())))
             .collect();
         let (group, app) = {
             let o = &self.orders[order_uuid].order;
@@ -62,11 +57,10 @@ impl World {
             let build_uuid = self.uuid();
             let traveler = self.uuid();
             let video = self.uuid();
-            let parts: Vec<Value> = chunk
+            let parts: Vec<ArcStr> = chunk
                 .iter()
                 .filter_map(|(_, pp)| self.printed_parts.get(pp))
-                .filter_map(|pp| self.parts.get(&pp.part.part_uuid))
-                .map(|p| serde_json::to_value(p).unwrap())
+                .map(|pp| pp.part_uuid.clone())
                 .collect();
             let mut served: Vec<&String> = chunk.iter().map(|(o, _)| o).collect();
             served.dedup();
@@ -78,7 +72,7 @@ impl World {
                 .collect();
             let build: types::Build = typed(json!({
                 "uuid": build_uuid, "name": format!("Build {}", &build_uuid[..8]), "revision": "1", "status": "Released",
-                "application_uuid": app, "packing_group": group, "created_at": at, "updated_at": at, "parts": parts,
+                "application_uuid": app, "packing_group": group, "created_at": at, "updated_at": at, "parts": [],
                 "attachments": [{"filename": "traveler.pdf", "uuid": traveler}, {"filename": "slice.mp4", "uuid": video}],
                 "part_orders": part_orders
             }));
@@ -91,7 +85,8 @@ impl World {
             );
             self.attachments
                 .insert(video, ("slice.mp4".into(), bytes::Bytes::from_static(SLICE_VIDEO)));
-            self.builds.insert(build_uuid.clone(), build);
+            let build_key: ArcStr = ArcStr::from(build_uuid.as_str());
+            self.builds.insert(build_key.clone(), BuildState { build, parts });
             let (printer, printer_name) = {
                 let chosen = &self.printers[self.next_printer % self.printers.len()];
                 (chosen.serial.clone(), chosen.name.clone())
@@ -108,15 +103,16 @@ impl World {
                 "metrics": {"consumed_resin_volume_ml": 42.5, "average_speed_mmhr": 80}
             }));
             self.queues.entry(printer).or_default().push(print_uuid.clone());
+            let print_key: ArcStr = ArcStr::from(print_uuid);
+            let link = Arc::new(PrintLink {
+                build_uuid: build_key,
+                print_uuid: print_key.clone(),
+                print_id: ArcStr::from(print_id),
+            });
             for (_, pp) in chunk {
-                self.printed_parts.update(pp, |state| {
-                    let part = &mut state.part;
-                    part.build_uuid = Some(build_uuid.clone());
-                    part.print_uuid = Some(print_uuid.clone());
-                    part.print_id = Some(print_id.clone());
-                });
+                self.printed_parts.update(pp, |part| part.print = Some(link.clone()));
             }
-            self.prints.insert(print_uuid, print);
+            self.prints.insert(print_key, print);
         }
         for o in &orders {
             let builds = builds_of.remove(o).unwrap_or_default();

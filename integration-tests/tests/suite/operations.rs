@@ -132,6 +132,13 @@ async fn all_operations() {
         .await
         .unwrap();
     assert_eq!(order.status, Some(PartOrderStatus::Open));
+    // Each ordered part has a printed part, referenced from the order.
+    let refs: Vec<_> = order
+        .printed_parts
+        .iter()
+        .map(|r| (r.part_uuid.as_str(), r.status.clone()))
+        .collect();
+    assert_eq!(refs, [(part.uuid.as_str(), PrintedPartStatus::Waiting)]);
     let conflict = c
         .create_part_order()
         .body(order_request("order-1"))
@@ -169,9 +176,14 @@ async fn all_operations() {
         .await
         .unwrap();
     c.delete_part_order().uuid("order-2").run().await.unwrap();
+    let canceled = c.get_part_order().uuid("order-2").run().await.unwrap();
+    assert_eq!(canceled.status, Some(PartOrderStatus::Canceled));
+    let printed = &canceled.printed_parts[0];
+    assert_eq!(printed.status, PrintedPartStatus::Canceled);
     assert_eq!(
-        c.get_part_order().uuid("order-2").run().await.unwrap().status,
-        Some(PartOrderStatus::Canceled)
+        c.get_printed_part().uuid(&printed.uuid).run().await.unwrap().status,
+        PrintedPartStatus::Canceled,
+        "the order's reference and the printed part agree"
     );
 
     // The seeded history: printed parts, builds, prints, attachments, quality data.

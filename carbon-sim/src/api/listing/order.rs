@@ -3,7 +3,8 @@
 //! and the walk that reads a multi-key order run by run.
 
 use std::cmp::Ordering;
-use std::sync::Arc;
+
+use arcstr::ArcStr;
 
 use super::super::paging::Position;
 use crate::query::Query;
@@ -139,7 +140,7 @@ impl<'t, S> Order<'t, S> {
 fn owned(probe: Probe<'_>) -> Scalar {
     match probe {
         Probe::Time(t) => Scalar::Time(t),
-        Probe::Text(s) => Scalar::Text(Arc::from(s)),
+        Probe::Text(s) => Scalar::Text(ArcStr::from(s)),
         Probe::Missing => Scalar::Missing,
     }
 }
@@ -152,12 +153,12 @@ fn probes(values: &[Scalar]) -> Vec<Probe<'_>> {
 /// Sorts matches into the page order and keeps those past `after`, at most one
 /// more than a page; also the number of matches.
 pub(super) fn sorted_matches<'r, S: 'r>(
-    matches: impl Iterator<Item = (&'r String, &'r S)>,
+    matches: impl Iterator<Item = (&'r ArcStr, &'r S)>,
     order: &Order<'_, S>,
     after: Option<&Position>,
     wanted: usize,
-) -> (Vec<(&'r String, &'r S)>, usize) {
-    let mut all: Vec<(Vec<Probe<'r>>, &'r String, &'r S)> = matches.map(|(k, r)| (order.values(k, r), k, r)).collect();
+) -> (Vec<(&'r ArcStr, &'r S)>, usize) {
+    let mut all: Vec<(Vec<Probe<'r>>, &'r ArcStr, &'r S)> = matches.map(|(k, r)| (order.values(k, r), k, r)).collect();
     all.sort_by(|a, b| order.compare((&a.0, a.1), (&b.0, b.1)));
     let total = all.len();
     let start = match after {
@@ -199,10 +200,10 @@ pub(super) fn run_start(after: Option<&Position>, descending: bool) -> Option<Po
 }
 
 /// An index's (value, key) entries in some order.
-pub(super) type Entries<'t> = Box<dyn Iterator<Item = &'t (Scalar, Arc<str>)> + 't>;
+pub(super) type Entries<'t> = Box<dyn Iterator<Item = &'t (Scalar, ArcStr)> + 't>;
 
 /// A record with its sort values, as a run holds it.
-type Sorted<'t, S> = (Vec<Probe<'t>>, &'t String, &'t S);
+type Sorted<'t, S> = (Vec<Probe<'t>>, &'t ArcStr, &'t S);
 
 /// The records in the order of several sort keys: the first field's index read
 /// run by run (the records holding one value), each run sorted by the later keys.
@@ -240,7 +241,7 @@ impl<'t, S> RunWalk<'t, S> {
 }
 
 impl<'t, S> Iterator for RunWalk<'t, S> {
-    type Item = (&'t String, &'t S);
+    type Item = (&'t ArcStr, &'t S);
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -251,7 +252,7 @@ impl<'t, S> Iterator for RunWalk<'t, S> {
             let value = value.clone();
             let mut run: Vec<Sorted<'t, S>> = Vec::new();
             while let Some((_, key)) = self.entries.next_if(|(v, _)| *v == value) {
-                if let Some((key, record)) = self.table.get_key_value(&**key) {
+                if let Some((key, record)) = self.table.get_key_value(key) {
                     run.push((self.order.values(key, record), key, record));
                 }
             }
