@@ -138,6 +138,14 @@ impl<'t, 'q, S> Filters<'t, 'q, S> {
     }
 
     /// Whether `record` passes every filter but `skip` (the one its source answers).
+    /// The index of the query's only filter, when that is a range.
+    fn lone_range(&self) -> Option<&'t Index<S>> {
+        match self.checks.as_slice() {
+            [Check::Range(index, ..)] if self.rest.0.is_empty() => Some(*index),
+            _ => None,
+        }
+    }
+
     fn admit(&self, key: &str, record: &S, skip: Option<usize>, shape: &Shape<'_, S>) -> bool {
         let indexed = self
             .checks
@@ -266,7 +274,12 @@ pub(crate) fn page<'t, S>(
                 (true, None) => table.len(),
                 // Counted on the index alone, without reading the records.
                 (true, Some((_, index))) => walk(index, false, &filters, None).take(TOTAL_COUNT_CAP).count(),
-                (false, _) => rows(None).filter(admitted).take(TOTAL_COUNT_CAP).count(),
+                // A lone range filter on another field: counted on that field's
+                // index too, not by reading the records from the start.
+                (false, _) => match filters.lone_range() {
+                    Some(index) => walk(index, false, &filters, None).take(TOTAL_COUNT_CAP).count(),
+                    None => rows(None).filter(admitted).take(TOTAL_COUNT_CAP).count(),
+                },
             };
             (found, total)
         }
