@@ -52,6 +52,9 @@ fn main() {
         ));
     }
     println!("cargo:rustc-env=CARBON_API_VERSION={version}");
+    // The document itself, for `OPENAPI_JSON`: what a running program compares a
+    // live document with (`carbon api check`).
+    write(out_dir, "openapi.json", &text);
     let enums = open_enums(&doc);
     for e in &enums {
         if !carbon_api_spec::naming::is_rust_identifier(&e.name) {

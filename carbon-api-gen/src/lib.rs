@@ -69,6 +69,11 @@ pub mod mock {
 /// `ClientInfo::api_version` also reports it).
 pub const API_VERSION: &str = env!("CARBON_API_VERSION");
 
+/// The normalized document this crate was generated from (JSON): the API as the
+/// compiled types know it. Usually `carbon_api_spec::OPENAPI_JSON`; another one
+/// when built with `CARBON_API_SPEC_OVERRIDE`.
+pub const OPENAPI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
+
 /// A boxed, sendable future (what [`RequestHooks`] methods return when they wait).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

@@ -25,7 +25,7 @@ Progress bars go to stderr, only on a terminal.
 
 Exit status: 0 done; 1 the API refused or could not be reached; 2 bad usage or input (a flag,
 a value, a file, a key, --body, an order that cannot be reused); 3 a wait timed out; 4 a wait
-ended failed (or some runs did); 130 stopped by Ctrl-C, SIGTERM or a closed terminal (an export leaves no file behind).
+ended failed (or some runs did); 5 and 6 `api check` found an additive or a breaking API change; 130 stopped by Ctrl-C, SIGTERM or a closed terminal (an export leaves no file behind).
 
 Examples:
   carbon --profile sim parts list --all -o csv
@@ -102,6 +102,9 @@ pub enum Workflow {
     Download(DownloadArgs),
     /// Print a bearer token for curl or another tool.
     Token(TokenArgs),
+    /// Compare the API with the document this build was generated from.
+    #[command(subcommand)]
+    Api(ApiCommand),
     /// Manage profiles (base URL + key).
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -110,6 +113,31 @@ pub enum Workflow {
     Sim(SimArgs),
     /// Print shell completions.
     Completions(CompletionArgs),
+}
+
+/// `carbon api`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ApiCommand {
+    /// Does this build match the API? Reads the API's document, judges what changed
+    /// since the one this build was generated from, and says what to do.
+    Check(ApiCheckArgs),
+}
+
+/// `carbon api check`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Exit status: 0 no change; 5 additive (the API added what this build does not know: it keeps \
+working); 6 breaking (the API changed or removed what this build knows); 1 the document could not be read.
+
+Examples:
+  carbon api check
+  carbon api check --from openapi-0.4.18.yaml -o json"
+)]
+pub struct ApiCheckArgs {
+    /// The document: an https:// URL, http:// to this machine, or a file (YAML or
+    /// JSON). Default: where the API publishes it, BASE_URL/api.yaml.
+    #[arg(long, value_name = "URL|FILE")]
+    pub from: Option<String>,
 }
 
 /// What `carbon download` fetches.
@@ -224,10 +252,19 @@ pub struct CompletionArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// `carbon --version`: this build and the API version it was generated from.
+fn version() -> String {
+    format!(
+        "{} (Carbon API {})",
+        env!("CARGO_PKG_VERSION"),
+        carbon_api_gen::API_VERSION
+    )
+}
+
 /// The whole command tree.
 pub fn command() -> Command {
     let root = Command::new("carbon")
-        .version(env!("CARGO_PKG_VERSION"))
+        .version(version())
         .about(ABOUT)
         .after_help(after_help())
         .subcommand_required(true)

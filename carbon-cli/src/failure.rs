@@ -12,6 +12,10 @@ pub mod status {
     pub const TIMED_OUT: u8 = 3;
     /// A wait ended in a state that cannot finish (failed, canceled, incomplete).
     pub const FAILED: u8 = 4;
+    /// `carbon api check`: the API has added what this build does not know.
+    pub const API_ADDITIVE: u8 = 5;
+    /// `carbon api check`: the API has changed or removed what this build knows.
+    pub const API_BREAKING: u8 = 6;
     /// Stopped by Ctrl-C, SIGTERM or a closed terminal (128 + SIGINT, as shells
     /// report Ctrl-C).
     pub const INTERRUPTED: u8 = 130;
@@ -38,6 +42,17 @@ pub enum Failure {
     /// Stopped by Ctrl-C; what the command says it left behind.
     #[error("interrupted: {0}")]
     Interrupted(String),
+    /// The API's document could not be read (`carbon api check`).
+    #[error("{0}")]
+    Document(String),
+    /// `carbon api check` found the API moved: how far, and what to do.
+    #[error("{impact} API change: {advice}")]
+    ApiChanged {
+        /// Additive or breaking.
+        impact: carbon_api_regen::Impact,
+        /// What it means for programs built with this SDK, and what to do.
+        advice: String,
+    },
 }
 
 impl Failure {
@@ -54,6 +69,11 @@ impl Failure {
             Failure::Failed(_) => status::FAILED,
             Failure::Io(_) => status::USAGE,
             Failure::Interrupted(_) => status::INTERRUPTED,
+            Failure::Document(_) => status::API,
+            Failure::ApiChanged { impact, .. } => match impact {
+                carbon_api_regen::Impact::Breaking => status::API_BREAKING,
+                _ => status::API_ADDITIVE,
+            },
             Failure::Sdk(e) => match e {
                 carbon_ext::Error::InvalidRequest { .. }
                 | carbon_ext::Error::InvalidFile { .. }
@@ -72,6 +92,12 @@ impl Failure {
         use carbon_ext::auth::AuthError;
         const BASE_URL: &str = "--base-url, CARBON_BASE_URL or the profile";
         let (message, hint) = match self {
+            // A verdict, not an error: said as it is.
+            Failure::ApiChanged { .. } => return self.to_string(),
+            Failure::Document(_) => (
+                self.to_string(),
+                Some(format!("check --from, or the base URL ({BASE_URL}), and the network")),
+            ),
             // The SDK's own message names an SDK call; say it as the CLI can act on it.
             Failure::Sdk(carbon_ext::Error::Auth(AuthError::InsecureBaseUrl { host })) => (
                 format!("refusing to send API tokens over plain http to {host}"),

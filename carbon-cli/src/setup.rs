@@ -3,7 +3,7 @@
 
 use carbon_ext::Client;
 
-use crate::cli::{CompletionArgs, ProfileCommand, TokenArgs, Workflow};
+use crate::cli::{ApiCommand, CompletionArgs, ProfileCommand, TokenArgs, Workflow};
 use crate::commands::Printing;
 use crate::config::{ConfigFile, Connection, Flags, Key, Source};
 use crate::failure::{Failure, Outcome};
@@ -114,6 +114,7 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
         Workflow::Wait(args) => workflows::waits::run(&connect(flags)?, &args, printing).await,
         Workflow::Download(args) => workflows::files::download(&connect(flags)?, args.what, &args.uuid, args.out).await,
         Workflow::Token(args) => token(flags, &args),
+        Workflow::Api(ApiCommand::Check(args)) => workflows::api::check(&args, flags, printing).await,
         Workflow::Profile(command) => profile(flags, command, printing),
         #[cfg(feature = "sim")]
         Workflow::Sim(args) => crate::sim::run(args).await,

@@ -32,6 +32,7 @@
 
 mod api;
 mod auth;
+mod document;
 pub mod faults;
 mod files;
 mod indexes;
@@ -48,6 +49,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub use document::ApiDocument;
 pub use faults::{FaultKind, Faults};
 pub use keys::TestKey;
 pub use unmodelled::{UNMODELLED_FILTERS, Unmodelled};
@@ -123,6 +125,9 @@ pub struct Config {
     /// Pending uploads, finished runs, finished part orders and live cursors kept,
     /// each; the oldest go first.
     pub retention: usize,
+    /// The API document published at `/v1/api.yaml` (default: the one this build
+    /// was generated from).
+    pub api_document: ApiDocument,
 }
 
 impl Default for Config {
@@ -141,6 +146,7 @@ impl Default for Config {
             max_upload: 4 * 1024 * 1024 * 1024,
             kept_bytes: 16 * 1024 * 1024,
             retention: 10_000,
+            api_document: ApiDocument::built_in(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use carbon_sim::{Config, Faults, Simulator, TestKey};
+use carbon_sim::{ApiDocument, Config, Faults, Simulator, TestKey};
 use clap::Parser;
 
 /// An in-memory simulator of the Carbon DLS API.
@@ -56,6 +56,10 @@ struct Args {
     /// Pending uploads, finished runs and finished part orders kept, each.
     #[arg(long, default_value_t = 10_000)]
     retention: usize,
+    /// Publish this API document (YAML or JSON) at /v1/api.yaml instead of the
+    /// one this build was generated from.
+    #[arg(long, value_name = "FILE")]
+    api_document: Option<PathBuf>,
 }
 
 /// A number of seconds from the command line: finite, not negative, not absurd.
@@ -124,6 +128,12 @@ fn config(args: &Args) -> Result<Config, String> {
             .ok_or_else(|| format!("--max-upload-mib {}: give 1 or more (MiB)", args.max_upload_mib))?,
         kept_bytes: args.kept_mib.saturating_mul(1024 * 1024),
         retention: args.retention,
+        api_document: match &args.api_document {
+            Some(path) => ApiDocument::new(
+                std::fs::read_to_string(path).map_err(|e| format!("--api-document {}: {e}", path.display()))?,
+            ),
+            None => ApiDocument::built_in(),
+        },
     })
 }
 

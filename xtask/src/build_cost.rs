@@ -35,7 +35,7 @@ pub struct BuildCost {
 
 /// The units in a cargo timing report (`cargo-timing.html`): its `UNIT_DATA` array.
 pub fn parse_timings(html: &str) -> Result<Vec<Unit>> {
-    let unsupported = |what: &str| Error::Unsupported(format!("cargo's timing report: {what}"));
+    let unsupported = |what: &str| Error::Measure(format!("cargo's timing report: {what}"));
     let start = html
         .find("const UNIT_DATA = ")
         .ok_or_else(|| unsupported("no UNIT_DATA"))?
@@ -80,10 +80,10 @@ fn cargo_build(dir: &Path, target: &Path, args: &[&str]) -> Result<(Duration, St
         .env("CARGO_TARGET_DIR", target)
         .current_dir(dir)
         .output()
-        .map_err(|e| Error::Unsupported(format!("cannot run cargo: {e}")))?;
+        .map_err(|e| Error::Measure(format!("cannot run cargo: {e}")))?;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if !output.status.success() {
-        return Err(Error::Unsupported(format!("the application did not build:\n{stderr}")));
+        return Err(Error::Measure(format!("the application did not build:\n{stderr}")));
     }
     Ok((start.elapsed(), stderr))
 }

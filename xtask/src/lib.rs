@@ -1,21 +1,9 @@
-//! The machinery behind `cargo xtask`: loading an API document, normalizing it for the
-//! generator, merging our documentation overlay, guarding against documents the
-//! generator cannot handle, and diffing two documents semantically.
-//!
-//! Every step is a plain function over `serde_json::Value`, so each can be tested on a
-//! small document of its own.
-
-/// The naming rules the generator uses. xtask takes the spec crate without its
-/// `document` feature, so it still builds when the committed document is broken or
-/// missing.
-pub use carbon_api_spec::naming;
+//! The machinery behind `cargo xtask`: fetching the API document, and `regen`,
+//! `check` and `diff` as tasks over the workspace's files. What is made of a
+//! document (normalized, documented, guarded, judged) is `carbon-api-regen`'s, the
+//! same library `carbon api check` uses.
 
 pub mod build_cost;
-pub mod canonical;
-pub mod diff;
-pub mod guards;
-pub mod normalize;
-pub mod overlay;
 pub mod regen;
 pub mod source;
 
@@ -32,23 +20,12 @@ pub enum Error {
         /// What went wrong, and what to do.
         reason: String,
     },
-    /// The document is neither JSON nor YAML.
-    #[error("{source_name} is not a JSON or YAML document: {reason}")]
-    Parse {
-        /// The URL or path.
-        source_name: String,
-        /// The parser's message.
-        reason: String,
-    },
-    /// The document is not something the normalizer can work on.
+    /// The document or the overlay is wrong (see `carbon_api_regen::Error`).
+    #[error(transparent)]
+    Document(#[from] carbon_api_regen::Error),
+    /// `build-cost` could not measure (cargo failed, or its report changed shape).
     #[error("{0}")]
-    Unsupported(String),
-    /// The document uses constructs the code generator would fail on.
-    #[error("the document cannot be turned into a client:\n{}", .0.iter().map(|g| format!("  - {g}")).collect::<Vec<_>>().join("\n"))]
-    Guards(Vec<guards::GuardError>),
-    /// The overlay file is malformed.
-    #[error("overlay.yaml is invalid: {0}")]
-    Overlay(String),
+    Measure(String),
     /// A file of the workspace could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -2,34 +2,15 @@
 
 use std::fmt;
 
-use serde_json::Value;
+use carbon_api_regen::overlay::{self, Overlay, OverlayReport};
+use carbon_api_regen::{api_version, build, canonical, diff, normalize};
 
-use crate::overlay::{Overlay, OverlayReport};
-use crate::{Error, Result, Workspace, canonical, diff, guards, normalize, overlay, read_file, source, write_file};
-
-/// The document the SDK is generated from, built from an upstream document and the
-/// overlay: normalized, documented and guarded. Nothing is written.
-pub fn build(upstream: &Value, overlay: &Overlay) -> Result<(Value, OverlayReport)> {
-    let mut doc = normalize::normalize(upstream.clone(), &overlay.enum_names)?;
-    let report = overlay::apply(&mut doc, overlay);
-    let problems = guards::check(&doc);
-    if !problems.is_empty() {
-        return Err(Error::Guards(problems));
-    }
-    Ok((doc, report))
-}
-
-/// The API version (`info.version`) of a document.
-pub fn api_version(doc: &Value) -> Result<&str> {
-    doc.pointer("/info/version")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::Unsupported("the document has no info.version".into()))
-}
+use crate::{Result, Workspace, read_file, source, write_file};
 
 fn load_overlay(workspace: &Workspace) -> Result<Overlay> {
     let path = workspace.overlay_yaml();
     if path.exists() {
-        overlay::parse(&read_file(&path)?)
+        Ok(overlay::parse(&read_file(&path)?)?)
     } else {
         Ok(Overlay::default())
     }
@@ -101,7 +82,7 @@ pub fn regen(workspace: &Workspace, from: &str, allow_http: bool) -> Result<Rege
     // A missing or unreadable previous document only means there is nothing to diff.
     let previous = read_file(&previous_path)
         .ok()
-        .and_then(|text| source::parse(&previous_path.display().to_string(), &text).ok())
+        .and_then(|text| carbon_api_regen::parse(&previous_path.display().to_string(), &text).ok())
         .and_then(|previous| normalize::normalize(previous, &overlay.enum_names).ok());
     let diff = previous.map(|previous| diff::diff(&previous, &doc));
 
@@ -121,7 +102,7 @@ pub fn regen(workspace: &Workspace, from: &str, allow_http: bool) -> Result<Rege
 /// The problems `cargo xtask check` fails on; empty when all is well.
 pub fn check(workspace: &Workspace) -> Result<Vec<String>> {
     let upstream_path = workspace.upstream_json();
-    let upstream = source::parse(&upstream_path.display().to_string(), &read_file(&upstream_path)?)?;
+    let upstream = carbon_api_regen::parse(&upstream_path.display().to_string(), &read_file(&upstream_path)?)?;
     let overlay = load_overlay(workspace)?;
     let (doc, report) = build(&upstream, &overlay)?;
     let mut problems = Vec::new();
@@ -160,7 +141,9 @@ pub fn check(workspace: &Workspace) -> Result<Vec<String>> {
 /// workspace's overlay names so that a raw and a committed document compare by meaning.
 pub fn diff_sources(workspace: &Workspace, old: &str, new: &str) -> Result<diff::Diff> {
     let overlay = load_overlay(workspace)?;
-    let old = normalize::normalize(source::load(old)?, &overlay.enum_names)?;
-    let new = normalize::normalize(source::load(new)?, &overlay.enum_names)?;
-    Ok(diff::diff(&old, &new))
+    Ok(carbon_api_regen::compare(
+        &source::load(old)?,
+        &source::load(new)?,
+        &overlay,
+    )?)
 }

@@ -4,6 +4,7 @@
 //! file saves build time and disk.
 
 mod answers;
+mod api_check;
 mod commands;
 mod crash;
 mod exports;

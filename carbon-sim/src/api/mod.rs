@@ -79,6 +79,13 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
     let query = Query::parse(parts.uri.query());
+    // Published for anyone, as the API publishes its own: no token, no faults.
+    if parts.method == Method::GET && path == "/v1/api.yaml" {
+        return Response::builder()
+            .header(header::CONTENT_TYPE, "application/yaml; charset=utf-8")
+            .body(Body::from(shared.config.api_document.text().to_string()))
+            .unwrap_or_default();
+    }
     // Storage has a listener of its own (crate::storage): everything here is the API.
     let fault = shared.fault(Target::Api).await;
 

@@ -3,8 +3,4 @@
 //! One test binary per crate, a module per area: one link instead of one per
 //! file saves build time and disk.
 
-mod diff;
-mod guards;
-mod normalize;
-mod overlay;
 mod regen;

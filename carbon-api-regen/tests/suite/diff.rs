@@ -1,25 +1,27 @@
 //! The semantic diff and its verdict on fixture pairs.
 
-use xtask::Workspace;
-use xtask::diff::{Impact, diff};
-use xtask::regen::diff_sources;
+use carbon_api_regen::diff::{Diff, Impact, diff};
+use carbon_api_regen::{compare, overlay, parse};
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A workspace whose overlay names the fixture's hoisted enum.
-fn workspace() -> (tempfile::TempDir, Workspace) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(fixture("shop-v1-overlay.yaml"), dir.path().join("overlay.yaml")).unwrap();
-    let ws = Workspace::at(dir.path());
-    (dir, ws)
+fn load(name: &str) -> serde_json::Value {
+    let path = fixture(name);
+    parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Two fixtures compared as `cargo xtask diff` compares them, with the overlay
+/// that names the fixture's hoisted enum.
+fn compare_fixtures(old: &str, new: &str) -> Diff {
+    let overlay = overlay::parse(&std::fs::read_to_string(fixture("shop-v1-overlay.yaml")).unwrap()).unwrap();
+    compare(&load(old), &load(new), &overlay).unwrap()
 }
 
 #[test]
 fn additive_changes() {
-    let (_dir, ws) = workspace();
-    let d = diff_sources(&ws, &fixture("shop-v1.yaml"), &fixture("shop-v2-additive.json")).unwrap();
+    let d = compare_fixtures("shop-v1.yaml", "shop-v2-additive.json");
     let text = d.to_string();
     assert_eq!(d.verdict(), Impact::Additive, "{text}");
     assert!(
@@ -42,8 +44,7 @@ fn additive_changes() {
 
 #[test]
 fn breaking_changes() {
-    let (_dir, ws) = workspace();
-    let d = diff_sources(&ws, &fixture("shop-v1.yaml"), &fixture("shop-v2-breaking.json")).unwrap();
+    let d = compare_fixtures("shop-v1.yaml", "shop-v2-breaking.json");
     let text = d.to_string();
     assert_eq!(d.verdict(), Impact::Breaking, "{text}");
     assert!(
@@ -61,8 +62,7 @@ fn breaking_changes() {
 
 #[test]
 fn documentation_and_key_order_are_no_change() {
-    let (_dir, ws) = workspace();
-    let d = diff_sources(&ws, &fixture("shop-v1.yaml"), &fixture("shop-v1-docs-only.json")).unwrap();
+    let d = compare_fixtures("shop-v1.yaml", "shop-v1-docs-only.json");
     assert_eq!(d.verdict(), Impact::None);
     assert_eq!(d.to_string(), "no API changes\nsemver: none\n");
 }

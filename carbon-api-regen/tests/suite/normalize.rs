@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use carbon_api_regen::normalize::*;
 use serde_json::{Value, json};
-use xtask::normalize::*;
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    xtask::source::load(&path).unwrap()
+    carbon_api_regen::parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 #[test]

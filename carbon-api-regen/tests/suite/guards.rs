@@ -1,7 +1,7 @@
 //! Each guard: the construct it catches and the message it gives.
 
+use carbon_api_regen::guards;
 use serde_json::{Value, json};
-use xtask::guards;
 
 fn op(method: &str, path: &str, op: Value) -> Value {
     json!({"openapi": "3.0.3", "paths": {path: {method: op}}})

@@ -1,7 +1,7 @@
 //! The overlay: descriptions, and the facts it states where the document has prose.
 
+use carbon_api_regen::overlay;
 use serde_json::json;
-use xtask::overlay;
 
 #[test]
 fn parameter_facts_travel_as_extensions_and_text_stays_one_line() {

@@ -1,0 +1,167 @@
+//! `carbon api check` against a simulator publishing the API's document, and
+//! newer ones: the verdict, the exit status a nightly job alerts on, and the
+//! changes listed. `carbon --version` names the API version.
+
+use carbon_sim::{ApiDocument, Config};
+use serde_json::{Value, json};
+
+use crate::support::{Setup, bare, ok, stderr, stdout};
+
+/// The document this build was generated from, as Carbon published it.
+fn upstream() -> Value {
+    serde_json::from_str(carbon_api_spec::UPSTREAM_JSON).unwrap()
+}
+
+/// Carbon ships 0.4.18: a new optional field on printed parts and a new status.
+fn additive() -> Value {
+    let mut doc = upstream();
+    doc["info"]["version"] = json!("0.4.18");
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["PrintedPart"]["properties"]["rework_reason"] = json!({"type": "string", "nullable": true});
+    schemas["PrintedPartStatus"]["enum"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("reworked"));
+    doc
+}
+
+/// Carbon ships 0.4.18 without a field the SDK reads.
+fn breaking() -> Value {
+    let mut doc = upstream();
+    doc["info"]["version"] = json!("0.4.18");
+    let removed = doc["components"]["schemas"]["PrintedPart"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("serial_number");
+    assert!(removed.is_some());
+    doc
+}
+
+async fn publishing(doc: &Value) -> Setup {
+    Setup::start(Config {
+        api_document: ApiDocument::new(doc.to_string()),
+        ..Config::default()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_document_is_no_change() {
+    let s = Setup::new().await;
+    let out = s.carbon(&["api", "check"]).await;
+    let text = ok(&out);
+    assert!(text.contains("this build: Carbon API 0.4.17"), "{text}");
+    assert!(text.contains("/v1/api.yaml (Carbon API 0.4.17)"), "{text}");
+    assert!(text.contains("no API changes\nsemver: none"), "{text}");
+    assert_eq!(stderr(&out), "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_api_with_additions_is_additive_and_exits_5() {
+    let s = publishing(&additive()).await;
+    let out = s.carbon(&["api", "check"]).await;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("(Carbon API 0.4.18)"), "{text}");
+    assert!(text.contains("property added `rework_reason`"), "{text}");
+    assert!(text.contains("value added `reworked`"), "{text}");
+    assert!(text.contains("semver: additive"), "{text}");
+    let advice = stderr(&out);
+    assert!(advice.starts_with("additive API change:"), "{advice}");
+    assert!(advice.contains("keep working"), "{advice}");
+
+    // The same as one JSON document, for a job that reads it.
+    let out = s.carbon(&["api", "check", "-o", "json"]).await;
+    assert_eq!(out.status.code(), Some(5));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["verdict"], "additive");
+    assert_eq!(
+        (report["built_from"].as_str(), report["found"].as_str()),
+        (Some("0.4.17"), Some("0.4.18"))
+    );
+    let changes = report["changes"].as_array().unwrap();
+    assert!(changes.iter().all(|c| c["impact"] == "additive"), "{changes:?}");
+    assert!(
+        changes.iter().any(|c| c["subject"] == "schema PrintedPart"),
+        "{changes:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_field_is_breaking_and_exits_6() {
+    let s = publishing(&breaking()).await;
+    let out = s.carbon(&["api", "check", "-o", "csv"]).await;
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    let rows = stdout(&out);
+    assert!(rows.starts_with("subject,change,impact\n"), "{rows}");
+    assert!(
+        rows.contains("schema PrintedPart,property removed `serial_number`"),
+        "{rows}"
+    );
+    assert!(stderr(&out).starts_with("breaking API change:"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_regen_would_refuse_is_breaking() {
+    let mut doc = upstream();
+    // An operation without an id cannot be generated.
+    let list = doc["paths"]["/printers"]["get"].as_object_mut().unwrap();
+    list.remove("operationId");
+    let s = publishing(&doc).await;
+    let out = s.carbon(&["api", "check"]).await;
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("regen would refuse the document"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("has no operationId"), "{}", stdout(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_that_cannot_be_read_say_why() {
+    let s = Setup::new().await;
+    let not_openapi = s.dir.path().join("notes.yaml");
+    std::fs::write(&not_openapi, "title: shopping list\n").unwrap();
+    let out = s
+        .carbon(&["api", "check", "--from", not_openapi.to_str().unwrap()])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not an OpenAPI document"), "{}", stderr(&out));
+
+    let out = s
+        .carbon(&["api", "check", "--from", "http://example.com/v1/api.yaml"])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
+
+    // Nothing listens there.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let url = format!("http://{closed}/v1/api.yaml");
+    let out = s.carbon(&["api", "check", "--from", &url]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read the API document"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+#[tokio::test]
+async fn the_version_names_the_api_it_was_built_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare(dir.path()).arg("--version").output().await.unwrap();
+    let text = ok(&out);
+    assert_eq!(
+        text.trim(),
+        format!(
+            "carbon {} (Carbon API {})",
+            env!("CARGO_PKG_VERSION"),
+            carbon_api_spec::API_VERSION
+        )
+    );
+}
