@@ -1,9 +1,11 @@
 //! Generates the Carbon API client from `carbon_api_spec::OPENAPI_JSON`.
 //!
-//! Three files go to `OUT_DIR`, all included by `src/lib.rs`:
+//! These files go to `OUT_DIR`, all included by `src/lib.rs`:
 //! - `enums.rs`: an open enum (known values plus `Unknown`) for every string enum schema,
 //! - `client.rs`: progenitor's builder-style client, using those enums,
-//! - `mocks.rs`: typed httpmock helpers (only with the `httpmock` feature).
+//! - `mocks.rs`: typed httpmock helpers (only with the `httpmock` feature),
+//! - `shapes.rs`: the members of each object schema and each operation's answer,
+//! - `openapi.json`: the document itself (`OPENAPI_JSON`).
 //!
 //! The document was checked by `cargo xtask regen` for everything known to make
 //! progenitor panic; a failure here still reports the generator's own message.
@@ -15,6 +17,8 @@ use std::path::Path;
 mod extras;
 #[path = "build/operations.rs"]
 mod operations;
+#[path = "build/shapes.rs"]
+mod shapes;
 
 use carbon_api_spec::naming::enum_variant_name;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
@@ -24,6 +28,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=build/extras.rs");
     println!("cargo:rerun-if-changed=build/operations.rs");
+    println!("cargo:rerun-if-changed=build/shapes.rs");
     println!("cargo:rerun-if-env-changed=CARGO_FEATURE_HTTPMOCK");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let out_dir = Path::new(&out_dir);
@@ -55,6 +60,7 @@ fn main() {
     // The document itself, for `OPENAPI_JSON`: what a running program compares a
     // live document with (`carbon api check`).
     write(out_dir, "openapi.json", &text);
+    write(out_dir, "shapes.rs", &shapes::shapes_code(&doc));
     let enums = open_enums(&doc);
     for e in &enums {
         if !carbon_api_spec::naming::is_rust_identifier(&e.name) {
@@ -228,6 +234,10 @@ fn render_enum(out: &mut String, e: &OpenEnum) {
     let _ = writeln!(
         out,
         "    /// Whether this is a value this SDK version knows.\n    pub fn is_known(&self) -> bool {{\n        !matches!(self, Self::Unknown(_))\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl crate::OpenEnumValue for {name} {{\n    fn is_known(&self) -> bool {{\n        Self::is_known(self)\n    }}\n}}\n"
     );
     let _ = writeln!(
         out,

@@ -393,3 +393,49 @@ pub fn operation(name: &str) -> Option<&'static OperationInfo> {
         .iter()
         .find(|op| op.name == name || op.operation_id == name)
 }
+
+/// An object schema of the document: the members it lists, for noticing the ones
+/// a response carries that it does not (generated from the document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// The schema's name (`PrintedPart`).
+    pub name: &'static str,
+    /// Its members, sorted by wire name.
+    pub fields: &'static [ShapeField],
+}
+
+/// A member of a [`Shape`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapeField {
+    /// The wire name.
+    pub name: &'static str,
+    /// The object schema it holds (itself or as array items), if it holds one.
+    pub shape: Option<&'static str>,
+}
+
+impl Shape {
+    /// The member named `name`, if the schema lists it.
+    pub fn field(&self, name: &str) -> Option<&'static ShapeField> {
+        self.fields
+            .binary_search_by(|f| f.name.cmp(name))
+            .ok()
+            .map(|i| &self.fields[i])
+    }
+}
+
+/// The object schema named `name`.
+pub fn shape(name: &str) -> Option<&'static Shape> {
+    crate::SHAPES
+        .binary_search_by(|s| s.name.cmp(name))
+        .ok()
+        .map(|i| &crate::SHAPES[i])
+}
+
+/// The schema an operation (`get_printed_parts`) answers with, when it is an
+/// object schema.
+pub fn response_shape(operation: &str) -> Option<&'static Shape> {
+    let i = crate::RESPONSE_SHAPES
+        .binary_search_by(|(op, _)| (*op).cmp(operation))
+        .ok()?;
+    shape(crate::RESPONSE_SHAPES[i].1)
+}

@@ -53,6 +53,7 @@ pub mod enums {
 }
 
 include!(concat!(env!("OUT_DIR"), "/client.rs"));
+include!(concat!(env!("OUT_DIR"), "/shapes.rs"));
 
 /// Typed httpmock helpers: `server.get_builds(|when, then| ...)`.
 ///
@@ -122,7 +123,13 @@ impl<T> OpenEnumVisitor<T> {
     }
 }
 
-impl<'de, T: for<'a> From<&'a str>> serde::de::Visitor<'de> for OpenEnumVisitor<T> {
+/// What the decoder asks of an open enum (implemented by every generated one).
+pub(crate) trait OpenEnumValue: for<'a> From<&'a str> {
+    /// Whether this is a value this SDK version knows.
+    fn is_known(&self) -> bool;
+}
+
+impl<'de, T: OpenEnumValue> serde::de::Visitor<'de> for OpenEnumVisitor<T> {
     type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -130,7 +137,45 @@ impl<'de, T: for<'a> From<&'a str>> serde::de::Visitor<'de> for OpenEnumVisitor<
     }
 
     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
-        Ok(T::from(value))
+        let decoded = T::from(value);
+        if !decoded.is_known() {
+            drift::note(self.name, value);
+        }
+        Ok(decoded)
+    }
+}
+
+/// Values of open enums this SDK version does not know, as decoding meets them:
+/// kept per thread until taken, so that the layer that sent a request can say
+/// which operation brought them (carbon-ext takes them right after each call's
+/// answer is decoded, in the same poll, on the same thread).
+pub mod drift {
+    use std::cell::RefCell;
+
+    use crate::UnknownValue;
+
+    /// At most this many distinct values wait on a thread (a thread whose
+    /// decodes nobody takes keeps only the first ones).
+    const KEPT: usize = 32;
+
+    thread_local! {
+        static UNKNOWN: RefCell<Vec<(&'static str, UnknownValue)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Notes that `value` of the enum `enum_name` was decoded on this thread.
+    pub(crate) fn note(enum_name: &'static str, value: &str) {
+        UNKNOWN.with_borrow_mut(|seen| {
+            let known = seen.iter().any(|(e, v)| *e == enum_name && v.as_str() == value);
+            if !known && seen.len() < KEPT {
+                seen.push((enum_name, UnknownValue::new(value)));
+            }
+        });
+    }
+
+    /// The enum values this SDK version does not know, decoded on this thread
+    /// since the last call (each once), with the enum's schema name.
+    pub fn take_unknown_values() -> Vec<(&'static str, UnknownValue)> {
+        UNKNOWN.with_borrow_mut(std::mem::take)
     }
 }
 

@@ -40,12 +40,16 @@ fn main() -> ExitCode {
             return ExitCode::from(failure::status::API);
         }
     };
+    let quiet = matches.get_flag("quiet");
     let outcome = runtime.block_on(async {
         let outcome = run(matches).await;
         // Rate-limit slots claimed from Redis and not spent go back to the key.
         carbon_ext::LimitSharing::settle().await;
         outcome
     });
+    if !quiet && let Some(line) = drift_line(&carbon_ext::drift::seen_in_process()) {
+        eprintln!("{line}");
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`carbon … | head`): it has what it wanted.
@@ -80,4 +84,24 @@ async fn run(matches: clap::ArgMatches) -> Outcome {
         return Err(Failure::usage("unknown command; see `carbon --help`"));
     };
     commands::run(&|| setup::connect(&flags), operation, leaf, &printing).await
+}
+
+/// The line a command that met drift ends with (on stderr, never in the data).
+fn drift_line(drift: &carbon_ext::drift::DriftReport) -> Option<String> {
+    if drift.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let fields = drift.fields();
+    if !fields.is_empty() {
+        parts.push(format!("fields this version does not know: {}", fields.join(", ")));
+    }
+    let values = drift.values();
+    if !values.is_empty() {
+        parts.push(format!("values this version does not know: {}", values.join(", ")));
+    }
+    Some(format!(
+        "note: the API sent {}; see `carbon api check`",
+        parts.join("; and ")
+    ))
 }

@@ -25,7 +25,14 @@ pub fn tracing(verbose: u8) {
             .with_writer(std::io::stderr)
             .event_format(Warning);
         let _ = tracing_subscriber::registry()
-            .with(layer.with_filter(Targets::new().with_target("carbon_ext", LevelFilter::WARN)))
+            .with(
+                layer.with_filter(
+                    Targets::new()
+                        .with_target("carbon_ext", LevelFilter::WARN)
+                        // Said once, at the end (`main`), not as the answers arrive.
+                        .with_target("carbon_ext::drift", LevelFilter::OFF),
+                ),
+            )
             .try_init();
         return;
     }

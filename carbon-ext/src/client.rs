@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use carbon_auth::{ApiKey, Authorizer, BearerToken, JwtTokenSource, StaticToken, TokenSource};
 
+use crate::drift::{DriftLog, DriftReport, DriftWatch};
 use crate::retry::Retrier;
 use crate::{Error, LimitSharing, RateLimit, RequestStack, RetryPolicy};
 
@@ -91,6 +92,17 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// What the API has sent that this SDK version does not know, each kind once,
+    /// with the operation that first brought it (see [`crate::drift`]): empty
+    /// while the API matches the document this SDK was built from.
+    pub fn drift(&self) -> DriftReport {
+        self.inner
+            .state()
+            .extension::<DriftLog>()
+            .map(DriftLog::report)
+            .unwrap_or_default()
+    }
+
     /// The generated client, for APIs that take it by value or reference.
     pub fn raw(&self) -> &carbon_api_gen::Client {
         &self.inner
@@ -159,6 +171,7 @@ pub struct ClientBuilder {
     limit_sharing: LimitSharing,
     user_agent_suffix: Option<String>,
     allow_plain_http: bool,
+    watch_drift: bool,
     http: Option<reqwest::Client>,
 }
 
@@ -175,6 +188,7 @@ impl Default for ClientBuilder {
             limit_sharing: LimitSharing::Host,
             user_agent_suffix: None,
             allow_plain_http: false,
+            watch_drift: true,
             http: None,
         }
     }
@@ -297,6 +311,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether to notice what the API sends that this SDK version does not know
+    /// (default: on; see [`crate::drift`] and [`Client::drift`]). Off, no answer is
+    /// read twice and nothing is reported.
+    pub fn watch_drift(mut self, watch: bool) -> Self {
+        self.watch_drift = watch;
+        self
+    }
+
     /// Lets tokens travel over plain `http://` to a host that is not loopback.
     pub fn allow_plain_http(mut self) -> Self {
         self.allow_plain_http = true;
@@ -369,10 +391,17 @@ impl ClientBuilder {
             // The retry engine renews refused credentials (one place decides retries).
             stack = stack.with_authorizer(Authorizer::new(source, &base_url, self.allow_plain_http)?);
         }
+        let drift = self.watch_drift.then(|| Arc::new(DriftLog::default()));
+        if let Some(log) = &drift {
+            stack = stack.with_drift_watch(Arc::new(DriftWatch::new(log.clone())));
+        }
         let shared_file = SharedLimitFile(stack.shared_limit_file().map(std::path::Path::to_path_buf));
-        let state = carbon_api_gen::ClientState::new(stack)
+        let mut state = carbon_api_gen::ClientState::new(stack)
             .with_extension(Arc::new(Retrier::new(self.retry)))
             .with_extension(Arc::new(shared_file));
+        if let Some(log) = drift {
+            state = state.with_extension(log);
+        }
         Ok(Client {
             inner: carbon_api_gen::Client::with_state(&base_url, http, state),
         })

@@ -4,6 +4,7 @@ mod chunk;
 mod client;
 pub mod create;
 pub mod download;
+pub mod drift;
 mod error;
 pub mod export;
 mod paginate;

@@ -6,6 +6,7 @@ use carbon_api_gen::extras::{IntoParams, OperationParams};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::drift::DriftLog;
 use crate::retry::{Replay, Retrier};
 
 /// The output type of a builder's operation.
@@ -114,6 +115,11 @@ where
     P::Output: DeserializeOwned,
 {
     let result = params.send(client).await;
+    // Decoded in this same poll, on this thread: the enum values it did not know.
+    match client.state().extension::<DriftLog>() {
+        Some(log) => log.take_decoded(P::OPERATION_ID),
+        None => drop(carbon_api_gen::drift::take_unknown_values()),
+    }
     let status = match &result {
         Ok(response) => Some(response.status()),
         Err(e) => e.status(),

@@ -6,18 +6,21 @@
 //!
 //! One layer, not one per concern: this stack runs on every request, and the
 //! common case (limit open, token at hand, a success) takes no future or
-//! allocation of its own.
+//! allocation of its own. The answers whose members the drift watch reads
+//! ([`crate::drift`]: the first of each operation, then one in 16) are read here.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use carbon_api_gen::{HookError, HookFuture, RequestHooks};
+use carbon_api_gen::{Execution, HookError, HookFuture, RequestHooks};
 use carbon_auth::Authorizer;
 use futures::StreamExt;
-use reqwest::header::{HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::{Request, Response, StatusCode};
 
+use crate::drift::{DriftKind, DriftWatch, unknown_members};
 use crate::error::{MAX_ERROR_BODY, ResponseContext};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::retry::parse_retry_after;
@@ -28,6 +31,7 @@ use crate::spans;
 pub struct RequestStack {
     limiter: Option<RateLimiter>,
     authorizer: Option<Authorizer>,
+    drift: Option<Arc<DriftWatch>>,
 }
 
 impl RequestStack {
@@ -37,6 +41,7 @@ impl RequestStack {
         Self {
             limiter: rate_limit.map(RateLimiter::new),
             authorizer: None,
+            drift: None,
         }
     }
 
@@ -51,6 +56,7 @@ impl RequestStack {
         Ok(Self {
             limiter: Some(RateLimiter::shared(limit, sharing, client_id, base_url)?),
             authorizer: None,
+            drift: None,
         })
     }
 
@@ -64,6 +70,12 @@ impl RequestStack {
     /// one.
     pub fn with_authorizer(mut self, authorizer: Authorizer) -> Self {
         self.authorizer = Some(authorizer);
+        self
+    }
+
+    /// Reads the members of answers against the document (see [`crate::drift`]).
+    pub(crate) fn with_drift_watch(mut self, watch: Arc<DriftWatch>) -> Self {
+        self.drift = Some(watch);
         self
     }
 
@@ -106,14 +118,33 @@ struct Parts {
     url: reqwest::Url,
 }
 
+impl Parts {
+    fn of(response: &Response) -> Self {
+        Self {
+            status: response.status(),
+            version: response.version(),
+            headers: response.headers().clone(),
+            url: response.url().clone(),
+        }
+    }
+
+    /// The response again, with its whole body read into `body`.
+    fn with_body(self, body: Bytes) -> Response {
+        use reqwest::ResponseBuilderExt as _;
+        let mut builder = http::Response::builder()
+            .status(self.status)
+            .version(self.version)
+            .url(self.url);
+        if let Some(headers) = builder.headers_mut() {
+            *headers = self.headers;
+        }
+        Response::from(builder.body(body).expect("parts of a valid response"))
+    }
+}
+
 /// Reads at most [`MAX_ERROR_BODY`] bytes of the body; the rest is never read.
 async fn read_capped(response: Response) -> reqwest::Result<(Parts, Bytes)> {
-    let parts = Parts {
-        status: response.status(),
-        version: response.version(),
-        headers: response.headers().clone(),
-        url: response.url().clone(),
-    };
+    let parts = Parts::of(&response);
     let mut body = BytesMut::new();
     let mut chunks = response.bytes_stream();
     while let Some(chunk) = chunks.next().await {
@@ -193,6 +224,31 @@ impl RequestHooks for RequestStack {
             }
             self.authorize(request).await
         })
+    }
+
+    /// Sent by the client, except an answer whose members the drift watch reads:
+    /// its body is read here, looked at, and handed on as it came.
+    fn execute<'a>(&'a self, http: &'a reqwest::Client, request: Request, operation: &'static str) -> Execution<'a> {
+        let shape = carbon_api_gen::extras::response_shape(operation);
+        let (Some(watch), Some(shape)) = (&self.drift, shape) else {
+            return Execution::Send(request);
+        };
+        if !watch.reads(operation) {
+            return Execution::Send(request);
+        }
+        let authorization = request.headers().get(AUTHORIZATION).cloned();
+        Execution::Hooked(HookFuture::pending(async move {
+            let response = http.execute(request).await?;
+            if !response.status().is_success() {
+                return self.inspect_failure(response, authorization, operation).await;
+            }
+            let parts = Parts::of(&response);
+            let body = response.bytes().await?;
+            for (schema, field) in unknown_members(&body, shape) {
+                watch.log.note(DriftKind::Field { schema, field }, operation);
+            }
+            Ok(parts.with_body(body))
+        }))
     }
 
     fn inspect_failure<'a>(

@@ -30,6 +30,7 @@
 //! # }
 //! ```
 
+mod additions;
 mod api;
 mod auth;
 mod document;
@@ -71,6 +72,14 @@ pub enum SimError {
     /// A setting the simulator cannot work with.
     #[error("{0}")]
     Config(String),
+}
+
+/// What the published document adds over the one this build was generated from.
+fn additions_of(config: &Config) -> Result<Option<additions::Additions>, SimError> {
+    let built: serde_json::Value = serde_json::from_str(carbon_api_gen::OPENAPI_JSON)
+        .map_err(|e| SimError::Config(format!("this build's API document: {e}")))?;
+    additions::Additions::between(&built, config.api_document.text())
+        .map_err(|e| SimError::Config(format!("api_document: {e}")))
 }
 
 impl Config {
@@ -169,6 +178,8 @@ pub(crate) struct SharedState {
     pub sent: Mutex<HashMap<String, VecDeque<Instant>>>,
     pub requests: AtomicU64,
     pub rate_limited: AtomicU64,
+    /// What the published document adds over this build's (put into answers).
+    pub additions: Option<additions::Additions>,
 }
 
 /// How many records of each kind the simulated account holds (for tests that
@@ -299,6 +310,7 @@ impl Simulator {
             fault_rng: Mutex::new(fastrand::Rng::with_seed(config.seed ^ 0x5eed)),
             cursors: Mutex::new(HashMap::new()),
             sent: Mutex::new(HashMap::new()),
+            additions: additions_of(&config)?,
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
             config,

@@ -165,3 +165,41 @@ async fn the_version_names_the_api_it_was_built_from() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_that_met_a_newer_api_ends_with_one_line_about_it() {
+    let s = Setup::start(Config {
+        api_document: ApiDocument::new(additive().to_string()),
+        printed_parts: 30,
+        ..Config::default()
+    })
+    .await;
+    let out = s.carbon(&["printed-parts", "list", "--limit", "3", "-o", "json"]).await;
+    let records: Vec<Value> = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(records.len(), 3, "the data is the data");
+    assert_eq!(records[0]["status"], "reworked");
+    assert_eq!(
+        stderr(&out).trim_end().lines().last().unwrap_or_default(),
+        "note: the API sent fields this version does not know: PrintedPart.rework_reason; and values this \
+         version does not know: PrintedPartStatus \"reworked\"; see `carbon api check`",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stderr(&out).matches("rework_reason").count(),
+        1,
+        "said once: {}",
+        stderr(&out)
+    );
+
+    let quiet = s
+        .carbon(&["printed-parts", "list", "--limit", "3", "-o", "json", "-q"])
+        .await;
+    ok(&quiet);
+    assert!(!stderr(&quiet).contains("note:"), "{}", stderr(&quiet));
+    // An API that matches: nothing said.
+    let plain = Setup::new().await;
+    let out = plain.carbon(&["printers", "list", "-o", "json"]).await;
+    ok(&out);
+    assert!(!stderr(&out).contains("note:"), "{}", stderr(&out));
+}

@@ -7,6 +7,7 @@ mod by_name;
 mod chunking;
 mod client;
 mod common;
+mod drift;
 mod errors;
 mod examples;
 mod export;

@@ -211,26 +211,47 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
     {
         return reply::finish(reply::bad(message));
     }
-    let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    world.advance();
-    let w = &mut *world;
-    let result = match segments.as_slice() {
-        [
-            "v1",
-            "applications" | "part_measurement_templates" | "part_measurements",
-            ..,
-        ] => catalog::route(&request, w),
-        ["v1", "attachments" | "builds", ..] => builds::route(&request, w),
-        ["v1", "model_program_runs", ..] => runs::route(&request, w),
-        ["v1", "models", ..] => models::route(&request, w),
-        ["v1", "part_orders", ..] => part_orders::route(&request, w),
-        ["v1", "parts", ..] => parts::route(&request, w),
-        ["v1", "print_orders", ..] => print_orders::route(&request, w),
-        ["v1", "prints" | "print_quality_data" | "printed_parts", ..] => prints::route(&request, w),
-        ["v1", "printers", ..] => printers::route(&request, w),
-        _ => Err(reply::no_route()),
+    // The world is locked for the handler only (the guard must not live across an await).
+    let result = {
+        let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        world.advance();
+        let w = &mut *world;
+        match segments.as_slice() {
+            [
+                "v1",
+                "applications" | "part_measurement_templates" | "part_measurements",
+                ..,
+            ] => catalog::route(&request, w),
+            ["v1", "attachments" | "builds", ..] => builds::route(&request, w),
+            ["v1", "model_program_runs", ..] => runs::route(&request, w),
+            ["v1", "models", ..] => models::route(&request, w),
+            ["v1", "part_orders", ..] => part_orders::route(&request, w),
+            ["v1", "parts", ..] => parts::route(&request, w),
+            ["v1", "print_orders", ..] => print_orders::route(&request, w),
+            ["v1", "prints" | "print_quality_data" | "printed_parts", ..] => prints::route(&request, w),
+            ["v1", "printers", ..] => printers::route(&request, w),
+            _ => Err(reply::no_route()),
+        }
     };
-    drop(world);
     // Bodies are written here, with the world lock released.
-    reply::finish(result.unwrap_or_else(|reply| reply))
+    let reply = reply::finish(result.unwrap_or_else(|reply| reply));
+    match &shared.additions {
+        Some(additions) if reply.status().is_success() && is_json(&reply) => {
+            with_additions(additions, method, path, reply).await
+        }
+        _ => reply,
+    }
+}
+
+/// The answer with what a newer published document adds (see `crate::additions`).
+async fn with_additions(additions: &crate::additions::Additions, method: &Method, path: &str, reply: Reply) -> Reply {
+    let (mut parts, body) = reply.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    additions.apply(method.as_str(), path, &mut value);
+    let bytes = serde_json::to_vec(&value).unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
 }

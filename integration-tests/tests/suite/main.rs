@@ -5,6 +5,7 @@
 
 mod e2e;
 mod export;
+mod newer_api;
 mod operations;
 mod python_client;
 mod quickstart;
