@@ -32,8 +32,19 @@ pub fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
     #[cfg(feature = "aws-lc-rs")]
     let provider = rustls::crypto::aws_lc_rs::default_provider();
     #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
-    let provider = rustls::crypto::ring::default_provider();
+    let provider = ring_provider();
     Arc::new(provider)
+}
+
+/// ring's provider. rustls deprecates it from 0.23.48 because ring has no
+/// post-quantum key exchange; it stays this crate's default (it builds without
+/// cmake or a C++ toolchain), and the `aws-lc-rs` feature is the choice for
+/// post-quantum key exchange. Allowed here, once, so that no build of an
+/// application warns about it.
+#[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+#[allow(deprecated)]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
 }
 
 /// A rustls client configuration for the API: [`crypto_provider`], the safe
@@ -62,7 +73,7 @@ mod tests {
         #[cfg(feature = "aws-lc-rs")]
         let expected = rustls::crypto::aws_lc_rs::default_provider();
         #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
-        let expected = rustls::crypto::ring::default_provider();
+        let expected = ring_provider();
         let expected: Vec<_> = expected.cipher_suites.iter().map(|s| s.suite()).collect();
         assert_eq!(suites, expected);
     }

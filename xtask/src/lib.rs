@@ -1,11 +1,13 @@
-//! The machinery behind `cargo xtask`: fetching the API document, and `regen`,
-//! `check` and `diff` as tasks over the workspace's files. What is made of a
+//! The machinery behind `cargo xtask`: fetching the API document, `regen`,
+//! `check` and `diff` as tasks over the workspace's files, and `release`. What is made of a
 //! document (normalized, documented, guarded, judged) is `carbon-api-regen`'s, the
 //! same library `carbon api check` uses.
 
 pub mod build_cost;
 pub mod regen;
+pub mod release;
 pub mod source;
+pub mod version;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +28,9 @@ pub enum Error {
     /// `build-cost` could not measure (cargo failed, or its report changed shape).
     #[error("{0}")]
     Measure(String),
+    /// `release` cannot go on: what is wrong, and what to do.
+    #[error("{0}")]
+    Release(String),
     /// A file of the workspace could not be read or written.
     #[error("{path}: {source}")]
     Io {

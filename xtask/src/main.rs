@@ -35,6 +35,19 @@ enum Command {
     /// Print the semantic diff between two documents (paths or URLs) and the semver
     /// impact on users of this SDK.
     Diff { old: String, new: String },
+    /// Cut a release: the next version from what changed since the last one (the
+    /// API diff and CHANGELOG's Unreleased section), set in every crate and pin,
+    /// CHANGELOG moved under it, `cargo package --workspace`, a commit and an
+    /// annotated tag naming the API version.
+    Release {
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Release this version instead of the smallest the changes allow
+        /// (refused when smaller than what changed).
+        #[arg(long, value_name = "MAJOR.MINOR.PATCH")]
+        version: Option<String>,
+    },
     /// Build a new application that depends on carbon-ext, cold, in a temporary
     /// directory: the total, the ten slowest units, and whether an edit to the
     /// application's own code re-runs the code generator.
@@ -83,6 +96,33 @@ fn main() -> ExitCode {
             print!("{diff}");
             true
         }),
+        Command::Release { dry_run, version } => {
+            let root = workspace
+                .spec_dir
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            let requested = match version.map(|v| v.parse::<xtask::version::Version>()).transpose() {
+                Ok(requested) => requested,
+                Err(e) => {
+                    eprintln!("error: --version {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            xtask::release::plan(&root, requested).and_then(|plan| {
+                print!("{plan}");
+                if dry_run {
+                    println!("dry run: nothing changed");
+                    return Ok(true);
+                }
+                xtask::release::release(&plan, &xtask::release::today(), None)?;
+                println!(
+                    "released {} as tag v{}: push it with `git push --follow-tags`",
+                    plan.next, plan.next
+                );
+                Ok(true)
+            })
+        }
         Command::BuildCost => {
             let root = workspace
                 .spec_dir

@@ -56,8 +56,12 @@ fn fetch(url: &str) -> Result<String> {
         reason: format!("{reason} (pass --from with a local file to work offline)"),
     };
     // The workspace builds reqwest's rustls without a crypto provider (carbon-api-gen
-    // gives its client one); this tool installs ring's, process-wide, for its fetches.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // gives its client one); this tool installs ring's, process-wide, for its fetches
+    // (rustls 0.23.48 deprecates it for lacking post-quantum key exchange: a tool
+    // that reads a public document does not need it).
+    #[allow(deprecated)]
+    let ring = rustls::crypto::ring::default_provider();
+    let _ = ring.install_default();
     let client = reqwest::blocking::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(60))

@@ -4,3 +4,4 @@
 //! file saves build time and disk.
 
 mod regen;
+mod release;

@@ -1,0 +1,395 @@
+//! `cargo xtask release`: the next version follows from what changed since the
+//! last release (the API diff of the committed documents, and the SDK's own
+//! changes as CHANGELOG's "Unreleased" section declares them), is set in every
+//! crate and in the exact `=` pins between them, CHANGELOG's "Unreleased" moves
+//! under it with the API version and the date, `cargo package --workspace`
+//! checks that the crates package and build, and an annotated tag names the API
+//! version. A version smaller than what changed is refused.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use carbon_api_regen::Diff;
+use serde_json::Value;
+
+use crate::version::{Change, Version};
+use crate::{Error, Result, read_file, write_file};
+
+/// What a release would do, worked out from the repository.
+#[derive(Debug)]
+pub struct Plan {
+    /// The repository.
+    pub root: PathBuf,
+    /// The version the crates have now.
+    pub current: Version,
+    /// The last release's tag and version (`None`: this is the first release).
+    pub last: Option<(String, Version)>,
+    /// The API version the release is generated from (`api-version.txt`).
+    pub api_version: String,
+    /// The API's change since the last release (of the committed documents).
+    pub api: Option<Diff>,
+    /// The SDK's own changes: each heading of CHANGELOG's "Unreleased" section
+    /// that has entries, and the kind of change it declares.
+    pub sdk: Vec<(String, Change)>,
+    /// The strongest change, if anything changed.
+    pub change: Option<Change>,
+    /// The version to release.
+    pub next: Version,
+}
+
+fn release_error(message: impl Into<String>) -> Error {
+    Error::Release(message.into())
+}
+
+/// Runs `git` in `root`; its standard output, trimmed.
+fn git(root: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .map_err(|e| release_error(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        return Err(release_error(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The `[workspace.package]` version of the root manifest.
+fn workspace_version(manifest: &str) -> Result<Version> {
+    let mut in_package = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_package = line == "[workspace.package]";
+        } else if in_package && let Some(value) = line.strip_prefix("version = ") {
+            return value.trim_matches('"').parse().map_err(release_error);
+        }
+    }
+    Err(release_error("the root Cargo.toml has no [workspace.package] version"))
+}
+
+/// The kind of change a CHANGELOG heading declares (`### Added (exports)`).
+fn declared(heading: &str) -> Result<Change> {
+    let word = heading.split_whitespace().next().unwrap_or_default();
+    match word {
+        "Breaking" | "Removed" => Ok(Change::Breaking),
+        "Added" | "Changed" | "Deprecated" => Ok(Change::Additive),
+        "Fixed" | "Security" => Ok(Change::Fix),
+        _ => Err(release_error(format!(
+            "CHANGELOG heading `### {heading}` does not say what kind of change it is: start it with Added, \
+             Changed, Deprecated, Fixed, Security, Removed or Breaking"
+        ))),
+    }
+}
+
+/// The headings of CHANGELOG's "Unreleased" section that have entries.
+fn unreleased(changelog: &str) -> Result<Vec<(String, Change)>> {
+    let mut lines = changelog.lines().skip_while(|l| !l.starts_with("## Unreleased"));
+    if lines.next().is_none() {
+        return Err(release_error("CHANGELOG.md has no `## Unreleased` section"));
+    }
+    let mut found: Vec<(String, Change)> = Vec::new();
+    let mut heading: Option<String> = None;
+    for line in lines.take_while(|l| !l.starts_with("## ")) {
+        if let Some(text) = line.strip_prefix("### ") {
+            heading = Some(text.trim().to_string());
+        } else if line.starts_with("- ")
+            && let Some(text) = heading.take()
+        {
+            let change = declared(&text)?;
+            found.push((text, change));
+        }
+    }
+    Ok(found)
+}
+
+/// Works out the release: `requested` is a version asked for (refused when
+/// smaller than what changed), else the smallest the changes allow.
+pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
+    let current = workspace_version(&read_file(&root.join("Cargo.toml"))?)?;
+    let api_version = read_file(&root.join("carbon-api-spec/api-version.txt"))?
+        .trim()
+        .to_string();
+    let sdk = unreleased(&read_file(&root.join("CHANGELOG.md"))?)?;
+    let last = match git(root, &["describe", "--tags", "--abbrev=0", "--match", "v[0-9]*"]) {
+        Ok(tag) => {
+            let version = tag.parse().map_err(release_error)?;
+            Some((tag, version))
+        }
+        Err(_) => None,
+    };
+    let Some((tag, released)) = &last else {
+        // The first release is the version the crates have.
+        let next = requested.unwrap_or(current);
+        return Ok(Plan {
+            root: root.to_path_buf(),
+            current,
+            last,
+            api_version,
+            api: None,
+            change: sdk.iter().map(|(_, c)| *c).max(),
+            sdk,
+            next,
+        });
+    };
+    let parse = |name: &str, text: &str| -> Result<Value> {
+        serde_json::from_str(text).map_err(|e| release_error(format!("{name}: {e}")))
+    };
+    let spec = "carbon-api-spec/openapi.json";
+    let before = parse(
+        &format!("{tag}:{spec}"),
+        &git(root, &["show", &format!("{tag}:{spec}")])?,
+    )?;
+    let now = parse(spec, &read_file(&root.join(spec))?)?;
+    let api = carbon_api_regen::diff::diff(&before, &now);
+    let api_change = (!api.changes.is_empty()).then(|| Change::from(api.verdict()));
+    let change = sdk.iter().map(|(_, c)| *c).chain(api_change).max();
+    let Some(change) = change else {
+        return Err(release_error(format!(
+            "nothing to release: the API document is as in {tag} and CHANGELOG's Unreleased section has no entries"
+        )));
+    };
+    let least = released.bumped(change);
+    let next = match requested {
+        Some(asked) if asked < least => {
+            return Err(release_error(format!(
+                "refusing {asked}: the changes since {tag} are {change}, which need at least {least} (see the README's \
+                 \"Releases\")"
+            )));
+        }
+        Some(asked) => asked,
+        None => least,
+    };
+    Ok(Plan {
+        root: root.to_path_buf(),
+        current,
+        last,
+        api_version,
+        api: Some(api),
+        sdk,
+        change: Some(change),
+        next,
+    })
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.last {
+            Some((tag, version)) => writeln!(f, "last release: {tag} ({version})")?,
+            None => writeln!(f, "last release: none (this is the first)")?,
+        }
+        match &self.api {
+            Some(diff) if diff.changes.is_empty() => writeln!(f, "API: no change (Carbon API {})", self.api_version)?,
+            Some(diff) => {
+                writeln!(
+                    f,
+                    "API: {} change(s), {} (now Carbon API {}):",
+                    diff.changes.len(),
+                    diff.verdict(),
+                    self.api_version
+                )?;
+                for change in &diff.changes {
+                    writeln!(f, "  - {}: {} [{}]", change.subject, change.what, change.impact)?;
+                }
+            }
+            None => writeln!(f, "API: Carbon API {}", self.api_version)?,
+        }
+        if self.sdk.is_empty() {
+            writeln!(f, "SDK: no entries in CHANGELOG's Unreleased section")?;
+        } else {
+            writeln!(f, "SDK (CHANGELOG, Unreleased):")?;
+            for (heading, change) in &self.sdk {
+                writeln!(f, "  - {heading} [{change}]")?;
+            }
+        }
+        let why = match self.change {
+            Some(change) => format!("the changes are {change}"),
+            None => "nothing declared".to_string(),
+        };
+        writeln!(
+            f,
+            "release: {} ({why}; the crates are at {} now)",
+            self.next, self.current
+        )?;
+        writeln!(
+            f,
+            "steps: set {} in every crate and `=` pin; move CHANGELOG's Unreleased under \"{} (API {})\"; \
+             cargo package --workspace; commit; tag v{} (annotated, naming Carbon API {})",
+            self.next, self.next, self.api_version, self.next, self.api_version
+        )
+    }
+}
+
+/// The date as `YYYY-MM-DD` (UTC).
+pub fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// CHANGELOG with its Unreleased entries moved under the release's heading.
+fn changelog_released(changelog: &str, plan: &Plan, date: &str) -> Result<String> {
+    let mut out = String::new();
+    let mut moved = false;
+    for line in changelog.lines() {
+        if !moved && line.starts_with("## Unreleased") {
+            out.push_str(&format!(
+                "## Unreleased (API {api})\n\n## {next} (API {api}) - {date}\n",
+                api = plan.api_version,
+                next = plan.next
+            ));
+            moved = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    if !moved {
+        return Err(release_error("CHANGELOG.md has no `## Unreleased` section"));
+    }
+    Ok(out)
+}
+
+/// The root manifest with the `[workspace.package]` version set to `next`.
+fn with_workspace_version(manifest: &str, current: Version, next: Version) -> String {
+    let mut in_package = false;
+    let mut out = String::new();
+    for line in manifest.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_package = trimmed == "[workspace.package]";
+        }
+        if in_package && trimmed == format!("version = \"{current}\"") {
+            out.push_str(&line.replace(&current.to_string(), &next.to_string()));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
+    let out = Command::new(program)
+        .current_dir(root)
+        .args(args)
+        .output()
+        .map_err(|e| release_error(format!("cannot run {program}: {e}")))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+    Err(release_error(format!(
+        "{program} {} failed:\n{}",
+        args.join(" "),
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    )))
+}
+
+/// Makes the release `plan` describes, dated `date`: the files, the package
+/// check (built in `target_dir` when given), the commit and the tag. Refuses a
+/// working tree with changes; leaves it as it was when a step fails before the
+/// commit.
+pub fn release(plan: &Plan, date: &str, target_dir: Option<&Path>) -> Result<()> {
+    let root = &plan.root;
+    if !git(root, &["status", "--porcelain"])?.is_empty() {
+        return Err(release_error(
+            "the working tree has changes: commit or stash them, so that the release commit holds the release only",
+        ));
+    }
+    let tag = format!("v{}", plan.next);
+    if git(root, &["rev-parse", "--verify", "--quiet", &format!("refs/tags/{tag}")]).is_ok() {
+        return Err(release_error(format!("the tag {tag} exists already")));
+    }
+    let result = edit_and_check(plan, date, target_dir);
+    if let Err(e) = result {
+        // Nothing half-done stays behind.
+        let _ = git(root, &["checkout", "--", "."]);
+        return Err(e);
+    }
+    let message = format!("Release {} (Carbon API {})", plan.next, plan.api_version);
+    git(root, &["commit", "--quiet", "--all", "--message", &message])?;
+    let annotation = format!(
+        "carbon-rs {}\n\nGenerated from Carbon API {}.",
+        plan.next, plan.api_version
+    );
+    git(root, &["tag", "--annotate", &tag, "--message", &annotation])?;
+    Ok(())
+}
+
+fn edit_and_check(plan: &Plan, date: &str, target_dir: Option<&Path>) -> Result<()> {
+    let root = &plan.root;
+    let (current, next) = (plan.current, plan.next);
+    let manifests = git(root, &["ls-files", "Cargo.toml", "*/Cargo.toml"])?;
+    for manifest in manifests.lines() {
+        let path = root.join(manifest);
+        let text = read_file(&path)?;
+        let mut edited = text.replace(&format!("\"={current}\""), &format!("\"={next}\""));
+        if manifest == "Cargo.toml" {
+            edited = with_workspace_version(&edited, current, next);
+        }
+        if edited != text {
+            write_file(&path, &edited)?;
+        }
+    }
+    let changelog = root.join("CHANGELOG.md");
+    write_file(&changelog, &changelog_released(&read_file(&changelog)?, plan, date)?)?;
+    // The lock file's own entries for the crates; nothing else moves.
+    run(root, "cargo", &["update", "--workspace", "--offline"])?;
+    let mut package = vec!["package", "--workspace", "--locked", "--allow-dirty"];
+    let target = target_dir.map(|dir| dir.display().to_string());
+    if let Some(dir) = &target {
+        package.extend(["--target-dir", dir.as_str()]);
+    }
+    run(root, "cargo", &package)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changelog_headings_declare_their_kind() {
+        let changelog = "# Changelog\n\n## Unreleased (API 0.4.17)\n\n### Added (exports)\n- a\n\n### Fixed\n- b\n\n\
+                         ### Changed\n\n## 0.1.0 (API 0.4.17) - 2026-12-01\n### Removed\n- old\n";
+        assert_eq!(
+            unreleased(changelog).unwrap(),
+            [
+                ("Added (exports)".to_string(), Change::Additive),
+                ("Fixed".to_string(), Change::Fix)
+            ]
+        );
+        let unclear = "## Unreleased\n### Misc\n- a\n";
+        assert!(
+            unreleased(unclear)
+                .unwrap_err()
+                .to_string()
+                .contains("start it with Added")
+        );
+    }
+
+    #[test]
+    fn the_date_is_a_civil_date() {
+        let date = today();
+        assert_eq!(date.len(), 10);
+        assert!(date.starts_with("20"), "{date}");
+    }
+}
