@@ -1,5 +1,6 @@
 //! Raw bindings for the Carbon DLS API, generated at build time by progenitor from
 //! the document in `carbon-api-spec`.
+#![doc = concat!("\n\nThis build speaks Carbon API ", env!("CARBON_API_VERSION"), " ([`API_VERSION`]).\n")]
 //!
 //! Every operation of the API is a method on [`Client`] that returns a builder: set
 //! the parameters, then `send()`. Types live in [`types`]; string enums are *open*
@@ -145,25 +146,29 @@ impl<'de, T: OpenEnumValue> serde::de::Visitor<'de> for OpenEnumVisitor<T> {
     }
 }
 
-/// Values of open enums this SDK version does not know, as decoding meets them:
-/// kept per thread until taken, so that the layer that sent a request can say
-/// which operation brought them (carbon-ext takes them right after each call's
-/// answer is decoded, in the same poll, on the same thread).
+/// Values of open enums this SDK version does not know, as the decoding of an
+/// answer meets them. Only decoding inside [`drift::recording`] is noted (the
+/// layer that sends a request runs each poll of its call in it), so values a
+/// program decodes itself (its own arguments, a re-read of an error) are never
+/// taken for something the API sent.
 pub mod drift {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
 
     use crate::UnknownValue;
 
-    /// At most this many distinct values wait on a thread (a thread whose
-    /// decodes nobody takes keeps only the first ones).
+    /// At most this many distinct values are kept per recording.
     const KEPT: usize = 32;
 
     thread_local! {
+        static RECORDING: Cell<bool> = const { Cell::new(false) };
         static UNKNOWN: RefCell<Vec<(&'static str, UnknownValue)>> = const { RefCell::new(Vec::new()) };
     }
 
-    /// Notes that `value` of the enum `enum_name` was decoded on this thread.
+    /// Notes that `value` of the enum `enum_name` was decoded, if recording.
     pub(crate) fn note(enum_name: &'static str, value: &str) {
+        if !RECORDING.get() {
+            return;
+        }
         UNKNOWN.with_borrow_mut(|seen| {
             let known = seen.iter().any(|(e, v)| *e == enum_name && v.as_str() == value);
             if !known && seen.len() < KEPT {
@@ -172,10 +177,16 @@ pub mod drift {
         });
     }
 
-    /// The enum values this SDK version does not know, decoded on this thread
-    /// since the last call (each once), with the enum's schema name.
-    pub fn take_unknown_values() -> Vec<(&'static str, UnknownValue)> {
-        UNKNOWN.with_borrow_mut(std::mem::take)
+    /// Runs `work` (one poll of a call, say), and returns with its result the
+    /// enum values it decoded that this SDK version does not know, each once,
+    /// with the enum's schema name. Nothing decoded outside such a run is noted.
+    pub fn recording<R>(work: impl FnOnce() -> R) -> (R, Vec<(&'static str, UnknownValue)>) {
+        let outer = RECORDING.replace(true);
+        let before = UNKNOWN.with_borrow_mut(std::mem::take);
+        let result = work();
+        RECORDING.set(outer);
+        let met = UNKNOWN.with_borrow_mut(|seen| std::mem::replace(seen, before));
+        (result, met)
     }
 }
 

@@ -127,7 +127,8 @@ pub enum ApiCommand {
 #[derive(Debug, Clone, Args)]
 #[command(
     after_help = "Exit status: 0 no change; 5 additive (the API added what this build does not know: it keeps \
-working); 6 breaking (the API changed or removed what this build knows); 1 the document could not be read.
+working); 6 breaking (the API changed or removed what this build knows); 1 the document could not be read \
+(or what the server sent is not one); 2 bad usage (a file that is not an API document).
 
 Examples:
   carbon api check

@@ -86,19 +86,38 @@ async fn run(matches: clap::ArgMatches) -> Outcome {
     commands::run(&|| setup::connect(&flags), operation, leaf, &printing).await
 }
 
-/// The line a command that met drift ends with (on stderr, never in the data).
+/// The line a command that met drift ends with (on stderr, never in the data):
+/// at most five of each kind named, then how many more.
 fn drift_line(drift: &carbon_ext::drift::DriftReport) -> Option<String> {
     if drift.is_empty() {
         return None;
     }
-    let mut parts = Vec::new();
-    let fields = drift.fields();
-    if !fields.is_empty() {
-        parts.push(format!("fields this version does not know: {}", fields.join(", ")));
+    fn named(all: Vec<String>, extra: usize) -> String {
+        const SHOWN: usize = 5;
+        let more = all.len().saturating_sub(SHOWN) + extra;
+        let mut text = all.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
     }
-    let values = drift.values();
+    let (fields, values) = (drift.fields(), drift.values());
+    let mut parts = Vec::new();
+    let fields_extra = if values.is_empty() { drift.more } else { 0 };
+    if !fields.is_empty() {
+        parts.push(format!(
+            "fields this version does not know: {}",
+            named(fields, fields_extra)
+        ));
+    }
     if !values.is_empty() {
-        parts.push(format!("values this version does not know: {}", values.join(", ")));
+        parts.push(format!(
+            "values this version does not know: {}",
+            named(values, drift.more)
+        ));
+    }
+    if parts.is_empty() {
+        parts.push(format!("{} things this version does not know", drift.more));
     }
     Some(format!(
         "note: the API sent {}; see `carbon api check`",

@@ -114,11 +114,18 @@ where
     P: OperationParams,
     P::Output: DeserializeOwned,
 {
-    let result = params.send(client).await;
-    // Decoded in this same poll, on this thread: the enum values it did not know.
-    match client.state().extension::<DriftLog>() {
-        Some(log) => log.take_decoded(P::OPERATION_ID),
-        None => drop(carbon_api_gen::drift::take_unknown_values()),
+    // Each poll of the call records the enum values its answer's decoding meets
+    // that this SDK version does not know (nothing else is recorded).
+    let mut call = std::pin::pin!(params.send(client));
+    let mut unknown = Vec::new();
+    let result = std::future::poll_fn(|cx| {
+        let (poll, met) = carbon_api_gen::drift::recording(|| call.as_mut().poll(cx));
+        unknown.extend(met);
+        poll
+    })
+    .await;
+    if let Some(log) = client.state().extension::<DriftLog>() {
+        log.note_values(unknown, P::OPERATION_ID);
     }
     let status = match &result {
         Ok(response) => Some(response.status()),

@@ -238,13 +238,26 @@ impl RequestHooks for RequestStack {
         }
         let authorization = request.headers().get(AUTHORIZATION).cloned();
         Execution::Hooked(HookFuture::pending(async move {
-            let response = http.execute(request).await?;
-            if !response.status().is_success() {
-                return self.inspect_failure(response, authorization, operation).await;
-            }
+            let response = match http.execute(request).await {
+                Ok(response) if response.status().is_success() => response,
+                answered => {
+                    watch.unread(operation);
+                    return match answered {
+                        Ok(response) => self.inspect_failure(response, authorization, operation).await,
+                        Err(e) => Err(e),
+                    };
+                }
+            };
             let parts = Parts::of(&response);
-            let body = response.bytes().await?;
-            for (schema, field) in unknown_members(&body, shape) {
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(e) => {
+                    watch.unread(operation);
+                    return Err(e);
+                }
+            };
+            let records = carbon_api_gen::extras::operation(operation).and_then(|op| op.items_field);
+            for (schema, field) in unknown_members(&body, shape, records) {
                 watch.log.note(DriftKind::Field { schema, field }, operation);
             }
             Ok(parts.with_body(body))

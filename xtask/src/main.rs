@@ -47,6 +47,9 @@ enum Command {
         /// (refused when smaller than what changed).
         #[arg(long, value_name = "MAJOR.MINOR.PATCH")]
         version: Option<String>,
+        /// The repository to release (default: this workspace).
+        #[arg(long, value_name = "DIR")]
+        repo: Option<std::path::PathBuf>,
     },
     /// Build a new application that depends on carbon-ext, cold, in a temporary
     /// directory: the total, the ten slowest units, and whether an edit to the
@@ -96,12 +99,14 @@ fn main() -> ExitCode {
             print!("{diff}");
             true
         }),
-        Command::Release { dry_run, version } => {
-            let root = workspace
-                .spec_dir
-                .parent()
-                .map(std::path::Path::to_path_buf)
-                .unwrap_or_default();
+        Command::Release { dry_run, version, repo } => {
+            let root = repo.unwrap_or_else(|| {
+                workspace
+                    .spec_dir
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default()
+            });
             let requested = match version.map(|v| v.parse::<xtask::version::Version>()).transpose() {
                 Ok(requested) => requested,
                 Err(e) => {
@@ -115,7 +120,13 @@ fn main() -> ExitCode {
                     println!("dry run: nothing changed");
                     return Ok(true);
                 }
-                xtask::release::release(&plan, &xtask::release::today(), None)?;
+                let today = xtask::release::today();
+                let options = xtask::release::Options {
+                    date: &today,
+                    package: true,
+                    target_dir: None,
+                };
+                xtask::release::release(&plan, options)?;
                 println!(
                     "released {} as tag v{}: push it with `git push --follow-tags`",
                     plan.next, plan.next

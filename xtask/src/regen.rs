@@ -89,7 +89,13 @@ pub fn regen(workspace: &Workspace, from: &str, allow_http: bool) -> Result<Rege
     write_file(&workspace.upstream_json(), &canonical::to_string(&upstream))?;
     write_file(&workspace.openapi_json(), &canonical::to_string(&doc))?;
     write_file(&workspace.api_version_txt(), &format!("{version}\n"))?;
-    write_file(&workspace.upstream_sha256(), &format!("{}  {from}\n", fetched.sha256))?;
+    // Regenerated from the committed upstream.json (after an overlay edit): the
+    // document is the one fetched before, and the record of where it came from
+    // stays.
+    let refetched = std::path::Path::new(from).canonicalize().ok() != workspace.upstream_json().canonicalize().ok();
+    if refetched || !workspace.upstream_sha256().exists() {
+        write_file(&workspace.upstream_sha256(), &format!("{}  {from}\n", fetched.sha256))?;
+    }
     Ok(RegenReport {
         spec_dir: workspace.spec_dir.clone(),
         sha256: fetched.sha256,

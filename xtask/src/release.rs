@@ -74,8 +74,12 @@ fn workspace_version(manifest: &str) -> Result<Version> {
     Err(release_error("the root Cargo.toml has no [workspace.package] version"))
 }
 
-/// The kind of change a CHANGELOG heading declares (`### Added (exports)`).
+/// The kind of change a CHANGELOG heading declares (`### Added (exports)`); a
+/// heading that says "breaking" anywhere is breaking.
 fn declared(heading: &str) -> Result<Change> {
+    if heading.to_lowercase().contains("breaking") {
+        return Ok(Change::Breaking);
+    }
     let word = heading.split_whitespace().next().unwrap_or_default();
     match word {
         "Breaking" | "Removed" => Ok(Change::Breaking),
@@ -95,15 +99,26 @@ fn unreleased(changelog: &str) -> Result<Vec<(String, Change)>> {
         return Err(release_error("CHANGELOG.md has no `## Unreleased` section"));
     }
     let mut found: Vec<(String, Change)> = Vec::new();
-    let mut heading: Option<String> = None;
+    // The heading the entries stand under, and whether it has been counted.
+    let mut heading: Option<(String, bool)> = None;
     for line in lines.take_while(|l| !l.starts_with("## ")) {
         if let Some(text) = line.strip_prefix("### ") {
-            heading = Some(text.trim().to_string());
-        } else if line.starts_with("- ")
-            && let Some(text) = heading.take()
-        {
-            let change = declared(&text)?;
-            found.push((text, change));
+            heading = Some((text.trim().to_string(), false));
+        } else if line.starts_with("- ") || line.starts_with("* ") {
+            match &mut heading {
+                Some((text, counted)) if !*counted => {
+                    found.push((text.clone(), declared(text)?));
+                    *counted = true;
+                }
+                Some(_) => {}
+                None => {
+                    return Err(release_error(format!(
+                        "CHANGELOG's Unreleased section has an entry before any `### ` heading (`{}`): put it under \
+                         one that says what kind of change it is",
+                        line.trim()
+                    )));
+                }
+            }
         }
     }
     Ok(found)
@@ -117,12 +132,20 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
         .trim()
         .to_string();
     let sdk = unreleased(&read_file(&root.join("CHANGELOG.md"))?)?;
-    let last = match git(root, &["describe", "--tags", "--abbrev=0", "--match", "v[0-9]*"]) {
-        Ok(tag) => {
-            let version = tag.parse().map_err(release_error)?;
-            Some((tag, version))
-        }
-        Err(_) => None,
+    if git(root, &["rev-parse", "--is-shallow-repository"])? == "true" {
+        return Err(release_error(
+            "this is a shallow clone: its history and tags are cut off, so the last release cannot be found; \
+             run `git fetch --unshallow --tags` first",
+        ));
+    }
+    // No release tag at all: the first release. Tags that `describe` cannot
+    // reach are an error, not a first release.
+    let last = if git(root, &["tag", "--list", "v[0-9]*"])?.is_empty() {
+        None
+    } else {
+        let tag = git(root, &["describe", "--tags", "--abbrev=0", "--match", "v[0-9]*"])?;
+        let version = tag.parse().map_err(release_error)?;
+        Some((tag, version))
     };
     let Some((tag, released)) = &last else {
         // The first release is the version the crates have.
@@ -267,6 +290,22 @@ fn changelog_released(changelog: &str, plan: &Plan, date: &str) -> Result<String
     Ok(out)
 }
 
+/// `manifest` with the exact pins of the workspace's own crates (dependencies
+/// with a `path`) moved from `current` to `next`; other pins are left alone.
+fn with_pins(manifest: &str, current: Version, next: Version) -> String {
+    let (from, to) = (format!("\"={current}\""), format!("\"={next}\""));
+    let mut out = String::new();
+    for line in manifest.lines() {
+        if line.contains("path = ") && line.contains(&from) {
+            out.push_str(&line.replace(&from, &to));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The root manifest with the `[workspace.package]` version set to `next`.
 fn with_workspace_version(manifest: &str, current: Version, next: Version) -> String {
     let mut in_package = false;
@@ -304,11 +343,22 @@ fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
     )))
 }
 
-/// Makes the release `plan` describes, dated `date`: the files, the package
-/// check (built in `target_dir` when given), the commit and the tag. Refuses a
-/// working tree with changes; leaves it as it was when a step fails before the
-/// commit.
-pub fn release(plan: &Plan, date: &str, target_dir: Option<&Path>) -> Result<()> {
+/// How [`release`] runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// The date of the CHANGELOG heading (`YYYY-MM-DD`; [`today`]).
+    pub date: &'a str,
+    /// Whether `cargo package --workspace` checks the crates before the commit
+    /// (always for a real release; a test of the edits may leave it out).
+    pub package: bool,
+    /// Where that check builds (default: the workspace's target directory).
+    pub target_dir: Option<&'a Path>,
+}
+
+/// Makes the release `plan` describes: the files, the package check, the commit
+/// and the tag. Refuses a working tree with changes; leaves the repository as it
+/// was when any step fails.
+pub fn release(plan: &Plan, options: Options<'_>) -> Result<()> {
     let root = &plan.root;
     if !git(root, &["status", "--porcelain"])?.is_empty() {
         return Err(release_error(
@@ -319,30 +369,37 @@ pub fn release(plan: &Plan, date: &str, target_dir: Option<&Path>) -> Result<()>
     if git(root, &["rev-parse", "--verify", "--quiet", &format!("refs/tags/{tag}")]).is_ok() {
         return Err(release_error(format!("the tag {tag} exists already")));
     }
-    let result = edit_and_check(plan, date, target_dir);
+    let result = edit_and_check(plan, options);
     if let Err(e) = result {
         // Nothing half-done stays behind.
         let _ = git(root, &["checkout", "--", "."]);
         return Err(e);
     }
     let message = format!("Release {} (Carbon API {})", plan.next, plan.api_version);
-    git(root, &["commit", "--quiet", "--all", "--message", &message])?;
+    if let Err(e) = git(root, &["commit", "--quiet", "--all", "--message", &message]) {
+        let _ = git(root, &["checkout", "--", "."]);
+        return Err(e);
+    }
     let annotation = format!(
         "carbon-rs {}\n\nGenerated from Carbon API {}.",
         plan.next, plan.api_version
     );
-    git(root, &["tag", "--annotate", &tag, "--message", &annotation])?;
+    if let Err(e) = git(root, &["tag", "--annotate", &tag, "--message", &annotation]) {
+        // A release commit without its tag would be planned from again: undone.
+        let _ = git(root, &["reset", "--quiet", "--hard", "HEAD~1"]);
+        return Err(e);
+    }
     Ok(())
 }
 
-fn edit_and_check(plan: &Plan, date: &str, target_dir: Option<&Path>) -> Result<()> {
+fn edit_and_check(plan: &Plan, options: Options<'_>) -> Result<()> {
     let root = &plan.root;
     let (current, next) = (plan.current, plan.next);
     let manifests = git(root, &["ls-files", "Cargo.toml", "*/Cargo.toml"])?;
     for manifest in manifests.lines() {
         let path = root.join(manifest);
         let text = read_file(&path)?;
-        let mut edited = text.replace(&format!("\"={current}\""), &format!("\"={next}\""));
+        let mut edited = with_pins(&text, current, next);
         if manifest == "Cargo.toml" {
             edited = with_workspace_version(&edited, current, next);
         }
@@ -351,11 +408,17 @@ fn edit_and_check(plan: &Plan, date: &str, target_dir: Option<&Path>) -> Result<
         }
     }
     let changelog = root.join("CHANGELOG.md");
-    write_file(&changelog, &changelog_released(&read_file(&changelog)?, plan, date)?)?;
+    write_file(
+        &changelog,
+        &changelog_released(&read_file(&changelog)?, plan, options.date)?,
+    )?;
     // The lock file's own entries for the crates; nothing else moves.
     run(root, "cargo", &["update", "--workspace", "--offline"])?;
+    if !options.package {
+        return Ok(());
+    }
     let mut package = vec!["package", "--workspace", "--locked", "--allow-dirty"];
-    let target = target_dir.map(|dir| dir.display().to_string());
+    let target = options.target_dir.map(|dir| dir.display().to_string());
     if let Some(dir) = &target {
         package.extend(["--target-dir", dir.as_str()]);
     }
@@ -383,6 +446,25 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("start it with Added")
+        );
+    }
+
+    #[test]
+    fn entries_need_a_heading_and_breaking_said_is_breaking() {
+        let loose = "## Unreleased\n* a\n### Fixed\n- b\n";
+        assert!(unreleased(loose).unwrap_err().to_string().contains("before any"));
+        let said = "## Unreleased\n### Changed (client; breaking for old code)\n* a\n";
+        assert_eq!(unreleased(said).unwrap()[0].1, Change::Breaking);
+    }
+
+    #[test]
+    fn only_the_workspace_pins_move() {
+        let manifest =
+            "carbon-ext = { path = \"carbon-ext\", version = \"=0.15.1\" }\nprogenitor = { version = \"=0.15.1\" }\n";
+        let moved = with_pins(manifest, Version::new(0, 15, 1), Version::new(0, 16, 0));
+        assert_eq!(
+            moved,
+            "carbon-ext = { path = \"carbon-ext\", version = \"=0.16.0\" }\nprogenitor = { version = \"=0.15.1\" }\n"
         );
     }
 

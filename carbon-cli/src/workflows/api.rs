@@ -18,10 +18,16 @@ use crate::output::{Format, write_stdout};
 /// The largest document accepted (the API's is about 200 KB).
 const MAX_DOCUMENT: usize = 32 << 20;
 
+/// How long reading the document may take in all.
+const READ_FOR: Duration = Duration::from_secs(120);
+
 /// Where the document comes from, and its text.
 struct Fetched {
     source: String,
     text: String,
+    /// Whether it came over the network (a body that is not a document then
+    /// means the API could not be read, not bad input).
+    fetched: bool,
 }
 
 /// Runs `carbon api check`.
@@ -74,11 +80,23 @@ impl Review {
 
     /// What the verdict means for programs built with this SDK, and what to do.
     fn advice(&self) -> String {
-        let same_version = if self.found == self.built_from {
+        let (found, built) = (plain_version(&self.found), plain_version(&self.built_from));
+        let same_version = if found == built {
             " (under the same version number: Carbon changed the document without a new version)"
         } else {
             ""
         };
+        if let (Some(found), Some(built)) = (numbers(found), numbers(built))
+            && found < built
+            && self.refused.is_none()
+        {
+            return format!(
+                "the API's document is older than the one this build was generated from (API {} against {}): \
+                 calls to what the API does not have may fail. Check that --from or the base URL points at the \
+                 API you meant, or use a carbon-rs release for API {}",
+                self.found, self.built_from, self.found
+            );
+        }
         match (&self.refused, self.impact()) {
             (Some(reason), _) => format!(
                 "the API's document can no longer be made into a client ({reason}); programs built with this \
@@ -114,10 +132,21 @@ impl Review {
     }
 }
 
+/// A version as written, without a leading `v`.
+fn plain_version(version: &str) -> &str {
+    version.strip_prefix('v').unwrap_or(version)
+}
+
+/// A dotted version's numbers (`0.4.17`), when it is one.
+fn numbers(version: &str) -> Option<Vec<u64>> {
+    version.split('.').map(|n| n.parse().ok()).collect()
+}
+
 /// Reads the document at `source`: an `https://` URL, `http://` to this machine
 /// (a simulator), or a file.
 async fn fetch(source: &str) -> Outcome<Fetched> {
-    let text = if source.starts_with("https://") || source.starts_with("http://") {
+    let fetched = source.starts_with("https://") || source.starts_with("http://");
+    let text = if fetched {
         let url = url::Url::parse(source).map_err(|e| Failure::usage(format!("--from {source}: {e}")))?;
         if url.scheme() == "http" && !is_loopback(&url) {
             return Err(Failure::usage(format!(
@@ -126,7 +155,12 @@ async fn fetch(source: &str) -> Outcome<Fetched> {
                 url.host_str().unwrap_or_default()
             )));
         }
-        download(&url).await?
+        tokio::time::timeout(READ_FOR, download(&url)).await.map_err(|_| {
+            Failure::Document(format!(
+                "cannot read the API document from {url}: it took longer than {} s",
+                READ_FOR.as_secs()
+            ))
+        })??
     } else {
         let bytes = std::fs::read(source).map_err(|e| Failure::usage(format!("{source}: {e}")))?;
         if bytes.len() > MAX_DOCUMENT {
@@ -140,7 +174,24 @@ async fn fetch(source: &str) -> Outcome<Fetched> {
     Ok(Fetched {
         source: source.to_string(),
         text,
+        fetched,
     })
+}
+
+/// An error and its causes, `: `-joined (reqwest says why a redirect failed only
+/// in a cause).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 fn is_loopback(url: &url::Url) -> bool {
@@ -154,14 +205,28 @@ fn is_loopback(url: &url::Url) -> bool {
 
 async fn download(url: &url::Url) -> Outcome<String> {
     let failed = |reason: String| Failure::Document(format!("cannot read the API document from {url}: {reason}"));
-    let http = carbon_api_gen::http_client(Duration::from_secs(10), Duration::from_secs(60))
+    // Redirects are followed to https, or within this machine; never to plain
+    // http elsewhere (the check above would be for nothing).
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 5 {
+            attempt.error("more than 5 redirects")
+        } else if attempt.url().scheme() == "https" || is_loopback(attempt.url()) {
+            attempt.follow()
+        } else {
+            attempt.error("a redirect to plain http, which anyone on the way could change")
+        }
+    });
+    let http = carbon_api_gen::http_client_builder(Duration::from_secs(10), Duration::from_secs(60))
+        .map_err(|e| failed(e.to_string()))?
+        .redirect(policy)
+        .build()
         .map_err(|e| failed(e.to_string()))?;
-    let response = http
+    let mut response = http
         .get(url.as_str())
         .header("user-agent", carbon_ext::user_agent())
         .send()
         .await
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| failed(with_causes(&e)))?;
     let status = response.status();
     if !status.is_success() {
         return Err(failed(format!("the server answered {status}")));
@@ -169,17 +234,24 @@ async fn download(url: &url::Url) -> Outcome<String> {
     if response.content_length().is_some_and(|n| n > MAX_DOCUMENT as u64) {
         return Err(failed(format!("it is larger than {MAX_DOCUMENT} bytes")));
     }
-    let bytes = response.bytes().await.map_err(|e| failed(e.to_string()))?;
-    if bytes.len() > MAX_DOCUMENT {
-        return Err(failed(format!("it is larger than {MAX_DOCUMENT} bytes")));
+    // Read in chunks, so that a body without a length stops at the cap too.
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
+        if bytes.len() + chunk.len() > MAX_DOCUMENT {
+            return Err(failed(format!("it is larger than {MAX_DOCUMENT} bytes")));
+        }
+        bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes.to_vec()).map_err(|_| failed("it is not UTF-8 text".into()))
+    String::from_utf8(bytes).map_err(|_| failed("it is not UTF-8 text".into()))
 }
 
 /// Makes the fetched document what regen would, and compares it with this build's.
 fn review(fetched: &Fetched) -> Outcome<Review> {
-    let upstream =
-        carbon_api_regen::parse(&fetched.source, &fetched.text).map_err(|e| Failure::usage(e.to_string()))?;
+    let upstream = carbon_api_regen::parse(&fetched.source, &fetched.text).map_err(|e| match fetched.fetched {
+        // What the server sent is not the document: it could not be read.
+        true => Failure::Document(format!("the API document could not be read: {e}")),
+        false => Failure::usage(e.to_string()),
+    })?;
     let found = carbon_api_regen::api_version(&upstream)
         .unwrap_or("unknown")
         .to_string();

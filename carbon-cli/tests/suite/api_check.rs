@@ -149,6 +149,68 @@ async fn documents_that_cannot_be_read_say_why() {
         stderr(&out)
     );
     assert!(stdout(&out).is_empty());
+    // A server that answers with a login page: the document could not be read.
+    let page = answering("200 OK", "content-type: text/html", "<html>please log in</html>");
+    let out = s
+        .carbon(&["api", "check", "--from", &format!("{page}/v1/api.yaml")])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("could not be read"), "{}", stderr(&out));
+
+    // A redirect to plain http elsewhere is not followed.
+    let redirect = answering("302 Found", "location: http://example.com/api.yaml", "");
+    let out = s
+        .carbon(&["api", "check", "--from", &format!("{redirect}/v1/api.yaml")])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("redirect to plain http"), "{}", stderr(&out));
+}
+
+/// A loopback server answering every request with this status, header and body.
+fn answering(status: &'static str, header: &'static str, body: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\n{header}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    base
+}
+
+#[test]
+fn an_older_api_is_said_to_be_older() {
+    // Judged from a file: the advice for a document older than this build's.
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc = upstream();
+    doc["info"]["version"] = json!("0.4.0");
+    let removed = doc["components"]["schemas"]["PrintedPart"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("serial_number");
+    assert!(removed.is_some());
+    let file = dir.path().join("old.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carbon"))
+        .args(["api", "check", "--from"])
+        .arg(&file)
+        .env("CARBON_CONFIG_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let advice = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        advice.contains("older than the one this build was generated from"),
+        "{advice}"
+    );
 }
 
 #[tokio::test]

@@ -14,8 +14,9 @@
 //! - members: the first answer of each operation and then one in
 //!   [`SCAN_EVERY`], and in such an answer the first record of a list (with
 //!   everything nested in it) or the whole of a single record; an envelope's
-//!   members after its list of records are not read. The other answers take the
-//!   stack's path without a future of its own.
+//!   members after its list of records are not read. An answer that is not a
+//!   success does not count, so a retried call's success is read. The other
+//!   answers take the stack's path without a future of its own.
 
 mod scan;
 
@@ -65,14 +66,21 @@ pub struct Drift {
 /// The drift a client (or the process) has met, each kind once, in the order met.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DriftReport {
-    /// Each kind with the operation that first brought it.
+    /// Each kind with the operation that first brought it (at most
+    /// [`MAX_KINDS`]).
     pub seen: Vec<Drift>,
+    /// Kinds met past [`MAX_KINDS`], not kept (a server sending a new member
+    /// name in every answer cannot grow the record without bound).
+    pub more: usize,
 }
+
+/// The most kinds a client (and the process) keeps and warns about.
+pub const MAX_KINDS: usize = 100;
 
 impl DriftReport {
     /// Whether nothing unknown arrived.
     pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
+        self.seen.is_empty() && self.more == 0
     }
 
     /// The unknown members, as `Schema.member`.
@@ -97,24 +105,45 @@ impl DriftReport {
 /// One client's record of what it has reported.
 #[derive(Debug, Default)]
 pub(crate) struct DriftLog {
-    seen: Mutex<(BTreeSet<DriftKind>, Vec<Drift>)>,
+    seen: Mutex<Kept>,
+}
+
+/// What a log keeps: the kinds met (for "once"), in order, and how many more.
+#[derive(Debug, Default)]
+struct Kept {
+    kinds: BTreeSet<DriftKind>,
+    order: Vec<Drift>,
+    more: usize,
+}
+
+impl Kept {
+    /// Keeps `kind`; whether it is new and kept.
+    fn keep(&mut self, kind: &DriftKind, operation: &'static str) -> bool {
+        if self.kinds.contains(kind) {
+            return false;
+        }
+        if self.kinds.len() >= MAX_KINDS {
+            self.more += 1;
+            return false;
+        }
+        self.kinds.insert(kind.clone());
+        self.order.push(Drift {
+            kind: kind.clone(),
+            operation,
+        });
+        true
+    }
 }
 
 impl DriftLog {
     /// Notes `kind`, brought by `operation`; warns the first time this client
     /// meets it.
     pub(crate) fn note(&self, kind: DriftKind, operation: &'static str) {
-        let first = {
-            let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let first = seen.0.insert(kind.clone());
-            if first {
-                seen.1.push(Drift {
-                    kind: kind.clone(),
-                    operation,
-                });
-            }
-            first
-        };
+        let first = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .keep(&kind, operation);
         if !first {
             return;
         }
@@ -139,21 +168,27 @@ impl DriftLog {
 
     /// What the log holds.
     pub(crate) fn report(&self) -> DriftReport {
-        let seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        DriftReport { seen: seen.1.clone() }
-    }
-
-    fn note_quietly(&self, kind: DriftKind, operation: &'static str) {
-        let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if seen.0.insert(kind.clone()) {
-            seen.1.push(Drift { kind, operation });
+        let kept = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        DriftReport {
+            seen: kept.order.clone(),
+            more: kept.more,
         }
     }
 
-    /// Notes the enum values decoded on this thread since the last call (in the
-    /// same poll as the answer of `operation` was decoded).
-    pub(crate) fn take_decoded(&self, operation: &'static str) {
-        for (schema, value) in carbon_api_gen::drift::take_unknown_values() {
+    fn note_quietly(&self, kind: DriftKind, operation: &'static str) {
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .keep(&kind, operation);
+    }
+
+    /// Notes the unknown enum values the answer of `operation` carried.
+    pub(crate) fn note_values(
+        &self,
+        values: Vec<(&'static str, carbon_api_gen::UnknownValue)>,
+        operation: &'static str,
+    ) {
+        for (schema, value) in values {
             self.note(
                 DriftKind::Value {
                     schema,
@@ -192,6 +227,15 @@ impl DriftWatch {
         let read = seen.is_multiple_of(SCAN_EVERY);
         *seen = seen.wrapping_add(1);
         read
+    }
+
+    /// The answer [`DriftWatch::reads`] chose was not a success: the next one of
+    /// `operation` is read instead (a retried call's success is read).
+    pub(crate) fn unread(&self, operation: &'static str) {
+        let mut answers = self.answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(seen) = answers.get_mut(operation) {
+            *seen = seen.saturating_sub(1);
+        }
     }
 }
 

@@ -10,14 +10,20 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 const ENOUGH: &str = "carbon-ext drift scan: the first record is read";
 
 /// The members of `body` (a JSON answer of the schema `shape`) that their schema
-/// does not list, as (schema, member), each once. A list of records is read as
-/// far as its first record; malformed JSON gives what was read before it.
-pub(crate) fn unknown_members(body: &[u8], shape: &'static Shape) -> Vec<(&'static str, String)> {
+/// does not list, as (schema, member), each once. The list of records (the root
+/// member `records` of a page, or a root list) is read as far as its first
+/// record, and nothing after it; any other answer is read whole. Malformed JSON
+/// gives what was read before it.
+pub(crate) fn unknown_members(
+    body: &[u8],
+    shape: &'static Shape,
+    records: Option<&str>,
+) -> Vec<(&'static str, String)> {
     let mut found = Vec::new();
     let mut reader = serde_json::Deserializer::from_slice(body);
     let walk = Walk {
         shape: Some(shape),
-        level: Level::Root,
+        level: Level::Root { records },
         found: &mut found,
     };
     // Stopping early is the point; a malformed answer is the decoder's to report.
@@ -27,22 +33,25 @@ pub(crate) fn unknown_members(body: &[u8], shape: &'static Shape) -> Vec<(&'stat
     found
 }
 
-/// Where a value sits: lists at the root or in the root's members are the
-/// records, read as far as their first.
+/// Where a value sits: the list of records (a page's items, or a root list) is
+/// read as far as its first record.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Level {
-    Root,
-    RootMember,
+enum Level<'r> {
+    /// The answer itself; `records` names a page's member holding the records.
+    Root { records: Option<&'r str> },
+    /// The list of records.
+    Records,
+    /// Anything else.
     Nested,
 }
 
-struct Walk<'f> {
+struct Walk<'f, 'r> {
     shape: Option<&'static Shape>,
-    level: Level,
+    level: Level<'r>,
     found: &'f mut Vec<(&'static str, String)>,
 }
 
-impl<'de> DeserializeSeed<'de> for Walk<'_> {
+impl<'de> DeserializeSeed<'de> for Walk<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -50,7 +59,7 @@ impl<'de> DeserializeSeed<'de> for Walk<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Walk<'_> {
+impl<'de> Visitor<'de> for Walk<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -90,11 +99,16 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let level = match self.level {
-            Level::Root => Level::RootMember,
-            _ => Level::Nested,
+        let records = match self.level {
+            Level::Root { records } => records,
+            _ => None,
         };
         while let Some(key) = map.next_key::<String>()? {
+            let level = if records == Some(key.as_str()) {
+                Level::Records
+            } else {
+                Level::Nested
+            };
             let Some(shape) = self.shape else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -115,7 +129,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let records = self.level != Level::Nested;
+        let records = matches!(self.level, Level::Records | Level::Root { .. });
         let first = seq.next_element_seed(Walk {
             shape: self.shape,
             level: Level::Nested,
@@ -145,7 +159,7 @@ mod tests {
              "tags": {"part": {}, "colour": "red"}},
             {"uuid": "b", "part_uuid": "p", "status": "complete", "only_in_the_second": 1}
         ], "next_cursor": "c", "total_count": 2, "after_the_list": true}"#;
-        let found = unknown_members(page, shape("PrintedPartsResponse"));
+        let found = unknown_members(page, shape("PrintedPartsResponse"), Some("parts"));
         assert_eq!(
             found,
             [
@@ -160,15 +174,22 @@ mod tests {
         let record = br#"{"uuid": "a", "part_uuid": "p", "status": "complete", "serial_number": "SN-1",
             "tags": {"part": {"k": "v"}}, "new_one": [1, 2, {"x": 1}]}"#;
         assert_eq!(
-            unknown_members(record, shape("PrintedPart")),
+            unknown_members(record, shape("PrintedPart"), None),
             [("PrintedPart", "new_one".to_string())]
         );
         let known = br#"{"uuid": "a", "part_uuid": "p", "status": "complete"}"#;
-        assert!(unknown_members(known, shape("PrintedPart")).is_empty());
+        assert!(unknown_members(known, shape("PrintedPart"), None).is_empty());
         // Malformed JSON: what was read before it, no panic.
         assert_eq!(
-            unknown_members(br#"{"odd": 1, "uuid": "#, shape("PrintedPart")),
+            unknown_members(br#"{"odd": 1, "uuid": "#, shape("PrintedPart"), None),
             [("PrintedPart", "odd".to_string())]
+        );
+        // A list inside a single record is not its records: what follows it is read.
+        let build = br#"{"uuid": "b", "parts": [{"uuid": "p", "part_number": "PN"}, {"uuid": "q"}],
+            "attachments": [{"uuid": "a", "filename": "t.pdf", "size": 3}], "late": true}"#;
+        assert_eq!(
+            unknown_members(build, shape("Build"), None),
+            [("Build", "late".to_string()), ("BuildAttachments", "size".to_string())]
         );
     }
 }

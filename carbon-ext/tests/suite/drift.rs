@@ -94,3 +94,32 @@ async fn an_api_that_matches_reports_nothing_and_the_watch_can_be_off() {
     assert!(quiet.drift().is_empty());
     assert_eq!(captured.warnings(), "");
 }
+
+#[tokio::test]
+async fn a_retried_calls_success_is_the_answer_read() {
+    let server = Scripted::start(vec![
+        Reply::text(503, "busy"),
+        Reply::json(200, reworked("a")),
+        Reply::json(200, reworked("a")),
+    ])
+    .await;
+    let c = client(&server.base);
+    c.get_printed_part().uuid("a").run().await.unwrap();
+    assert_eq!(server.hits(), 2, "one retry");
+    assert_eq!(
+        c.drift().fields(),
+        ["PrintedPart.rework_reason"],
+        "the success after the refusal was read"
+    );
+}
+
+#[tokio::test]
+async fn values_the_program_decodes_itself_are_not_the_apis() {
+    let server = Scripted::start(vec![Reply::json(200, json!({"parts": [], "next_cursor": ""}))]).await;
+    let c = client(&server.base);
+    // The program's own unknown status, decoded before the call: not drift.
+    let own: carbon_ext::enums::PrintedPartStatus = serde_json::from_value(json!("reworked")).unwrap();
+    assert!(!own.is_known());
+    let _: Vec<_> = c.get_printed_parts().limit(10).items().try_collect().await.unwrap();
+    assert!(c.drift().is_empty(), "{:?}", c.drift());
+}

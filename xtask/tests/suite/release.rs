@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use xtask::release::{plan, release};
+use xtask::release::{Options, plan, release};
 use xtask::version::{Change, Version};
 
 fn git(root: &Path, args: &[&str]) -> String {
@@ -174,14 +174,19 @@ fn a_release_sets_the_versions_moves_the_changelog_and_tags() {
     write(root, "notes.txt", "mine");
     let p = plan(root, None).unwrap();
     let target = tempfile::tempdir().unwrap();
-    let refused = release(&p, "2026-12-05", Some(target.path())).unwrap_err().to_string();
+    let options = Options {
+        date: "2026-12-05",
+        package: true,
+        target_dir: Some(target.path()),
+    };
+    let refused = release(&p, options).unwrap_err().to_string();
     assert!(refused.contains("working tree has changes"), "{refused}");
     assert_eq!(std::fs::read_to_string(root.join("notes.txt")).unwrap(), "mine");
     std::fs::remove_file(root.join("notes.txt")).unwrap();
 
     let p = plan(root, None).unwrap();
     assert_eq!(p.next, Version::new(0, 2, 0));
-    release(&p, "2026-12-05", Some(target.path())).unwrap();
+    release(&p, options).unwrap();
 
     assert_eq!(git(root, &["status", "--porcelain"]), "", "everything committed");
     assert_eq!(
@@ -212,4 +217,154 @@ fn a_release_sets_the_versions_moves_the_changelog_and_tags() {
         nothing.contains("nothing to release") && nothing.contains("v0.2.0"),
         "{nothing}"
     );
+}
+
+#[test]
+fn a_failed_commit_or_tag_leaves_the_repository_as_it_was() {
+    let repo = released_repository();
+    let root = repo.path();
+    unreleased(root, "### Fixed\n- A fix.");
+    commit(root, "A fix");
+    let head = git(root, &["rev-parse", "HEAD"]);
+    let options = Options {
+        date: "2026-12-05",
+        package: false,
+        target_dir: None,
+    };
+    // A hook refuses the commit.
+    write(root, ".git/hooks/pre-commit", "#!/bin/sh\nexit 1\n");
+    make_executable(&root.join(".git/hooks/pre-commit"));
+    let p = plan(root, None).unwrap();
+    assert!(release(&p, options).is_err());
+    assert_eq!(git(root, &["status", "--porcelain"]), "", "the edits are undone");
+    assert_eq!(git(root, &["rev-parse", "HEAD"]), head);
+    std::fs::remove_file(root.join(".git/hooks/pre-commit")).unwrap();
+
+    // The tag cannot be written (its ref is locked).
+    write(root, ".git/refs/tags/v0.1.1.lock", "");
+    assert!(release(&p, options).is_err());
+    assert_eq!(git(root, &["rev-parse", "HEAD"]), head, "the release commit is undone");
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+    std::fs::remove_file(root.join(".git/refs/tags/v0.1.1.lock")).unwrap();
+    release(&p, options).unwrap();
+    assert_eq!(git(root, &["cat-file", "-t", "v0.1.1"]), "tag");
+}
+
+fn make_executable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn the_dry_run_prints_the_plan_and_changes_nothing() {
+    let repo = released_repository();
+    let root = repo.path();
+    unreleased(root, "### Fixed\n- A fix.");
+    commit(root, "A fix");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["release", "--dry-run", "--repo"])
+        .arg(root)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("last release: v0.1.0 (0.1.0)"), "{text}");
+    assert!(text.contains("release: 0.1.1 (the changes are fix"), "{text}");
+    assert!(text.ends_with("dry run: nothing changed\n"), "{text}");
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+    assert_eq!(git(root, &["tag", "--list"]), "v0.1.0");
+    // A version smaller than the changes need: refused, with the reason.
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["release", "--dry-run", "--version", "0.1.0", "--repo"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 0.1.1"));
+}
+
+/// Copies this workspace's sources (not its build output or history).
+fn copy_sources(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if [".git", "target"].iter().any(|skip| name == *skip) {
+            continue;
+        }
+        let (source, dest) = (entry.path(), to.join(&name));
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_sources(&source, &dest);
+        } else {
+            std::fs::copy(&source, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn on_this_workspace_only_its_own_versions_and_pins_move() {
+    let copy = tempfile::tempdir().unwrap();
+    let root = copy.path();
+    copy_sources(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")), root);
+    git(root, &["init", "--quiet"]);
+    git(root, &["config", "user.name", "Release Test"]);
+    git(root, &["config", "user.email", "release@example.invalid"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "--quiet", "-m", "The workspace"]);
+    let options = Options {
+        date: "2026-12-05",
+        package: false,
+        target_dir: None,
+    };
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let current: Version = manifest
+        .lines()
+        .skip_while(|l| *l != "[workspace.package]")
+        .find_map(|l| l.strip_prefix("version = "))
+        .unwrap()
+        .trim_matches('"')
+        .parse()
+        .unwrap();
+    // The first release is the version the crates have; then a fix.
+    let first = plan(root, None).unwrap();
+    assert_eq!((first.last.clone(), first.next), (None, current));
+    release(&first, options).unwrap();
+    unreleased_after_release(root, "### Fixed\n- A fix.");
+    commit(root, "A fix");
+    let fix = plan(root, None).unwrap();
+    let next = current.bumped(Change::Fix);
+    assert_eq!(fix.next, next);
+    release(&fix, options).unwrap();
+
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let (old_pin, new_pin) = (format!("version = \"={current}\""), format!("version = \"={next}\""));
+    assert!(manifest.contains(&format!("version = \"{next}\"")), "{manifest}");
+    assert!(
+        manifest.contains(&new_pin) && !manifest.contains(&old_pin),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("progenitor = { version = \"=0.15.1\""),
+        "others' pins stay: {manifest}"
+    );
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("name = \"carbon-ext\"\nversion = \"{next}\"")),
+        "the lock follows"
+    );
+    assert_eq!(git(root, &["cat-file", "-t", &format!("v{next}")]), "tag");
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+}
+
+/// Adds `entries` to the Unreleased section of a CHANGELOG whose first heading
+/// after the title is `## Unreleased (API …)`.
+fn unreleased_after_release(root: &Path, entries: &str) {
+    let text = std::fs::read_to_string(root.join("CHANGELOG.md")).unwrap();
+    let at = text.find("## Unreleased").unwrap();
+    let end = at + text[at..].find('\n').unwrap() + 1;
+    let text = format!("{}\n{entries}\n{}", &text[..end], &text[end..]);
+    write(root, "CHANGELOG.md", &text);
 }
