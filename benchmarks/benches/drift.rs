@@ -3,7 +3,7 @@
 //! the watch (the default) and one without (`watch_drift(false)`), against one
 //! loopback server, in one run. Two calls: one printed part, and a page of 1 000
 //! printed parts (the watch reads the first answer of each operation and then
-//! one in 16, and in those only the first record of a page).
+//! one in 64, and in those only the first record of a page).
 //!
 //! The ratio is watched / not watched, per request; target: within the
 //! per-request overhead target (the overhead bench's 1.05x) for both.

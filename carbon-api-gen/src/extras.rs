@@ -434,8 +434,20 @@ pub fn shape(name: &str) -> Option<&'static Shape> {
 /// The schema an operation (`get_printed_parts`) answers with, when it is an
 /// object schema.
 pub fn response_shape(operation: &str) -> Option<&'static Shape> {
+    answer_slot(operation).map(|(_, shape)| shape)
+}
+
+/// Like [`response_shape`], with the operation's place among the
+/// [`answer_slots`] operations that answer with an object schema (for keeping a
+/// counter per operation in an array).
+pub fn answer_slot(operation: &str) -> Option<(usize, &'static Shape)> {
     let i = crate::RESPONSE_SHAPES
         .binary_search_by(|(op, _)| (*op).cmp(operation))
         .ok()?;
-    shape(crate::RESPONSE_SHAPES[i].1)
+    Some((i, shape(crate::RESPONSE_SHAPES[i].1)?))
+}
+
+/// How many operations answer with an object schema.
+pub fn answer_slots() -> usize {
+    crate::RESPONSE_SHAPES.len()
 }

@@ -180,12 +180,15 @@ pub mod drift {
     /// Runs `work` (one poll of a call, say), and returns with its result the
     /// enum values it decoded that this SDK version does not know, each once,
     /// with the enum's schema name. Nothing decoded outside such a run is noted.
+    /// (Runs inside another recording give their values to the outer one.)
     pub fn recording<R>(work: impl FnOnce() -> R) -> (R, Vec<(&'static str, UnknownValue)>) {
-        let outer = RECORDING.replace(true);
-        let before = UNKNOWN.with_borrow_mut(std::mem::take);
+        if RECORDING.replace(true) {
+            return (work(), Vec::new());
+        }
         let result = work();
-        RECORDING.set(outer);
-        let met = UNKNOWN.with_borrow_mut(|seen| std::mem::replace(seen, before));
+        RECORDING.set(false);
+        // Nothing decoded unknown (the usual case): no list to take.
+        let met = UNKNOWN.with_borrow_mut(|seen| if seen.is_empty() { Vec::new() } else { std::mem::take(seen) });
         (result, met)
     }
 }

@@ -114,19 +114,23 @@ where
     P: OperationParams,
     P::Output: DeserializeOwned,
 {
-    // Each poll of the call records the enum values its answer's decoding meets
-    // that this SDK version does not know (nothing else is recorded).
-    let mut call = std::pin::pin!(params.send(client));
-    let mut unknown = Vec::new();
-    let result = std::future::poll_fn(|cx| {
-        let (poll, met) = carbon_api_gen::drift::recording(|| call.as_mut().poll(cx));
-        unknown.extend(met);
-        poll
-    })
-    .await;
-    if let Some(log) = client.state().extension::<DriftLog>() {
-        log.note_values(unknown, P::OPERATION_ID);
-    }
+    let result = match client.state().extension::<DriftLog>() {
+        None => params.send(client).await,
+        // Each poll of the call records the enum values its answer's decoding
+        // meets that this SDK version does not know (nothing else is recorded).
+        Some(log) => {
+            let mut call = std::pin::pin!(params.send(client));
+            let mut unknown = Vec::new();
+            let result = std::future::poll_fn(|cx| {
+                let (poll, met) = carbon_api_gen::drift::recording(|| call.as_mut().poll(cx));
+                unknown.extend(met);
+                poll
+            })
+            .await;
+            log.note_values(unknown, P::OPERATION_ID);
+            result
+        }
+    };
     let status = match &result {
         Ok(response) => Some(response.status()),
         Err(e) => e.status(),

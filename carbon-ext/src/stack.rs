@@ -7,7 +7,7 @@
 //! One layer, not one per concern: this stack runs on every request, and the
 //! common case (limit open, token at hand, a success) takes no future or
 //! allocation of its own. The answers whose members the drift watch reads
-//! ([`crate::drift`]: the first of each operation, then one in 16) are read here.
+//! ([`crate::drift`]: the first of each operation, then one in 64) are read here.
 
 use std::fmt;
 use std::sync::Arc;
@@ -229,11 +229,13 @@ impl RequestHooks for RequestStack {
     /// Sent by the client, except an answer whose members the drift watch reads:
     /// its body is read here, looked at, and handed on as it came.
     fn execute<'a>(&'a self, http: &'a reqwest::Client, request: Request, operation: &'static str) -> Execution<'a> {
-        let shape = carbon_api_gen::extras::response_shape(operation);
-        let (Some(watch), Some(shape)) = (&self.drift, shape) else {
+        let Some(watch) = &self.drift else {
             return Execution::Send(request);
         };
-        if !watch.reads(operation) {
+        let Some((slot, shape)) = carbon_api_gen::extras::answer_slot(operation) else {
+            return Execution::Send(request);
+        };
+        if !watch.reads(slot) {
             return Execution::Send(request);
         }
         let authorization = request.headers().get(AUTHORIZATION).cloned();
@@ -241,7 +243,7 @@ impl RequestHooks for RequestStack {
             let response = match http.execute(request).await {
                 Ok(response) if response.status().is_success() => response,
                 answered => {
-                    watch.unread(operation);
+                    watch.unread(slot);
                     return match answered {
                         Ok(response) => self.inspect_failure(response, authorization, operation).await,
                         Err(e) => Err(e),
@@ -252,7 +254,7 @@ impl RequestHooks for RequestStack {
             let body = match response.bytes().await {
                 Ok(body) => body,
                 Err(e) => {
-                    watch.unread(operation);
+                    watch.unread(slot);
                     return Err(e);
                 }
             };

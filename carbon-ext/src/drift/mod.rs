@@ -20,8 +20,9 @@
 
 mod scan;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub(crate) use scan::unknown_members;
@@ -201,14 +202,15 @@ impl DriftLog {
 }
 
 /// Answers of an operation whose members are read: the first, then one in this many.
-pub const SCAN_EVERY: u32 = 16;
+pub const SCAN_EVERY: u32 = 64;
 
 /// A client's drift watch: its log, and how many answers of each operation it
-/// has seen (to read the members of the first and then one in [`SCAN_EVERY`]).
-#[derive(Debug, Default)]
+/// has seen (to read the members of the first and then one in [`SCAN_EVERY`]),
+/// a counter per operation that answers with an object schema.
+#[derive(Debug)]
 pub(crate) struct DriftWatch {
     pub log: Arc<DriftLog>,
-    answers: Mutex<HashMap<&'static str, u32>>,
+    answers: Box<[AtomicU32]>,
 }
 
 impl DriftWatch {
@@ -216,25 +218,23 @@ impl DriftWatch {
     pub(crate) fn new(log: Arc<DriftLog>) -> Self {
         Self {
             log,
-            answers: Mutex::default(),
+            answers: (0..carbon_api_gen::extras::answer_slots()).map(|_| AtomicU32::new(0)).collect(),
         }
     }
 
-    /// Whether the members of this answer of `operation` are to be read.
-    pub(crate) fn reads(&self, operation: &'static str) -> bool {
-        let mut answers = self.answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let seen = answers.entry(operation).or_insert(0);
-        let read = seen.is_multiple_of(SCAN_EVERY);
-        *seen = seen.wrapping_add(1);
-        read
+    /// Whether the members of this answer (of the operation in `slot`, see
+    /// `extras::answer_slot`) are to be read.
+    pub(crate) fn reads(&self, slot: usize) -> bool {
+        self.answers
+            .get(slot)
+            .is_some_and(|seen| seen.fetch_add(1, Ordering::Relaxed).is_multiple_of(SCAN_EVERY))
     }
 
     /// The answer [`DriftWatch::reads`] chose was not a success: the next one of
-    /// `operation` is read instead (a retried call's success is read).
-    pub(crate) fn unread(&self, operation: &'static str) {
-        let mut answers = self.answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(seen) = answers.get_mut(operation) {
-            *seen = seen.saturating_sub(1);
+    /// the operation is read instead (a retried call's success is read).
+    pub(crate) fn unread(&self, slot: usize) {
+        if let Some(seen) = self.answers.get(slot) {
+            seen.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }
