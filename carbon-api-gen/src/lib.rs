@@ -188,7 +188,13 @@ pub mod drift {
         let result = work();
         RECORDING.set(false);
         // Nothing decoded unknown (the usual case): no list to take.
-        let met = UNKNOWN.with_borrow_mut(|seen| if seen.is_empty() { Vec::new() } else { std::mem::take(seen) });
+        let met = UNKNOWN.with_borrow_mut(|seen| {
+            if seen.is_empty() {
+                Vec::new()
+            } else {
+                std::mem::take(seen)
+            }
+        });
         (result, met)
     }
 }

@@ -218,7 +218,9 @@ impl DriftWatch {
     pub(crate) fn new(log: Arc<DriftLog>) -> Self {
         Self {
             log,
-            answers: (0..carbon_api_gen::extras::answer_slots()).map(|_| AtomicU32::new(0)).collect(),
+            answers: (0..carbon_api_gen::extras::answer_slots())
+                .map(|_| AtomicU32::new(0))
+                .collect(),
         }
     }
 
