@@ -185,8 +185,20 @@ pub mod drift {
         if RECORDING.replace(true) {
             return (work(), Vec::new());
         }
+        /// Stops the recording however `work` ends; after a panic, what it
+        /// noted is dropped (nobody takes it, and the thread lives on).
+        struct Stop;
+        impl Drop for Stop {
+            fn drop(&mut self) {
+                RECORDING.set(false);
+                if std::thread::panicking() {
+                    UNKNOWN.with_borrow_mut(Vec::clear);
+                }
+            }
+        }
+        let stop = Stop;
         let result = work();
-        RECORDING.set(false);
+        drop(stop);
         // Nothing decoded unknown (the usual case): no list to take.
         let met = UNKNOWN.with_borrow_mut(|seen| {
             if seen.is_empty() {
@@ -196,6 +208,29 @@ pub mod drift {
             }
         });
         (result, met)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn only_decoding_inside_a_recording_is_noted_and_a_panic_ends_it() {
+            note("Status", "outside");
+            let ((), met) = recording(|| note("Status", "inside"));
+            assert_eq!(met.len(), 1);
+            assert_eq!((met[0].0, met[0].1.as_str()), ("Status", "inside"));
+            let panicked = std::panic::catch_unwind(|| {
+                recording(|| {
+                    note("Status", "lost");
+                    panic!("a hook failed");
+                })
+            });
+            assert!(panicked.is_err());
+            assert!(!RECORDING.get(), "the recording stopped");
+            let ((), met) = recording(|| note("Status", "after"));
+            assert_eq!(met.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(), ["after"]);
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use futures::StreamExt;
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::{Request, Response, StatusCode};
 
-use crate::drift::{DriftKind, DriftWatch, unknown_members};
+use crate::drift::{DriftKind, DriftWatch, ReadOwed, unknown_members};
 use crate::error::{MAX_ERROR_BODY, ResponseContext};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::retry::parse_retry_after;
@@ -240,24 +240,19 @@ impl RequestHooks for RequestStack {
         }
         let authorization = request.headers().get(AUTHORIZATION).cloned();
         Execution::Hooked(HookFuture::pending(async move {
-            let response = match http.execute(request).await {
-                Ok(response) if response.status().is_success() => response,
-                answered => {
-                    watch.unread(slot);
-                    return match answered {
-                        Ok(response) => self.inspect_failure(response, authorization, operation).await,
-                        Err(e) => Err(e),
-                    };
-                }
+            // Until the body is read, the read is owed to the next answer.
+            let mut owed = ReadOwed {
+                watch,
+                slot,
+                read: false,
             };
+            let response = http.execute(request).await?;
+            if !response.status().is_success() {
+                return self.inspect_failure(response, authorization, operation).await;
+            }
             let parts = Parts::of(&response);
-            let body = match response.bytes().await {
-                Ok(body) => body,
-                Err(e) => {
-                    watch.unread(slot);
-                    return Err(e);
-                }
-            };
+            let body = response.bytes().await?;
+            owed.read = true;
             let records = carbon_api_gen::extras::operation(operation).and_then(|op| op.items_field);
             for (schema, field) in unknown_members(&body, shape, records) {
                 watch.log.note(DriftKind::Field { schema, field }, operation);

@@ -92,6 +92,14 @@ fn declared(heading: &str) -> Result<Change> {
     }
 }
 
+/// Whether a `## ` heading names a released version (`## 0.2.0 (API …) - date`).
+fn released_heading(line: &str) -> bool {
+    line.trim_start_matches("## ")
+        .split_whitespace()
+        .next()
+        .is_some_and(|v| v.parse::<Version>().is_ok())
+}
+
 /// The headings of CHANGELOG's "Unreleased" section that have entries.
 fn unreleased(changelog: &str) -> Result<Vec<(String, Change)>> {
     let mut lines = changelog.lines().skip_while(|l| !l.starts_with("## Unreleased"));
@@ -140,7 +148,14 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
     }
     // No release tag at all: the first release. Tags that `describe` cannot
     // reach are an error, not a first release.
+    let changelog = read_file(&root.join("CHANGELOG.md"))?;
     let last = if git(root, &["tag", "--list", "v[0-9]*"])?.is_empty() {
+        // A clone without its tags (`--no-tags`) is not a first release.
+        if let Some(released) = changelog.lines().find(|l| l.starts_with("## ") && released_heading(l)) {
+            return Err(release_error(format!(
+                "no release tags here, but CHANGELOG has `{released}`: fetch the tags (`git fetch --tags`) first"
+            )));
+        }
         None
     } else {
         let tag = git(root, &["describe", "--tags", "--abbrev=0", "--match", "v[0-9]*"])?;

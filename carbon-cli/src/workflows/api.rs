@@ -207,10 +207,14 @@ async fn download(url: &url::Url) -> Outcome<String> {
     let failed = |reason: String| Failure::Document(format!("cannot read the API document from {url}: {reason}"));
     // Redirects are followed to https, or within this machine; never to plain
     // http elsewhere (the check above would be for nothing).
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() >= 5 {
+    // (Within this machine only from this machine: an https server cannot send
+    // the reader to a local http service.)
+    let from_here = is_loopback(url);
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        // `previous` holds the first URL too.
+        if attempt.previous().len() > 5 {
             attempt.error("more than 5 redirects")
-        } else if attempt.url().scheme() == "https" || is_loopback(attempt.url()) {
+        } else if attempt.url().scheme() == "https" || (from_here && is_loopback(attempt.url())) {
             attempt.follow()
         } else {
             attempt.error("a redirect to plain http, which anyone on the way could change")
@@ -261,10 +265,13 @@ fn review(fetched: &Fetched) -> Outcome<Review> {
         .map_err(|e| Failure::usage(format!("this build's document: {e}")))?;
     let (diff, refused) = match carbon_api_regen::build(&upstream, &overlay) {
         Ok((doc, _)) => (carbon_api_regen::diff::diff(&built, &doc), None),
-        Err(e @ (carbon_api_regen::Error::Guards(_) | carbon_api_regen::Error::Unsupported(_))) => {
-            (Diff::default(), Some(e.to_string()))
+        // An API document regen cannot make a client of: breaking.
+        Err(e @ carbon_api_regen::Error::Guards(_)) => (Diff::default(), Some(e.to_string())),
+        // Not an API document this tool reads (Swagger 2.0, say).
+        Err(e) if fetched.fetched => {
+            return Err(Failure::Document(format!("the API document could not be read: {e}")));
         }
-        Err(e) => return Err(Failure::usage(e.to_string())),
+        Err(e) => return Err(Failure::usage(format!("{}: {e}", fetched.source))),
     };
     Ok(Review {
         source: fetched.source.clone(),

@@ -129,6 +129,13 @@ async fn documents_that_cannot_be_read_say_why() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("not an OpenAPI document"), "{}", stderr(&out));
 
+    // Swagger 2.0 is a document, but not one regen reads: bad input, not a change.
+    let swagger = s.dir.path().join("swagger.json");
+    std::fs::write(&swagger, r#"{"swagger": "2.0", "info": {"version": "1"}, "paths": {}}"#).unwrap();
+    let out = s.carbon(&["api", "check", "--from", swagger.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Swagger"), "{}", stderr(&out));
+
     let out = s
         .carbon(&["api", "check", "--from", "http://example.com/v1/api.yaml"])
         .await;

@@ -22,7 +22,7 @@ mod scan;
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub(crate) use scan::unknown_members;
@@ -206,37 +206,61 @@ pub const SCAN_EVERY: u32 = 64;
 
 /// A client's drift watch: its log, and how many answers of each operation it
 /// has seen (to read the members of the first and then one in [`SCAN_EVERY`]),
-/// a counter per operation that answers with an object schema.
+/// a counter per operation that answers with an object schema, and whether a
+/// read is owed (the answer chosen was not a success).
 #[derive(Debug)]
 pub(crate) struct DriftWatch {
     pub log: Arc<DriftLog>,
     answers: Box<[AtomicU32]>,
+    owed: Box<[AtomicBool]>,
 }
 
 impl DriftWatch {
     /// A watch writing to `log`.
     pub(crate) fn new(log: Arc<DriftLog>) -> Self {
+        let slots = carbon_api_gen::extras::answer_slots();
         Self {
             log,
-            answers: (0..carbon_api_gen::extras::answer_slots())
-                .map(|_| AtomicU32::new(0))
-                .collect(),
+            answers: (0..slots).map(|_| AtomicU32::new(0)).collect(),
+            owed: (0..slots).map(|_| AtomicBool::new(false)).collect(),
         }
     }
 
     /// Whether the members of this answer (of the operation in `slot`, see
     /// `extras::answer_slot`) are to be read.
     pub(crate) fn reads(&self, slot: usize) -> bool {
+        if self
+            .owed
+            .get(slot)
+            .is_some_and(|owed| owed.swap(false, Ordering::Relaxed))
+        {
+            return true;
+        }
         self.answers
             .get(slot)
             .is_some_and(|seen| seen.fetch_add(1, Ordering::Relaxed).is_multiple_of(SCAN_EVERY))
     }
 
-    /// The answer [`DriftWatch::reads`] chose was not a success: the next one of
-    /// the operation is read instead (a retried call's success is read).
-    pub(crate) fn unread(&self, slot: usize) {
-        if let Some(seen) = self.answers.get(slot) {
-            seen.fetch_sub(1, Ordering::Relaxed);
+    /// The answer [`DriftWatch::reads`] chose was not read (not a success, or
+    /// the call was dropped): the next answer of the operation is read instead.
+    pub(crate) fn owe(&self, slot: usize) {
+        if let Some(owed) = self.owed.get(slot) {
+            owed.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Owes a read unless the answer was read (dropped with the call, too).
+pub(crate) struct ReadOwed<'w> {
+    pub watch: &'w DriftWatch,
+    pub slot: usize,
+    pub read: bool,
+}
+
+impl Drop for ReadOwed<'_> {
+    fn drop(&mut self) {
+        if !self.read {
+            self.watch.owe(self.slot);
         }
     }
 }

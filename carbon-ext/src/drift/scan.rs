@@ -104,21 +104,25 @@ impl<'de> Visitor<'de> for Walk<'_, '_> {
             _ => None,
         };
         while let Some(key) = map.next_key::<String>()? {
-            let level = if records == Some(key.as_str()) {
-                Level::Records
-            } else {
-                Level::Nested
-            };
             let Some(shape) = self.shape else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
             match shape.field(&key) {
-                Some(field) => map.next_value_seed(Walk {
-                    shape: field.shape.and_then(extras::shape),
-                    level,
-                    found: self.found,
-                })?,
+                Some(field) => {
+                    let nested = field.shape.and_then(extras::shape);
+                    // The records are objects: a list of ids is read whole.
+                    let level = if records == Some(key.as_str()) && nested.is_some() {
+                        Level::Records
+                    } else {
+                        Level::Nested
+                    };
+                    map.next_value_seed(Walk {
+                        shape: nested,
+                        level,
+                        found: self.found,
+                    })?
+                }
                 None => {
                     self.found.push((shape.name, key));
                     map.next_value::<IgnoredAny>()?;
@@ -129,7 +133,12 @@ impl<'de> Visitor<'de> for Walk<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let records = matches!(self.level, Level::Records | Level::Root { .. });
+        let records = match self.level {
+            Level::Records => true,
+            // A root list of records (of objects).
+            Level::Root { .. } => self.shape.is_some(),
+            Level::Nested => false,
+        };
         let first = seq.next_element_seed(Walk {
             shape: self.shape,
             level: Level::Nested,
@@ -187,6 +196,12 @@ mod tests {
         // A list inside a single record is not its records: what follows it is read.
         let build = br#"{"uuid": "b", "parts": [{"uuid": "p", "part_number": "PN"}, {"uuid": "q"}],
             "attachments": [{"uuid": "a", "filename": "t.pdf", "size": 3}], "late": true}"#;
+        // A list of ids is not the records, even in the member that holds them.
+        let queue = br#"{"code": 0, "uuids": ["a", "b"], "late": 1}"#;
+        assert_eq!(
+            unknown_members(queue, shape("PrinterQueueUpdateResponse"), Some("uuids")),
+            [("PrinterQueueUpdateResponse", "late".to_string())]
+        );
         assert_eq!(
             unknown_members(build, shape("Build"), None),
             [("Build", "late".to_string()), ("BuildAttachments", "size".to_string())]

@@ -146,6 +146,11 @@ fn the_version_follows_what_changed() {
         Version::new(1, 0, 0)
     );
 
+    // A clone without its tags is not taken for a first release.
+    git(root, &["tag", "-d", "v0.1.0"]);
+    let untagged = plan(root, None).unwrap_err().to_string();
+    assert!(untagged.contains("git fetch --tags"), "{untagged}");
+
     // An SDK-only fix, declared in the CHANGELOG.
     let repo = released_repository();
     let root = repo.path();
