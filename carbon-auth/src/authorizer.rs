@@ -142,7 +142,10 @@ fn origin_of(url: &Url) -> &str {
     &url[..Position::BeforePath]
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`): the only
+/// place plain `http://` is trusted with anything (tokens here; `carbon api check`
+/// reads the API document from it).
+pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

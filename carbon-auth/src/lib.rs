@@ -42,7 +42,7 @@ mod key;
 mod source;
 mod token;
 
-pub use authorizer::Authorizer;
+pub use authorizer::{Authorizer, is_loopback};
 pub use error::AuthError;
 pub use hook::BearerAuth;
 pub use key::ApiKey;

@@ -180,13 +180,7 @@ mod tests {
 
     #[test]
     fn new_members_go_into_every_record_and_new_values_into_the_first() {
-        let mut doc: Value = serde_json::from_str(carbon_api_spec::UPSTREAM_JSON).unwrap();
-        let schemas = &mut doc["components"]["schemas"];
-        schemas["PrintedPart"]["properties"]["rework_reason"] = json!({"type": "string"});
-        schemas["PrintedPartStatus"]["enum"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!("reworked"));
+        let doc = test_support::api_documents::additive();
         let additions = Additions::between(&built(), &doc.to_string()).unwrap().unwrap();
         let mut page = json!({"parts": [
             {"uuid": "a", "part_uuid": "p", "status": "complete"},

@@ -1,8 +1,10 @@
 //! Scaffolding the carbon-rs tests and benches share, in one place: loopback
 //! servers that answer as scripted or as fast as they can, request matchers for
 //! httpmock (feature `httpmock`), the process's peak RSS, and summaries of
-//! measurements, real Redis servers. Not published.
+//! measurements, real Redis servers, and API documents of a newer API. Not
+//! published.
 
+pub mod api_documents;
 #[cfg(feature = "httpmock")]
 pub mod matchers;
 #[cfg(unix)]

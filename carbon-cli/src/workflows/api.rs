@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use carbon_api_regen::{Diff, Impact};
+use carbon_ext::auth::is_loopback;
 use serde_json::{Value, json};
 
 use crate::cli::ApiCheckArgs;
@@ -162,7 +163,11 @@ async fn fetch(source: &str) -> Outcome<Fetched> {
             ))
         })??
     } else {
-        let bytes = std::fs::read(source).map_err(|e| Failure::usage(format!("{source}: {e}")))?;
+        let bytes = std::fs::read(source).map_err(|e| {
+            Failure::usage(format!(
+                "--from {source}: {e}; give the path of an API document (YAML or JSON) or an https:// URL"
+            ))
+        })?;
         if bytes.len() > MAX_DOCUMENT {
             return Err(Failure::usage(format!(
                 "{source} is {} bytes; an API document is at most {MAX_DOCUMENT}",
@@ -192,15 +197,6 @@ fn with_causes(error: &dyn std::error::Error) -> String {
         cause = inner.source();
     }
     text
-}
-
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 async fn download(url: &url::Url) -> Outcome<String> {

@@ -5,37 +5,9 @@
 use carbon_sim::{ApiDocument, Config};
 use serde_json::{Value, json};
 
+use test_support::api_documents::{additive, breaking, upstream};
+
 use crate::support::{Setup, bare, ok, stderr, stdout};
-
-/// The document this build was generated from, as Carbon published it.
-fn upstream() -> Value {
-    serde_json::from_str(carbon_api_spec::UPSTREAM_JSON).unwrap()
-}
-
-/// Carbon ships 0.4.18: a new optional field on printed parts and a new status.
-fn additive() -> Value {
-    let mut doc = upstream();
-    doc["info"]["version"] = json!("0.4.18");
-    let schemas = &mut doc["components"]["schemas"];
-    schemas["PrintedPart"]["properties"]["rework_reason"] = json!({"type": "string", "nullable": true});
-    schemas["PrintedPartStatus"]["enum"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!("reworked"));
-    doc
-}
-
-/// Carbon ships 0.4.18 without a field the SDK reads.
-fn breaking() -> Value {
-    let mut doc = upstream();
-    doc["info"]["version"] = json!("0.4.18");
-    let removed = doc["components"]["schemas"]["PrintedPart"]["properties"]
-        .as_object_mut()
-        .unwrap()
-        .remove("serial_number");
-    assert!(removed.is_some());
-    doc
-}
 
 async fn publishing(doc: &Value) -> Setup {
     Setup::start(Config {

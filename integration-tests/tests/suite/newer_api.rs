@@ -11,16 +11,10 @@ use carbon_sim::{ApiDocument, Config, Simulator};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+/// 0.4.18's additions, and a member added to printers.
 fn newer_document() -> Value {
-    let mut doc: Value = serde_json::from_str(carbon_api_spec::UPSTREAM_JSON).unwrap();
-    doc["info"]["version"] = json!("0.4.18");
-    let schemas = &mut doc["components"]["schemas"];
-    schemas["PrintedPart"]["properties"]["rework_reason"] = json!({"type": "string", "nullable": true});
-    schemas["PrintedPartStatus"]["enum"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!("reworked"));
-    schemas["Printer"]["properties"]["firmware_channel"] = json!({"type": "string"});
+    let mut doc = test_support::api_documents::additive();
+    doc["components"]["schemas"]["Printer"]["properties"]["firmware_channel"] = json!({"type": "string"});
     doc
 }
 
