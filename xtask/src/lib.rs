@@ -4,12 +4,14 @@
 //! same library `carbon api check` uses.
 
 pub mod build_cost;
+pub mod public_api;
 pub mod regen;
 pub mod release;
 pub mod source;
 pub mod version;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// Everything that can go wrong in an xtask.
 #[derive(Debug, thiserror::Error)]
@@ -110,4 +112,26 @@ pub(crate) fn write_file(path: &Path, contents: &str) -> Result<()> {
     };
     std::fs::write(&tmp, contents).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Runs `command` to the end; its standard output, or an error naming the
+/// command with the last lines of what it said.
+pub(crate) fn run(command: &mut Command) -> Result<String> {
+    let line = std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|part| part.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = command
+        .output()
+        .map_err(|e| Error::Release(format!("cannot run `{line}`: {e}")))?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+    Err(Error::Release(format!(
+        "`{line}` failed:\n{}",
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    )))
 }

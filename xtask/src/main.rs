@@ -36,9 +36,9 @@ enum Command {
     /// impact on users of this SDK.
     Diff { old: String, new: String },
     /// Cut a release: the next version from what changed since the last one (the
-    /// API diff and CHANGELOG's Unreleased section), set in every crate and pin,
-    /// CHANGELOG moved under it, `cargo package --workspace`, a commit and an
-    /// annotated tag naming the API version.
+    /// API diff, the hand-written crates' public API, CHANGELOG's Unreleased
+    /// section), set in every crate and pin, CHANGELOG moved under it, `cargo
+    /// package --workspace`, a commit and an annotated tag naming the API version.
     Release {
         /// Print the plan and change nothing.
         #[arg(long)]

@@ -1,6 +1,7 @@
 //! `cargo xtask release`: the next version follows from what changed since the
-//! last release (the API diff of the committed documents, and the SDK's own
-//! changes as CHANGELOG's "Unreleased" section declares them), is set in every
+//! last release (the API diff of the committed documents, the public API of
+//! the hand-written crates as rustdoc describes it ([`crate::public_api`]), and
+//! the SDK's changes as CHANGELOG's "Unreleased" section declares them), is set in every
 //! crate and in the exact `=` pins between them, CHANGELOG's "Unreleased" moves
 //! under it with the API version and the date, `cargo package --workspace`
 //! checks that the crates package and build, and an annotated tag names the API
@@ -13,6 +14,7 @@ use std::process::Command;
 use carbon_api_regen::Diff;
 use serde_json::Value;
 
+use crate::public_api::{self, SurfaceDiff};
 use crate::version::{Change, Version};
 use crate::{Error, Result, read_file, write_file};
 
@@ -32,6 +34,9 @@ pub struct Plan {
     /// The SDK's own changes: each heading of CHANGELOG's "Unreleased" section
     /// that has entries, and the kind of change it declares.
     pub sdk: Vec<(String, Change)>,
+    /// The hand-written crates whose public API changed since the last release
+    /// (rustdoc's description at the tag against the working tree).
+    pub public_api: Vec<SurfaceDiff>,
     /// The strongest change, if anything changed.
     pub change: Option<Change>,
     /// The version to release.
@@ -44,20 +49,7 @@ fn release_error(message: impl Into<String>) -> Error {
 
 /// Runs `git` in `root`; its standard output, trimmed.
 fn git(root: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .output()
-        .map_err(|e| release_error(format!("cannot run git: {e}")))?;
-    if !out.status.success() {
-        return Err(release_error(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    crate::run(Command::new("git").arg("-C").arg(root).args(args)).map(|out| out.trim().to_string())
 }
 
 /// The `[workspace.package]` version of the root manifest.
@@ -171,6 +163,7 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
             last,
             api_version,
             api: None,
+            public_api: Vec::new(),
             change: sdk.iter().map(|(_, c)| *c).max(),
             sdk,
             next,
@@ -187,10 +180,20 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
     let now = parse(spec, &read_file(&root.join(spec))?)?;
     let api = carbon_api_regen::diff::diff(&before, &now);
     let api_change = (!api.changes.is_empty()).then(|| Change::from(api.verdict()));
-    let change = sdk.iter().map(|(_, c)| *c).chain(api_change).max();
+    let public_api = public_api_since(root, tag)?;
+    let public_change = public_api.iter().filter_map(SurfaceDiff::change).max();
+    if public_change == Some(Change::Breaking) && !sdk.iter().any(|(_, c)| *c == Change::Breaking) {
+        let listed: String = public_api.iter().map(ToString::to_string).collect();
+        return Err(release_error(format!(
+            "the public API changed incompatibly since {tag}, but CHANGELOG's Unreleased section declares no \
+             breaking change:\n{listed}say what users must change under a `### Removed` or `### Breaking` heading"
+        )));
+    }
+    let change = sdk.iter().map(|(_, c)| *c).chain(api_change).chain(public_change).max();
     let Some(change) = change else {
         return Err(release_error(format!(
-            "nothing to release: the API document is as in {tag} and CHANGELOG's Unreleased section has no entries"
+            "nothing to release: the API document and the public API are as in {tag} and CHANGELOG's Unreleased \
+             section has no entries"
         )));
     };
     let least = released.bumped(change);
@@ -211,9 +214,75 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
         api_version,
         api: Some(api),
         sdk,
+        public_api,
         change: Some(change),
         next,
     })
+}
+
+/// What changed in the public API of each hand-written library since `tag`.
+/// Only crates with changes under their directory are described (rustdoc runs
+/// on both sides, the tag's in a temporary worktree).
+fn public_api_since(root: &Path, tag: &str) -> Result<Vec<SurfaceDiff>> {
+    let (now, target) = public_api::libraries(root)?;
+    let mut touched = Vec::new();
+    for library in &now {
+        if public_api::touched_since(root, tag, &library.dir)? {
+            touched.push(library.package.clone());
+        }
+    }
+    // A library gone since the tag (a manifest changed) is found from the
+    // tag's side, below.
+    let manifests = git(root, &["diff", "--name-only", tag, "--", "Cargo.toml", "*/Cargo.toml"])?;
+    if touched.is_empty() && manifests.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Two target directories: cargo names a workspace's crates by their path
+    // in the workspace, so the tag's and today's would share (stale) builds.
+    let docs = target.join("xtask-public-api");
+    let tree = docs.join(format!("worktree-{tag}"));
+    let (docs_then, docs_now) = (docs.join("then"), docs.join("now"));
+    // A worktree left by an interrupted run is replaced.
+    let _ = git(root, &["worktree", "remove", "--force", &tree.display().to_string()]);
+    let _ = std::fs::remove_dir_all(&tree);
+    git(
+        root,
+        &[
+            "worktree",
+            "add",
+            "--quiet",
+            "--detach",
+            &tree.display().to_string(),
+            tag,
+        ],
+    )?;
+    let result = (|| {
+        let (before, _) = public_api::libraries(&tree)?;
+        for library in &before {
+            if !now.iter().any(|l| l.package == library.package) && !touched.contains(&library.package) {
+                touched.push(library.package.clone());
+            }
+        }
+        let mut diffs = Vec::new();
+        for package in &touched {
+            let find = |list: &[public_api::Library]| list.iter().find(|l| &l.package == package).cloned();
+            let old = match find(&before) {
+                Some(library) => public_api::document(&tree, &library, &docs_then)?,
+                None => Default::default(),
+            };
+            let new = match find(&now) {
+                Some(library) => public_api::document(root, &library, &docs_now)?,
+                None => Default::default(),
+            };
+            let diff = public_api::compare(package, &old, &new);
+            if diff.change().is_some() {
+                diffs.push(diff);
+            }
+        }
+        Ok(diffs)
+    })();
+    let _ = git(root, &["worktree", "remove", "--force", &tree.display().to_string()]);
+    result
 }
 
 impl fmt::Display for Plan {
@@ -245,6 +314,11 @@ impl fmt::Display for Plan {
             for (heading, change) in &self.sdk {
                 writeln!(f, "  - {heading} [{change}]")?;
             }
+        }
+        for diff in &self.public_api {
+            let kind = diff.change().map_or("no change".to_string(), |c| c.to_string());
+            writeln!(f, "public API of {} ({kind}):", diff.package)?;
+            write!(f, "{diff}")?;
         }
         let why = match self.change {
             Some(change) => format!("the changes are {change}"),
@@ -341,21 +415,7 @@ fn with_workspace_version(manifest: &str, current: Version, next: Version) -> St
 }
 
 fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
-    let out = Command::new(program)
-        .current_dir(root)
-        .args(args)
-        .output()
-        .map_err(|e| release_error(format!("cannot run {program}: {e}")))?;
-    if out.status.success() {
-        return Ok(());
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
-    Err(release_error(format!(
-        "{program} {} failed:\n{}",
-        args.join(" "),
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-    )))
+    crate::run(Command::new(program).current_dir(root).args(args)).map(drop)
 }
 
 /// How [`release`] runs.

@@ -56,7 +56,12 @@ fn released_repository() -> tempfile::TempDir {
         "[package]\nname = \"demo\"\nversion.workspace = true\nedition.workspace = true\nlicense.workspace = true\n\
          description = \"A crate to release.\"\n",
     );
-    write(root, "demo/src/lib.rs", "//! A crate to release.\n");
+    write(
+        root,
+        "demo/src/lib.rs",
+        "//! A crate to release.\n\n/// Whether it is ready.\npub fn ready() -> bool {\n    true\n}\n",
+    );
+    write(root, ".gitignore", "/target\n");
     write(
         root,
         "carbon-api-spec/openapi.json",
@@ -164,6 +169,56 @@ fn the_version_follows_what_changed() {
     unreleased(root, "### Removed\n- `Client::old()`.");
     commit(root, "A removal");
     assert_eq!(plan(root, None).unwrap().next, Version::new(0, 2, 0));
+}
+
+#[test]
+fn the_public_api_is_read_from_the_code() {
+    let repo = released_repository();
+    let root = repo.path();
+    let lib = "demo/src/lib.rs";
+    let source = std::fs::read_to_string(root.join(lib)).unwrap();
+
+    // A new function, which nobody wrote down: still a change, additive.
+    write(
+        root,
+        lib,
+        &format!("{source}\n/// Whether it holds.\npub fn steady() -> bool {{\n    true\n}}\n"),
+    );
+    commit(root, "steady()");
+    let p = plan(root, None).unwrap();
+    assert_eq!(
+        (p.change, p.next),
+        (Some(Change::Additive), Version::new(0, 1, 1)),
+        "{p}"
+    );
+    let text = p.to_string();
+    assert!(
+        text.contains("public API of demo (additive):\n  - demo: added `fn demo::steady`"),
+        "{text}"
+    );
+
+    // `ready` removed: refused until CHANGELOG tells users.
+    let without = std::fs::read_to_string(root.join(lib))
+        .unwrap()
+        .replace("pub fn ready()", "fn ready()");
+    write(root, lib, &without);
+    commit(root, "ready() is private");
+    let refused = plan(root, None).unwrap_err().to_string();
+    assert!(
+        refused.contains("removed `fn demo::ready`") && refused.contains("`### Removed`"),
+        "{refused}"
+    );
+    unreleased(root, "### Removed\n- `ready()`: call `steady()`.");
+    commit(root, "CHANGELOG");
+    let p = plan(root, None).unwrap();
+    assert_eq!(
+        (p.change, p.next),
+        (Some(Change::Breaking), Version::new(0, 2, 0)),
+        "{p}"
+    );
+    // The tag's worktree is gone, and the tree is clean.
+    assert_eq!(git(root, &["worktree", "list"]).lines().count(), 1);
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
 }
 
 #[test]
