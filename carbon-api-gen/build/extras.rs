@@ -394,6 +394,30 @@ fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
             }
         })
         .collect();
+    // Array parameters that take at least one value: an empty list would be
+    // left out of the query, and the request would match everything.
+    let empty_checks: Vec<TokenStream> = builder
+        .fields
+        .iter()
+        .filter_map(|(field, ty)| {
+            let wire = &spec.param_docs.get(&field.to_string())?.0;
+            spec.rules
+                .iter()
+                .find(|rule| &rule.name == wire && rule.min_items.is_some_and(|min| min >= 1))?;
+            let optional = last_generic_args(ty)
+                .and_then(|args| match args.first() {
+                    Some(syn::GenericArgument::Type(inner)) => Some(strip_option(inner).0),
+                    _ => None,
+                })
+                .unwrap_or(false);
+            let name = field.to_string();
+            Some(if optional {
+                quote! { if matches!(&self.#field, Ok(Some(values)) if values.is_empty()) { return Some(#name); } }
+            } else {
+                quote! { if matches!(&self.#field, Ok(values) if values.is_empty()) { return Some(#name); } }
+            })
+        })
+        .collect();
     let attrs = &builder.attrs;
     let method = &spec.method;
     // progenitor derives Clone unless a field cannot be cloned (a streamed body).
@@ -446,6 +470,11 @@ fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
                     #( #wire_names => #is_set, )*
                     _ => false,
                 }
+            }
+
+            fn empty_filter(&self) -> Option<&'static str> {
+                #( #empty_checks )*
+                None
             }
         }
 

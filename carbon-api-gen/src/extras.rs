@@ -33,6 +33,10 @@ pub trait OperationParams: Send + 'static {
         Self: Sized;
     /// Whether the parameter with this (Rust field) name was given a value.
     fn is_set(&self, param: &str) -> bool;
+    /// The first array parameter that was given an empty list although the
+    /// document asks for at least one value (its builder method's name). An
+    /// empty list is not sent at all, so the request would read as unfiltered.
+    fn empty_filter(&self) -> Option<&'static str>;
 }
 
 /// A builder that can be split into its client and owned parameters.

@@ -40,7 +40,8 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 /// `chunked()` on every generated builder.
 pub trait ChunkExt<'a>: IntoParams<'a> + Sized + Clone {
     /// Prepares one request per chunk of `values`, each made by `set` from a copy of
-    /// this builder (which should not have that filter set already).
+    /// this builder (which should not have that filter set already). No values
+    /// find nothing: an empty result, and no request is sent.
     fn chunked<V, F>(self, values: impl IntoIterator<Item = V>, set: F) -> Chunked<'a, Self, V, F>
     where
         F: Fn(Self, Vec<V>) -> Self,
@@ -100,12 +101,8 @@ where
             ..
         } = self;
         let operation = <B::Params as OperationParams>::OPERATION_ID;
-        if values.is_empty() {
-            return Err(Error::InvalidRequest {
-                call: Call::new(operation),
-                message: "no filter values: array filters take at least one value".into(),
-            });
-        }
+        // No values: nothing can match, so nothing is asked (the API itself
+        // refuses an empty filter, and a builder given one still does).
         let count = values.len().div_ceil(chunk_size);
         let (client, template) = builder.clone().into_params();
         if count > 1 && template.is_set("sort") {

@@ -128,7 +128,8 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
-    /// Credentials could not produce a token.
+    /// Another request hook refused to send the request for want of
+    /// credentials (this client's own credentials fail as [`Error::Auth`]).
     #[error("{call}: cannot authenticate: {message}")]
     Credentials {
         /// The call.
@@ -136,7 +137,9 @@ pub enum Error {
         /// What went wrong (never secret material).
         message: String,
     },
-    /// Loading or configuring credentials failed.
+    /// The credentials could not be loaded or configured, or could not make a
+    /// token when a request needed one (a key that cannot sign, a token that
+    /// cannot go in a header): the same type either way.
     #[error(transparent)]
     Auth(#[from] carbon_auth::AuthError),
     /// The request could not be sent or the response not received.
@@ -458,9 +461,14 @@ impl From<carbon_api_gen::Error> for Error {
                 message,
             },
             // The only other refusal of a hook: no credentials for the request.
-            G::Custom(message) => Error::Credentials {
-                call: Call::new(""),
-                message,
+            // This stack's own keeps its type (a bad key is `Auth` whether it
+            // shows when the client is built or when a request needs a token).
+            G::Custom(message) => match crate::stack::take_refusal() {
+                Some(auth) => Error::Auth(auth),
+                None => Error::Credentials {
+                    call: Call::new(""),
+                    message,
+                },
             },
             G::CommunicationError(e) | G::InvalidUpgrade(e) | G::ResponseBodyError(e) => Error::from_reqwest("", e),
             G::ErrorResponse(response) => Error::from_status("", response.status(), String::new(), None),

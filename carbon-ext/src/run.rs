@@ -114,6 +114,15 @@ where
     P: OperationParams,
     P::Output: DeserializeOwned,
 {
+    if let Some(name) = params.empty_filter() {
+        return Err(Error::InvalidRequest {
+            call: crate::error::Call::new(P::OPERATION_ID),
+            message: format!(
+                "`{name}` was given no values, and a filter with none cannot be sent: the request would match \
+                 everything. To look up nothing, skip the call (`chunked()` finds nothing for no values)"
+            ),
+        });
+    }
     let result = match client.state().extension::<DriftLog>() {
         None => params.send(client).await,
         // Each poll of the call records the enum values its answer's decoding

@@ -96,8 +96,24 @@ impl RequestStack {
     }
 }
 
+thread_local! {
+    /// The credentials error of the request whose hook just refused it. The
+    /// generated client carries a hook's refusal as text; the call that made the
+    /// request turns it into [`crate::Error`] in the same poll, on the same
+    /// thread, and takes the typed error back from here ([`take_refusal`]).
+    static REFUSAL: std::cell::RefCell<Option<carbon_auth::AuthError>> = const { std::cell::RefCell::new(None) };
+}
+
 fn credentials(error: carbon_auth::AuthError) -> HookError {
-    HookError::Credentials(error.to_string())
+    let text = error.to_string();
+    REFUSAL.with(|slot| *slot.borrow_mut() = Some(error));
+    HookError::Credentials(text)
+}
+
+/// The typed credentials error behind the refusal the generated client just
+/// returned on this thread, if this stack made it.
+pub(crate) fn take_refusal() -> Option<carbon_auth::AuthError> {
+    REFUSAL.with(|slot| slot.borrow_mut().take())
 }
 
 /// An error response, its body read (up to the cap) and kept with its operation and

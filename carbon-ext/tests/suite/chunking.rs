@@ -125,13 +125,48 @@ async fn chunking_that_would_lose_the_sort_order_is_refused_before_sending() {
         .await
         .unwrap();
     any.assert_calls_async(1).await;
-    let err = c
+}
+
+#[tokio::test]
+async fn looking_up_nothing_finds_nothing_and_sends_nothing() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200)
+                .json_body(json!({"models": [], "parts": [], "next_cursor": ""}));
+        })
+        .await;
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    // Print ids collected from an empty page: no special case needed.
+    let none: Vec<String> = Vec::new();
+    let models = c
         .find_models()
-        .chunked(Vec::<String>::new(), |b, chunk| b.uuid(chunk))
+        .chunked(none.clone(), |b, chunk| b.uuid(chunk))
         .collect()
         .await
-        .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest { .. }));
+        .unwrap();
+    assert!(models.is_empty());
+    let parts: Vec<_> = c
+        .get_printed_parts()
+        .limit(10)
+        // Even with `sort`: no request, so no order to lose.
+        .sort(vec!["updated_at".to_string()])
+        .chunked(none, |b, chunk| b.part_uuid(chunk))
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(parts.is_empty());
+    any.assert_calls_async(0).await;
+    // A builder given an empty filter directly is still refused: the API
+    // cannot express it.
+    let err = c.find_models().uuid(Vec::<String>::new()).run().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest { message, .. } if message.contains("`uuid` was given no values")),
+        "{err}"
+    );
+    any.assert_calls_async(0).await;
 }
 
 #[tokio::test]

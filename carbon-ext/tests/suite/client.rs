@@ -76,6 +76,25 @@ async fn requests_carry_the_user_agent_and_the_bearer() {
 }
 
 #[tokio::test]
+async fn credentials_that_fail_at_request_time_keep_their_type() {
+    let server = Scripted::start(vec![applications()]).await;
+    // A token that cannot go in a header fails only when a request needs it.
+    let c = builder(&server.base)
+        .static_token(BearerToken::new(
+            "tok\nen",
+            SystemTime::now() + Duration::from_secs(600),
+        ))
+        .build()
+        .unwrap();
+    let err = c.get_applications().run().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(carbon_ext::auth::AuthError::TokenNotHeaderSafe)),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 0, "nothing was sent");
+}
+
+#[tokio::test]
 async fn a_401_through_the_whole_stack_renews_once() {
     let server = Scripted::start(vec![Reply::text(401, "expired"), applications()]).await;
     let c = builder(&server.base)
