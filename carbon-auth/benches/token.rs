@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use carbon_auth::{ApiKey, JwtTokenSource, TokenSource, mint};
 use test_support::stats::Spread;
 
-const SECRETS: &str = include_str!("../tests/fixtures/test-only-secrets.json");
+const SECRETS: &str = test_support::keys::SECRETS_JSON;
 
 /// Rounds, each timing a batch of both paths (alternating which goes first), so that
 /// a slow moment of the machine weighs on both sides of a round's ratio.

@@ -1,10 +1,12 @@
 //! Scaffolding the carbon-rs tests and benches share, in one place: loopback
 //! servers that answer as scripted or as fast as they can, request matchers for
 //! httpmock (feature `httpmock`), the process's peak RSS, and summaries of
-//! measurements, real Redis servers, and API documents of a newer API. Not
+//! measurements, real Redis servers, API documents of a newer API, and the
+//! test-only API key. Not
 //! published.
 
 pub mod api_documents;
+pub mod keys;
 #[cfg(feature = "httpmock")]
 pub mod matchers;
 #[cfg(unix)]

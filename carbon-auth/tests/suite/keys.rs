@@ -21,7 +21,7 @@ fn secrets_with(secret: &str) -> String {
 
 #[test]
 fn loads_secrets_json_from_a_file() {
-    let key = ApiKey::from_file(fixture_path("test-only-secrets.json")).unwrap();
+    let key = ApiKey::from_file(test_support::keys::secrets_file()).unwrap();
     assert_eq!(key.client_id(), "test-client-0001");
 }
 
@@ -118,7 +118,7 @@ fn env(pairs: &[(&str, String)]) -> impl Fn(&str) -> Option<String> {
 
 #[test]
 fn loads_from_the_environment() {
-    let file = fixture_path("test-only-secrets.json").display().to_string();
+    let file = test_support::keys::secrets_file().display().to_string();
     let key = ApiKey::from_env_with(env(&[("CARBON_SECRETS_FILE", file)])).unwrap();
     assert_eq!(key.client_id(), "test-client-0001");
 

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use carbon_ext::auth::BearerToken;
 use carbon_ext::prelude::*;
@@ -121,23 +121,29 @@ async fn a_401_through_the_whole_stack_renews_once() {
 #[tokio::test]
 async fn clones_share_the_rate_limiter() {
     let server = Scripted::start(vec![applications()]).await;
+    let window = Duration::from_secs(3600);
     let c = builder(&server.base)
         .without_credentials()
-        // A window long enough that two loopback requests fit in it on any machine.
-        .rate_limit(RateLimit::new(2, Duration::from_secs(3)))
+        .rate_limit(RateLimit::new(2, window))
         .build()
         .unwrap();
     let other = c.clone();
-    let start = Instant::now();
     c.get_applications().run().await.unwrap();
     other.get_applications().run().await.unwrap();
-    assert!(start.elapsed() < Duration::from_millis(2500));
-    other.get_applications().run().await.unwrap();
-    assert!(
-        start.elapsed() >= Duration::from_millis(2990),
-        "the third request waited for a slot: {:?}",
-        start.elapsed()
-    );
+    // The window's two requests are spent, by two clones: the third, from
+    // either, waits for the window. Time is paused now (no request is in
+    // flight, so no transport timer can run ahead); the test's own sleep is
+    // the earliest timer, so the clock stops there.
+    tokio::time::pause();
+    let third = tokio::spawn(async move { other.get_applications().run().await });
+    tokio::time::sleep(window / 2).await;
+    assert!(!third.is_finished(), "the third request waits for a slot");
+    assert_eq!(server.hits(), 2);
+    // The window over, it goes: real time again for its request.
+    tokio::time::advance(window / 2).await;
+    tokio::time::resume();
+    third.await.unwrap().unwrap();
+    assert_eq!(server.hits(), 3);
 }
 
 #[test]

@@ -28,9 +28,9 @@ pub fn fast_retries() -> RetryPolicy {
 
 pub use test_support::scripted::{Reply, Scripted};
 
-/// The test-only API key in `tests/fixtures/test-only-secrets.json`.
+/// The test-only API key (test-support's).
 pub fn api_key() -> carbon_ext::auth::ApiKey {
-    carbon_ext::auth::ApiKey::from_json(include_str!("../fixtures/test-only-secrets.json")).unwrap()
+    carbon_ext::auth::ApiKey::from_json(test_support::keys::SECRETS_JSON).unwrap()
 }
 
 /// A client of the test key, limited to `limit` and sharing it as `sharing`, that

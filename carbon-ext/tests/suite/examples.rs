@@ -18,7 +18,7 @@ fn example(name: &str) -> PathBuf {
 }
 
 fn fixture_secrets() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-only-secrets.json")
+    test_support::keys::secrets_file()
 }
 
 /// Runs the export against `base` with the test key and `extra` arguments.

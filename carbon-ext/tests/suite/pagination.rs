@@ -98,16 +98,28 @@ async fn an_absent_cursor_also_ends_the_list() {
 async fn nothing_is_sent_until_polled_and_dropping_stops_paging() {
     let server = MockServer::start_async().await;
     let mocks = three_pages(&server, json!("")).await;
+    let other = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/applications");
+            then.status(200).json_body(json!({"applications": []}));
+        })
+        .await;
     let c = common::client(&format!("{}/v1", server.base_url()));
+    // A request made after the stream was built reaches the server; the
+    // stream's own, never polled, does not.
     let stream = request(&c).items();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    c.get_applications().run().await.unwrap();
+    other.assert_calls_async(1).await;
     mocks[0].assert_calls_async(0).await;
     drop(stream);
 
+    // Dropped after its first item: what reached the server by the next request
+    // is the first page and at most the prefetched second, never the third.
     let mut stream = request(&c).items();
     assert_eq!(stream.next().await.unwrap().unwrap().uuid, "a");
     drop(stream);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    c.get_applications().run().await.unwrap();
+    other.assert_calls_async(2).await;
     mocks[0].assert_calls_async(1).await;
     assert!(
         mocks[2].calls_async().await == 0,
