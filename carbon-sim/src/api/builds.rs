@@ -1,27 +1,18 @@
 //! Builds and their attachments (the redirect to a signed storage URL).
 
-// Handlers answer with a finished response on both paths.
-#![allow(clippy::result_large_err)]
-
-use axum::http::{Method, StatusCode};
-
-use super::Request;
-use super::reply::*;
-use crate::world::World;
+use super::resource::*;
 
 /// The routes of this resource.
 pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
-    let shared = r.shared;
-    let query = r.query;
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "attachments", uuid]) => {
             w.attachments.get(*uuid).ok_or_else(|| not_found("attachment"))?;
             Ok(redirect(
-                &shared.storage_url("GET", &format!("/bucket/attachments/{uuid}")),
+                &r.shared.storage_url("GET", &format!("/bucket/attachments/{uuid}")),
             ))
         }
-        (&Method::GET, ["v1", "builds"]) => shared.map_page(
-            query,
+        (&Method::GET, ["v1", "builds"]) => r.shared.map_page(
+            r.query,
             &w.builds,
             |b| b.view(&w.parts),
             "builds",

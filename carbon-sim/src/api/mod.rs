@@ -16,6 +16,7 @@ mod print_orders;
 mod printers;
 mod prints;
 pub(crate) mod reply;
+mod resource;
 mod runs;
 
 use axum::body::Body;

@@ -1,29 +1,19 @@
 //! Models: look-ups by id, presigned uploads and their resolve, direct uploads, downloads.
 
-// Handlers answer with a finished response on both paths.
-#![allow(clippy::result_large_err)]
+use super::resource::*;
 
-use axum::http::{Method, StatusCode};
-use carbon_api_gen::types;
-use serde_json::json;
-
-use super::reply::*;
-use super::{Request, parse};
 use axum::body::Body;
 use axum::http::HeaderMap;
 
 use crate::Shared;
-use crate::world::{PendingUpload, World, typed};
+use crate::world::{PendingUpload, typed};
 
 /// The routes of this resource.
 pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
-    let shared = r.shared;
-    let query = r.query;
-    let body = r.body;
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "models"]) => {
-            let uuids = query.all("uuid");
-            let external = query.all("external_id");
+            let uuids = r.query.all("uuid");
+            let external = r.query.all("external_id");
             if uuids.is_empty() && external.is_empty() {
                 return Err(bad("give at least one uuid or external_id"));
             }
@@ -36,7 +26,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         }
         (&Method::POST, ["v1", "models", "presigned"]) => {
             let _request: types::ModelPresignedUploadUrlRequest =
-                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid request: {e}")))?;
+                serde_json::from_value(parse(r.body)?).map_err(|e| bad(format!("invalid request: {e}")))?;
             let model_uuid = w.uuid();
             let created = w.clock.now();
             let seq = w.next_upload();
@@ -49,7 +39,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                     seq,
                 },
             );
-            let url = shared.storage_url("PUT", &format!("/bucket/models/{model_uuid}"));
+            let url = r.shared.storage_url("PUT", &format!("/bucket/models/{model_uuid}"));
             Ok(json_reply(
                 StatusCode::OK,
                 &json!({"model_uuid": model_uuid, "presigned_url": url}),
@@ -57,7 +47,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         }
         (&Method::POST, ["v1", "models", "presigned", "resolve"]) => {
             let request: types::ModelResolveUploadRequest =
-                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid request: {e}")))?;
+                serde_json::from_value(parse(r.body)?).map_err(|e| bad(format!("invalid request: {e}")))?;
             if w.models.contains_key(&request.model_uuid)
                 && w.resolved_etags.get(&request.model_uuid) == Some(&request.model_etag)
             {
@@ -94,7 +84,9 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         (&Method::GET, ["v1", "models", uuid, "download"]) => {
             w.models.get(*uuid).ok_or_else(|| not_found("model"))?;
             w.files.get(*uuid).ok_or_else(|| not_found("model file"))?;
-            Ok(redirect(&shared.storage_url("GET", &format!("/bucket/models/{uuid}"))))
+            Ok(redirect(
+                &r.shared.storage_url("GET", &format!("/bucket/models/{uuid}")),
+            ))
         }
         _ => Err(no_route()),
     }

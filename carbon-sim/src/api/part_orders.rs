@@ -1,22 +1,11 @@
 //! Part orders: create (keyed by a caller-chosen uuid), list, get, flush, cancel.
 
-// Handlers answer with a finished response on both paths.
-#![allow(clippy::result_large_err)]
+use super::resource::*;
 
-use axum::http::{Method, StatusCode};
 use carbon_api_gen::enums::PartOrderStatus;
-use carbon_api_gen::types;
-use serde_json::{Value, json};
-
-use super::reply::*;
-use super::{Request, parse};
-use crate::world::World;
 
 /// The routes of this resource.
 pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
-    let shared = r.shared;
-    let query = r.query;
-    let body = r.body;
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "part_orders"]) => {
             // Lists show how many printed parts an order has, not each of them.
@@ -28,11 +17,12 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 }
                 v
             };
-            shared.map_page(query, &w.orders, summary, "part_orders", &["uuid"], &[])
+            r.shared
+                .map_page(r.query, &w.orders, summary, "part_orders", &["uuid"], &[])
         }
         (&Method::POST, ["v1", "part_orders"]) => {
             let request: types::PartOrderRequest =
-                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid part order: {e}")))?;
+                serde_json::from_value(parse(r.body)?).map_err(|e| bad(format!("invalid part order: {e}")))?;
             let uuid = match request.uuid.clone() {
                 Some(uuid) if w.orders.contains_key(&uuid) => {
                     return Err(text_reply(StatusCode::CONFLICT, "a part order with this uuid exists"));
@@ -97,7 +87,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         }
         (&Method::PATCH, ["v1", "part_orders", uuid]) => {
             let request: types::PartOrderUpdateRequest =
-                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid update: {e}")))?;
+                serde_json::from_value(parse(r.body)?).map_err(|e| bad(format!("invalid update: {e}")))?;
             let now = w.clock.now();
             w.orders
                 .update(uuid, |state| {

@@ -1,29 +1,23 @@
 //! Parts: a model under a part number.
 
-// Handlers answer with a finished response on both paths.
-#![allow(clippy::result_large_err)]
+use super::resource::*;
 
 use std::sync::Arc;
 
 use arcstr::ArcStr;
-use axum::http::{Method, StatusCode};
-use carbon_api_gen::types;
-use serde_json::json;
 
-use super::reply::*;
-use super::{Request, parse};
-use crate::world::{PartState, World};
+use crate::world::PartState;
 
 /// The routes of this resource.
 pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
-    let shared = r.shared;
-    let query = r.query;
-    let body = r.body;
     match (r.method, r.segments) {
-        (&Method::GET, ["v1", "parts"]) => shared.map_page(query, &w.parts, PartState::view, "parts", &["uuid"], &[]),
+        (&Method::GET, ["v1", "parts"]) => {
+            r.shared
+                .map_page(r.query, &w.parts, PartState::view, "parts", &["uuid"], &[])
+        }
         (&Method::POST, ["v1", "parts"]) => {
             let request: types::PartRequest =
-                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid part: {e}")))?;
+                serde_json::from_value(parse(r.body)?).map_err(|e| bad(format!("invalid part: {e}")))?;
             if !w.models.contains_key(&request.model_uuid) {
                 return Err(bad(format!("unknown model {}", request.model_uuid)));
             }

@@ -1,26 +1,14 @@
 //! Print orders: a build queued on printers, with copies per printer.
 
-// Handlers answer with a finished response on both paths.
-#![allow(clippy::result_large_err)]
-
-use axum::http::{Method, StatusCode};
-use carbon_api_gen::types;
-use serde_json::{Value, json};
-
-use super::reply::*;
-use super::{Request, parse};
-use crate::world::World;
+use super::resource::*;
 
 /// The routes of this resource.
 pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
-    let shared = r.shared;
-    let query = r.query;
-    let body = r.body;
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "print_orders"]) => {
             let aliases = [("printer_serial", "keys:routed_to")];
-            shared.map_page(
-                query,
+            r.shared.map_page(
+                r.query,
                 &w.print_orders,
                 |o| o.order.clone(),
                 "print_orders",
@@ -30,7 +18,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         }
         (&Method::POST, ["v1", "print_orders"]) => {
             let request: types::PrintOrderRequest =
-                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid print order: {e}")))?;
+                serde_json::from_value(parse(r.body)?).map_err(|e| bad(format!("invalid print order: {e}")))?;
             if !w.builds.contains_key(&request.build_uuid) {
                 return Err(bad(format!("unknown build {}", request.build_uuid)));
             }
@@ -79,7 +67,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         )),
         (&Method::PATCH, ["v1", "print_orders", uuid]) => {
             let request: types::PrintOrderUpdateRequest =
-                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid update: {e}")))?;
+                serde_json::from_value(parse(r.body)?).map_err(|e| bad(format!("invalid update: {e}")))?;
             let order = w
                 .print_orders
                 .update(uuid, |state| {

@@ -1,24 +1,14 @@
 //! Printers and their queues.
 
-// Handlers answer with a finished response on both paths.
-#![allow(clippy::result_large_err)]
-
-use axum::http::{Method, StatusCode};
-use carbon_api_gen::types;
-use serde_json::{Value, json};
-
-use super::reply::*;
-use super::{Request, parse};
-use crate::world::World;
+use super::resource::*;
 
 /// The routes of this resource.
 pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
-    let query = r.query;
-    let body = r.body;
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "printers"]) => {
-            let limit = query.limit().map_err(bad)?;
-            let offset: usize = query
+            let limit = r.query.limit().map_err(bad)?;
+            let offset: usize = r
+                .query
                 .one("offset")
                 .ok_or_else(|| bad("offset is required"))?
                 .parse()
@@ -30,7 +20,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             ))
         }
         (&Method::GET, ["v1", "printers", "queues"]) => {
-            let wanted = query.all("printer_serial");
+            let wanted = r.query.all("printer_serial");
             let queues: Vec<Value> = w
                 .queues
                 .iter()
@@ -39,7 +29,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 .collect();
             Ok(json_reply(StatusCode::OK, &json!({"printer_queues": queues})))
         }
-        (&Method::PATCH, ["v1", "printers", "queues"]) => update_queue(w, parse(body)?),
+        (&Method::PATCH, ["v1", "printers", "queues"]) => update_queue(w, parse(r.body)?),
         (&Method::GET, ["v1", "printers", serial]) => {
             let printer = printers_now(w)
                 .into_iter()

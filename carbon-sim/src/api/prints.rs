@@ -1,22 +1,12 @@
 //! Prints, printed parts and print quality data.
 
-// Handlers answer with a finished response on both paths.
-#![allow(clippy::result_large_err)]
-
-use axum::http::{Method, StatusCode};
-use serde_json::{Value, json};
-
-use super::Request;
-use super::reply::*;
-use crate::world::World;
+use super::resource::*;
 
 /// The routes of this resource.
 pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
-    let shared = r.shared;
-    let query = r.query;
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "print_quality_data"]) => {
-            let ids = query.all("printIds");
+            let ids = r.query.all("printIds");
             if ids.is_empty() {
                 return Err(bad("printIds is required"));
             }
@@ -29,7 +19,8 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
             Ok(json_reply(StatusCode::OK, &json!({"prints": rows})))
         }
         (&Method::GET, ["v1", "printed_parts"]) => {
-            shared.map_page(query, &w.printed_parts, |s| s.view(), "parts", &["uuid"], &[])
+            r.shared
+                .map_page(r.query, &w.printed_parts, |s| s.view(), "parts", &["uuid"], &[])
         }
         (&Method::GET, ["v1", "printed_parts", uuid]) => Ok(json_reply(
             StatusCode::OK,
@@ -39,9 +30,9 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
                 .view(),
         )),
         (&Method::GET, ["v1", "prints"]) => {
-            let mut q = query.clone();
+            let mut q = r.query.clone();
             q.0.entry("status".into()).or_insert_with(|| vec!["finished".into()]);
-            shared.map_page(
+            r.shared.map_page(
                 &q,
                 &w.prints,
                 Clone::clone,

@@ -1,23 +1,15 @@
 //! Model program runs: start one, look one or several up.
 
-// Handlers answer with a finished response on both paths.
-#![allow(clippy::result_large_err)]
+use super::resource::*;
 
-use axum::http::{Method, StatusCode};
-use carbon_api_gen::types;
-use serde_json::json;
-
-use super::reply::*;
-use super::{Request, parse};
-use crate::world::{World, typed};
+use crate::world::typed;
 
 /// The routes of this resource.
 pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
-    let query = r.query;
-    let body = r.body;
     match (r.method, r.segments) {
         (&Method::GET, ["v1", "model_program_runs"]) => {
-            let runs: Vec<&types::ModelProgramRun> = query
+            let runs: Vec<&types::ModelProgramRun> = r
+                .query
                 .all("uuid")
                 .iter()
                 .filter_map(|u| w.runs.get(u).map(|r| &r.run))
@@ -26,7 +18,7 @@ pub(super) fn route(r: &Request<'_>, w: &mut World) -> Result<Reply, Reply> {
         }
         (&Method::POST, ["v1", "model_program_runs"]) => {
             let request: types::ModelProgramRunRequest =
-                serde_json::from_value(parse(body)?).map_err(|e| bad(format!("invalid run request: {e}")))?;
+                serde_json::from_value(parse(r.body)?).map_err(|e| bad(format!("invalid run request: {e}")))?;
             let input = match &request.parameters {
                 types::ModelProgramRunRequestParameters::Object(map) => {
                     map.values().find(|v| w.models.contains_key(*v)).cloned()
