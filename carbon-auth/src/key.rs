@@ -73,12 +73,9 @@ impl ApiKey {
     /// Like [`ApiKey::from_env`], reading variables through `lookup` (for
     /// configuration systems and tests).
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AuthError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        if let Some(path) = get("CARBON_SECRETS_FILE") {
-            return Self::from_file(path);
-        }
-        match (get("CARBON_CLIENT_ID"), get("CARBON_CLIENT_SECRET")) {
-            (Some(id), Some(secret)) => {
+        match env_key(lookup) {
+            EnvKey::File(path) => Self::from_file(path),
+            EnvKey::Parts(id, secret) => {
                 // A PEM in one environment line often has its newlines escaped.
                 let secret = if secret.contains("\\n") && !secret.contains('\n') {
                     secret.replace("\\n", "\n")
@@ -87,14 +84,24 @@ impl ApiKey {
                 };
                 Self::new(id, &secret)
             }
-            (Some(_), None) => Err(AuthError::MissingEnv {
-                detail: " (CARBON_CLIENT_SECRET is not set)".into(),
+            EnvKey::Half(missing) => Err(AuthError::MissingEnv {
+                detail: format!(" ({missing} is not set)"),
             }),
-            (None, Some(_)) => Err(AuthError::MissingEnv {
-                detail: " (CARBON_CLIENT_ID is not set)".into(),
-            }),
-            (None, None) => Err(AuthError::MissingEnv { detail: String::new() }),
+            EnvKey::Nothing => Err(AuthError::MissingEnv { detail: String::new() }),
         }
+    }
+
+    /// Whether the environment names a whole key as [`ApiKey::from_env`] reads
+    /// it (`CARBON_SECRETS_FILE`, or both `CARBON_CLIENT_ID` and
+    /// `CARBON_CLIENT_SECRET`; blank counts as unset), for tools that fall back
+    /// to a key of their own otherwise. Says nothing of whether it loads.
+    pub fn is_in_env() -> bool {
+        Self::is_in_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`ApiKey::is_in_env`], reading variables through `lookup`.
+    pub fn is_in_env_with(lookup: impl Fn(&str) -> Option<String>) -> bool {
+        matches!(env_key(lookup), EnvKey::File(_) | EnvKey::Parts(..))
     }
 
     /// A key from its two parts: `client_id` and the PEM text of `client_secret`.
@@ -224,6 +231,29 @@ fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// What the environment says of a key: one place for the variables and the
+/// rule that blank is unset.
+enum EnvKey {
+    File(String),
+    Parts(String, String),
+    /// One part without the other: the name of the missing one.
+    Half(&'static str),
+    Nothing,
+}
+
+fn env_key(lookup: impl Fn(&str) -> Option<String>) -> EnvKey {
+    let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    if let Some(path) = get("CARBON_SECRETS_FILE") {
+        return EnvKey::File(path);
+    }
+    match (get("CARBON_CLIENT_ID"), get("CARBON_CLIENT_SECRET")) {
+        (Some(id), Some(secret)) => EnvKey::Parts(id, secret),
+        (Some(_), None) => EnvKey::Half("CARBON_CLIENT_SECRET"),
+        (None, Some(_)) => EnvKey::Half("CARBON_CLIENT_ID"),
+        (None, None) => EnvKey::Nothing,
+    }
 }
 
 #[cfg(test)]

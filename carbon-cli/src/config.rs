@@ -214,9 +214,7 @@ impl Connection {
         };
         let key = if let Some(path) = &flags.secrets {
             Some((Key::File(path.clone()), Source::Flag))
-        } else if env("CARBON_SECRETS_FILE").is_some()
-            || (env("CARBON_CLIENT_ID").is_some() && env("CARBON_CLIENT_SECRET").is_some())
-        {
+        } else if carbon_ext::auth::ApiKey::is_in_env() {
             Some((Key::Environment, Source::Environment))
         } else {
             profile.secrets.clone().map(|path| (Key::File(path), Source::Profile))

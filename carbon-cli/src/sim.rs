@@ -8,17 +8,9 @@ use crate::output::write_stdout;
 
 /// `carbon sim`: serves until Ctrl-C.
 pub async fn run(args: SimArgs) -> Outcome {
-    if !(0.0..=1.0).contains(&args.faults) {
-        return Err(Failure::usage("--faults is a share of requests, from 0 to 1"));
-    }
-    if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 1e6) {
-        return Err(Failure::usage("--speed must be above 0 and at most 1000000"));
-    }
     let key = carbon_sim::TestKey::generate("sim-client").map_err(|e| Failure::usage(e.to_string()))?;
     let secrets_json = key.secrets_json();
-    // The port first: a port that is taken (by an earlier `carbon sim`, say) must
-    // leave that simulator's profile and key as they are.
-    let sim = carbon_sim::Simulator::start(carbon_sim::Config {
+    let config = carbon_sim::Config {
         addr: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
         key: Some(key),
         faults: carbon_sim::Faults::all(args.faults),
@@ -27,9 +19,12 @@ pub async fn run(args: SimArgs) -> Outcome {
         printed_parts: args.printed_parts,
         seed: args.seed,
         ..carbon_sim::Config::default()
-    })
-    .await
-    .map_err(|e| {
+    };
+    // The simulator's own check, said as the flags say it.
+    config.validate().map_err(|e| Failure::usage(format!("--{e}")))?;
+    // The port first: a port that is taken (by an earlier `carbon sim`, say) must
+    // leave that simulator's profile and key as they are.
+    let sim = carbon_sim::Simulator::start(config).await.map_err(|e| {
         Failure::usage(format!(
             "cannot serve on 127.0.0.1:{}: {e}; choose another --port (0 takes a free one). \
              Profile `{}` was left as it was",

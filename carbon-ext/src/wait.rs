@@ -37,8 +37,8 @@ impl Default for WaitConfig {
     /// packing and printing take hours.
     fn default() -> Self {
         Self {
-            min_interval: Duration::from_secs(5),
-            max_interval: Duration::from_secs(60),
+            min_interval: Self::FIRST_INTERVAL,
+            max_interval: Self::LONGEST_INTERVAL,
             timeout: Duration::from_secs(24 * 3600),
             error_budget: Duration::from_secs(15 * 60),
         }
@@ -46,6 +46,17 @@ impl Default for WaitConfig {
 }
 
 impl WaitConfig {
+    /// The first pause between polls unless told otherwise: 5 s.
+    pub const FIRST_INTERVAL: Duration = Duration::from_secs(5);
+    /// The longest pause unless told otherwise: a minute.
+    pub const LONGEST_INTERVAL: Duration = Duration::from_secs(60);
+
+    /// Polls `first` apart at first, the pauses growing to a minute (or staying
+    /// at `first`, if that is longer), for at most `timeout`.
+    pub fn every(first: Duration, timeout: Duration) -> Self {
+        Self::new(first, Self::LONGEST_INTERVAL, timeout)
+    }
+
     /// Polls between `min` and `max` apart, for at most `timeout` (15 minutes of
     /// error budget).
     pub fn new(min: Duration, max: Duration, timeout: Duration) -> Self {

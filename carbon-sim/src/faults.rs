@@ -77,10 +77,11 @@ impl Faults {
         }
     }
 
-    /// `rate` of requests get a fault of any kind.
+    /// `rate` of requests get a fault of any kind (a share from 0 to 1;
+    /// [`crate::Config::validate`] refuses others).
     pub fn all(rate: f64) -> Self {
         Self {
-            rate: rate.clamp(0.0, 1.0),
+            rate,
             kinds: FaultKind::ALL.to_vec(),
         }
     }

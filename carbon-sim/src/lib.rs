@@ -83,12 +83,19 @@ fn additions_of(config: &Config) -> Result<Option<additions::Additions>, SimErro
 }
 
 impl Config {
-    /// Checks the settings a running simulator depends on.
+    /// Checks the settings a running simulator depends on: the one place their
+    /// limits are decided (the command lines that start one ask it too).
     pub fn validate(&self) -> Result<(), SimError> {
         if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 1e6) {
             return Err(SimError::Config(format!(
                 "speed {:?}: give a factor above 0 and at most 1000000",
                 self.speed
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.faults.rate) {
+            return Err(SimError::Config(format!(
+                "faults {}: give a share of requests from 0 to 1",
+                self.faults.rate
             )));
         }
         if let Some((requests, window)) = self.rate_limit

@@ -98,19 +98,7 @@ fn parse_rate_limit(text: &str) -> Result<Option<(u32, Duration)>, String> {
 
 /// Everything the command line says, checked before anything starts.
 fn config(args: &Args) -> Result<Config, String> {
-    if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 1e6) {
-        return Err(format!(
-            "--speed {:?}: give a factor above 0 and at most 1000000",
-            args.speed
-        ));
-    }
-    if !(0.0..=1.0).contains(&args.faults) {
-        return Err(format!(
-            "--faults {}: give a share of requests from 0 to 1",
-            args.faults
-        ));
-    }
-    Ok(Config {
+    let config = Config {
         addr: args.addr,
         key: None,
         rate_limit: parse_rate_limit(&args.rate_limit)?,
@@ -134,7 +122,9 @@ fn config(args: &Args) -> Result<Config, String> {
             ),
             None => ApiDocument::built_in(),
         },
-    })
+    };
+    config.validate().map_err(|e| format!("--{e}"))?;
+    Ok(config)
 }
 
 /// Writes the key readable by its owner only.

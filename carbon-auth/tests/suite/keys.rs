@@ -156,3 +156,17 @@ fn missing_environment_says_which_variable() {
         .to_string();
     assert!(err.contains("CARBON_CLIENT_ID is not set"), "{err}");
 }
+
+#[test]
+fn whether_the_environment_names_a_key_follows_the_same_rule() {
+    let named = |pairs: &[(&str, String)]| ApiKey::is_in_env_with(env(pairs));
+    assert!(named(&[("CARBON_SECRETS_FILE", "/any/path.json".into())]));
+    assert!(named(&[
+        ("CARBON_CLIENT_ID", "c".into()),
+        ("CARBON_CLIENT_SECRET", "s".into())
+    ]));
+    // Half a key, blanks and nothing: not a key (a tool falls back to its own).
+    assert!(!named(&[("CARBON_CLIENT_ID", "c".into())]));
+    assert!(!named(&[("CARBON_SECRETS_FILE", "  ".into())]));
+    assert!(!named(&[]));
+}

@@ -56,11 +56,6 @@ pub struct WaitArgs {
     pub interval: String,
 }
 
-/// How the CLI waits: polls every `interval`, backing off to a minute at most.
-pub(crate) fn config(timeout: Duration, interval: Duration) -> WaitConfig {
-    WaitConfig::new(interval, Duration::from_secs(60).max(interval), timeout)
-}
-
 /// Prints the final record and turns the outcome into the exit status.
 fn conclude<T: serde::Serialize>(what: &str, outcome: WaitOutcome<T>, printing: &Printing) -> Outcome {
     let shown = outcome
@@ -89,7 +84,14 @@ pub async fn wait_for_part_order(
     timeout: Duration,
     printing: &Printing,
 ) -> Outcome {
-    wait_part_order(client, uuid, until, config(timeout, Duration::from_secs(5)), printing).await
+    wait_part_order(
+        client,
+        uuid,
+        until,
+        WaitConfig::every(WaitConfig::FIRST_INTERVAL, timeout),
+        printing,
+    )
+    .await
 }
 
 async fn wait_part_order(
@@ -138,7 +140,7 @@ async fn wait_part_order(
 pub async fn run(client: &Client, args: &WaitArgs, printing: &Printing) -> Outcome {
     let timeout = parse_duration(&args.timeout).map_err(|e| Failure::usage(format!("--timeout: {e}")))?;
     let interval = parse_duration(&args.interval).map_err(|e| Failure::usage(format!("--interval: {e}")))?;
-    let config = config(timeout, interval);
+    let config = WaitConfig::every(interval, timeout);
     match args.what {
         Waitable::PartOrder => {
             wait_part_order(

@@ -146,6 +146,20 @@ async fn an_order_with_other_parts_is_not_reused_and_same_bytes_are_ordered_per_
     assert_eq!(s.sim.counts().part_orders, 1);
 }
 
+#[tokio::test]
+async fn a_simulator_with_bad_settings_is_refused_as_the_simulator_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (bad, said) in [
+        (["--speed", "0"], "--speed 0.0: give a factor above 0"),
+        (["--faults", "2"], "--faults 2: give a share of requests from 0 to 1"),
+    ] {
+        let out = bare(dir.path()).arg("sim").args(bad).output().await.unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{bad:?}: {}", stderr(&out));
+        assert!(!dir.path().join("sim-secrets.json").exists(), "nothing written");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulator_on_a_taken_port_leaves_the_running_ones_profile_working() {
     let dir = tempfile::tempdir().unwrap();
