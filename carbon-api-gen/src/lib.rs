@@ -11,12 +11,13 @@
 //! retries and rate limiting. Built by hand:
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), carbon_api_gen::Error> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
-//! use carbon_api_gen::{Client, ClientState};
+//! use carbon_api_gen::{BaseUrl, Client, ClientState};
 //!
-//! let http = carbon_api_gen::http_client(Duration::from_secs(10), Duration::from_secs(60)).unwrap();
-//! let client = Client::with_state("https://api.carbon3d.com/v1", http, ClientState::default());
+//! let http = carbon_api_gen::http_client(Duration::from_secs(10), Duration::from_secs(60))?;
+//! let base = BaseUrl::parse("https://api.carbon3d.com/v1")?;
+//! let client = Client::with_state(&base, http, ClientState::default());
 //! let printers = client.get_printers().limit(100).offset(0).send().await?;
 //! for printer in &printers.printers {
 //!     println!("{} {}", printer.serial, printer.name);
@@ -36,7 +37,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod base_url;
 pub mod extras;
+pub use base_url::{BaseUrl, InvalidBaseUrl};
 pub use tls::{crypto_provider, tls_config, HttpClientError};
 mod hooks;
 mod timestamp;
@@ -254,11 +257,10 @@ pub fn http_client_builder(
 }
 
 impl Client {
-    /// Creates a client for `base_url` (for example `https://api.carbon3d.com/v1`, with
-    /// or without trailing slash) that sends through `http` and runs `state`'s hooks
-    /// on every request.
-    pub fn with_state(base_url: &str, http: reqwest::Client, state: ClientState) -> Self {
-        Self::new_with_client(base_url.trim_end_matches('/'), http, state)
+    /// Creates a client for `base_url` that sends through `http` and runs
+    /// `state`'s hooks on every request.
+    pub fn with_state(base_url: &BaseUrl, http: reqwest::Client, state: ClientState) -> Self {
+        Self::new_with_client(base_url.as_str(), http, state)
     }
 
     /// The hooks this client runs.

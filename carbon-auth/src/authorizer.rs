@@ -7,6 +7,8 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use url::{Position, Url};
 
+use carbon_api_gen::BaseUrl;
+
 use crate::{AuthError, BearerToken, TokenSource};
 
 /// Puts `Authorization: Bearer <token>` on requests to one API origin.
@@ -21,7 +23,7 @@ use crate::{AuthError, BearerToken, TokenSource};
 ///   [`Authorizer::refused`], so that the next request gets a new one.
 pub struct Authorizer {
     source: Arc<dyn TokenSource>,
-    base_url: String,
+    base_url: BaseUrl,
     /// The API's origin as URLs serialize it (`https://host` or `http://host:port`:
     /// scheme and host in lower case, a default port left out), so that a request
     /// is checked with one string comparison.
@@ -34,32 +36,28 @@ impl Authorizer {
     /// Authorizes requests to `base_url` (e.g. `https://api.carbon3d.com/v1`) with
     /// tokens from `source`. `allow_plain_http` lets tokens go over plain `http://`
     /// to hosts other than loopback: only for networks you trust.
-    pub fn new(source: Arc<dyn TokenSource>, base_url: &str, allow_plain_http: bool) -> Result<Self, AuthError> {
-        let invalid = |reason: String| AuthError::InvalidBaseUrl {
-            url: base_url.to_string(),
-            reason,
-        };
-        let url = Url::parse(base_url).map_err(|e| invalid(e.to_string()))?;
-        let host = url
-            .host_str()
-            .ok_or_else(|| invalid("it has no host".into()))?
-            .to_string();
-        match url.scheme() {
-            "https" => {}
-            "http" if allow_plain_http || is_loopback(&url) => {}
-            "http" => return Err(AuthError::InsecureBaseUrl { host }),
-            other => return Err(invalid(format!("the scheme must be https, not {other}"))),
+    pub fn new(source: Arc<dyn TokenSource>, base_url: &BaseUrl, allow_plain_http: bool) -> Result<Self, AuthError> {
+        let url = base_url.url();
+        if url.scheme() == "http" && !allow_plain_http && !is_loopback(url) {
+            return Err(AuthError::InsecureBaseUrl {
+                host: url.host_str().unwrap_or_default().to_string(),
+            });
         }
         Ok(Self {
             source,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            origin: origin_of(&url).to_string(),
+            base_url: base_url.clone(),
+            origin: origin_of(url).to_string(),
             header: Mutex::new(None),
         })
     }
 
     /// The base URL requests are authorized for, without trailing slash.
     pub fn base_url(&self) -> &str {
+        self.base_url.as_str()
+    }
+
+    /// The base URL requests are authorized for, parsed.
+    pub fn parsed_base_url(&self) -> &BaseUrl {
         &self.base_url
     }
 
@@ -157,7 +155,7 @@ pub fn is_loopback(url: &Url) -> bool {
 impl fmt::Debug for Authorizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authorizer")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_str())
             .finish_non_exhaustive()
     }
 }

@@ -107,3 +107,12 @@ pub enum AuthError {
         host: String,
     },
 }
+
+impl From<carbon_api_gen::InvalidBaseUrl> for AuthError {
+    fn from(e: carbon_api_gen::InvalidBaseUrl) -> Self {
+        AuthError::InvalidBaseUrl {
+            url: e.url,
+            reason: e.reason,
+        }
+    }
+}

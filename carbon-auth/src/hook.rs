@@ -50,9 +50,10 @@ impl BearerAuth {
 
     /// Like [`BearerAuth::new`] with an already shared source.
     pub fn from_arc(source: Arc<dyn TokenSource>, base_url: &str, allow_plain_http: bool) -> Result<Self, AuthError> {
+        let base_url = carbon_api_gen::BaseUrl::parse(base_url)?;
         Ok(Self::from_authorizer(Authorizer::new(
             source,
-            base_url,
+            &base_url,
             allow_plain_http,
         )?))
     }
@@ -99,7 +100,7 @@ impl BearerAuth {
     /// The generated API client for this base URL, sending through `http` with this
     /// hook on every request.
     pub fn into_client(self, http: reqwest::Client) -> carbon_api_gen::Client {
-        let base_url = self.base_url().to_string();
+        let base_url = self.authorizer.parsed_base_url().clone();
         carbon_api_gen::Client::with_state(&base_url, http, self.into_state())
     }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use carbon_auth::{ApiKey, Authorizer, BearerToken, JwtTokenSource, StaticToken, TokenSource};
+use carbon_auth::{ApiKey, AuthError, Authorizer, BearerToken, JwtTokenSource, StaticToken, TokenSource};
 
 use crate::drift::{DriftLog, DriftReport, DriftWatch};
 use crate::retry::Retrier;
@@ -334,7 +334,8 @@ impl ClientBuilder {
 
     /// Builds the client. Loads and validates the key now, so a bad key fails here.
     pub fn build(self) -> Result<Client, Error> {
-        let base_url = self.environment.base_url().trim_end_matches('/').to_string();
+        // Read once, for every layer; an unreadable one is refused now.
+        let base_url = carbon_api_gen::BaseUrl::parse(self.environment.base_url()).map_err(AuthError::from)?;
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -383,7 +384,7 @@ impl ClientBuilder {
         };
         let mut stack = match (self.rate_limit, client_id) {
             (Some(limit), Some(client_id)) => {
-                RequestStack::with_shared_limit(limit, &self.limit_sharing, &client_id, &base_url)?
+                RequestStack::with_shared_limit(limit, &self.limit_sharing, &client_id, base_url.as_str())?
             }
             (limit, _) => RequestStack::new(limit),
         };

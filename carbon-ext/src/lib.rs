@@ -51,6 +51,8 @@ pub use carbon_api_gen::enums;
 pub use carbon_api_gen::extras;
 /// The API's types (requests and responses), generated from the document.
 pub use carbon_api_gen::types;
+/// The API's base URL, read once (no trailing slash), and why a text is not one.
+pub use carbon_api_gen::{BaseUrl, InvalidBaseUrl};
 /// Authentication: keys, tokens, token sources.
 pub use carbon_auth as auth;
 

@@ -51,7 +51,11 @@ impl Sides {
             .unwrap();
         Sides {
             raw: http(),
-            generated: carbon_api_gen::Client::with_state(&base, http(), carbon_api_gen::ClientState::default()),
+            generated: carbon_api_gen::Client::with_state(
+                &carbon_api_gen::BaseUrl::parse(&base).unwrap(),
+                http(),
+                carbon_api_gen::ClientState::default(),
+            ),
             sdk,
             base,
         }

@@ -195,7 +195,7 @@ async fn hooks_run_around_every_request() {
     let recorder = Arc::new(Recorder::default());
     let http = carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap();
     let c = Client::with_state(
-        &format!("{}/v1", server.base_url()),
+        &carbon_api_gen::BaseUrl::parse(&format!("{}/v1", server.base_url())).unwrap(),
         http,
         ClientState::new(RecordingHooks(recorder.clone())),
     );
@@ -247,7 +247,11 @@ async fn base_url_with_or_without_trailing_slash() {
         format!("{}/v1/", server.base_url()),
     ] {
         let http = carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap();
-        let c = Client::with_state(&base, http, ClientState::default());
+        let c = Client::with_state(
+            &carbon_api_gen::BaseUrl::parse(&base).unwrap(),
+            http,
+            ClientState::default(),
+        );
         c.get_applications().send().await.unwrap();
     }
     mock.assert_calls_async(2).await;
@@ -306,7 +310,11 @@ async fn slow_body_is_not_cut_off_by_a_whole_request_timeout() {
         }
     });
     let http = carbon_api_gen::http_client(Duration::from_secs(2), Duration::from_millis(1500)).unwrap();
-    let c = Client::with_state(&format!("http://{addr}/v1"), http, ClientState::default());
+    let c = Client::with_state(
+        &carbon_api_gen::BaseUrl::parse(&format!("http://{addr}/v1")).unwrap(),
+        http,
+        ClientState::default(),
+    );
     let stream = c.download_model().uuid("m-1").send().await.unwrap().into_inner();
     use futures::TryStreamExt;
     let bytes: Vec<u8> = stream.into_inner().map_ok(|b| b.to_vec()).try_concat().await.unwrap();

@@ -10,7 +10,11 @@ use httpmock::MockServer;
 /// trailing slash to prove it is handled.
 pub fn client(server: &MockServer) -> Client {
     let http = carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap();
-    Client::with_state(&format!("{}/v1/", server.base_url()), http, ClientState::default())
+    Client::with_state(
+        &carbon_api_gen::BaseUrl::parse(&format!("{}/v1/", server.base_url())).unwrap(),
+        http,
+        ClientState::default(),
+    )
 }
 
 #[allow(unused_imports)]

@@ -37,7 +37,11 @@ fn typed_mocks_match_and_answer_with_generated_types() {
     runtime.block_on(async {
         let http = carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap();
         // The typed mocks match paths without the /v1 base path.
-        let c = Client::with_state(&server.base_url(), http, ClientState::default());
+        let c = Client::with_state(
+            &carbon_api_gen::BaseUrl::parse(&server.base_url()).unwrap(),
+            http,
+            ClientState::default(),
+        );
         let got = c.get_printed_part().uuid("pp-1").send().await.unwrap().into_inner();
         assert_eq!(got, part);
         let page = c

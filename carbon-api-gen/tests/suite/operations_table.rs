@@ -117,7 +117,11 @@ fn ids_sort_keys_and_text_dates_are_described_for_checks_before_sending() {
 #[tokio::test]
 async fn with_args_sets_parameters_and_bodies_from_json() {
     let http = carbon_api_gen::http_client(Duration::from_secs(1), Duration::from_secs(1)).unwrap();
-    let client = Client::with_state("http://127.0.0.1:9/v1", http, ClientState::default());
+    let client = Client::with_state(
+        &carbon_api_gen::BaseUrl::parse("http://127.0.0.1:9/v1").unwrap(),
+        http,
+        ClientState::default(),
+    );
     let args = json!({"limit": 5, "part_order_uuid": ["a", "b"], "updated_after": "2026-01-01T00:00:00Z"});
     let builder = client.get_printed_parts().with_args(args.as_object().unwrap()).unwrap();
     let (_, params) = builder.into_params();

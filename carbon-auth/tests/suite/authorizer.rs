@@ -11,6 +11,10 @@ use reqwest::header::AUTHORIZATION;
 
 const BASE: &str = "https://api.carbon3d.com/v1";
 
+fn base(url: &str) -> carbon_api_gen::BaseUrl {
+    carbon_api_gen::BaseUrl::parse(url).unwrap()
+}
+
 fn request(url: &str) -> reqwest::Request {
     reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap())
 }
@@ -52,7 +56,7 @@ impl TokenSource for Minting {
 
 #[test]
 fn api_requests_get_the_bearer_at_once_and_others_lose_theirs() {
-    let authorizer = Authorizer::new(static_token("abc.def.ghi"), BASE, false).unwrap();
+    let authorizer = Authorizer::new(static_token("abc.def.ghi"), &base(BASE), false).unwrap();
     let mut api = request("https://api.carbon3d.com/v1/parts?limit=1");
     assert!(authorizer.authorize_now(&mut api).unwrap().is_ok());
     assert_eq!(bearer_of(&api), Some("Bearer abc.def.ghi"));
@@ -88,7 +92,7 @@ fn api_requests_get_the_bearer_at_once_and_others_lose_theirs() {
 #[tokio::test]
 async fn without_a_token_at_hand_authorize_waits_and_a_refusal_moves_on() {
     let source = Arc::new(Minting::default());
-    let authorizer = Authorizer::new(source.clone(), BASE, false).unwrap();
+    let authorizer = Authorizer::new(source.clone(), &base(BASE), false).unwrap();
     let mut first = request("https://api.carbon3d.com/v1/builds");
     assert!(
         authorizer.authorize_now(&mut first).is_none(),
@@ -117,7 +121,7 @@ async fn a_jwt_source_has_a_token_at_hand_only_while_it_is_fresh() {
     assert_eq!(source.fresh(), Some(minted.clone()));
     assert_eq!(source.mint_count(), 1);
 
-    let authorizer = Authorizer::new(source.clone(), BASE, false).unwrap();
+    let authorizer = Authorizer::new(source.clone(), &base(BASE), false).unwrap();
     let mut api = request("https://api.carbon3d.com/v1/parts");
     assert!(authorizer.authorize_now(&mut api).unwrap().is_ok());
     assert_eq!(bearer_of(&api), Some(format!("Bearer {}", minted.expose()).as_str()));
@@ -129,7 +133,7 @@ async fn a_jwt_source_has_a_token_at_hand_only_while_it_is_fresh() {
 
 #[test]
 fn a_token_that_cannot_be_a_header_is_refused_with_a_reason() {
-    let authorizer = Authorizer::new(static_token("line\nbreak"), BASE, false).unwrap();
+    let authorizer = Authorizer::new(static_token("line\nbreak"), &base(BASE), false).unwrap();
     let mut api = request("https://api.carbon3d.com/v1/parts");
     let err = authorizer.authorize_now(&mut api).unwrap().unwrap_err();
     assert!(matches!(err, AuthError::TokenNotHeaderSafe), "{err:?}");
@@ -142,12 +146,12 @@ fn a_token_that_cannot_be_a_header_is_refused_with_a_reason() {
 #[test]
 fn the_origin_rules_are_checked_when_built() {
     assert!(matches!(
-        Authorizer::new(static_token("t"), "http://api.example.com/v1", false),
+        Authorizer::new(static_token("t"), &base("http://api.example.com/v1"), false),
         Err(AuthError::InsecureBaseUrl { .. })
     ));
-    assert!(Authorizer::new(static_token("t"), "http://127.0.0.1:8080/v1", false).is_ok());
-    assert!(Authorizer::new(static_token("t"), "http://sim.lan/v1", true).is_ok());
-    let authorizer = Authorizer::new(static_token("t"), "https://api.carbon3d.com/v1/", false).unwrap();
+    assert!(Authorizer::new(static_token("t"), &base("http://127.0.0.1:8080/v1"), false).is_ok());
+    assert!(Authorizer::new(static_token("t"), &base("http://sim.lan/v1"), true).is_ok());
+    let authorizer = Authorizer::new(static_token("t"), &base("https://api.carbon3d.com/v1/"), false).unwrap();
     assert_eq!(authorizer.base_url(), "https://api.carbon3d.com/v1");
     assert_eq!(
         format!("{authorizer:?}"),

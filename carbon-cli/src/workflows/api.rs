@@ -43,7 +43,9 @@ pub async fn check(args: &ApiCheckArgs, flags: &Flags, printing: &Printing) -> O
         // The API publishes its document beside its operations.
         None => {
             let connection = Connection::resolve(flags, &ConfigFile::load()?)?;
-            format!("{}/api.yaml", connection.base_url.0.trim_end_matches('/'))
+            carbon_ext::BaseUrl::parse(&connection.base_url.0)
+                .map_err(|e| carbon_ext::Error::Auth(e.into()))?
+                .join("api.yaml")
         }
     };
     let fetched = fetch(&source).await?;

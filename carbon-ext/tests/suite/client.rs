@@ -27,6 +27,18 @@ fn environments_have_their_base_urls() {
         .build()
         .unwrap();
     assert_eq!(c.base_url(), "http://127.0.0.1:9/v1");
+    // Read once when built, with or without credentials: not a URL is refused.
+    for bad in ["api.carbon3d.com/v1", "ftp://api.carbon3d.com/v1"] {
+        let err = Client::builder()
+            .base_url(bad)
+            .without_credentials()
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Auth(carbon_ext::auth::AuthError::InvalidBaseUrl { url, .. }) if url == bad),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,131 @@
+//! The API's base URL, read once: an absolute `http` or `https` URL with a host,
+//! kept without a trailing slash, so that every layer (the generated client, the
+//! authorizer, the rate limit's key, the command line) joins paths to the same
+//! text. Whether tokens may travel over plain `http` is the authorizer's
+//! decision, not this type's.
+
+use std::fmt;
+use std::str::FromStr;
+
+use reqwest::Url;
+
+/// An API base URL such as `https://api.carbon3d.com/v1`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct BaseUrl {
+    /// The URL as given, surrounding blanks and trailing slashes taken off.
+    text: String,
+    url: Url,
+}
+
+/// A text that is not a base URL, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("base URL {url:?} is invalid: {reason}")]
+pub struct InvalidBaseUrl {
+    /// The text given.
+    pub url: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl BaseUrl {
+    /// Reads `text` (`https://api.carbon3d.com/v1`, with or without a trailing
+    /// slash).
+    pub fn parse(text: &str) -> Result<Self, InvalidBaseUrl> {
+        let invalid = |reason: String| InvalidBaseUrl {
+            url: text.to_string(),
+            reason,
+        };
+        let trimmed = text.trim().trim_end_matches('/');
+        let url = Url::parse(trimmed)
+            .map_err(|e| invalid(format!("{e}; give an absolute URL such as https://api.carbon3d.com/v1")))?;
+        match url.scheme() {
+            "https" | "http" => {}
+            other => return Err(invalid(format!("the scheme must be https, not {other}"))),
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(invalid("it has no host".into()));
+        }
+        Ok(Self {
+            text: trimmed.to_string(),
+            url,
+        })
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The parsed URL (scheme, host, port, path).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// `path` under the base URL: `join("api.yaml")` of
+    /// `https://api.carbon3d.com/v1` is `https://api.carbon3d.com/v1/api.yaml`.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}/{}", self.text, path.trim_start_matches('/'))
+    }
+}
+
+impl FromStr for BaseUrl {
+    type Err = InvalidBaseUrl;
+
+    fn from_str(text: &str) -> Result<Self, InvalidBaseUrl> {
+        Self::parse(text)
+    }
+}
+
+impl AsRef<str> for BaseUrl {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BaseUrl({:?})", self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_text_for_every_way_of_writing_it() {
+        for given in [
+            "https://api.carbon3d.com/v1",
+            "https://api.carbon3d.com/v1/",
+            " https://api.carbon3d.com/v1// ",
+        ] {
+            let base = BaseUrl::parse(given).unwrap();
+            assert_eq!(base.as_str(), "https://api.carbon3d.com/v1", "{given:?}");
+            assert_eq!(base.join("/api.yaml"), "https://api.carbon3d.com/v1/api.yaml");
+        }
+        assert_eq!(
+            BaseUrl::parse("http://127.0.0.1:8080/v1").unwrap().url().port(),
+            Some(8080)
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_base_url_says_why() {
+        for (given, why) in [
+            ("api.carbon3d.com/v1", "absolute URL"),
+            ("ftp://api.carbon3d.com/v1", "must be https, not ftp"),
+            ("file:///v1", "must be https, not file"),
+            ("", "absolute URL"),
+        ] {
+            let err = BaseUrl::parse(given).unwrap_err();
+            assert!(err.to_string().contains(why), "{given:?}: {err}");
+            assert_eq!(err.url, given);
+        }
+    }
+}
