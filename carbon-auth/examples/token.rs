@@ -17,30 +17,13 @@ use clap::Parser;
 struct Args {
     /// Path to the secrets.json downloaded from the Carbon web app.
     secrets: PathBuf,
-    /// How long the token is valid: a number with a unit, s, m, h or d (e.g. 90s, 60m,
-    /// 24h). A bare number is seconds.
+    /// How long the token is valid: a number with a unit (e.g. 90s, 60m, 24h).
     #[arg(long, default_value = "60m", value_parser = parse_lifetime)]
     lifetime: Duration,
 }
 
 fn parse_lifetime(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` does not start with a whole number"))?;
-    let seconds = match unit.trim() {
-        "" | "s" => 1,
-        "m" | "min" => 60,
-        "h" => 60 * 60,
-        "d" => 24 * 60 * 60,
-        other => return Err(format!("unknown unit `{other}`: use s, m, h or d")),
-    };
-    number
-        .checked_mul(seconds)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("`{text}` is too long"))
+    humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}` is not a duration ({e}): e.g. 90s, 60m, 24h"))
 }
 
 fn main() -> ExitCode {

@@ -171,8 +171,8 @@ pub struct DownloadArgs {
 )]
 pub struct TokenArgs {
     /// How long the token is valid.
-    #[arg(long, default_value = "60m", value_name = "DURATION")]
-    pub lifetime: String,
+    #[arg(long, default_value = "60m", value_name = "DURATION", value_parser = crate::when::parse_duration)]
+    pub lifetime: std::time::Duration,
 }
 
 /// `carbon profile ...`.

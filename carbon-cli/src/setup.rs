@@ -9,7 +9,6 @@ use crate::config::{ConfigFile, Connection, Flags, Key, Source};
 use crate::failure::{Failure, Outcome};
 use crate::output::{RecordWriter, print_record, write_stdout};
 use crate::values::{self, Strictness};
-use crate::when::parse_duration;
 use crate::workflows;
 use crate::workflows::order::OrderFlags;
 
@@ -130,7 +129,7 @@ pub async fn workflow(workflow: Workflow, flags: &Flags, printing: &Printing) ->
 }
 
 fn token(flags: &Flags, args: &TokenArgs) -> Outcome {
-    let lifetime = parse_duration(&args.lifetime).map_err(|e| Failure::usage(format!("--lifetime: {e}")))?;
+    let lifetime = args.lifetime;
     let key = Connection::resolve(flags, &ConfigFile::load()?)?.api_key()?;
     let token = carbon_ext::auth::mint(&key, lifetime).map_err(carbon_ext::Error::from)?;
     write_stdout(format!("{}\n", token.expose()).as_bytes())?;

@@ -5,29 +5,18 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Parses `250ms`, `90s`, `30m`, `12h`, `7d`, `2w` (a bare number is seconds).
+/// Parses `250ms`, `90s`, `30m`, `12h`, `7d`, `2w`, `1h30m` (humantime's
+/// reading, as the examples use it); a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration: use a number and a unit, e.g. 90s, 30m, 12h, 7d"))?;
-    if unit == "ms" {
-        return Ok(Duration::from_millis(number));
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .parse()
+            .map(Duration::from_secs)
+            .map_err(|_| format!("`{text}` is too long a duration"));
     }
-    let seconds: u64 = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        other => return Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m, h, d or w")),
-    };
-    number
-        .checked_mul(seconds)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("`{text}` is too long a duration"))
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration ({e}): use a number and a unit, e.g. 90s, 30m, 12h, 7d"))
 }
 
 /// Which way a relative time counts from now.
@@ -69,7 +58,10 @@ mod tests {
         assert_eq!(parse_duration("12h").unwrap(), Duration::from_secs(43_200));
         assert_eq!(parse_duration("2w").unwrap(), Duration::from_secs(1_209_600));
         assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
-        assert!(parse_duration("3y").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("3q").unwrap_err().contains("unknown time unit"));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5_400));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration(" 60 ").unwrap(), Duration::from_secs(60));
         assert!(parse_duration("99999999999999999999d").is_err());
         let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
         assert_eq!(

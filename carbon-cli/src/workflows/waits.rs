@@ -49,11 +49,11 @@ pub struct WaitArgs {
     #[arg(long, value_enum)]
     pub until: Option<Until>,
     /// Give up after this long (exit status 3).
-    #[arg(long, default_value = "12h", value_name = "DURATION")]
-    pub timeout: String,
+    #[arg(long, default_value = "12h", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Duration,
     /// First pause between polls; pauses grow to a minute.
-    #[arg(long, default_value = "5s", value_name = "DURATION")]
-    pub interval: String,
+    #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = parse_duration)]
+    pub interval: Duration,
 }
 
 /// Prints the final record and turns the outcome into the exit status.
@@ -138,9 +138,8 @@ async fn wait_part_order(
 
 /// `carbon wait`.
 pub async fn run(client: &Client, args: &WaitArgs, printing: &Printing) -> Outcome {
-    let timeout = parse_duration(&args.timeout).map_err(|e| Failure::usage(format!("--timeout: {e}")))?;
-    let interval = parse_duration(&args.interval).map_err(|e| Failure::usage(format!("--interval: {e}")))?;
-    let config = WaitConfig::every(interval, timeout);
+    let timeout = args.timeout;
+    let config = WaitConfig::every(args.interval, timeout);
     match args.what {
         Waitable::PartOrder => {
             wait_part_order(

@@ -256,6 +256,30 @@ async fn order_uploads_parts_and_orders_once_and_waits() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durations_are_read_one_way_before_anything_is_sent() {
+    let s = Setup::new().await;
+    let cases: [(&[&str], &str); 3] = [
+        (&["wait", "part-order", "u-1", "--timeout", "soon"], "--timeout"),
+        (&["wait", "part-order", "u-1", "--interval", "5 parsecs"], "--interval"),
+        (&["token", "--lifetime", "1q"], "--lifetime"),
+    ];
+    for (args, flag) in cases {
+        let out = s.carbon(args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let said = stderr(&out);
+        assert!(
+            said.contains(flag) && said.contains("is not a duration"),
+            "{args:?}: {said}"
+        );
+    }
+    assert_eq!(s.sim.stats().requests, 0, "nothing was sent");
+    // The same reading takes the forms the examples take, and a bare number.
+    for lifetime in ["90s", "1h30m", "600"] {
+        ok(&s.carbon(&["token", "--lifetime", lifetime]).await);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hollow_order_runs_programs_and_orders_the_outputs() {
     let s = Setup::new().await;
     let a = s.mesh("a.stl");

@@ -35,19 +35,8 @@ impl Connection {
     }
 }
 
-/// Parses durations like 90s, 30m, 12h.
+/// Parses durations like 90s, 30m, 12h (humantime's reading, as the command
+/// line's).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` does not start with a number"))?;
-    let seconds = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        other => return Err(format!("unknown unit `{other}`: use s, m, h or d")),
-    };
-    Ok(std::time::Duration::from_secs(number * seconds))
+    humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}` is not a duration ({e}): e.g. 90s, 30m, 12h"))
 }
