@@ -10,11 +10,11 @@ use crate::failure::{Failure, Outcome};
 pub enum Sink {
     /// Standard output, written as the rows come.
     Stdout(std::io::StdoutLock<'static>),
-    /// A temporary file that becomes `target` only when finished.
+    /// A temporary file that becomes `target` only when finished (removed
+    /// when dropped before: an export that did not finish leaves no file).
     File {
-        temp: PathBuf,
         target: PathBuf,
-        file: Option<std::io::BufWriter<std::fs::File>>,
+        file: std::io::BufWriter<tempfile::NamedTempFile>,
     },
 }
 
@@ -33,13 +33,16 @@ impl Sink {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         remove_abandoned(dir, &name);
-        let (temp, file) =
-            create_unique(dir, &name).map_err(|e| Failure::usage(format!("--to {}: {e}", target.display())))?;
-        lock(&file);
+        // Created only if new, under a name of its own, beside the target.
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".part")
+            .tempfile_in(dir)
+            .map_err(|e| Failure::usage(format!("--to {}: {e}", target.display())))?;
+        lock(temp.as_file());
         Ok(Sink::File {
-            temp,
             target: target.to_path_buf(),
-            file: Some(std::io::BufWriter::new(file)),
+            file: std::io::BufWriter::new(temp),
         })
     }
 
@@ -47,43 +50,25 @@ impl Sink {
     pub fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match self {
             Sink::Stdout(out) => out.write_all(bytes),
-            Sink::File { file, .. } => file.as_mut().expect("open until finished").write_all(bytes),
+            Sink::File { file, .. } => file.write_all(bytes),
         }
     }
 
     /// Flushes standard output, or syncs the file and puts it in its place.
-    pub fn finish(mut self) -> Outcome {
-        match &mut self {
-            Sink::Stdout(out) => out.flush()?,
-            Sink::File { temp, target, file } => {
-                let file = file.take().expect("finished once");
-                let file = file.into_inner().map_err(|e| e.into_error())?;
-                file.sync_all()?;
-                std::fs::rename(&*temp, &*target)?;
-                // Locked until it has its name: no other run takes it for abandoned.
+    pub fn finish(self) -> Outcome {
+        match self {
+            Sink::Stdout(mut out) => out.flush()?,
+            Sink::File { target, file } => {
+                let temp = file.into_inner().map_err(|e| e.into_error())?;
+                temp.as_file().sync_all()?;
+                // Locked until it has its name (the file stays open through the
+                // rename): no other run takes it for abandoned.
+                let file = temp.persist(&target).map_err(|e| e.error)?;
                 drop(file);
             }
         }
         Ok(())
     }
-}
-
-/// A new temporary file for `name` in `dir`: named by this process and the
-/// time, and created only if no file has that name (two runs in containers may
-/// both be process 1).
-fn create_unique(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    for attempt in 0..100u128 {
-        let temp = dir.join(format!(".{name}.{}-{:x}.part", std::process::id(), nanos + attempt));
-        match std::fs::File::options().write(true).create_new(true).open(&temp) {
-            Ok(file) => return Ok((temp, file)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::other("no free name for a temporary file"))
 }
 
 /// Removes the temporary files of `name` that killed runs left (`kill -9`, a
@@ -148,17 +133,5 @@ fn locked(path: &Path) -> bool {
     {
         let _ = path;
         true
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        // An export that did not finish leaves no file behind.
-        if let Sink::File {
-            temp, file: Some(_), ..
-        } = self
-        {
-            let _ = std::fs::remove_file(temp);
-        }
     }
 }
