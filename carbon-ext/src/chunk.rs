@@ -28,8 +28,8 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::dedup::{DedupExt, SeenUuids};
 use crate::error::Call;
-use crate::paginate::DedupExt;
 use crate::run::send;
 
 /// The most values any array filter accepts (except `getPrints`' `status`: 5).
@@ -185,10 +185,5 @@ where
         .buffer_unordered(concurrency)
         .try_collect()
         .await?;
-    let mut seen = std::collections::HashSet::new();
-    Ok(responses
-        .into_iter()
-        .flatten()
-        .filter(|item| item.uuid().is_none_or(|uuid| seen.insert(uuid.to_string())))
-        .collect())
+    Ok(SeenUuids::default().keep_new(responses.into_iter().flatten()))
 }

@@ -3,6 +3,7 @@ pub mod by_name;
 mod chunk;
 mod client;
 pub mod create;
+pub mod dedup;
 pub mod download;
 pub mod drift;
 mod error;
@@ -23,7 +24,7 @@ pub use chunk::{ChunkExt, Chunked, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY};
 pub use client::{BASE_URL_VAR, Client, ClientBuilder, Credentials, Environment, user_agent};
 pub use error::{Call, Error, MAX_ERROR_BODY};
 pub use paginate::{
-    DedupExt, ItemOf, LenientItem, MAX_EMPTY_PAGES, Page, PaginateExt, PaginateOffsetExt, TOTAL_COUNT_CAP, TotalCount,
+    ItemOf, LenientItem, MAX_EMPTY_PAGES, Page, PaginateExt, PaginateOffsetExt, TOTAL_COUNT_CAP, TotalCount,
 };
 pub use progress::{Progress, Transfer};
 pub use rate_limit::{LimitSharing, REDIS_URL_VAR, RateLimit, RedisUrl};
@@ -33,6 +34,7 @@ pub use run::{OutputOf, RunExt};
 pub use stack::RequestStack;
 
 pub use create::Created;
+pub use dedup::DedupExt;
 pub use download::{Destination, Downloaded};
 pub use upload::{UploadOptions, UploadedModel};
 pub use wait::{PackingProgress, WaitConfig, WaitOutcome};

@@ -33,8 +33,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use carbon_api_gen::extras::{CursorPaged, HasUuid, IntoParams, Listing, OffsetPaged, OperationParams};
-use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
+use carbon_api_gen::extras::{CursorPaged, IntoParams, Listing, OffsetPaged, OperationParams};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
@@ -352,16 +352,17 @@ where
     Ok((meta, records))
 }
 
-/// What a cursor listing has seen, to tell a listing that ends from one that never will.
+/// The cursors a listing has followed, to tell a listing that ends from one
+/// that never will (not the public [`crate::Progress`] of transfers).
 #[derive(Default)]
-struct Progress {
+struct CursorTrail {
     /// Hashes of the cursors the API has sent in this listing.
     cursors: HashSet<u64>,
     /// Empty pages in a row.
     empty_run: usize,
 }
 
-impl Progress {
+impl CursorTrail {
     /// Checks the cursor a page pointed to; `Err` with what went wrong.
     fn next(&mut self, cursor: &str, page_len: usize, index: usize) -> Result<(), String> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -388,7 +389,7 @@ where
     P::Output: DeserializeOwned,
     P::Item: DeserializeOwned,
 {
-    let mut progress = Progress::default();
+    let mut trail = CursorTrail::default();
     for index in 0.. {
         let envelope = |page: &P::Output| {
             let next = P::next_cursor(page).filter(|c| !c.is_empty()).map(str::to_string);
@@ -406,7 +407,7 @@ where
             return;
         }
         let Some(cursor) = next else { return };
-        if let Err(message) = progress.next(&cursor, len, index) {
+        if let Err(message) = trail.next(&cursor, len, index) {
             let call = Call::new(P::OPERATION_ID);
             let _ = tx.send(Err(Error::Pagination { call, message })).await;
             return;
@@ -445,40 +446,3 @@ where
         params.set_offset(offset);
     }
 }
-
-/// De-duplication of item streams. A list sorted by `updated_at` can show a record
-/// twice when it changes while being paged; the API's own guidance is to de-duplicate
-/// by uuid.
-pub trait DedupExt: Stream + Sized {
-    /// Drops items whose key was seen before (errors pass through).
-    fn dedup_by_key<T, K, F>(self, mut key: F) -> BoxStream<'static, Result<T, Error>>
-    where
-        Self: Stream<Item = Result<T, Error>> + Send + 'static,
-        T: Send + 'static,
-        K: Hash + Eq + Send + 'static,
-        F: FnMut(&T) -> K + Send + 'static,
-    {
-        let mut seen = HashSet::new();
-        self.try_filter(move |item| std::future::ready(seen.insert(key(item))))
-            .boxed()
-    }
-
-    /// Drops items whose uuid was seen before; items without uuid all pass.
-    fn dedup_by_uuid<T>(self) -> BoxStream<'static, Result<T, Error>>
-    where
-        Self: Stream<Item = Result<T, Error>> + Send + 'static,
-        T: HasUuid + Send + 'static,
-    {
-        let mut seen = HashSet::new();
-        self.try_filter(move |item| {
-            let keep = match item.uuid() {
-                Some(uuid) => seen.insert(uuid.to_string()),
-                None => true,
-            };
-            std::future::ready(keep)
-        })
-        .boxed()
-    }
-}
-
-impl<S: Stream + Sized> DedupExt for S {}

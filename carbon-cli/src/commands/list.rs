@@ -2,8 +2,6 @@
 //! `--max-items` records; array filters past one request's limit are split into
 //! several requests whose records are merged, each once.
 
-use std::collections::HashSet;
-
 use carbon_ext::Client;
 use carbon_ext::extras::{CallKind, OperationInfo};
 use clap::ArgMatches;
@@ -38,7 +36,7 @@ pub async fn run(
         }
     }
     let mut writer = RecordWriter::new(&printing.style, Some(op.operation()), op.item_fields, out);
-    let mut seen = HashSet::new();
+    let mut seen = carbon_ext::dedup::SeenUuids::default();
     let sets = chunks(op, &args)?;
     let several = sets.len() > 1;
     let mut left = max_items.unwrap_or(u64::MAX);
@@ -50,11 +48,7 @@ pub async fn run(
                 let item = item?;
                 // Items of several requests: each once (items without a uuid all
                 // pass). One request's items are not remembered.
-                let repeated = several
-                    && item
-                        .get("uuid")
-                        .and_then(Value::as_str)
-                        .is_some_and(|uuid| !seen.insert(uuid.to_string()));
+                let repeated = several && !seen.first_time(item.get("uuid").and_then(Value::as_str));
                 if repeated {
                     continue;
                 }
