@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-#[path = "build/extras.rs"]
+#[path = "build/extras/mod.rs"]
 mod extras;
 #[path = "build/operations.rs"]
 mod operations;
