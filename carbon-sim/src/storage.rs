@@ -101,6 +101,15 @@ impl Signer {
     }
 }
 
+impl crate::SharedState {
+    /// A signed storage URL for one `method` on `path`, valid for the configured
+    /// presign time.
+    pub(crate) fn storage_url(&self, method: &str, path: &str) -> String {
+        self.signer
+            .url(&self.storage_origin, method, path, self.config.presign_ttl)
+    }
+}
+
 /// An S3-style XML error.
 fn s3_error(status: StatusCode, code: &str, message: &str, extra: &[(&str, &str)]) -> Reply {
     let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");

@@ -1,8 +1,5 @@
 //! Cursor pages: filtered, sorted, with cursors that expire.
 
-// Handlers answer with a finished response on both paths.
-#![allow(clippy::result_large_err)]
-
 use std::time::Instant;
 
 use axum::http::StatusCode;
@@ -15,12 +12,6 @@ use crate::query::{self, Query};
 use crate::table::{Scalar, Table};
 
 impl crate::SharedState {
-    /// A signed storage URL for one `method` on `path`.
-    pub(crate) fn storage_url(&self, method: &str, path: &str) -> String {
-        self.signer
-            .url(&self.storage_origin, method, path, self.config.presign_ttl)
-    }
-
     /// The position a request's cursor stands for, checked (known, not expired,
     /// sent with the query it was issued for); `None` without a cursor.
     fn position(&self, query: &Query, fingerprint: &str) -> Result<Option<Position>, Reply> {
