@@ -30,7 +30,7 @@ fn call_kind(builder: &Builder, paging: &str) -> &'static str {
         match paging {
             "cursor" => "cursor",
             "offset" => "offset",
-            "list" => "listing",
+            "list" => "unpaged",
             _ => "single",
         }
     }
@@ -375,7 +375,7 @@ pub fn operation_code(
     let kind_path = match kind {
         "cursor" => quote!(crate::extras::CallKind::Cursor),
         "offset" => quote!(crate::extras::CallKind::Offset),
-        "listing" => quote!(crate::extras::CallKind::Listing),
+        "unpaged" => quote!(crate::extras::CallKind::Unpaged),
         "download" => quote!(crate::extras::CallKind::Download),
         "upload" => quote!(crate::extras::CallKind::Upload),
         _ => quote!(crate::extras::CallKind::Single),

@@ -17,8 +17,10 @@ pub trait OperationParams: Send + 'static {
     type Builder<'a>: IntoParams<'a, Params = Self>;
     /// What a successful call returns.
     type Output: Send + 'static;
-    /// The operation as the client names it (its method name), e.g. `get_builds`.
-    const OPERATION_ID: &'static str;
+    /// The operation as the client names it (its method name), e.g.
+    /// `get_builds`: [`OperationInfo::name`], not the document's camelCase
+    /// [`OperationInfo::operation_id`].
+    const NAME: &'static str;
     /// The HTTP method (`GET`, `POST`, ...).
     const METHOD: &'static str;
 
@@ -98,8 +100,9 @@ pub enum CallKind {
     Cursor,
     /// A list paged by `offset`.
     Offset,
-    /// One list, not paged (a look-up by ids).
-    Listing,
+    /// One list, not paged (a look-up by ids). Every list operation, paged or
+    /// not, is a [`Listing`]; this kind is the unpaged ones.
+    Unpaged,
     /// One record (or nothing).
     Single,
     /// The answer is a file.
@@ -109,12 +112,12 @@ pub enum CallKind {
 }
 
 impl CallKind {
-    /// `cursor`, `offset`, `listing`, `single`, `download` or `upload`.
+    /// `cursor`, `offset`, `unpaged`, `single`, `download` or `upload`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Cursor => "cursor",
             Self::Offset => "offset",
-            Self::Listing => "listing",
+            Self::Unpaged => "unpaged",
             Self::Single => "single",
             Self::Download => "download",
             Self::Upload => "upload",
@@ -123,7 +126,7 @@ impl CallKind {
 
     /// Whether the answer is a list (paged or not).
     pub fn is_list(self) -> bool {
-        matches!(self, Self::Cursor | Self::Offset | Self::Listing)
+        matches!(self, Self::Cursor | Self::Offset | Self::Unpaged)
     }
 
     /// Whether the list comes in pages.

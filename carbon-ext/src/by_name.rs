@@ -50,7 +50,7 @@ fn to_json<T: serde::Serialize>(operation: &'static str, value: T) -> Result<Val
 }
 
 /// The items of a list that is not paged, as a stream like the paged ones.
-fn listing_items<P>(client: carbon_api_gen::Client, params: P) -> BoxStream<'static, Result<P::Item, Error>>
+fn unpaged_items<P>(client: carbon_api_gen::Client, params: P) -> BoxStream<'static, Result<P::Item, Error>>
 where
     P: Listing,
     P::Output: DeserializeOwned,
@@ -126,12 +126,12 @@ impl Client {
                     .map_err(|m| refuse(op_name, m))?;
                 Ok(json_items(op_name, PaginateOffsetExt::items(builder)))
             }};
-            (listing, $builder:path) => {{
+            (unpaged, $builder:path) => {{
                 let (client, params) = <$builder>::new(self)
                     .with_args(args)
                     .map_err(|m| refuse(op_name, m))?
                     .into_params();
-                Ok(json_items(op_name, listing_items(client.clone(), params)))
+                Ok(json_items(op_name, unpaged_items(client.clone(), params)))
             }};
             ($kind:ident, $builder:path) => {
                 Err(refuse(op_name, "not a list operation"))

@@ -100,7 +100,7 @@ where
             concurrency,
             ..
         } = self;
-        let operation = <B::Params as OperationParams>::OPERATION_ID;
+        let operation = <B::Params as OperationParams>::NAME;
         // No values: nothing can match, so nothing is asked (the API itself
         // refuses an empty filter, and a builder given one still does).
         let count = values.len().div_ceil(chunk_size);

@@ -408,7 +408,7 @@ where
         }
         let Some(cursor) = next else { return };
         if let Err(message) = trail.next(&cursor, len, index) {
-            let call = Call::new(P::OPERATION_ID);
+            let call = Call::new(P::NAME);
             let _ = tx.send(Err(Error::Pagination { call, message })).await;
             return;
         }

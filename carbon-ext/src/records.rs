@@ -95,8 +95,8 @@ where
         // Absent, null or of another type: the envelope's decoding says what is wrong.
         _ => Vec::new(),
     };
-    let output: P::Output = serde_path_to_error::deserialize(&value)
-        .map_err(|_| Error::decode_value::<P::Output>(P::OPERATION_ID, &value))?;
+    let output: P::Output =
+        serde_path_to_error::deserialize(&value).map_err(|_| Error::decode_value::<P::Output>(P::NAME, &value))?;
     let meta = envelope(&output);
     let records = raw_items
         .into_iter()
@@ -105,7 +105,7 @@ where
             serde_path_to_error::deserialize::<_, P::Item>(&raw).map_err(|e| {
                 let inner = e.path().to_string();
                 MalformedRecord {
-                    operation: P::OPERATION_ID,
+                    operation: P::NAME,
                     page,
                     index,
                     path: if inner == "." {

@@ -59,7 +59,7 @@ where
 {
     match send_answer(client, params, replay).await? {
         Answer::Typed(output) => Ok(output),
-        Answer::Mismatched(value) => Err(Error::decode_value::<P::Output>(P::OPERATION_ID, &value)),
+        Answer::Mismatched(value) => Err(Error::decode_value::<P::Output>(P::NAME, &value)),
     }
 }
 
@@ -80,7 +80,7 @@ where
     let replay = if spare.is_some() { replay } else { Replay::Never };
     let mut first = Some(params);
     Retrier::of(client)
-        .run(P::OPERATION_ID, P::METHOD, replay, |_| {
+        .run(P::NAME, P::METHOD, replay, |_| {
             // Borrowed mutably, so that the future needs `P: Send` only (not `Sync`).
             let this = first.take().or_else(|| spare.as_mut().and_then(|p| p.try_clone()));
             async move {
@@ -88,7 +88,7 @@ where
                     Some(params) => attempt(client, params).await,
                     None => Err(Error::Config(format!(
                         "{}: the request's body was a stream and cannot be sent again",
-                        P::OPERATION_ID
+                        P::NAME
                     ))),
                 }
             }
@@ -104,7 +104,7 @@ where
 {
     match attempt(client, params).await? {
         Answer::Typed(output) => Ok(output),
-        Answer::Mismatched(value) => Err(Error::decode_value::<P::Output>(P::OPERATION_ID, &value)),
+        Answer::Mismatched(value) => Err(Error::decode_value::<P::Output>(P::NAME, &value)),
     }
 }
 
@@ -116,7 +116,7 @@ where
 {
     if let Some(name) = params.empty_filter() {
         return Err(Error::InvalidRequest {
-            call: crate::error::Call::new(P::OPERATION_ID),
+            call: crate::error::Call::new(P::NAME),
             message: format!(
                 "`{name}` was given no values, and a filter with none cannot be sent: the request would match \
                  everything. To look up nothing, skip the call (`chunked()` finds nothing for no values)"
@@ -136,7 +136,7 @@ where
                 poll
             })
             .await;
-            log.note_values(unknown, P::OPERATION_ID);
+            log.note_values(unknown, P::NAME);
             result
         }
     };
@@ -151,8 +151,8 @@ where
         Ok(response) => Ok(Answer::Typed(response.into_inner())),
         Err(carbon_api_gen::Error::InvalidResponsePayload(bytes, _)) => match serde_json::from_slice(&bytes) {
             Ok(value) => Ok(Answer::Mismatched(value)),
-            Err(_) => Err(Error::decode::<P::Output>(P::OPERATION_ID, &bytes)),
+            Err(_) => Err(Error::decode::<P::Output>(P::NAME, &bytes)),
         },
-        Err(e) => Err(Error::from(e).with_operation(P::OPERATION_ID)),
+        Err(e) => Err(Error::from(e).with_operation(P::NAME)),
     }
 }

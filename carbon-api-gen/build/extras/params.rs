@@ -13,10 +13,11 @@ pub(super) fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
     let name = &builder.name;
     let params = format_ident!("{}Params", name);
     let output = &builder.output;
-    let operation_id = spec.operation_id.to_snake_case();
+    let method_name = spec.operation_id.to_snake_case();
     let field_names: Vec<&syn::Ident> = builder.fields.iter().map(|(i, _)| i).collect();
     let field_types: Vec<&syn::Type> = builder.fields.iter().map(|(_, t)| t).collect();
-    let wire_names: Vec<String> = field_names.iter().map(|i| i.to_string()).collect();
+    // The Rust field names as text: what `is_set` is asked with (not the wire names).
+    let field_texts: Vec<String> = field_names.iter().map(|i| i.to_string()).collect();
     let is_set: Vec<TokenStream> = builder
         .fields
         .iter()
@@ -70,7 +71,7 @@ pub(super) fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
     } else {
         quote! { None }
     };
-    let doc = format!("The parameters of [`{name}`], owned: `{operation_id}` without its client.");
+    let doc = format!("The parameters of [`{name}`], owned: `{method_name}` without its client.");
     quote! {
         #[doc = #doc]
         #( #attrs )*
@@ -89,7 +90,7 @@ pub(super) fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
         impl crate::extras::OperationParams for #params {
             type Builder<'a> = #name<'a>;
             type Output = #output;
-            const OPERATION_ID: &'static str = #operation_id;
+            const NAME: &'static str = #method_name;
             const METHOD: &'static str = #method;
 
             fn bind(self, client: &super::Client) -> #name<'_> {
@@ -107,7 +108,7 @@ pub(super) fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
 
             fn is_set(&self, param: &str) -> bool {
                 match param {
-                    #( #wire_names => #is_set, )*
+                    #( #field_texts => #is_set, )*
                     _ => false,
                 }
             }

@@ -53,14 +53,14 @@ fn every_operation_of_the_document_is_described() {
     for op in operations().iter().filter(|op| op.kind.is_list()) {
         assert!(op.items_field.is_some(), "{} names no items", op.operation_id);
     }
-    assert_eq!(operation("findModels").unwrap().kind, CallKind::Listing);
+    assert_eq!(operation("findModels").unwrap().kind, CallKind::Unpaged);
     assert_eq!(operation("downloadModel").unwrap().kind, CallKind::Download);
     assert_eq!(operation("uploadModel").unwrap().kind, CallKind::Upload);
     let get = operation("getPrinter").unwrap();
     assert_eq!(get.kind, CallKind::Single);
     assert_eq!(get.params[0].location, Location::Path);
     assert_eq!(get.params[0].location.to_string(), "path");
-    assert!(CallKind::Listing.is_list() && !CallKind::Listing.is_paged() && !CallKind::Single.is_list());
+    assert!(CallKind::Unpaged.is_list() && !CallKind::Unpaged.is_paged() && !CallKind::Single.is_list());
     let create = operation("createPartOrder").unwrap();
     let body = create.body.unwrap();
     assert_eq!(body.content_type, "application/json");

@@ -25,7 +25,7 @@ pub async fn run(
     out: &mut impl std::io::Write,
 ) -> Outcome {
     let max_items = matches.get_one::<u64>(MAX_ITEMS).copied();
-    let all = op.kind == CallKind::Listing || matches.get_flag(ALL) || max_items.is_some();
+    let all = op.kind == CallKind::Unpaged || matches.get_flag(ALL) || max_items.is_some();
     let mut args = args.clone();
     // A cap below the default page size needs no bigger page than the cap.
     if let (Some(max), Some(limit)) = (max_items, op.params.iter().find(|p| p.name == "limit")) {

@@ -402,7 +402,7 @@ async fn walk(
     let ask = |value: String| {
         // A look-up by ids answers the union of its filters: each is asked alone.
         let mut query: Vec<(String, String)> = match op.kind {
-            CallKind::Listing => Vec::new(),
+            CallKind::Unpaged => Vec::new(),
             _ => base.iter().filter(|(k, _)| k != filter.name).cloned().collect(),
         };
         query.push((filter.name.to_string(), value));
