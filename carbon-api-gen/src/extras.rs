@@ -270,16 +270,27 @@ pub fn check_query(operation: &str, url: &reqwest::Url) -> Result<(), String> {
     if url.query().is_none_or(str::is_empty) {
         return Ok(());
     }
+    check_values(operation, |name| {
+        url.query_pairs()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value)
+    })
+}
+
+/// Checks the values of an operation's query parameters against its documented
+/// limits, `values_of` giving each parameter's values by wire name: the one rule
+/// for the client ([`check_query`]) and for a server that answers as the API
+/// does (the simulator).
+pub fn check_values<V, I>(operation: &str, values_of: impl Fn(&'static str) -> I) -> Result<(), String>
+where
+    V: AsRef<str>,
+    I: Iterator<Item = V>,
+{
     for rule in crate::PARAM_RULES
         .iter()
         .filter(|r| r.operation == operation && r.location == Location::Query)
     {
-        let values = || {
-            url.query_pairs()
-                .filter(|(key, _)| key == rule.name)
-                .map(|(_, value)| value)
-        };
-        let n = values().count() as u64;
+        let n = values_of(rule.name).count() as u64;
         if let Some(max) = rule.max_items {
             if n > max {
                 return Err(format!(
@@ -289,7 +300,8 @@ pub fn check_query(operation: &str, url: &reqwest::Url) -> Result<(), String> {
                 ));
             }
         }
-        for value in values() {
+        for value in values_of(rule.name) {
+            let value = value.as_ref();
             if let Ok(number) = value.parse::<i64>() {
                 if rule.minimum.is_some_and(|min| number < min) || rule.maximum.is_some_and(|max| number > max) {
                     let range = match (rule.minimum, rule.maximum) {
@@ -312,6 +324,26 @@ pub fn check_query(operation: &str, url: &reqwest::Url) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The operation a request for `method` and `path` (below the base URL, such
+/// as `/part_orders/5c1e…`) is, matching the document's path templates.
+pub fn route(method: &str, path: &str) -> Option<&'static OperationInfo> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let is_param = |t: &&str| t.starts_with('{') && t.ends_with('}');
+    crate::OPERATIONS
+        .iter()
+        .filter(|op| {
+            let template: Vec<&str> = op.path.trim_matches('/').split('/').collect();
+            op.method.eq_ignore_ascii_case(method)
+                && template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| (is_param(t) && !s.is_empty()) || t == s)
+        })
+        // `/models/presigned` before `/models/{uuid}`.
+        .min_by_key(|op| op.path.split('/').filter(is_param).count())
 }
 
 /// One operation, described for callers that reach operations by name (a command

@@ -1,6 +1,7 @@
 //! Filters with more values than the API accepts in one request.
 //!
-//! Array filters take at most 100 values (`getPrints`' `status`: 5). Asking for the
+//! Array filters take at most 100 values (`getPrints`' `status`: 5), as the
+//! document says and [`default_chunk_size`] reads. Asking for the
 //! printed parts of 2 500 parts, or the quality data of 800 prints, takes several
 //! requests; [`ChunkExt::chunked`] splits the values, runs the requests with bounded
 //! concurrency (under the client's rate limit), pages through each, and merges the
@@ -32,8 +33,22 @@ use crate::dedup::{DedupExt, SeenUuids};
 use crate::error::Call;
 use crate::run::send;
 
-/// The most values any array filter accepts (except `getPrints`' `status`: 5).
-pub const DEFAULT_CHUNK_SIZE: usize = 100;
+/// Values per request where the document sets no limit (`getPrintQualityData`'s
+/// `printIds`): enough to save requests, few enough that a URL stays well under
+/// the 8 KiB that servers commonly accept.
+const UNDOCUMENTED_CHUNK_SIZE: u64 = 100;
+
+/// Values per request unless told otherwise: the most the operation's array
+/// filters accept, as the document says (100 for every filter of 0.4.17 but
+/// `getPrints`' `status`, which takes 5: chunk it with `chunk_size(5)`).
+pub fn default_chunk_size(operation: &str) -> usize {
+    let documented = carbon_api_gen::extras::param_rules()
+        .iter()
+        .filter(|rule| rule.operation == operation)
+        .filter_map(|rule| rule.max_items)
+        .max();
+    usize::try_from(documented.unwrap_or(UNDOCUMENTED_CHUNK_SIZE)).unwrap_or(usize::MAX)
+}
 /// How many chunk requests run at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
@@ -50,7 +65,7 @@ pub trait ChunkExt<'a>: IntoParams<'a> + Sized + Clone {
             builder: self,
             values: values.into_iter().collect(),
             set,
-            chunk_size: DEFAULT_CHUNK_SIZE,
+            chunk_size: default_chunk_size(<Self::Params as OperationParams>::NAME),
             concurrency: DEFAULT_CONCURRENCY,
             _client: std::marker::PhantomData,
         }
@@ -76,7 +91,7 @@ where
     B::Params: Listing,
     F: Fn(B, Vec<V>) -> B,
 {
-    /// Values per request (default 100; at least 1).
+    /// Values per request (default [`default_chunk_size`]; at least 1).
     pub fn chunk_size(mut self, size: usize) -> Self {
         self.chunk_size = size.max(1);
         self

@@ -20,7 +20,7 @@ mod stack;
 pub mod upload;
 pub mod wait;
 
-pub use chunk::{ChunkExt, Chunked, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY};
+pub use chunk::{ChunkExt, Chunked, DEFAULT_CONCURRENCY, default_chunk_size};
 pub use client::{BASE_URL_VAR, Client, ClientBuilder, Credentials, Environment, user_agent};
 pub use error::{Call, Error, MAX_ERROR_BODY};
 pub use paginate::{

@@ -39,29 +39,6 @@ impl Query {
             .join("&")
     }
 
-    /// Checks the documented limits: at most `max_values` per array filter (and
-    /// `status_max` for `status`), `limit` in 1..=1000.
-    pub(crate) fn validate(&self, max_values: usize, status_max: usize) -> Result<(), String> {
-        for (key, values) in &self.0 {
-            let max = if key == "status" { status_max } else { max_values };
-            if values.len() > max {
-                return Err(format!("too many values for {key}: at most {max}"));
-            }
-        }
-        if let Some(limit) = self.one("limit") {
-            match limit.parse::<u64>() {
-                Ok(n) if (1..=1000).contains(&n) => {}
-                _ => return Err(format!("limit must be between 1 and 1000, got {limit}")),
-            }
-        }
-        if let Some(group) = self.one("packing_group")
-            && group.chars().count() > 32
-        {
-            return Err("packing_group is longer than 32 characters".into());
-        }
-        Ok(())
-    }
-
     pub(crate) fn limit(&self) -> Result<usize, String> {
         self.one("limit")
             .ok_or("limit is required")?

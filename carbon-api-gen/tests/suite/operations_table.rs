@@ -145,3 +145,18 @@ async fn with_args_sets_parameters_and_bodies_from_json() {
         .into_params();
     assert!(params.is_set("body"));
 }
+
+#[test]
+fn a_request_is_routed_to_its_operation_by_the_documents_templates() {
+    use carbon_api_gen::extras::route;
+    let id = |method: &str, path: &str| route(method, path).map(|op| op.operation_id);
+    assert_eq!(id("GET", "/part_orders/5c1e"), Some("getPartOrder"));
+    assert_eq!(id("patch", "/part_orders/5c1e/"), Some("updatePartOrder"));
+    assert_eq!(id("GET", "/models/m-1/download"), Some("downloadModel"));
+    // A literal segment wins over a template that would also match.
+    assert_eq!(id("POST", "/models/presigned"), Some("getPresignedUploadUrl"));
+    assert_eq!(id("GET", "/models/presigned"), Some("getModel"));
+    assert_eq!(id("GET", "/part_orders/a/b"), None);
+    assert_eq!(id("PUT", "/part_orders/a"), None);
+    assert_eq!(id("GET", "/no_such_list"), None);
+}

@@ -127,6 +127,16 @@ async fn chunking_that_would_lose_the_sort_order_is_refused_before_sending() {
     any.assert_calls_async(1).await;
 }
 
+#[test]
+fn the_chunk_size_is_the_documents_limit() {
+    assert_eq!(carbon_ext::default_chunk_size("get_printed_parts"), 100);
+    assert_eq!(carbon_ext::default_chunk_size("find_models"), 100);
+    // getPrints: `uuid` takes 100, `status` 5; chunking by status says so.
+    assert_eq!(carbon_ext::default_chunk_size("get_prints"), 100);
+    // No documented limit (print ids): URLs are kept short all the same.
+    assert_eq!(carbon_ext::default_chunk_size("get_print_quality_data"), 100);
+}
+
 #[tokio::test]
 async fn looking_up_nothing_finds_nothing_and_sends_nothing() {
     let server = MockServer::start_async().await;

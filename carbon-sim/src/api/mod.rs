@@ -116,8 +116,12 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
                 .body(Body::from(r#"{"message":"slow down"}"#))
                 .unwrap();
         }
-        if let Some(route_query_error) = query.validate(100, 5).err() {
-            return bad(route_query_error);
+        // The documented limits, from the same generated facts the client checks.
+        if let Some(op) =
+            carbon_api_gen::extras::route(parts.method.as_str(), path.strip_prefix("/v1").unwrap_or(&path))
+            && let Err(broken) = carbon_api_gen::extras::check_values(op.name, |name| query.all(name).iter())
+        {
+            return bad(broken);
         }
     }
     let is_write = parts.method != Method::GET;

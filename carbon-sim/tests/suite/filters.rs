@@ -445,3 +445,55 @@ async fn walk(
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn the_documented_limits_are_the_clients_own() {
+    let sim = Simulator::start(Config {
+        printed_parts: 1,
+        rate_limit: None,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
+    let api = Api {
+        http: carbon_api_gen::http_client(Duration::from_secs(30), Duration::from_secs(60)).unwrap(),
+        base: sim.base_url().to_string(),
+        token: token.expose().to_string(),
+    };
+    let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    let statuses: Vec<(&str, &str)> = std::iter::once(("limit", "10"))
+        .chain(["a", "b", "c", "d", "e", "f"].map(|s| ("status", s)))
+        .collect();
+    // Six statuses: too many for getPrints (at most 5)...
+    let (status, text) = api.try_get("/prints", &q(&statuses)).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("`status` has 6 values but get_prints accepts at most 5"),
+        "{text}"
+    );
+    // ...but not for getPrintedParts, whose document sets no such limit.
+    let (status, text) = api.try_get("/printed_parts", &q(&statuses)).await;
+    assert_eq!(status, 200, "{text}");
+    let (status, text) = api.try_get("/printed_parts", &q(&[("limit", "1001")])).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("`limit` is 1001 but get_printed_parts accepts 1..=1000"),
+        "{text}"
+    );
+    let long = "g".repeat(33);
+    let (status, text) = api
+        .try_get("/part_orders", &q(&[("limit", "10"), ("packing_group", &long)]))
+        .await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("`packing_group` is 33 characters long"), "{text}");
+    // Each message is the client's own: the SDK refuses the same request unsent.
+    let url = reqwest::Url::parse_with_params(&format!("{}/prints", api.base), &q(&statuses)).unwrap();
+    assert_eq!(
+        carbon_api_gen::extras::check_query("get_prints", &url).unwrap_err(),
+        "`status` has 6 values but get_prints accepts at most 5; split the values into several calls (carbon-ext's \
+         chunked lookups do this)"
+    );
+}
