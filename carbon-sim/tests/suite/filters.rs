@@ -490,7 +490,7 @@ async fn the_documented_limits_are_the_clients_own() {
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("`packing_group` is 33 characters long"), "{text}");
     // Each message is the client's own: the SDK refuses the same request unsent.
-    let url = reqwest::Url::parse_with_params(&format!("{}/prints", api.base), &q(&statuses)).unwrap();
+    let url = reqwest::Url::parse_with_params(&format!("{}/prints", api.base), q(&statuses)).unwrap();
     assert_eq!(
         carbon_api_gen::extras::check_query("get_prints", &url).unwrap_err(),
         "`status` has 6 values but get_prints accepts at most 5; split the values into several calls (carbon-ext's \
