@@ -95,6 +95,17 @@ pub(crate) enum Target {
     File,
 }
 
+/// The seed of the n-th request of `kind` in a simulator seeded with `seed`
+/// (FNV-1a: the same on every machine and build).
+pub(crate) fn request_seed(seed: u64, kind: &str, n: u64) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in seed.to_le_bytes().iter().chain(kind.as_bytes()).chain(&n.to_le_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
 /// Draws the fault for one request, if any.
 pub(crate) fn draw(faults: &Faults, rng: &mut fastrand::Rng, target: Target) -> Option<FaultKind> {
     if faults.rate <= 0.0 || faults.kinds.is_empty() || rng.f64() >= faults.rate {

@@ -180,7 +180,8 @@ pub(crate) struct SharedState {
     pub config: Config,
     pub verifier: auth::Verifier,
     pub world: Mutex<world::World>,
-    pub fault_rng: Mutex<fastrand::Rng>,
+    /// How many requests of each kind have drawn their faults.
+    pub fault_draws: Mutex<HashMap<String, u64>>,
     pub cursors: Mutex<HashMap<String, IssuedCursor>>,
     pub sent: Mutex<HashMap<String, VecDeque<Instant>>>,
     pub requests: AtomicU64,
@@ -227,17 +228,31 @@ pub struct Stats {
 pub(crate) type Shared = Arc<SharedState>;
 
 impl SharedState {
-    /// The fault injected into this request, if any; a `Slow` one is served here
-    /// (the request waits) and still returned.
-    pub(crate) async fn fault(&self, target: faults::Target) -> Option<faults::FaultKind> {
-        let fault = {
-            let mut rng = self.fault_rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            faults::draw(&self.config.faults, &mut rng, target)
+    /// The fault injected into this request, if any, and the random source of
+    /// the request's further choices; a `Slow` fault is served here (the
+    /// request waits) and still returned.
+    ///
+    /// `kind` names the request by what it does (`GET /part_orders/{uuid}`, not
+    /// its ids, which clients may pick at random): the n-th request of a kind
+    /// draws from a source seeded by the simulator's seed, the kind and n, so
+    /// that a run's faults follow from its seed however requests of different
+    /// kinds interleave on several threads.
+    pub(crate) async fn fault(&self, target: faults::Target, kind: &str) -> (Option<faults::FaultKind>, fastrand::Rng) {
+        let n = {
+            let mut draws = self
+                .fault_draws
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let count = draws.entry(kind.to_string()).or_default();
+            *count += 1;
+            *count
         };
+        let mut rng = fastrand::Rng::with_seed(faults::request_seed(self.config.seed, kind, n));
+        let fault = faults::draw(&self.config.faults, &mut rng, target);
         if fault == Some(faults::FaultKind::Slow) {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        fault
+        (fault, rng)
     }
 
     /// What an upload may be and keep.
@@ -314,7 +329,7 @@ impl Simulator {
                 config.printed_parts,
                 config.retention,
             )),
-            fault_rng: Mutex::new(fastrand::Rng::with_seed(config.seed ^ 0x5eed)),
+            fault_draws: Mutex::new(HashMap::new()),
             cursors: Mutex::new(HashMap::new()),
             sent: Mutex::new(HashMap::new()),
             additions: additions_of(&config)?,

@@ -88,7 +88,12 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
             .unwrap_or_default();
     }
     // Storage has a listener of its own (crate::storage): everything here is the API.
-    let fault = shared.fault(Target::Api).await;
+    let operation = carbon_api_gen::extras::route(parts.method.as_str(), path.strip_prefix("/v1").unwrap_or(&path));
+    let kind = match operation {
+        Some(op) => format!("{} {}", op.method, op.path),
+        None => format!("{} {path}", parts.method),
+    };
+    let (fault, mut draws) = shared.fault(Target::Api, &kind).await;
 
     {
         shared.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -117,47 +122,35 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
                 .unwrap();
         }
         // The documented limits, from the same generated facts the client checks.
-        if let Some(op) =
-            carbon_api_gen::extras::route(parts.method.as_str(), path.strip_prefix("/v1").unwrap_or(&path))
+        if let Some(op) = operation
             && let Err(broken) = carbon_api_gen::extras::check_values(op.name, |name| query.all(name).iter())
         {
             return bad(broken);
         }
     }
     let is_write = parts.method != Method::GET;
-    let rng_pick = || {
-        shared
-            .fault_rng
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .bool()
-    };
-    if fault == Some(FaultKind::ServerError) && (!is_write || rng_pick()) {
+    if fault == Some(FaultKind::ServerError) && (!is_write || draws.bool()) {
         // Before anything was applied.
-        return server_error(&shared);
+        return server_error(&mut draws);
     }
 
     let reply = route(&shared, &parts.method, &path, &query, &parts.headers, body).await;
 
     match fault {
         // After a write was applied: the answer is lost.
-        Some(FaultKind::ServerError) => server_error(&shared),
+        Some(FaultKind::ServerError) => server_error(&mut draws),
         Some(FaultKind::ConnectionReset) => reset(reply).await,
         Some(FaultKind::TruncatedJson) if reply.status().is_success() && is_json(&reply) => truncate(reply).await,
         _ => reply,
     }
 }
 
-fn server_error(shared: &Shared) -> Reply {
+fn server_error(draws: &mut fastrand::Rng) -> Reply {
     let status = [
         StatusCode::INTERNAL_SERVER_ERROR,
         StatusCode::BAD_GATEWAY,
         StatusCode::SERVICE_UNAVAILABLE,
-    ][shared
-        .fault_rng
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .usize(..3)];
+    ][draws.usize(..3)];
     text_reply(status, "injected fault")
 }
 

@@ -4,5 +4,6 @@
 //! file saves build time and disk.
 
 mod binary;
+mod faults;
 mod filters;
 mod hostile;
