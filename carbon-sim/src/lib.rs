@@ -83,6 +83,10 @@ fn additions_of(config: &Config) -> Result<Option<additions::Additions>, SimErro
 }
 
 impl Config {
+    /// A speed at which a part order packs and prints in about a second: for
+    /// tests and demos of whole workflows.
+    pub const FAST_FORWARD: f64 = 3000.0;
+
     /// Checks the settings a running simulator depends on: the one place their
     /// limits are decided (the command lines that start one ask it too).
     pub fn validate(&self) -> Result<(), SimError> {
@@ -122,7 +126,8 @@ pub struct Config {
     pub faults: Faults,
     /// Seed of ids and faults.
     pub seed: u64,
-    /// Simulated time runs this many times faster than real time.
+    /// Simulated time runs this many times faster than real time
+    /// ([`Config::FAST_FORWARD`] for tests of whole workflows).
     pub speed: f64,
     /// Printers to simulate.
     pub printers: usize,

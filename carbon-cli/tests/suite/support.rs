@@ -5,9 +5,6 @@ use std::process::Output;
 
 use carbon_sim::{Config, Simulator};
 
-/// Simulated time runs fast enough that an order packs and prints in about a second.
-pub const SPEED: f64 = 3000.0;
-
 /// A simulator, a key file for it and a private config directory.
 pub struct Setup {
     pub sim: Simulator,
@@ -17,7 +14,7 @@ pub struct Setup {
 
 impl Setup {
     pub async fn start(config: Config) -> Self {
-        Self::at_speed(config, SPEED).await
+        Self::at_speed(config, Config::FAST_FORWARD).await
     }
 
     /// With simulated time at `speed` times real time.

@@ -64,6 +64,16 @@ struct Api {
 }
 
 impl Api {
+    /// Requests to `sim` with a fresh token of its key.
+    fn of(sim: &Simulator) -> Self {
+        let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
+        Self {
+            http: carbon_api_gen::http_client(Duration::from_secs(30), Duration::from_secs(60)).unwrap(),
+            base: sim.base_url().to_string(),
+            token: token.expose().to_string(),
+        }
+    }
+
     async fn get(&self, path: &str, query: &[(String, String)]) -> Value {
         let (status, text) = self.try_get(path, query).await;
         assert!(status.is_success(), "GET {path} {query:?}: {status} {text}");
@@ -229,12 +239,7 @@ async fn populated() -> (Simulator, Api, Known) {
     })
     .await
     .unwrap();
-    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
-    let api = Api {
-        http: carbon_api_gen::http_client(Duration::from_secs(30), Duration::from_secs(60)).unwrap(),
-        base: sim.base_url().to_string(),
-        token: token.expose().to_string(),
-    };
+    let api = Api::of(&sim);
     let parts = api.get("/parts", &[("limit".into(), "1".into())]).await;
     let model = parts["parts"][0]["model_uuid"].as_str().unwrap().to_string();
     let apps = api.get("/applications", &[]).await;
@@ -455,12 +460,7 @@ async fn the_documented_limits_are_the_clients_own() {
     })
     .await
     .unwrap();
-    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
-    let api = Api {
-        http: carbon_api_gen::http_client(Duration::from_secs(30), Duration::from_secs(60)).unwrap(),
-        base: sim.base_url().to_string(),
-        token: token.expose().to_string(),
-    };
+    let api = Api::of(&sim);
     let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     };

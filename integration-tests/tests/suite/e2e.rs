@@ -13,12 +13,9 @@ use futures::TryStreamExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Simulated time runs fast enough that a part order prints in a fraction of a second.
-const SPEED: f64 = 3000.0;
-
 async fn simulator(faults: Faults) -> Simulator {
     Simulator::start(Config {
-        speed: SPEED,
+        speed: Config::FAST_FORWARD,
         faults,
         seed: 7,
         ..Config::default()
