@@ -11,7 +11,7 @@ use super::batches::{joined, until_error};
 use super::filters::MeasurementFilters;
 use super::lookup::{Found, Lookup};
 use super::row::{MeasurementRow, PartFacts, TemplateFacts};
-use super::state::{ExportState, Incremental, Start};
+use super::state::{ExportState, Incremental, newest_first};
 use crate::paginate::{LenientItem, PaginateExt};
 use crate::{ChunkExt, Client, Error, RunExt, Timestamp, types};
 
@@ -52,28 +52,21 @@ impl Client {
         filters: &MeasurementFilters,
         previous: Option<ExportState>,
     ) -> Result<Incremental<MeasurementRow>, Error> {
-        let start = Start::of(EXPORT, filters, filters.updated_after, previous.as_ref())?;
-        let mut run = filters.clone();
-        run.updated_after = start.list_from;
-        let latest = filters
-            .apply(self.get_part_measurements())
-            .updated_after(start.stamped_from)
-            .limit(1u64)
-            .sort(vec!["updated_at,desc".to_string()])
-            .run()
-            .await?
-            .part_measurements
-            .and_then(|found| found.into_iter().next())
-            .and_then(|m| m.updated_at);
-        let rows = self.export_measurements(&run);
-        Ok(Incremental::new(
-            EXPORT,
-            start.fingerprint,
-            previous,
-            latest,
-            rows,
-            changed,
-        ))
+        let newest = |from| async move {
+            let page = filters
+                .apply(self.get_part_measurements())
+                .updated_after(from)
+                .limit(1u64);
+            let found = page.sort(newest_first()).run().await?.part_measurements;
+            Ok(found.and_then(|found| found.into_iter().next()?.updated_at))
+        };
+        let rows = |list_from| {
+            self.export_measurements(&MeasurementFilters {
+                updated_after: list_from,
+                ..filters.clone()
+            })
+        };
+        Incremental::begin(EXPORT, filters, filters.updated_after, previous, newest, rows, changed).await
     }
 }
 

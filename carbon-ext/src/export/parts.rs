@@ -12,7 +12,7 @@ use super::batches::{joined, until_error};
 use super::filters::PartFilters;
 use super::lookup::Lookup;
 use super::row::{PartRow, PrintFacts};
-use super::state::{ExportState, Incremental, Start};
+use super::state::{ExportState, Incremental, newest_first};
 use super::{BATCH, PRINT_STATUSES, window};
 use crate::paginate::{LenientItem, TotalCount, lenient_pages};
 use crate::{ChunkExt, Client, Error, RunExt, Timestamp, enums, types};
@@ -129,28 +129,18 @@ impl Client {
         filters: &PartFilters,
         previous: Option<ExportState>,
     ) -> Result<Incremental<PartRow>, Error> {
-        let start = Start::of(EXPORT, filters, filters.updated_after, previous.as_ref())?;
-        let mut run = filters.clone();
-        run.updated_after = start.list_from;
-        let latest = filters
-            .apply(self.get_printed_parts())
-            .updated_after(start.stamped_from)
-            .limit(1u64)
-            .sort(vec!["updated_at,desc".to_string()])
-            .run()
-            .await?
-            .parts
-            .and_then(|parts| parts.into_iter().next())
-            .and_then(|part| part.updated_at);
-        let rows = self.export_printed_parts(&run);
-        Ok(Incremental::new(
-            EXPORT,
-            start.fingerprint,
-            previous,
-            latest,
-            rows,
-            changed,
-        ))
+        let newest = |from| async move {
+            let page = filters.apply(self.get_printed_parts()).updated_after(from).limit(1u64);
+            let found = page.sort(newest_first()).run().await?.parts;
+            Ok(found.and_then(|parts| parts.into_iter().next()?.updated_at))
+        };
+        let rows = |list_from| {
+            self.export_printed_parts(&PartFilters {
+                updated_after: list_from,
+                ..filters.clone()
+            })
+        };
+        Incremental::begin(EXPORT, filters, filters.updated_after, previous, newest, rows, changed).await
     }
 }
 

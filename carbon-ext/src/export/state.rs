@@ -184,11 +184,40 @@ pub struct Incremental<R> {
     failed: bool,
 }
 
+/// How the newest matching record is asked for: one record, newest first.
+pub(super) fn newest_first() -> Vec<String> {
+    vec!["updated_at,desc".to_string()]
+}
+
 impl<R> Incremental<R> {
+    /// Begins an incremental run of `export` with `filters` (whose own
+    /// `updated_after` is `updated_after`), continuing `previous`: refuses a
+    /// state of another export or other filters before any request, asks
+    /// `newest` for the newest `updated_at` changed from the state's stamp on,
+    /// and lists with `rows` from where the state says to start.
+    pub(super) async fn begin<F, N>(
+        export: &str,
+        filters: &F,
+        updated_after: Option<Timestamp>,
+        previous: Option<ExportState>,
+        newest: impl FnOnce(Timestamp) -> N,
+        rows: impl FnOnce(Option<Timestamp>) -> BoxStream<'static, Result<LenientItem<R>, Error>>,
+        key: Key<R>,
+    ) -> Result<Self, Error>
+    where
+        F: Serialize,
+        N: std::future::Future<Output = Result<Option<Timestamp>, Error>>,
+    {
+        let start = Start::of(export, filters, updated_after, previous.as_ref())?;
+        let latest = newest(start.stamped_from).await?;
+        let rows = rows(start.list_from);
+        Ok(Self::new(export, start.fingerprint, previous, latest, rows, key))
+    }
+
     /// Starts a run of `export` with `filters`, continuing `previous`, whose
     /// listing (from [`ExportState::list_from`]) is `rows`; `latest` is the
     /// newest `updated_at` matching when the run began.
-    pub(super) fn new(
+    fn new(
         export: &str,
         filters: serde_json::Value,
         previous: Option<ExportState>,
