@@ -261,12 +261,22 @@ fn body_text(body: &str) -> String {
 
 fn transport_text(source: &reqwest::Error) -> String {
     // reqwest's Display omits the cause chain, which is where "connection refused" is.
-    let mut text = source.to_string();
-    let mut cause = std::error::Error::source(source);
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
+    with_causes(source)
+}
+
+/// An error's message followed by each of its causes that the text does not say
+/// already (`error sending request: client error (Connect): connection refused`):
+/// what a person needs of an error whose own message leaves its cause out.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = inner.source();
     }
     text
 }

@@ -22,7 +22,7 @@ pub mod wait;
 
 pub use chunk::{ChunkExt, Chunked, DEFAULT_CONCURRENCY, default_chunk_size};
 pub use client::{BASE_URL_VAR, Client, ClientBuilder, Credentials, Environment, user_agent};
-pub use error::{Call, Error, MAX_ERROR_BODY};
+pub use error::{Call, Error, MAX_ERROR_BODY, with_causes};
 pub use paginate::{
     ItemOf, LenientItem, MAX_EMPTY_PAGES, Page, PaginateExt, PaginateOffsetExt, TOTAL_COUNT_CAP, TotalCount,
 };

@@ -185,22 +185,6 @@ async fn fetch(source: &str) -> Outcome<Fetched> {
     })
 }
 
-/// An error and its causes, `: `-joined (reqwest says why a redirect failed only
-/// in a cause).
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let said = inner.to_string();
-        if !text.contains(&said) {
-            text.push_str(": ");
-            text.push_str(&said);
-        }
-        cause = inner.source();
-    }
-    text
-}
-
 async fn download(url: &url::Url) -> Outcome<String> {
     let failed = |reason: String| Failure::Document(format!("cannot read the API document from {url}: {reason}"));
     // Redirects are followed to https, or within this machine; never to plain
@@ -228,7 +212,7 @@ async fn download(url: &url::Url) -> Outcome<String> {
         .header("user-agent", carbon_ext::user_agent())
         .send()
         .await
-        .map_err(|e| failed(with_causes(&e)))?;
+        .map_err(|e| failed(carbon_ext::with_causes(&e)))?;
     let status = response.status();
     if !status.is_success() {
         return Err(failed(format!("the server answered {status}")));
