@@ -79,11 +79,7 @@ where
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = test_support::runtime::two_workers();
     runtime.block_on(async {
         let one = record(0).to_string();
         let page = serde_json::json!({

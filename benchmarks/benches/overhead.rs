@@ -104,11 +104,7 @@ fn report(title: &str, round: &Round) {
 }
 
 fn main() {
-    let threaded = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let threaded = test_support::runtime::two_workers();
     let round = threaded.block_on(measure());
     report("two worker threads (as applications run):", &round);
     drop(threaded);

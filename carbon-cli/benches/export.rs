@@ -253,11 +253,7 @@ fn main() {
         return serve_as_spawner();
     }
     let mut spawner = Spawner::start();
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(bench(&mut spawner));
+    test_support::runtime::two_workers().block_on(bench(&mut spawner));
 }
 
 async fn bench(spawner: &mut Spawner) {

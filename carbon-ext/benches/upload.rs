@@ -25,11 +25,7 @@ fn main() {
     let path = dir.path().join("big.stl");
     std::fs::File::create(&path).unwrap().set_len(size).unwrap();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = test_support::runtime::two_workers();
     runtime.block_on(async {
         let base = test_support::servers::upload_sink().await;
         let client = carbon_ext::Client::builder()

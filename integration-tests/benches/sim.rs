@@ -108,11 +108,7 @@ async fn rate_limit_bench() {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = test_support::runtime::two_workers();
     runtime.block_on(async {
         list_bench().await;
         rate_limit_bench().await;

@@ -12,6 +12,7 @@ pub mod matchers;
 #[cfg(unix)]
 pub mod redis;
 pub mod rss;
+pub mod runtime;
 pub mod scripted;
 pub mod servers;
 pub mod stats;
