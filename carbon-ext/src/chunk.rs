@@ -49,6 +49,58 @@ pub fn default_chunk_size(operation: &str) -> usize {
         .max();
     usize::try_from(documented.unwrap_or(UNDOCUMENTED_CHUNK_SIZE)).unwrap_or(usize::MAX)
 }
+/// The refusal of a sorted request split over several: items merged from
+/// several requests are not in `sort` order (the one rule for typed chunks and
+/// for [`split_args`]).
+fn sorted_across_requests(operation: &'static str, values: usize, requests: usize) -> Error {
+    Error::InvalidRequest {
+        call: Call::new(operation),
+        message: format!(
+            "{values} values make {requests} requests, and items merged from several requests are not in `sort` \
+             order; remove `sort` and sort the merged items yourself"
+        ),
+    }
+}
+
+/// `args` (a call by name, as [`crate::by_name`] takes it) split so that no
+/// array parameter has more values than one request of `operation` takes: the
+/// first such parameter is cut into chunks of its documented limit. A sorted
+/// request that would need several is refused, as [`ChunkExt::chunked`]
+/// refuses it. One set when nothing needs splitting.
+pub fn split_args(
+    operation: &'static carbon_api_gen::extras::OperationInfo,
+    args: &crate::by_name::Args,
+) -> Result<Vec<crate::by_name::Args>, Error> {
+    for param in operation.params.iter().filter(|p| p.array) {
+        let Some(serde_json::Value::Array(values)) = args.get(param.name) else {
+            continue;
+        };
+        let Some(max) = carbon_api_gen::extras::param_rule(operation.name, param.name).and_then(|r| r.max_items) else {
+            continue;
+        };
+        let max = usize::try_from(max).unwrap_or(usize::MAX).max(1);
+        if values.len() <= max {
+            continue;
+        }
+        if args.contains_key("sort") {
+            return Err(sorted_across_requests(
+                operation.name,
+                values.len(),
+                values.len().div_ceil(max),
+            ));
+        }
+        return Ok(values
+            .chunks(max)
+            .map(|chunk| {
+                let mut part = args.clone();
+                part.insert(param.name.to_string(), serde_json::Value::Array(chunk.to_vec()));
+                part
+            })
+            .collect());
+    }
+    Ok(vec![args.clone()])
+}
+
 /// How many chunk requests run at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
@@ -121,14 +173,7 @@ where
         let count = values.len().div_ceil(chunk_size);
         let (client, template) = builder.clone().into_params();
         if count > 1 && template.is_set("sort") {
-            return Err(Error::InvalidRequest {
-                call: Call::new(operation),
-                message: format!(
-                    "{} values make {count} requests, and items merged from several requests are not in `sort` \
-                     order; remove `sort` and sort the merged items yourself",
-                    values.len()
-                ),
-            });
+            return Err(sorted_across_requests(operation, values.len(), count));
         }
         let mut requests = Vec::with_capacity(count);
         while !values.is_empty() {

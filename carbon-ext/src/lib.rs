@@ -20,7 +20,7 @@ mod stack;
 pub mod upload;
 pub mod wait;
 
-pub use chunk::{ChunkExt, Chunked, DEFAULT_CONCURRENCY, default_chunk_size};
+pub use chunk::{ChunkExt, Chunked, DEFAULT_CONCURRENCY, default_chunk_size, split_args};
 pub use client::{BASE_URL_VAR, Client, ClientBuilder, Credentials, Environment, user_agent};
 pub use error::{Call, Error, MAX_ERROR_BODY, with_causes};
 pub use paginate::{

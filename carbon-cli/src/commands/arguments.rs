@@ -114,36 +114,10 @@ pub fn arguments(op: &OperationInfo, matches: &ArgMatches, strict: Strictness) -
 }
 
 /// Splits an array filter with more values than the API takes in one request into
-/// several argument sets (the first such filter; the rest are left as they are).
-pub fn chunks(op: &OperationInfo, args: &Map<String, Value>) -> Outcome<Vec<Map<String, Value>>> {
-    for param in op.params.iter().filter(|p| p.array) {
-        let Some(Value::Array(values)) = args.get(param.name) else {
-            continue;
-        };
-        let Some(max) = carbon_ext::extras::param_rule(op.name, param.name).and_then(|r| r.max_items) else {
-            continue;
-        };
-        if values.len() as u64 <= max {
-            continue;
-        }
-        if args.contains_key("sort") {
-            return Err(Failure::usage(format!(
-                "--{} has {} values, more than one request takes ({max}); the answers of several requests are \
-                 not in --sort order: leave out --sort",
-                flag_name(param, op),
-                values.len()
-            )));
-        }
-        return Ok(values
-            .chunks(max as usize)
-            .map(|chunk| {
-                let mut part = args.clone();
-                part.insert(param.name.to_string(), Value::Array(chunk.to_vec()));
-                part
-            })
-            .collect());
-    }
-    Ok(vec![args.clone()])
+/// several argument sets, as the SDK decides it ([`carbon_ext::split_args`]: a
+/// sorted listing that would need several is refused).
+pub fn chunks(op: &'static OperationInfo, args: &Map<String, Value>) -> Outcome<Vec<Map<String, Value>>> {
+    Ok(carbon_ext::split_args(op, args)?)
 }
 
 #[cfg(test)]

@@ -234,3 +234,32 @@ async fn quality_data_for_many_prints_without_uuids_to_merge_by() {
     mock.assert_calls_async(3).await;
     assert_eq!(rows.len(), 250);
 }
+
+#[test]
+fn calls_by_name_are_split_by_the_same_rule() {
+    let op = carbon_ext::extras::operation("getPrintedParts").unwrap();
+    let mut args = serde_json::Map::new();
+    args.insert("part_uuid".into(), json!(ids(250)));
+    let sizes = |sets: Vec<serde_json::Map<String, serde_json::Value>>, param: &str| -> Vec<usize> {
+        sets.iter().map(|s| s[param].as_array().unwrap().len()).collect()
+    };
+    assert_eq!(
+        sizes(carbon_ext::split_args(op, &args).unwrap(), "part_uuid"),
+        [100, 100, 50]
+    );
+    // Sorted, it would need three requests: refused as typed chunks are.
+    args.insert("sort".into(), json!(["updated_at"]));
+    let err = carbon_ext::split_args(op, &args).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest { message, .. } if message.contains("remove `sort`")),
+        "{err}"
+    );
+    // getPrints' `status` takes 5 values a request.
+    let prints = carbon_ext::extras::operation("getPrints").unwrap();
+    let mut args = serde_json::Map::new();
+    args.insert("status".into(), json!(["a", "b", "c", "d", "e", "f", "g"]));
+    assert_eq!(sizes(carbon_ext::split_args(prints, &args).unwrap(), "status"), [5, 2]);
+    // Nothing to split: the arguments as they are.
+    let one = serde_json::Map::from_iter([("limit".to_string(), json!(10))]);
+    assert_eq!(carbon_ext::split_args(prints, &one).unwrap(), [one]);
+}
