@@ -27,7 +27,7 @@ struct Target {
 async fn start(http: &reqwest::Client) -> Target {
     let sim = Simulator::start(Config {
         // Simulated time stands still unless the bench moves it.
-        speed: 1e-6,
+        speed: Config::STILL,
         rate_limit: None,
         // One seeded order, for a part to order.
         printed_parts: 1,

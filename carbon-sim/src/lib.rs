@@ -86,6 +86,10 @@ impl Config {
     /// A speed at which a part order packs and prints in about a second: for
     /// tests and demos of whole workflows.
     pub const FAST_FORWARD: f64 = 3000.0;
+    /// A speed at which time stands still unless a test moves it
+    /// ([`Simulator::skip_time`]): records do not change between the reads of
+    /// a test, however slow the machine.
+    pub const STILL: f64 = 1e-6;
 
     /// Checks the settings a running simulator depends on: the one place their
     /// limits are decided (the command lines that start one ask it too).
@@ -127,7 +131,8 @@ pub struct Config {
     /// Seed of ids and faults.
     pub seed: u64,
     /// Simulated time runs this many times faster than real time
-    /// ([`Config::FAST_FORWARD`] for tests of whole workflows).
+    /// ([`Config::FAST_FORWARD`] for tests of whole workflows, [`Config::STILL`]
+    /// for tests that read records at rest).
     pub speed: f64,
     /// Printers to simulate.
     pub printers: usize,

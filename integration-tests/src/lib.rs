@@ -4,7 +4,25 @@
 //! share.
 
 use carbon_ext::{Client, ClientBuilder};
-use carbon_sim::Simulator;
+use carbon_sim::{Config, Simulator};
+
+/// A simulator of `config`, started (a test cannot go on without it).
+pub async fn simulator(config: Config) -> Simulator {
+    Simulator::start(config)
+        .await
+        .expect("the simulator starts on loopback")
+}
+
+/// A simulator of `config` whose time stands still ([`Config::STILL`]) and
+/// which sets no rate limit: records stay as the test left them.
+pub async fn frozen(config: Config) -> Simulator {
+    simulator(Config {
+        speed: Config::STILL,
+        rate_limit: None,
+        ..config
+    })
+    .await
+}
 
 /// A client builder pointed at `sim`, with its key: add settings, then build.
 pub fn client_builder(sim: &Simulator) -> ClientBuilder {

@@ -184,7 +184,7 @@ async fn ctrl_c_a_closed_terminal_or_sigterm_stop_an_export_with_no_file_left() 
     // A tight limit keeps the export going until the test interrupts it.
     let s = Setup::exactly(Config {
         printed_parts: 3_000,
-        speed: 1e-6,
+        speed: Config::STILL,
         rate_limit: Some((3, std::time::Duration::from_secs(10))),
         ..Config::default()
     })

@@ -48,7 +48,7 @@ impl Setup {
 
     /// A simulator of `config` whose time stands still.
     pub async fn frozen_with(config: Config) -> Self {
-        Self::at_speed(config, 1e-6).await
+        Self::at_speed(config, Config::STILL).await
     }
 
     /// `carbon ARGS` with this simulator's URL and key in the environment.

@@ -234,7 +234,7 @@ async fn populated() -> (Simulator, Api, Known) {
     let sim = Simulator::start(Config {
         printed_parts: 12,
         rate_limit: None,
-        speed: 1e-6,
+        speed: Config::STILL,
         ..Config::default()
     })
     .await

@@ -14,14 +14,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 async fn simulator(faults: Faults) -> Simulator {
-    Simulator::start(Config {
+    integration_tests::simulator(Config {
         speed: Config::FAST_FORWARD,
         faults,
         seed: 7,
         ..Config::default()
     })
     .await
-    .unwrap()
 }
 
 fn client(sim: &Simulator) -> Client {

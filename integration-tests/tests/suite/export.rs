@@ -17,14 +17,7 @@ use integration_tests::client;
 #[tokio::test]
 async fn the_export_is_the_plain_join_of_parts_and_prints() {
     // A finished order's history, and time standing still while it is read.
-    let sim = Simulator::start(Config {
-        speed: 1e-6,
-        printed_parts: 2_500,
-        rate_limit: None,
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    let sim = frozen(2_500).await;
     let c = client(&sim);
     // Parts of an order not packed yet name no print.
     order_copies(&c, "WAITING-1", 5).await;
@@ -98,14 +91,11 @@ async fn order_copies(c: &carbon_ext::Client, number: &str, copies: usize) -> ty
 
 /// A simulator whose time stands still, holding `printed_parts` of history.
 async fn frozen(printed_parts: usize) -> Simulator {
-    Simulator::start(Config {
-        speed: 1e-6,
+    integration_tests::frozen(Config {
         printed_parts,
-        rate_limit: None,
         ..Config::default()
     })
     .await
-    .unwrap()
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ async fn the_sdk_keeps_working_against_a_newer_api_and_says_so_once() {
     let sim = Simulator::start(Config {
         printed_parts: 2_500,
         rate_limit: None,
-        speed: 1e-6,
+        speed: Config::STILL,
         api_document: ApiDocument::new(newer_document().to_string()),
         ..Config::default()
     })

@@ -431,7 +431,7 @@ async fn all_operations() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_that_share_a_build_sop_and_packing_group_share_builds() {
-    let sim = frozen_sim(Config::default()).await;
+    let sim = integration_tests::frozen(Config::default()).await;
     let c = client(&sim);
     let dir = tempfile::tempdir().unwrap();
     let mut orders = Vec::new();
@@ -486,7 +486,7 @@ async fn orders_that_share_a_build_sop_and_packing_group_share_builds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finished_runs_and_orders_past_the_retention_are_dropped_oldest_first() {
-    let sim = frozen_sim(Config {
+    let sim = integration_tests::frozen(Config {
         retention: 2,
         ..Config::default()
     })
@@ -542,7 +542,7 @@ async fn finished_runs_and_orders_past_the_retention_are_dropped_oldest_first() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn print_orders_count_a_copy_a_minute_per_route_up_to_those_queued() {
-    let sim = frozen_sim(Config {
+    let sim = integration_tests::frozen(Config {
         // A seeded order, for a build to print.
         printed_parts: 2,
         ..Config::default()
@@ -598,18 +598,6 @@ async fn print_orders_count_a_copy_a_minute_per_route_up_to_those_queued() {
             );
         }
     }
-}
-
-/// A simulator with `config`'s settings but for two: its time stands still unless
-/// the test moves it (`skip_time`), and it has no rate limit.
-async fn frozen_sim(config: Config) -> Simulator {
-    Simulator::start(Config {
-        speed: 1e-6,
-        rate_limit: None,
-        ..config
-    })
-    .await
-    .unwrap()
 }
 
 /// An order for one copy of `part`, numbered `number`, due 2026-12-24, with no

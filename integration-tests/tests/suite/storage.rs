@@ -9,14 +9,13 @@ use carbon_sim::{Config, Simulator};
 use serde_json::{Value, json};
 
 async fn start(presign_ttl: Duration) -> Simulator {
-    Simulator::start(Config {
+    integration_tests::simulator(Config {
         printed_parts: 3,
         rate_limit: None,
         presign_ttl,
         ..Config::default()
     })
     .await
-    .unwrap()
 }
 
 /// Plain HTTP to the simulator, with a token where the API wants one: for the
