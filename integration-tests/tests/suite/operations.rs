@@ -11,17 +11,23 @@ use carbon_sim::{Config, Simulator};
 use futures::TryStreamExt;
 use integration_tests::client;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn all_operations() {
-    let sim = Simulator::start(Config {
+/// A simulator with a seeded history of 30 printed parts on 3 printers, its
+/// time running fast enough for an order to pack within a test, and a client.
+async fn started() -> (Simulator, Client) {
+    let sim = integration_tests::simulator(Config {
         speed: 600.0,
         printed_parts: 30,
         printers: 3,
         ..Config::default()
     })
-    .await
-    .unwrap();
+    .await;
     let c = client(&sim);
+    (sim, c)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applications_and_models() {
+    let (_sim, c) = started().await;
     let dir = tempfile::tempdir().unwrap();
 
     // Applications.
@@ -68,6 +74,36 @@ async fn all_operations() {
     let err = c.find_models().run().await.unwrap_err();
     assert!(matches!(err, Error::Api { status, .. } if status == 400));
 
+    // A model's download route.
+    c.download_model().uuid(&direct.uuid).send().await.unwrap();
+    // A presigned URL and its resolve, by hand: resolving before the PUT is refused.
+    let url = c
+        .get_presigned_upload_url()
+        .body(types::ModelPresignedUploadUrlRequest {
+            filename: "x.stl".into(),
+        })
+        .run()
+        .await
+        .unwrap();
+    let early = c
+        .resolve_presigned_model_upload()
+        .body(types::ModelResolveUploadRequest {
+            filename: "x.stl".into(),
+            model_etag: "\"x\"".into(),
+            model_uuid: url.model_uuid,
+            external_id: None,
+        })
+        .run()
+        .await
+        .unwrap_err();
+    assert!(matches!(early, Error::Api { status, .. } if status == 400));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_program_runs() {
+    let (_sim, c) = started().await;
+    let model = sim_model(&c).await;
+
     // Model program runs: create, get, batch get.
     let params = |m: &str| {
         types::ModelProgramRunRequestParameters::Object(HashMap::from([("~MODEL_UUID~".to_string(), m.to_string())]))
@@ -76,7 +112,7 @@ async fn all_operations() {
         .create_model_program_run()
         .body(types::ModelProgramRunRequest {
             model_program_uuid: "prog".into(),
-            parameters: params(&direct.uuid),
+            parameters: params(&model),
         })
         .run()
         .await
@@ -90,31 +126,24 @@ async fn all_operations() {
         .await
         .unwrap();
     assert_eq!(runs.model_program_runs.len(), 1);
+}
 
-    // Parts: create, get, list by model.
-    let part = c
-        .create_part()
+/// A part of a new model, numbered `PN`.
+async fn sim_part(c: &Client) -> types::Part {
+    c.create_part()
         .body(types::PartRequest {
             part_number: "PN".into(),
-            model_uuid: direct.uuid.clone(),
+            model_uuid: sim_model(c).await,
             application_uuid: None,
         })
         .run()
         .await
-        .unwrap();
-    assert_eq!(c.get_part().uuid(&part.uuid).run().await.unwrap().part_number, "PN");
-    let listed: Vec<_> = c
-        .get_parts()
-        .limit(10)
-        .model_uuid(vec![direct.uuid.clone()])
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(listed.len(), 1);
+        .unwrap()
+}
 
-    // Part orders: create, get, update (flush), list, cancel (204), cancel again (405).
-    let order_request = |uuid: &str| types::PartOrderRequest {
+/// The request for a part order of `part` keyed `uuid`, in packing group `group-a`.
+fn keyed_order(part: &types::Part, uuid: &str) -> types::PartOrderRequest {
+    types::PartOrderRequest {
         uuid: Some(uuid.to_string()),
         part_order_number: format!("PO-{uuid}"),
         due_date: chrono::Utc::now().into(),
@@ -124,7 +153,37 @@ async fn all_operations() {
         flush: None,
         packing_group: Some("group-a".parse().unwrap()),
         build_sop_uuid: None,
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_and_part_orders() {
+    let (_sim, c) = started().await;
+    let model = sim_model(&c).await;
+    // Parts: create, get, list by model.
+    let part = c
+        .create_part()
+        .body(types::PartRequest {
+            part_number: "PN".into(),
+            model_uuid: model.clone(),
+            application_uuid: None,
+        })
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(c.get_part().uuid(&part.uuid).run().await.unwrap().part_number, "PN");
+    let listed: Vec<_> = c
+        .get_parts()
+        .limit(10)
+        .model_uuid(vec![model.clone()])
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    // Part orders: create, get, update (flush), list, cancel (204), cancel again (405).
+    let order_request = |uuid: &str| keyed_order(&part, uuid);
     let order = c
         .create_part_order()
         .body(order_request("order-1"))
@@ -185,6 +244,11 @@ async fn all_operations() {
         PrintedPartStatus::Canceled,
         "the order's reference and the printed part agree"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seeded_history() {
+    let (_sim, c) = started().await;
 
     // The seeded history: printed parts, builds, prints, attachments, quality data.
     let printed: Vec<_> = c
@@ -271,6 +335,28 @@ async fn all_operations() {
     assert_eq!(measurements.len(), 1);
     assert_eq!(measurements[0].part_measurement_template_uuid, templates[0].uuid);
 
+    // The attachment route itself (the 302 is followed).
+    c.get_attachment()
+        .uuid(attachment.uuid.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printers_and_print_orders() {
+    let (_sim, c) = started().await;
+    // A build of the seeded history to print again.
+    let printed: Vec<_> = c
+        .get_printed_parts()
+        .limit(1)
+        .status(PrintedPartStatus::Complete)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let build_uuid = printed[0].build_uuid.clone().unwrap();
+
     // Printers, queues, print orders.
     let printers: Vec<_> = c
         .get_printers()
@@ -290,7 +376,7 @@ async fn all_operations() {
         .create_print_order()
         .body(types::PrintOrderRequest {
             uuid: None,
-            build_uuid: build.uuid.clone(),
+            build_uuid: build_uuid.clone(),
             total_copies: std::num::NonZeroU64::new(3).unwrap(),
             route_to: vec!["SIM001".into(), "SIM002".into()],
             print_order_number: Some("PRO-1".into()),
@@ -322,12 +408,18 @@ async fn all_operations() {
         .await
         .unwrap();
     assert_eq!(routed.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printer_queues() {
+    let (_sim, c) = started().await;
+    let part = sim_part(&c).await;
 
     // A fresh order's prints land in printer queues; move one, then delete it.
     c.create_part_order()
         .body(types::PartOrderRequest {
             flush: Some(true),
-            ..order_request("order-3")
+            ..keyed_order(&part, "order-3")
         })
         .run()
         .await
@@ -397,36 +489,6 @@ async fn all_operations() {
         .await
         .unwrap();
     assert_eq!(deleted.code, Some(1), "one of two done");
-
-    // The attachment route itself (the 302 is followed).
-    c.get_attachment()
-        .uuid(attachment.uuid.as_deref().unwrap())
-        .send()
-        .await
-        .unwrap();
-    // A model's download route.
-    c.download_model().uuid(&direct.uuid).send().await.unwrap();
-    // A presigned URL and its resolve, by hand: resolving before the PUT is refused.
-    let url = c
-        .get_presigned_upload_url()
-        .body(types::ModelPresignedUploadUrlRequest {
-            filename: "x.stl".into(),
-        })
-        .run()
-        .await
-        .unwrap();
-    let early = c
-        .resolve_presigned_model_upload()
-        .body(types::ModelResolveUploadRequest {
-            filename: "x.stl".into(),
-            model_etag: "\"x\"".into(),
-            model_uuid: url.model_uuid,
-            external_id: None,
-        })
-        .run()
-        .await
-        .unwrap_err();
-    assert!(matches!(early, Error::Api { status, .. } if status == 400));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
