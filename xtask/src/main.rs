@@ -114,25 +114,33 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            xtask::release::plan(&root, requested).and_then(|plan| {
-                print!("{plan}");
-                if dry_run {
-                    println!("dry run: nothing changed");
-                    return Ok(true);
-                }
-                let today = xtask::release::today();
-                let options = xtask::release::Options {
-                    date: &today,
-                    package: true,
-                    target_dir: None,
-                };
-                xtask::release::release(&plan, options)?;
-                println!(
-                    "released {} as tag v{}: push it with `git push --follow-tags`",
-                    plan.next, plan.next
-                );
-                Ok(true)
-            })
+            // What a real release would refuse at once, before the plan's minutes.
+            let clean = if dry_run {
+                Ok(())
+            } else {
+                xtask::release::check_clean(&root)
+            };
+            clean
+                .and_then(|()| xtask::release::plan(&root, requested))
+                .and_then(|plan| {
+                    print!("{plan}");
+                    if dry_run {
+                        println!("dry run: nothing changed");
+                        return Ok(true);
+                    }
+                    let today = xtask::release::today();
+                    let options = xtask::release::Options {
+                        date: &today,
+                        package: true,
+                        target_dir: None,
+                    };
+                    xtask::release::release(&plan, options)?;
+                    println!(
+                        "released {} as tag v{}: push it with `git push --follow-tags`",
+                        plan.next, plan.next
+                    );
+                    Ok(true)
+                })
         }
         Command::BuildCost => {
             let root = workspace

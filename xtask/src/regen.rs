@@ -23,8 +23,11 @@ pub struct RegenReport {
     pub spec_dir: std::path::PathBuf,
     /// The API version written.
     pub api_version: String,
-    /// SHA-256 of the document as fetched (also in `upstream.sha256`).
+    /// SHA-256 of the document as read.
     pub sha256: String,
+    /// Whether `upstream.sha256` was written (not when regenerating from the
+    /// committed `upstream.json`, whose record of where it came from stays).
+    pub recorded: bool,
     /// Gaps between overlay and document.
     pub overlay: OverlayReport,
     /// The change against the previous `openapi.json`, if there was one.
@@ -35,10 +38,15 @@ impl fmt::Display for RegenReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "wrote {} (API {})\nfetched document sha256 {} (recorded in upstream.sha256)",
+            "wrote {} (API {})\nread document sha256 {}{}",
             self.spec_dir.join("openapi.json").display(),
             self.api_version,
-            self.sha256
+            self.sha256,
+            if self.recorded {
+                " (recorded in upstream.sha256)"
+            } else {
+                " (upstream.json as committed; upstream.sha256 keeps where it was fetched from)"
+            }
         )?;
         if !self.overlay.undocumented.is_empty() {
             writeln!(
@@ -93,12 +101,14 @@ pub fn regen(workspace: &Workspace, from: &str, allow_http: bool) -> Result<Rege
     // document is the one fetched before, and the record of where it came from
     // stays.
     let refetched = std::path::Path::new(from).canonicalize().ok() != workspace.upstream_json().canonicalize().ok();
-    if refetched || !workspace.upstream_sha256().exists() {
+    let recorded = refetched || !workspace.upstream_sha256().exists();
+    if recorded {
         write_file(&workspace.upstream_sha256(), &format!("{}  {from}\n", fetched.sha256))?;
     }
     Ok(RegenReport {
         spec_dir: workspace.spec_dir.clone(),
         sha256: fetched.sha256,
+        recorded,
         api_version: version,
         overlay: report,
         diff,

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use carbon_api_regen::Diff;
-use serde_json::Value;
 
 use crate::public_api::{self, SurfaceDiff};
 use crate::version::{Change, Version};
@@ -31,6 +30,9 @@ pub struct Plan {
     pub api_version: String,
     /// The API's change since the last release (of the committed documents).
     pub api: Option<Diff>,
+    /// What the document's change is for the SDK (`Fix` when only what the
+    /// diff does not judge changed: descriptions, the version).
+    pub api_change: Option<Change>,
     /// The SDK's own changes: each heading of CHANGELOG's "Unreleased" section
     /// that has entries, and the kind of change it declares.
     pub sdk: Vec<(String, Change)>,
@@ -43,7 +45,7 @@ pub struct Plan {
     pub next: Version,
 }
 
-fn release_error(message: impl Into<String>) -> Error {
+pub(crate) fn release_error(message: impl Into<String>) -> Error {
     Error::Release(message.into())
 }
 
@@ -69,7 +71,8 @@ fn workspace_version(manifest: &str) -> Result<Version> {
 /// The kind of change a CHANGELOG heading declares (`### Added (exports)`); a
 /// heading that says "breaking" anywhere is breaking.
 fn declared(heading: &str) -> Result<Change> {
-    if heading.to_lowercase().contains("breaking") {
+    let lower = heading.to_lowercase();
+    if lower.contains("breaking") && !lower.contains("non-breaking") {
         return Ok(Change::Breaking);
     }
     let word = heading.split_whitespace().next().unwrap_or_default();
@@ -131,7 +134,8 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
     let api_version = read_file(&root.join("carbon-api-spec/api-version.txt"))?
         .trim()
         .to_string();
-    let sdk = unreleased(&read_file(&root.join("CHANGELOG.md"))?)?;
+    let changelog = read_file(&root.join("CHANGELOG.md"))?;
+    let sdk = unreleased(&changelog)?;
     if git(root, &["rev-parse", "--is-shallow-repository"])? == "true" {
         return Err(release_error(
             "this is a shallow clone: its history and tags are cut off, so the last release cannot be found; \
@@ -140,7 +144,6 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
     }
     // No release tag at all: the first release. Tags that `describe` cannot
     // reach are an error, not a first release.
-    let changelog = read_file(&root.join("CHANGELOG.md"))?;
     let last = if git(root, &["tag", "--list", "v[0-9]*"])?.is_empty() {
         // A clone without its tags (`--no-tags`) is not a first release.
         if let Some(released) = changelog.lines().find(|l| l.starts_with("## ") && released_heading(l)) {
@@ -150,7 +153,11 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
         }
         None
     } else {
-        let tag = git(root, &["describe", "--tags", "--abbrev=0", "--match", "v[0-9]*"])?;
+        let tag = git(root, &["describe", "--tags", "--abbrev=0", "--match", "v[0-9]*"]).map_err(|e| {
+            release_error(format!(
+                "no release tag is reachable from HEAD ({e}): release from a branch that contains the last release"
+            ))
+        })?;
         let version = tag.parse().map_err(release_error)?;
         Some((tag, version))
     };
@@ -163,23 +170,26 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
             last,
             api_version,
             api: None,
+            api_change: None,
             public_api: Vec::new(),
             change: sdk.iter().map(|(_, c)| *c).max(),
             sdk,
             next,
         });
     };
-    let parse = |name: &str, text: &str| -> Result<Value> {
-        serde_json::from_str(text).map_err(|e| release_error(format!("{name}: {e}")))
-    };
     let spec = "carbon-api-spec/openapi.json";
-    let before = parse(
-        &format!("{tag}:{spec}"),
-        &git(root, &["show", &format!("{tag}:{spec}")])?,
-    )?;
-    let now = parse(spec, &read_file(&root.join(spec))?)?;
+    let at_tag = format!("{tag}:{spec}");
+    let then = git(root, &["show", &at_tag]).map_err(|e| {
+        release_error(format!(
+            "cannot read {spec} as it was at {tag} ({e}): a release's tag must hold the API document it was made from"
+        ))
+    })?;
+    let before = carbon_api_regen::parse(&at_tag, &then)?;
+    let now = carbon_api_regen::parse(spec, &read_file(&root.join(spec))?)?;
     let api = carbon_api_regen::diff::diff(&before, &now);
-    let api_change = (!api.changes.is_empty()).then(|| Change::from(api.verdict()));
+    // A document that changed only in what the diff does not judge (its
+    // descriptions, its version) is still a change: a fix.
+    let api_change = (before != now).then(|| Change::from(api.verdict()));
     let public_api = public_api_since(root, tag)?;
     let public_change = public_api.iter().filter_map(SurfaceDiff::change).max();
     if public_change == Some(Change::Breaking) && !sdk.iter().any(|(_, c)| *c == Change::Breaking) {
@@ -193,7 +203,7 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
     let Some(change) = change else {
         return Err(release_error(format!(
             "nothing to release: the API document and the public API are as in {tag} and CHANGELOG's Unreleased \
-             section has no entries"
+             section has no entries; add one under a heading that says what kind of change it is"
         )));
     };
     let least = released.bumped(change);
@@ -213,6 +223,7 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
         last,
         api_version,
         api: Some(api),
+        api_change,
         sdk,
         public_api,
         change: Some(change),
@@ -222,40 +233,36 @@ pub fn plan(root: &Path, requested: Option<Version>) -> Result<Plan> {
 
 /// What changed in the public API of each hand-written library since `tag`.
 /// Only crates with changes under their directory are described (rustdoc runs
-/// on both sides, the tag's in a temporary worktree).
+/// on both sides, the tag's in a temporary worktree); a changed manifest also
+/// looks for crates gone since the tag.
 fn public_api_since(root: &Path, tag: &str) -> Result<Vec<SurfaceDiff>> {
+    let changed = git(root, &["diff", "--name-only", tag])?;
+    let changed: Vec<&str> = changed.lines().collect();
     let (now, target) = public_api::libraries(root)?;
-    let mut touched = Vec::new();
-    for library in &now {
-        if public_api::touched_since(root, tag, &library.dir)? {
-            touched.push(library.package.clone());
-        }
-    }
-    // A library gone since the tag (a manifest changed) is found from the
-    // tag's side, below.
-    let manifests = git(root, &["diff", "--name-only", tag, "--", "Cargo.toml", "*/Cargo.toml"])?;
-    if touched.is_empty() && manifests.is_empty() {
+    let mut touched: Vec<String> = now
+        .iter()
+        .filter(|library| {
+            let dir = library.dir.to_string_lossy();
+            changed
+                .iter()
+                .any(|file| dir.is_empty() || file.starts_with(&format!("{dir}/")))
+        })
+        .map(|library| library.package.clone())
+        .collect();
+    let manifests = changed.iter().any(|file| file.ends_with("Cargo.toml"));
+    if touched.is_empty() && !manifests {
         return Ok(Vec::new());
     }
     // Two target directories: cargo names a workspace's crates by their path
     // in the workspace, so the tag's and today's would share (stale) builds.
     let docs = target.join("xtask-public-api");
     let tree = docs.join(format!("worktree-{tag}"));
+    let tree_arg = tree.display().to_string();
     let (docs_then, docs_now) = (docs.join("then"), docs.join("now"));
     // A worktree left by an interrupted run is replaced.
-    let _ = git(root, &["worktree", "remove", "--force", &tree.display().to_string()]);
+    let _ = git(root, &["worktree", "remove", "--force", &tree_arg]);
     let _ = std::fs::remove_dir_all(&tree);
-    git(
-        root,
-        &[
-            "worktree",
-            "add",
-            "--quiet",
-            "--detach",
-            &tree.display().to_string(),
-            tag,
-        ],
-    )?;
+    git(root, &["worktree", "add", "--quiet", "--detach", &tree_arg, tag])?;
     let result = (|| {
         let (before, _) = public_api::libraries(&tree)?;
         for library in &before {
@@ -266,12 +273,20 @@ fn public_api_since(root: &Path, tag: &str) -> Result<Vec<SurfaceDiff>> {
         let mut diffs = Vec::new();
         for package in &touched {
             let find = |list: &[public_api::Library]| list.iter().find(|l| &l.package == package).cloned();
+            let side = |at: &str, e: Error| {
+                release_error(format!(
+                    "describing the public API of {package} {at}: {e}\n(it must build with this toolchain on both sides; \
+                     fix the build, or release with the previous toolchain)"
+                ))
+            };
             let old = match find(&before) {
-                Some(library) => public_api::document(&tree, &library, &docs_then)?,
+                Some(library) => {
+                    public_api::document(&tree, &library, &docs_then).map_err(|e| side(&format!("at {tag}"), e))?
+                }
                 None => Default::default(),
             };
             let new = match find(&now) {
-                Some(library) => public_api::document(root, &library, &docs_now)?,
+                Some(library) => public_api::document(root, &library, &docs_now).map_err(|e| side("now", e))?,
                 None => Default::default(),
             };
             let diff = public_api::compare(package, &old, &new);
@@ -281,7 +296,7 @@ fn public_api_since(root: &Path, tag: &str) -> Result<Vec<SurfaceDiff>> {
         }
         Ok(diffs)
     })();
-    let _ = git(root, &["worktree", "remove", "--force", &tree.display().to_string()]);
+    let _ = git(root, &["worktree", "remove", "--force", &tree_arg]);
     result
 }
 
@@ -292,6 +307,11 @@ impl fmt::Display for Plan {
             None => writeln!(f, "last release: none (this is the first)")?,
         }
         match &self.api {
+            Some(diff) if diff.changes.is_empty() && self.api_change.is_some() => writeln!(
+                f,
+                "API: its documentation or version changed, nothing else [fix] (now Carbon API {})",
+                self.api_version
+            )?,
             Some(diff) if diff.changes.is_empty() => writeln!(f, "API: no change (Carbon API {})", self.api_version)?,
             Some(diff) => {
                 writeln!(
@@ -315,8 +335,7 @@ impl fmt::Display for Plan {
                 writeln!(f, "  - {heading} [{change}]")?;
             }
         }
-        for diff in &self.public_api {
-            let kind = diff.change().map_or("no change".to_string(), |c| c.to_string());
+        for (diff, kind) in self.public_api.iter().filter_map(|d| Some((d, d.change()?))) {
             writeln!(f, "public API of {} ({kind}):", diff.package)?;
             write!(f, "{diff}")?;
         }
@@ -418,6 +437,18 @@ fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
     crate::run(Command::new(program).current_dir(root).args(args)).map(drop)
 }
 
+/// Refuses a working tree with changes: the release commit must hold the
+/// release only. [`release`] checks it; a caller may check it before the plan,
+/// which takes minutes, so that a tree that cannot be released says so at once.
+pub fn check_clean(root: &Path) -> Result<()> {
+    if git(root, &["status", "--porcelain"])?.is_empty() {
+        return Ok(());
+    }
+    Err(release_error(
+        "the working tree has changes: commit or stash them, so that the release commit holds the release only",
+    ))
+}
+
 /// How [`release`] runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Options<'a> {
@@ -435,11 +466,7 @@ pub struct Options<'a> {
 /// was when any step fails.
 pub fn release(plan: &Plan, options: Options<'_>) -> Result<()> {
     let root = &plan.root;
-    if !git(root, &["status", "--porcelain"])?.is_empty() {
-        return Err(release_error(
-            "the working tree has changes: commit or stash them, so that the release commit holds the release only",
-        ));
-    }
+    check_clean(root)?;
     let tag = format!("v{}", plan.next);
     if git(root, &["rev-parse", "--verify", "--quiet", &format!("refs/tags/{tag}")]).is_ok() {
         return Err(release_error(format!("the tag {tag} exists already")));
@@ -530,6 +557,8 @@ mod tests {
         assert!(unreleased(loose).unwrap_err().to_string().contains("before any"));
         let said = "## Unreleased\n### Changed (client; breaking for old code)\n* a\n";
         assert_eq!(unreleased(said).unwrap()[0].1, Change::Breaking);
+        let unsaid = "## Unreleased\n### Changed (non-breaking)\n* a\n";
+        assert_eq!(unreleased(unsaid).unwrap()[0].1, Change::Additive);
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod surface;
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use rustdoc::{Library, document, libraries, touched_since};
+pub use rustdoc::{Library, document, libraries};
 pub use surface::surface;
 
 use crate::version::Change;

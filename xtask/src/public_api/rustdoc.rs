@@ -12,11 +12,8 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::{GENERATED, Surface, surface};
-use crate::{Error, Result, read_file};
-
-fn api_error(message: impl Into<String>) -> Error {
-    Error::Release(message.into())
-}
+use crate::release::release_error;
+use crate::{Result, read_file};
 
 /// A library crate of the workspace whose public API is diffed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,12 +35,12 @@ pub fn libraries(root: &Path) -> Result<(Vec<Library>, PathBuf)> {
                 .args(["metadata", "--no-deps", "--format-version", "1"]),
         )?;
     let metadata: Value =
-        serde_json::from_str(&out).map_err(|e| api_error(format!("cargo metadata printed no JSON: {e}")))?;
+        serde_json::from_str(&out).map_err(|e| release_error(format!("cargo metadata printed no JSON: {e}")))?;
     let root_dir = PathBuf::from(metadata["workspace_root"].as_str().unwrap_or_default());
     let target = PathBuf::from(
         metadata["target_directory"]
             .as_str()
-            .ok_or_else(|| api_error("cargo metadata names no target directory"))?,
+            .ok_or_else(|| release_error("cargo metadata names no target directory"))?,
     );
     let mut libraries = Vec::new();
     for package in metadata["packages"].as_array().into_iter().flatten() {
@@ -71,22 +68,6 @@ pub fn libraries(root: &Path) -> Result<(Vec<Library>, PathBuf)> {
     Ok((libraries, target))
 }
 
-/// Whether anything under `dir` differs between `tag` and the working tree.
-pub fn touched_since(root: &Path, tag: &str, dir: &Path) -> Result<bool> {
-    let out = crate::run(
-        Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(["diff", "--name-only", tag, "--"])
-            .arg(if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            }),
-    )?;
-    Ok(!out.trim().is_empty())
-}
-
 /// The public surface of `library` in the workspace at `root`, described by
 /// rustdoc with every feature on, built in `target_dir`.
 pub fn document(root: &Path, library: &Library, target_dir: &Path) -> Result<Surface> {
@@ -108,6 +89,6 @@ pub fn document(root: &Path, library: &Library, target_dir: &Path) -> Result<Sur
     )?;
     let file = target_dir.join("doc").join(format!("{}.json", library.crate_name));
     let doc: Value = serde_json::from_str(&read_file(&file)?)
-        .map_err(|e| api_error(format!("{}: not rustdoc's JSON: {e}", file.display())))?;
-    surface(&doc).map_err(|e| api_error(format!("{}: {e}", file.display())))
+        .map_err(|e| release_error(format!("{}: not rustdoc's JSON: {e}", file.display())))?;
+    surface(&doc).map_err(|e| release_error(format!("{}: {e}", file.display())))
 }

@@ -61,15 +61,16 @@ fn what_users_feel_is_a_change_and_what_is_not() {
     let target = tempfile::tempdir().unwrap();
     let target = target.path();
     let base = surface_of(BASE, target);
-    // Members are listed under the shortest path that names their type.
+    // Members are listed under the path where their type is defined, when
+    // that path is public (else under its shortest re-export).
     for item in [
         "struct demo::Thing",
         "struct demo::shapes::Thing",
-        "fn demo::Thing::new",
-        "field demo::Thing::size",
-        "impl core::clone::Clone for demo::Thing",
-        "impl core::marker::Send for demo::Thing",
-        "variant demo::Colour::Red",
+        "fn demo::shapes::Thing::new",
+        "field demo::shapes::Thing::size",
+        "impl core::clone::Clone for demo::shapes::Thing",
+        "impl core::marker::Send for demo::shapes::Thing",
+        "variant demo::shapes::Colour::Red",
         "fn demo::shapes::Paint::dry",
         "const demo::LIMIT",
         "fn demo::paint",
@@ -89,15 +90,34 @@ fn what_users_feel_is_a_change_and_what_is_not() {
         .replace(
             "pub use shapes::{Colour, Thing};",
             "pub use crate::shapes::Colour;\npub use self::shapes::Thing;",
+        )
+        // A parameter's name is not the caller's business.
+        .replace(
+            "colour: Colour) -> bool { thing.size > 0 && colour",
+            "shade: Colour) -> bool { thing.size > 0 && shade",
         );
+    assert!(rewritten.contains("shade: Colour"), "the rename applies");
     assert_eq!(changed(&base, &rewritten, target), (None, vec![]));
+
+    // A new re-export adds names; nothing already there moves.
+    let (change, lines) = changed(
+        &base,
+        &BASE.replace(
+            "pub use shapes::{Colour, Thing};",
+            "pub use shapes::{Colour, Finish, Thing};",
+        ),
+        target,
+    );
+    assert_eq!(change, Some(Change::Additive), "{lines:?}");
+    assert!(lines.iter().all(|l| l.starts_with("added ")), "{lines:?}");
+    assert!(lines.contains(&"added enum demo::Finish".to_string()), "{lines:?}");
 
     // Additions that no user's code can trip on.
     let cases = [
         (
             "pub fn size(&self)",
             "pub fn weight(&self) -> u32 { 0 }\n        pub fn size(&self)",
-            vec!["added fn demo::Thing::weight"],
+            vec!["added fn demo::shapes::Thing::weight"],
         ),
         (
             "Matte, Gloss",
@@ -107,7 +127,7 @@ fn what_users_feel_is_a_change_and_what_is_not() {
         (
             "pub size: u32, hidden",
             "pub size: u32, pub depth: u32, hidden",
-            vec!["added field demo::Thing::depth"],
+            vec!["added field demo::shapes::Thing::depth"],
         ),
         (
             "fn dry(&self) {}",
@@ -129,7 +149,7 @@ fn what_users_feel_is_a_change_and_what_is_not() {
         (
             "pub fn size(&self) -> u32 { self.size + self.hidden }",
             "",
-            "removed fn demo::Thing::size",
+            "removed fn demo::shapes::Thing::size",
         ),
         (
             "colour: Colour) -> bool { thing",
@@ -140,12 +160,12 @@ fn what_users_feel_is_a_change_and_what_is_not() {
         (
             "#[derive(Debug, Clone)]\n    pub struct Thing",
             "#[derive(Debug)]\n    pub struct Thing",
-            "removed impl core::clone::Clone for demo::Thing",
+            "removed impl core::clone::Clone for demo::shapes::Thing",
         ),
         (
             "hidden: u32 }",
             "hidden: std::rc::Rc<u32> }",
-            "changed impl core::marker::Send for demo::Thing",
+            "changed impl core::marker::Send for demo::shapes::Thing",
         ),
         (
             "fn dry(&self) {}",
@@ -170,4 +190,43 @@ fn what_users_feel_is_a_change_and_what_is_not() {
         assert_eq!(change, Some(Change::Breaking), "{from} -> {to}: {lines:?}");
         assert!(lines.iter().any(|l| l == expected), "{from} -> {to}: {lines:?}");
     }
+}
+
+#[test]
+fn impls_of_one_trait_with_other_arguments_and_private_moves() {
+    let target = tempfile::tempdir().unwrap();
+    let target = target.path();
+    let source = r#"
+mod inner {
+    pub struct Code(pub u16);
+    impl From<u16> for Code { fn from(n: u16) -> Self { Code(n) } }
+    impl From<u8> for Code { fn from(n: u8) -> Self { Code(n.into()) } }
+    pub fn parse(text: &str) -> Option<Code> { text.parse().ok().map(Code) }
+}
+pub use inner::{Code, parse};
+"#;
+    let base = surface_of(source, target);
+    for item in [
+        "impl core::convert::From<u16> for demo::Code",
+        "impl core::convert::From<u8> for demo::Code",
+        "fn demo::parse",
+    ] {
+        assert!(base.contains_key(item), "{item} in {:#?}", base.keys());
+    }
+    // Dropping one of the two `From` impls is seen.
+    let (change, lines) = changed(
+        &base,
+        &source.replace(
+            "    impl From<u8> for Code { fn from(n: u8) -> Self { Code(n.into()) } }\n",
+            "",
+        ),
+        target,
+    );
+    assert_eq!(change, Some(Change::Breaking), "{lines:?}");
+    assert_eq!(lines, ["removed impl core::convert::From<u8> for demo::Code"]);
+    // The same items defined in another private module, behind the same names.
+    let moved = source
+        .replace("mod inner", "mod elsewhere")
+        .replace("pub use inner::", "pub use elsewhere::");
+    assert_eq!(changed(&base, &moved, target), (None, vec![]));
 }

@@ -172,6 +172,23 @@ fn the_version_follows_what_changed() {
 }
 
 #[test]
+fn a_document_that_changed_only_in_its_text_is_a_fix() {
+    let repo = released_repository();
+    let root = repo.path();
+    // Same members, a new version: nothing the diff judges, still a change.
+    write(
+        root,
+        "carbon-api-spec/openapi.json",
+        &document("1.0.1", &["uuid", "note"]),
+    );
+    write(root, "carbon-api-spec/api-version.txt", "1.0.1\n");
+    commit(root, "API 1.0.1");
+    let p = plan(root, None).unwrap();
+    assert_eq!((p.change, p.next), (Some(Change::Fix), Version::new(0, 1, 1)), "{p}");
+    assert!(p.to_string().contains("documentation or version changed"), "{p}");
+}
+
+#[test]
 fn the_public_api_is_read_from_the_code() {
     let repo = released_repository();
     let root = repo.path();
