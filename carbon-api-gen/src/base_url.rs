@@ -9,13 +9,10 @@ use std::str::FromStr;
 
 use reqwest::Url;
 
-/// An API base URL such as `https://api.carbon3d.com/v1`.
+/// An API base URL such as `https://api.carbon3d.com/v1`: scheme and host as
+/// URLs write them (lower case, no default port), no trailing slash.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct BaseUrl {
-    /// The URL as given, surrounding blanks and trailing slashes taken off.
-    text: String,
-    url: Url,
-}
+pub struct BaseUrl(Url);
 
 /// A text that is not a base URL, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,42 +26,49 @@ pub struct InvalidBaseUrl {
 
 impl BaseUrl {
     /// Reads `text` (`https://api.carbon3d.com/v1`, with or without a trailing
-    /// slash).
+    /// slash). A query, a fragment, or a user name or password in it is
+    /// refused: paths are joined to the base URL, and it is shown in logs.
     pub fn parse(text: &str) -> Result<Self, InvalidBaseUrl> {
-        let invalid = |reason: String| InvalidBaseUrl {
+        let invalid = |reason: &str| InvalidBaseUrl {
             url: text.to_string(),
-            reason,
+            reason: reason.to_string(),
         };
-        let trimmed = text.trim().trim_end_matches('/');
-        let url = Url::parse(trimmed)
-            .map_err(|e| invalid(format!("{e}; give an absolute URL such as https://api.carbon3d.com/v1")))?;
+        let url = Url::parse(text.trim()).map_err(|e| {
+            invalid(&format!(
+                "{e} (it needs a scheme and a host, like https://api.carbon3d.com/v1)"
+            ))
+        })?;
         match url.scheme() {
             "https" | "http" => {}
-            other => return Err(invalid(format!("the scheme must be https, not {other}"))),
+            other => return Err(invalid(&format!("the scheme must be https, not {other}"))),
         }
-        if url.host_str().is_none_or(str::is_empty) {
-            return Err(invalid("it has no host".into()));
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid(
+                "it has a query or a fragment (`?`, `#`): give the base URL alone",
+            ));
         }
-        Ok(Self {
-            text: trimmed.to_string(),
-            url,
-        })
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid(
+                "it holds a user name or password: give credentials as an API key, never in the URL",
+            ));
+        }
+        Ok(Self(url))
     }
 
     /// The base URL, without a trailing slash.
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.0.as_str().trim_end_matches('/')
     }
 
     /// The parsed URL (scheme, host, port, path).
     pub fn url(&self) -> &Url {
-        &self.url
+        &self.0
     }
 
     /// `path` under the base URL: `join("api.yaml")` of
     /// `https://api.carbon3d.com/v1` is `https://api.carbon3d.com/v1/api.yaml`.
     pub fn join(&self, path: &str) -> String {
-        format!("{}/{}", self.text, path.trim_start_matches('/'))
+        format!("{}/{}", self.as_str(), path.trim_start_matches('/'))
     }
 }
 
@@ -78,19 +82,19 @@ impl FromStr for BaseUrl {
 
 impl AsRef<str> for BaseUrl {
     fn as_ref(&self) -> &str {
-        &self.text
+        self.as_str()
     }
 }
 
 impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BaseUrl({:?})", self.text)
+        write!(f, "BaseUrl({:?})", self.as_str())
     }
 }
 
@@ -118,10 +122,13 @@ mod tests {
     #[test]
     fn what_is_not_a_base_url_says_why() {
         for (given, why) in [
-            ("api.carbon3d.com/v1", "absolute URL"),
+            ("api.carbon3d.com/v1", "a scheme and a host"),
             ("ftp://api.carbon3d.com/v1", "must be https, not ftp"),
             ("file:///v1", "must be https, not file"),
-            ("", "absolute URL"),
+            ("", "a scheme and a host"),
+            ("https://api.carbon3d.com/v1?x=1", "query or a fragment"),
+            ("https://api.carbon3d.com/v1#top", "query or a fragment"),
+            ("https://me:secret@api.carbon3d.com/v1", "user name or password"),
         ] {
             let err = BaseUrl::parse(given).unwrap_err();
             assert!(err.to_string().contains(why), "{given:?}: {err}");

@@ -275,13 +275,36 @@ pub fn check_query(operation: &str, url: &reqwest::Url) -> Result<(), String> {
             .filter(move |(key, _)| key == name)
             .map(|(_, value)| value)
     })
+    .map_err(|broken| match broken {
+        BrokenLimit::TooManyValues(said) => {
+            format!("{said}; split the values into several calls (carbon-ext's chunked lookups do this)")
+        }
+        BrokenLimit::Value(said) => said,
+    })
+}
+
+/// A documented limit a request breaks, said as a sentence (its `Display`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrokenLimit {
+    /// An array parameter has more values than the operation takes.
+    TooManyValues(String),
+    /// A number out of its range, or a text too long.
+    Value(String),
+}
+
+impl std::fmt::Display for BrokenLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooManyValues(said) | Self::Value(said) => f.write_str(said),
+        }
+    }
 }
 
 /// Checks the values of an operation's query parameters against its documented
 /// limits, `values_of` giving each parameter's values by wire name: the one rule
 /// for the client ([`check_query`]) and for a server that answers as the API
 /// does (the simulator).
-pub fn check_values<V, I>(operation: &str, values_of: impl Fn(&'static str) -> I) -> Result<(), String>
+pub fn check_values<V, I>(operation: &str, values_of: impl Fn(&'static str) -> I) -> Result<(), BrokenLimit>
 where
     V: AsRef<str>,
     I: Iterator<Item = V>,
@@ -293,11 +316,10 @@ where
         let n = values_of(rule.name).count() as u64;
         if let Some(max) = rule.max_items {
             if n > max {
-                return Err(format!(
-                    "`{}` has {n} values but {operation} accepts at most {max}; split the values into several calls \
-                     (carbon-ext's chunked lookups do this)",
+                return Err(BrokenLimit::TooManyValues(format!(
+                    "`{}` has {n} values but {operation} accepts at most {max}",
                     rule.name
-                ));
+                )));
             }
         }
         for value in values_of(rule.name) {
@@ -310,16 +332,19 @@ where
                         (None, Some(max)) => format!("at most {max}"),
                         (None, None) => String::new(),
                     };
-                    return Err(format!("`{}` is {number} but {operation} accepts {range}", rule.name));
+                    return Err(BrokenLimit::Value(format!(
+                        "`{}` is {number} but {operation} accepts {range}",
+                        rule.name
+                    )));
                 }
             }
             if rule.max_length.is_some_and(|max| value.chars().count() as u64 > max) {
-                return Err(format!(
+                return Err(BrokenLimit::Value(format!(
                     "`{}` is {} characters long but {operation} accepts at most {}",
                     rule.name,
                     value.chars().count(),
                     rule.max_length.unwrap_or_default()
-                ));
+                )));
             }
         }
     }
@@ -327,23 +352,26 @@ where
 }
 
 /// The operation a request for `method` and `path` (below the base URL, such
-/// as `/part_orders/5c1e…`) is, matching the document's path templates.
+/// as `/part_orders/5c1e…`) is, matching the document's path templates: of
+/// those that match, the one with the fewest parameters (`/models/presigned`
+/// over `/models/{uuid}`). Allocates nothing: a server may ask on every request.
 pub fn route(method: &str, path: &str) -> Option<&'static OperationInfo> {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let is_param = |t: &&str| t.starts_with('{') && t.ends_with('}');
+    let path = path.trim_matches('/');
+    let is_param = |t: &str| t.starts_with('{') && t.ends_with('}');
+    let fits = |template: &str| {
+        let (mut t, mut p) = (template.trim_matches('/').split('/'), path.split('/'));
+        loop {
+            match (t.next(), p.next()) {
+                (None, None) => return true,
+                (Some(t), Some(s)) if t == s || (is_param(t) && !s.is_empty()) => {}
+                _ => return false,
+            }
+        }
+    };
     crate::OPERATIONS
         .iter()
-        .filter(|op| {
-            let template: Vec<&str> = op.path.trim_matches('/').split('/').collect();
-            op.method.eq_ignore_ascii_case(method)
-                && template.len() == segments.len()
-                && template
-                    .iter()
-                    .zip(&segments)
-                    .all(|(t, s)| (is_param(t) && !s.is_empty()) || t == s)
-        })
-        // `/models/presigned` before `/models/{uuid}`.
-        .min_by_key(|op| op.path.split('/').filter(is_param).count())
+        .filter(|op| op.method.eq_ignore_ascii_case(method) && fits(op.path))
+        .min_by_key(|op| op.path.split('/').filter(|t| is_param(t)).count())
 }
 
 /// One operation, described for callers that reach operations by name (a command
@@ -471,14 +499,8 @@ pub fn shape(name: &str) -> Option<&'static Shape> {
 }
 
 /// The schema an operation (`get_printed_parts`) answers with, when it is an
-/// object schema.
-pub fn response_shape(operation: &str) -> Option<&'static Shape> {
-    answer_slot(operation).map(|(_, shape)| shape)
-}
-
-/// Like [`response_shape`], with the operation's place among the
-/// [`answer_slots`] operations that answer with an object schema (for keeping a
-/// counter per operation in an array).
+/// object schema, and the operation's place among the [`answer_slots`]
+/// operations that do (for keeping a counter per operation in an array).
 pub fn answer_slot(operation: &str) -> Option<(usize, &'static Shape)> {
     let i = crate::RESPONSE_SHAPES
         .binary_search_by(|(op, _)| (*op).cmp(operation))

@@ -92,28 +92,14 @@ impl ConfigFile {
 /// Writes `contents` to `path` through a temporary file in the same directory, so
 /// a reader never sees half a file. `private` makes it readable by its owner only.
 pub fn write_atomically(path: &Path, contents: &[u8], private: bool) -> Outcome<()> {
+    use carbon_ext::whole_file::{Access, beside};
     use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let prefix = format!(
-        ".{}.",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
-    );
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    // Temporary files are the owner's only; a file others may read says so.
-    #[cfg(unix)]
-    if !private {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
     }
-    #[cfg(not(unix))]
-    let _ = private;
+    let access = if private { Access::Private } else { Access::Shared };
     // Removed on any failure: nothing half-written stays.
-    let mut temp = builder.tempfile_in(dir)?;
+    let mut temp = beside(path, access)?;
     temp.write_all(contents)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;

@@ -21,7 +21,7 @@ pub async fn run(args: SimArgs) -> Outcome {
         ..carbon_sim::Config::default()
     };
     // The simulator's own check, said as the flags say it.
-    config.validate().map_err(|e| Failure::usage(format!("--{e}")))?;
+    config.validate().map_err(|e| Failure::usage(e.as_flags()))?;
     // The port first: a port that is taken (by an earlier `carbon sim`, say) must
     // leave that simulator's profile and key as they are.
     let sim = carbon_sim::Simulator::start(config).await.map_err(|e| {

@@ -52,12 +52,12 @@ pub fn default_chunk_size(operation: &str) -> usize {
 /// The refusal of a sorted request split over several: items merged from
 /// several requests are not in `sort` order (the one rule for typed chunks and
 /// for [`split_args`]).
-fn sorted_across_requests(operation: &'static str, values: usize, requests: usize) -> Error {
+fn sorted_across_requests(operation: &'static str, filter: &str, values: usize, requests: usize) -> Error {
     Error::InvalidRequest {
         call: Call::new(operation),
         message: format!(
-            "{values} values make {requests} requests, and items merged from several requests are not in `sort` \
-             order; remove `sort` and sort the merged items yourself"
+            "{filter}{values} values make {requests} requests, and items merged from several requests are not in \
+             `sort` order; remove `sort` and sort the merged items yourself"
         ),
     }
 }
@@ -83,8 +83,10 @@ pub fn split_args(
             continue;
         }
         if args.contains_key("sort") {
+            let filter = format!("`{}`: ", param.name);
             return Err(sorted_across_requests(
                 operation.name,
+                &filter,
                 values.len(),
                 values.len().div_ceil(max),
             ));
@@ -168,12 +170,13 @@ where
             ..
         } = self;
         let operation = <B::Params as OperationParams>::NAME;
-        // No values: nothing can match, so nothing is asked (the API itself
-        // refuses an empty filter, and a builder given one still does).
+        // No values: nothing can match, so nothing is asked (an empty list
+        // would be left out of the query and match everything; a builder given
+        // one directly is refused, `OperationParams::empty_filter`).
         let count = values.len().div_ceil(chunk_size);
         let (client, template) = builder.clone().into_params();
         if count > 1 && template.is_set("sort") {
-            return Err(sorted_across_requests(operation, values.len(), count));
+            return Err(sorted_across_requests(operation, "", values.len(), count));
         }
         let mut requests = Vec::with_capacity(count);
         while !values.is_empty() {

@@ -473,7 +473,7 @@ impl From<carbon_api_gen::Error> for Error {
             // The only other refusal of a hook: no credentials for the request.
             // This stack's own keeps its type (a bad key is `Auth` whether it
             // shows when the client is built or when a request needs a token).
-            G::Custom(message) => match crate::stack::take_refusal() {
+            G::Custom(message) => match crate::stack::take_refusal(&message) {
                 Some(auth) => Error::Auth(auth),
                 None => Error::Credentials {
                     call: Call::new(""),

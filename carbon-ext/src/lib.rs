@@ -19,6 +19,7 @@ mod spans;
 mod stack;
 pub mod upload;
 pub mod wait;
+pub mod whole_file;
 
 pub use chunk::{ChunkExt, Chunked, DEFAULT_CONCURRENCY, default_chunk_size, split_args};
 pub use client::{BASE_URL_VAR, Client, ClientBuilder, Credentials, Environment, user_agent};

@@ -101,19 +101,27 @@ thread_local! {
     /// generated client carries a hook's refusal as text; the call that made the
     /// request turns it into [`crate::Error`] in the same poll, on the same
     /// thread, and takes the typed error back from here ([`take_refusal`]).
-    static REFUSAL: std::cell::RefCell<Option<carbon_auth::AuthError>> = const { std::cell::RefCell::new(None) };
+    /// Kept with its text, so that a refusal never converted (a raw call, a
+    /// hook that remapped it) is not taken for a later one.
+    static REFUSAL: std::cell::RefCell<Option<(String, carbon_auth::AuthError)>> = const { std::cell::RefCell::new(None) };
 }
 
 fn credentials(error: carbon_auth::AuthError) -> HookError {
     let text = error.to_string();
-    REFUSAL.with(|slot| *slot.borrow_mut() = Some(error));
+    REFUSAL.with(|slot| *slot.borrow_mut() = Some((text.clone(), error)));
     HookError::Credentials(text)
 }
 
-/// The typed credentials error behind the refusal the generated client just
-/// returned on this thread, if this stack made it.
-pub(crate) fn take_refusal() -> Option<carbon_auth::AuthError> {
-    REFUSAL.with(|slot| slot.borrow_mut().take())
+/// The typed credentials error behind the refusal `said` that the generated
+/// client just returned on this thread, if this stack made it.
+pub(crate) fn take_refusal(said: &str) -> Option<carbon_auth::AuthError> {
+    REFUSAL.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        match slot.take() {
+            Some((text, error)) if text == said => Some(error),
+            _ => None,
+        }
+    })
 }
 
 /// An error response, its body read (up to the cap) and kept with its operation and

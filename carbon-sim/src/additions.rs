@@ -64,25 +64,24 @@ impl Additions {
         Ok(Some(Self { doc, members, values }))
     }
 
-    /// Puts the additions into `body`, the JSON answer to `method path`.
-    pub(crate) fn apply(&self, method: &str, path: &str, body: &mut Value) {
-        let path = path.strip_prefix("/v1").unwrap_or(path);
-        let Some(schema) = self.answer_schema(method, path) else {
-            return;
-        };
-        self.walk(&schema, body, true);
+    /// Puts the additions into `body`, the JSON answer of `operation`.
+    pub(crate) fn apply(&self, operation: &carbon_api_gen::extras::OperationInfo, body: &mut Value) {
+        if let Some(schema) = self.answer_schema(operation) {
+            self.walk(schema, body, true);
+        }
     }
 
-    /// The schema of the success answer of the operation at `method path`.
-    fn answer_schema(&self, method: &str, path: &str) -> Option<Value> {
-        let paths = self.doc.get("paths")?.as_object()?;
-        let (_, item) = paths.iter().find(|(template, _)| matches(template, path))?;
-        let responses = item.get(method.to_ascii_lowercase())?.get("responses")?.as_object()?;
+    /// The schema of the success answer of `operation` in the published document.
+    fn answer_schema(&self, operation: &carbon_api_gen::extras::OperationInfo) -> Option<&Value> {
+        let item = self.doc.get("paths")?.get(operation.path)?;
+        let responses = item
+            .get(operation.method.to_ascii_lowercase())?
+            .get("responses")?
+            .as_object()?;
         responses
             .iter()
             .filter(|(status, _)| status.starts_with('2'))
             .find_map(|(_, r)| r.pointer("/content/application~1json/schema"))
-            .cloned()
     }
 
     fn walk(&self, schema: &Value, value: &mut Value, first: bool) {
@@ -113,18 +112,6 @@ impl Additions {
                 }
             }
             _ => {}
-        }
-    }
-}
-
-/// Whether the path template (`/printed_parts/{uuid}`) matches `path`.
-fn matches(template: &str, path: &str) -> bool {
-    let (mut t, mut p) = (template.split('/'), path.split('/'));
-    loop {
-        match (t.next(), p.next()) {
-            (None, None) => return true,
-            (Some(t), Some(p)) if (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p => {}
-            _ => return false,
         }
     }
 }
@@ -186,20 +173,20 @@ mod tests {
             {"uuid": "a", "part_uuid": "p", "status": "complete"},
             {"uuid": "b", "part_uuid": "p", "status": "complete"}
         ], "next_cursor": ""});
-        additions.apply("GET", "/v1/printed_parts", &mut page);
+        additions.apply(carbon_api_gen::extras::operation("getPrintedParts").unwrap(), &mut page);
         assert_eq!(page["parts"][0]["rework_reason"], "added by a newer API");
         assert_eq!(page["parts"][1]["rework_reason"], "added by a newer API");
         assert_eq!(page["parts"][0]["status"], "reworked");
         assert_eq!(page["parts"][1]["status"], "complete");
         let mut one = json!({"uuid": "a", "part_uuid": "p", "status": "waiting"});
-        additions.apply("GET", "/v1/printed_parts/a", &mut one);
+        additions.apply(carbon_api_gen::extras::operation("getPrintedPart").unwrap(), &mut one);
         assert_eq!(
             (one["status"].as_str(), one["rework_reason"].is_string()),
             (Some("reworked"), true)
         );
         // Another resource's answers are left as they are.
         let mut printer = json!({"serial": "SIM001"});
-        additions.apply("GET", "/v1/printers/SIM001", &mut printer);
+        additions.apply(carbon_api_gen::extras::operation("getPrinter").unwrap(), &mut printer);
         assert_eq!(printer, json!({"serial": "SIM001"}));
     }
 }

@@ -8,29 +8,50 @@ use std::sync::Arc;
 
 /// An API document's text (YAML or JSON), as published.
 #[derive(Clone)]
-pub struct ApiDocument {
-    text: Arc<str>,
+pub struct ApiDocument(Text);
+
+#[derive(Clone)]
+enum Text {
+    /// The document this build was generated from (nothing to copy or compare).
+    BuiltIn(&'static str),
+    Given(Arc<str>),
 }
 
 impl ApiDocument {
     /// A document with this text.
     pub fn new(text: impl Into<Arc<str>>) -> Self {
-        Self { text: text.into() }
+        Self(Text::Given(text.into()))
     }
 
     /// The document this build was generated from, as Carbon published it.
     pub fn built_in() -> Self {
-        Self::new(carbon_api_spec::UPSTREAM_JSON)
+        Self(Text::BuiltIn(carbon_api_spec::UPSTREAM_JSON))
+    }
+
+    /// Whether this is [`ApiDocument::built_in`].
+    pub fn is_built_in(&self) -> bool {
+        matches!(self.0, Text::BuiltIn(_))
     }
 
     /// The text.
     pub fn text(&self) -> &str {
-        &self.text
+        match &self.0 {
+            Text::BuiltIn(text) => text,
+            Text::Given(text) => text,
+        }
+    }
+
+    /// The text as an answer's body (the built-in one without a copy).
+    pub(crate) fn body(&self) -> axum::body::Body {
+        match &self.0 {
+            Text::BuiltIn(text) => axum::body::Body::from(bytes::Bytes::from_static(text.as_bytes())),
+            Text::Given(text) => axum::body::Body::from(text.to_string()),
+        }
     }
 }
 
 impl fmt::Debug for ApiDocument {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ApiDocument({} bytes)", self.text.len())
+        write!(f, "ApiDocument({} bytes)", self.text().len())
     }
 }

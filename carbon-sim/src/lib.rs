@@ -72,14 +72,42 @@ pub enum SimError {
     /// A setting the simulator cannot work with.
     #[error("{0}")]
     Config(String),
+    /// A setting of [`Config`] the simulator cannot work with: which (the
+    /// field's name) and what is wrong with it.
+    #[error("{setting} {problem}")]
+    Setting {
+        /// The field of [`Config`] (`rate_limit`).
+        setting: &'static str,
+        /// What is wrong, and what to give instead.
+        problem: String,
+    },
 }
 
-/// What the published document adds over the one this build was generated from.
+impl SimError {
+    /// The error as a command line says it, naming a setting by its flag
+    /// (`--rate-limit`, for `rate_limit`).
+    pub fn as_flags(&self) -> String {
+        match self {
+            Self::Setting { setting, problem } => format!("--{} {problem}", setting.replace('_', "-")),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn setting(setting: &'static str, problem: String) -> SimError {
+    SimError::Setting { setting, problem }
+}
+
+/// What the published document adds over the one this build was generated from
+/// (nothing, for that document itself).
 fn additions_of(config: &Config) -> Result<Option<additions::Additions>, SimError> {
+    if config.api_document.is_built_in() {
+        return Ok(None);
+    }
     let built: serde_json::Value = serde_json::from_str(carbon_api_gen::OPENAPI_JSON)
         .map_err(|e| SimError::Config(format!("this build's API document: {e}")))?;
     additions::Additions::between(&built, config.api_document.text())
-        .map_err(|e| SimError::Config(format!("api_document: {e}")))
+        .map_err(|e| setting("api_document", format!("cannot be read as regen reads a document: {e}")))
 }
 
 impl Config {
@@ -95,23 +123,23 @@ impl Config {
     /// limits are decided (the command lines that start one ask it too).
     pub fn validate(&self) -> Result<(), SimError> {
         if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 1e6) {
-            return Err(SimError::Config(format!(
-                "speed {:?}: give a factor above 0 and at most 1000000",
-                self.speed
-            )));
+            let problem = format!("{:?}: give a factor above 0 and at most 1000000", self.speed);
+            return Err(setting("speed", problem));
         }
         if !(0.0..=1.0).contains(&self.faults.rate) {
-            return Err(SimError::Config(format!(
-                "faults {}: give a share of requests from 0 to 1",
-                self.faults.rate
-            )));
+            let problem = format!("{}: give a share of requests from 0 to 1", self.faults.rate);
+            return Err(setting("faults", problem));
         }
         if let Some((requests, window)) = self.rate_limit
             && (requests == 0 || window.is_zero())
         {
-            return Err(SimError::Config(
-                "rate limit: at least 1 request per window longer than 0 s, or none".into(),
-            ));
+            let problem =
+                format!("{requests} per {window:?}: give at least 1 request per window longer than 0 s, or none");
+            return Err(setting("rate_limit", problem));
+        }
+        if !self.api_document.is_built_in() {
+            carbon_api_regen::parse("the document", self.api_document.text())
+                .map_err(|e| setting("api_document", format!("is not an API document: {e}")))?;
         }
         Ok(())
     }
@@ -242,20 +270,32 @@ impl SharedState {
     /// the request's further choices; a `Slow` fault is served here (the
     /// request waits) and still returned.
     ///
-    /// `kind` names the request by what it does (`GET /part_orders/{uuid}`, not
-    /// its ids, which clients may pick at random): the n-th request of a kind
-    /// draws from a source seeded by the simulator's seed, the kind and n, so
-    /// that a run's faults follow from its seed however requests of different
-    /// kinds interleave on several threads.
+    /// `kind` names the request by what it does (its operation, `get_part_order`,
+    /// not its ids, which clients may pick at random): the n-th request of a
+    /// kind draws from a source seeded by the simulator's seed, the kind and n,
+    /// so that a run's faults follow from its seed however requests of
+    /// different kinds interleave on several threads (requests of one kind
+    /// draw in the order they arrive).
     pub(crate) async fn fault(&self, target: faults::Target, kind: &str) -> (Option<faults::FaultKind>, fastrand::Rng) {
+        // Without faults nothing is drawn (nor counted).
+        if self.config.faults.rate <= 0.0 {
+            return (None, fastrand::Rng::with_seed(0));
+        }
         let n = {
             let mut draws = self
                 .fault_draws
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let count = draws.entry(kind.to_string()).or_default();
-            *count += 1;
-            *count
+            match draws.get_mut(kind) {
+                Some(count) => {
+                    *count += 1;
+                    *count
+                }
+                None => {
+                    draws.insert(kind.to_string(), 1);
+                    1
+                }
+            }
         };
         let mut rng = fastrand::Rng::with_seed(faults::request_seed(self.config.seed, kind, n));
         let fault = faults::draw(&self.config.faults, &mut rng, target);

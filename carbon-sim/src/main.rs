@@ -123,7 +123,7 @@ fn config(args: &Args) -> Result<Config, String> {
             None => ApiDocument::built_in(),
         },
     };
-    config.validate().map_err(|e| format!("--{e}"))?;
+    config.validate().map_err(|e| e.as_flags())?;
     Ok(config)
 }
 

@@ -153,13 +153,13 @@ pub(crate) async fn handle(shared: Shared, request: axum::http::Request<Body>) -
         Target::File
     };
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    // The kind of request (bucket and folder), not the object's name.
-    let kind = format!(
-        "{} {}",
-        parts.method,
-        segments.iter().take(2).copied().collect::<Vec<_>>().join("/")
-    );
-    let (fault, _) = shared.fault(target, &kind).await;
+    // Faults are drawn per kind of request, not per object.
+    let kind = if target == Target::S3Put {
+        "storage PUT"
+    } else {
+        "storage GET"
+    };
+    let (fault, _) = shared.fault(target, kind).await;
     let reply = match (&parts.method, segments.as_slice()) {
         (&Method::PUT, ["bucket", "models", uuid]) => put(&shared, uuid, &parts.headers, body, fault).await,
         (&Method::GET, ["bucket", "models", uuid]) => model_file(&shared, uuid),

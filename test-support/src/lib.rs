@@ -1,9 +1,8 @@
 //! Scaffolding the carbon-rs tests and benches share, in one place: loopback
 //! servers that answer as scripted or as fast as they can, request matchers for
 //! httpmock (feature `httpmock`), the process's peak RSS, and summaries of
-//! measurements, real Redis servers, API documents of a newer API, and the
-//! test-only API key. Not
-//! published.
+//! measurements, real Redis servers, API documents of a newer API, the
+//! test-only API key and the benches' runtime. Not published.
 
 pub mod api_documents;
 pub mod keys;

@@ -22,12 +22,7 @@ pub(super) fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
         .fields
         .iter()
         .map(|(field, ty)| {
-            let optional = last_generic_args(ty)
-                .and_then(|args| match args.first() {
-                    Some(syn::GenericArgument::Type(inner)) => Some(strip_option(inner).0),
-                    _ => None,
-                })
-                .unwrap_or(false);
+            let optional = is_optional(ty);
             if optional {
                 quote! { matches!(self.#field, Ok(Some(_))) }
             } else {
@@ -45,12 +40,7 @@ pub(super) fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
             spec.rules
                 .iter()
                 .find(|rule| &rule.name == wire && rule.min_items.is_some_and(|min| min >= 1))?;
-            let optional = last_generic_args(ty)
-                .and_then(|args| match args.first() {
-                    Some(syn::GenericArgument::Type(inner)) => Some(strip_option(inner).0),
-                    _ => None,
-                })
-                .unwrap_or(false);
+            let optional = is_optional(ty);
             let name = field.to_string();
             Some(if optional {
                 quote! { if matches!(&self.#field, Ok(Some(values)) if values.is_empty()) { return Some(#name); } }
@@ -126,4 +116,15 @@ pub(super) fn params_code(builder: &Builder, spec: &OpSpec) -> TokenStream {
             }
         }
     }
+}
+
+/// Whether a builder field (`Result<Option<T>, String>`) is an optional
+/// parameter.
+fn is_optional(ty: &syn::Type) -> bool {
+    last_generic_args(ty)
+        .and_then(|args| match args.first() {
+            Some(syn::GenericArgument::Type(inner)) => Some(strip_option(inner).0),
+            _ => None,
+        })
+        .unwrap_or(false)
 }

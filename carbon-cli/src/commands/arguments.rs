@@ -113,13 +113,6 @@ pub fn arguments(op: &OperationInfo, matches: &ArgMatches, strict: Strictness) -
     Ok(args)
 }
 
-/// Splits an array filter with more values than the API takes in one request into
-/// several argument sets, as the SDK decides it ([`carbon_ext::split_args`]: a
-/// sorted listing that would need several is refused).
-pub fn chunks(op: &'static OperationInfo, args: &Map<String, Value>) -> Outcome<Vec<Map<String, Value>>> {
-    Ok(carbon_ext::split_args(op, args)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +241,7 @@ mod tests {
         let mut args = Map::new();
         let ids: Vec<Value> = (0..250).map(|i| Value::from(format!("id-{i}"))).collect();
         args.insert("part_uuid".into(), Value::Array(ids));
-        let sets = chunks(op, &args).unwrap();
+        let sets = carbon_ext::split_args(op, &args).unwrap();
         assert_eq!(
             sets.iter()
                 .map(|s| s["part_uuid"].as_array().unwrap().len())
@@ -256,6 +249,6 @@ mod tests {
             [100, 100, 50]
         );
         args.insert("sort".into(), serde_json::json!(["uuid"]));
-        assert!(chunks(op, &args).is_err());
+        assert!(carbon_ext::split_args(op, &args).is_err());
     }
 }

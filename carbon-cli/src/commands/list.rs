@@ -9,7 +9,6 @@ use futures::StreamExt;
 use serde_json::{Map, Value};
 
 use super::Printing;
-use super::arguments::chunks;
 use crate::failure::Outcome;
 use crate::output::RecordWriter;
 use crate::resources::{ALL, MAX_ITEMS, arg_id};
@@ -37,7 +36,7 @@ pub async fn run(
     }
     let mut writer = RecordWriter::new(&printing.style, Some(op.operation()), op.item_fields, out);
     let mut seen = carbon_ext::dedup::SeenUuids::default();
-    let sets = chunks(op, &args)?;
+    let sets = carbon_ext::split_args(op, &args)?;
     let several = sets.len() > 1;
     let mut left = max_items.unwrap_or(u64::MAX);
     let mut more = false;

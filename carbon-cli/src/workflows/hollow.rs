@@ -206,7 +206,7 @@ pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing, scope:
         let done = runs.iter().filter(|r| r.status.as_str() == "complete").count();
         shown.set(done as u64, Some(runs.len() as u64));
     });
-    let config = carbon_ext::WaitConfig::every(carbon_ext::WaitConfig::FIRST_INTERVAL, timeout);
+    let config = carbon_ext::WaitConfig::with_timeout(timeout);
     let outcomes = client
         .wait_until_model_program_runs_complete(&run_uuids, config, report)
         .await?;

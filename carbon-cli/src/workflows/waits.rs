@@ -51,9 +51,9 @@ pub struct WaitArgs {
     /// Give up after this long (exit status 3).
     #[arg(long, default_value = "12h", value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// First pause between polls; pauses grow to a minute.
-    #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = parse_duration)]
-    pub interval: Duration,
+    /// First pause between polls (default 5s); pauses grow to a minute.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
 }
 
 /// Prints the final record and turns the outcome into the exit status.
@@ -84,14 +84,7 @@ pub async fn wait_for_part_order(
     timeout: Duration,
     printing: &Printing,
 ) -> Outcome {
-    wait_part_order(
-        client,
-        uuid,
-        until,
-        WaitConfig::every(WaitConfig::FIRST_INTERVAL, timeout),
-        printing,
-    )
-    .await
+    wait_part_order(client, uuid, until, WaitConfig::with_timeout(timeout), printing).await
 }
 
 async fn wait_part_order(
@@ -138,8 +131,7 @@ async fn wait_part_order(
 
 /// `carbon wait`.
 pub async fn run(client: &Client, args: &WaitArgs, printing: &Printing) -> Outcome {
-    let timeout = args.timeout;
-    let config = WaitConfig::every(args.interval, timeout);
+    let config = WaitConfig::every(args.interval.unwrap_or(WaitConfig::FIRST_INTERVAL), args.timeout);
     match args.what {
         Waitable::PartOrder => {
             wait_part_order(

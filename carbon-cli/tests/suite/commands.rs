@@ -271,6 +271,8 @@ async fn durations_are_read_one_way_before_anything_is_sent() {
             said.contains(flag) && said.contains("is not a duration"),
             "{args:?}: {said}"
         );
+        // Read as the arguments are parsed, before anything else.
+        assert!(said.contains("invalid value"), "{args:?}: {said}");
     }
     assert_eq!(s.sim.stats().requests, 0, "nothing was sent");
     // The same reading takes the forms the examples take, and a bare number.

@@ -152,20 +152,8 @@ impl Client {
             });
         }
         let total = content_length(response.headers());
-        let file_name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // A temporary file beside the target, removed on any failure (cancellation
-        // included); its name fits any file system, however long the real one.
-        let mut short = file_name.len().min(100);
-        while !file_name.is_char_boundary(short) {
-            short -= 1;
-        }
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", &file_name[..short]))
-            .suffix(".part")
-            .tempfile_in(dir)?;
+        // Removed on any failure, cancellation included.
+        let temp = crate::whole_file::beside(&target, crate::whole_file::Access::Shared)?;
         let mut file = tokio::fs::File::from_std(temp.as_file().try_clone()?);
         let size = copy(response.into_inner(), &mut file, total, progress, operation).await?;
         file.sync_all().await?;
@@ -198,7 +186,17 @@ async fn publish_new(temp: NamedTempFile, target: &Path) -> Result<(), Error> {
     let temp = match temp.persist_noclobber(target) {
         Ok(_) => return Ok(()),
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
-        Err(e) => e.file,
+        // The file system cannot link or rename without replacing: copy.
+        Err(e)
+            if matches!(
+                e.error.kind(),
+                std::io::ErrorKind::Unsupported | std::io::ErrorKind::PermissionDenied
+            ) =>
+        {
+            e.file
+        }
+        // Anything else (no space, read-only) is the answer.
+        Err(e) => return Err(e.error.into()),
     };
     let mut out = match tokio::fs::OpenOptions::new()
         .write(true)

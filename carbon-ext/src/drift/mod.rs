@@ -20,7 +20,7 @@
 
 mod scan;
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -70,13 +70,18 @@ pub struct DriftReport {
     /// Each kind with the operation that first brought it (at most
     /// [`MAX_KINDS`]).
     pub seen: Vec<Drift>,
-    /// Kinds met past [`MAX_KINDS`], not kept (a server sending a new member
-    /// name in every answer cannot grow the record without bound).
+    /// How many other kinds were met past [`MAX_KINDS`], not kept (a server
+    /// sending a new member name in every answer cannot grow the record
+    /// without bound); each counts once, up to [`MAX_COUNTED`].
     pub more: usize,
 }
 
 /// The most kinds a client (and the process) keeps and warns about.
 pub const MAX_KINDS: usize = 100;
+
+/// The most kinds past [`MAX_KINDS`] that [`DriftReport::more`] counts (it
+/// remembers a hash of each, to count it once).
+pub const MAX_COUNTED: usize = 10_000;
 
 impl DriftReport {
     /// Whether nothing unknown arrived.
@@ -109,25 +114,29 @@ pub(crate) struct DriftLog {
     seen: Mutex<Kept>,
 }
 
-/// What a log keeps: the kinds met (for "once"), in order, and how many more.
+/// What a log keeps: the kinds met (for "once"), in order, and the hashes of
+/// the ones past [`MAX_KINDS`] (to count each once).
 #[derive(Debug, Default)]
 struct Kept {
-    kinds: BTreeSet<DriftKind>,
     order: Vec<Drift>,
-    more: usize,
+    past: HashSet<u64>,
 }
 
 impl Kept {
     /// Keeps `kind`; whether it is new and kept.
     fn keep(&mut self, kind: &DriftKind, operation: &'static str) -> bool {
-        if self.kinds.contains(kind) {
+        // At most MAX_KINDS entries: a scan is as quick as a set.
+        if self.order.iter().any(|d| &d.kind == kind) {
             return false;
         }
-        if self.kinds.len() >= MAX_KINDS {
-            self.more += 1;
+        if self.order.len() >= MAX_KINDS {
+            if self.past.len() < MAX_COUNTED {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                std::hash::Hash::hash(kind, &mut hasher);
+                self.past.insert(std::hash::Hasher::finish(&hasher));
+            }
             return false;
         }
-        self.kinds.insert(kind.clone());
         self.order.push(Drift {
             kind: kind.clone(),
             operation,
@@ -172,7 +181,7 @@ impl DriftLog {
         let kept = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         DriftReport {
             seen: kept.order.clone(),
-            more: kept.more,
+            more: kept.past.len(),
         }
     }
 
@@ -274,4 +283,29 @@ fn process_log() -> &'static DriftLog {
 /// program says at its end (`carbon` prints one line from it).
 pub fn seen_in_process() -> DriftReport {
     process_log().report()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_the_kept_kinds_each_other_kind_counts_once() {
+        let log = DriftLog::default();
+        let field = |i: usize| DriftKind::Field {
+            schema: "Part",
+            field: format!("new_{i}"),
+        };
+        for i in 0..MAX_KINDS + 3 {
+            log.note(field(i), "get_part");
+        }
+        // The same unknown members again, in every answer.
+        for _ in 0..5 {
+            for i in 0..MAX_KINDS + 3 {
+                log.note(field(i), "get_part");
+            }
+        }
+        let report = log.report();
+        assert_eq!((report.seen.len(), report.more), (MAX_KINDS, 3));
+    }
 }

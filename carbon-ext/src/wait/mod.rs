@@ -62,6 +62,11 @@ impl WaitConfig {
         Self::new(first, Self::LONGEST_INTERVAL, timeout)
     }
 
+    /// These defaults, for at most `timeout`.
+    pub fn with_timeout(timeout: Duration) -> Self {
+        Self::every(Self::FIRST_INTERVAL, timeout)
+    }
+
     /// Polls between `min` and `max` apart, for at most `timeout` (15 minutes of
     /// error budget).
     pub fn new(min: Duration, max: Duration, timeout: Duration) -> Self {

@@ -84,16 +84,14 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
     if parts.method == Method::GET && path == "/v1/api.yaml" {
         return Response::builder()
             .header(header::CONTENT_TYPE, "application/yaml; charset=utf-8")
-            .body(Body::from(shared.config.api_document.text().to_string()))
+            .body(shared.config.api_document.body())
             .unwrap_or_default();
     }
     // Storage has a listener of its own (crate::storage): everything here is the API.
     let operation = carbon_api_gen::extras::route(parts.method.as_str(), path.strip_prefix("/v1").unwrap_or(&path));
-    let kind = match operation {
-        Some(op) => format!("{} {}", op.method, op.path),
-        None => format!("{} {path}", parts.method),
-    };
-    let (fault, mut draws) = shared.fault(Target::Api, &kind).await;
+    // Faults are drawn per operation (requests no operation matches: per method).
+    let kind = operation.map_or(parts.method.as_str(), |op| op.name);
+    let (fault, mut draws) = shared.fault(Target::Api, kind).await;
 
     {
         shared.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -125,7 +123,7 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
         if let Some(op) = operation
             && let Err(broken) = carbon_api_gen::extras::check_values(op.name, |name| query.all(name).iter())
         {
-            return bad(broken);
+            return bad(broken.to_string());
         }
     }
     let is_write = parts.method != Method::GET;
@@ -135,6 +133,12 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
     }
 
     let reply = route(&shared, &parts.method, &path, &query, &parts.headers, body).await;
+    let reply = match (&shared.additions, operation) {
+        (Some(additions), Some(op)) if reply.status().is_success() && is_json(&reply) => {
+            with_additions(additions, op, reply).await
+        }
+        _ => reply,
+    };
 
     match fault {
         // After a write was applied: the answer is lost.
@@ -232,23 +236,21 @@ async fn route(shared: &Shared, method: &Method, path: &str, query: &Query, head
         }
     };
     // Bodies are written here, with the world lock released.
-    let reply = reply::finish(result.unwrap_or_else(|reply| reply));
-    match &shared.additions {
-        Some(additions) if reply.status().is_success() && is_json(&reply) => {
-            with_additions(additions, method, path, reply).await
-        }
-        _ => reply,
-    }
+    reply::finish(result.unwrap_or_else(|reply| reply))
 }
 
 /// The answer with what a newer published document adds (see `crate::additions`).
-async fn with_additions(additions: &crate::additions::Additions, method: &Method, path: &str, reply: Reply) -> Reply {
+async fn with_additions(
+    additions: &crate::additions::Additions,
+    operation: &carbon_api_gen::extras::OperationInfo,
+    reply: Reply,
+) -> Reply {
     let (mut parts, body) = reply.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    additions.apply(method.as_str(), path, &mut value);
+    additions.apply(operation, &mut value);
     let bytes = serde_json::to_vec(&value).unwrap_or_default();
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(bytes))

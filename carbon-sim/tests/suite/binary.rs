@@ -75,7 +75,10 @@ fn refuses_to_start_without_a_key() {
 fn bad_settings_are_refused_with_status_2_and_nothing_written() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("secrets.json");
+    let not_a_document = dir.path().join("list.yaml");
+    std::fs::write(&not_a_document, "- just\n- a list\n").unwrap();
     for bad in [
+        ["--api-document", not_a_document.to_str().unwrap()],
         ["--rate-limit", "0/10s"],
         ["--rate-limit", "200/-1s"],
         ["--rate-limit", "200/0s"],

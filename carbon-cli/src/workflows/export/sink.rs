@@ -34,10 +34,7 @@ impl Sink {
             .unwrap_or_default();
         remove_abandoned(dir, &name);
         // Created only if new, under a name of its own, beside the target.
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".part")
-            .tempfile_in(dir)
+        let temp = carbon_ext::whole_file::beside(target, carbon_ext::whole_file::Access::Shared)
             .map_err(|e| Failure::usage(format!("--to {}: {e}", target.display())))?;
         lock(temp.as_file());
         Ok(Sink::File {
@@ -80,7 +77,7 @@ fn remove_abandoned(dir: &Path, name: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let prefix = format!(".{name}.");
+    let prefix = carbon_ext::whole_file::temp_prefix(name);
     for entry in entries.flatten() {
         let file = entry.file_name();
         let ours = file
