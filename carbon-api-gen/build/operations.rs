@@ -137,15 +137,7 @@ fn field_row(
         _ => quote!(None),
     };
     let location = location_path(location);
-    let kind = match kind {
-        "integer" => quote!(crate::extras::ValueKind::Integer),
-        "number" => quote!(crate::extras::ValueKind::Number),
-        "boolean" => quote!(crate::extras::ValueKind::Boolean),
-        "date-time" => quote!(crate::extras::ValueKind::DateTime),
-        "string" => quote!(crate::extras::ValueKind::String),
-        "uuid" => quote!(crate::extras::ValueKind::Uuid),
-        _ => quote!(crate::extras::ValueKind::Object),
-    };
+    let kind = extras_variant("ValueKind", kind);
     quote! {
         crate::extras::FieldInfo {
             name: #name,
@@ -161,15 +153,20 @@ fn field_row(
     }
 }
 
+/// `crate::extras::{ty}::{Variant}` for the variant spelled `name` in lower case,
+/// as the kinds above are (`date-time` is `DateTime`).
+fn extras_variant(ty: &str, name: &str) -> TokenStream {
+    let ty = format_ident!("{ty}");
+    let variant = format_ident!("{}", name.to_upper_camel_case());
+    quote!(crate::extras::#ty::#variant)
+}
+
 /// A parameter's `in` (or `body`) as the generated `Location`. progenitor refuses
 /// cookie parameters before this runs; anything else is a document this crate
 /// cannot describe.
 pub fn location_path(location: &str) -> TokenStream {
     match location {
-        "path" => quote!(crate::extras::Location::Path),
-        "query" => quote!(crate::extras::Location::Query),
-        "header" => quote!(crate::extras::Location::Header),
-        "body" => quote!(crate::extras::Location::Body),
+        "path" | "query" | "header" | "body" => extras_variant("Location", location),
         other => panic!("a parameter is `in: {other}`; only path, query and header parameters are supported"),
     }
 }
@@ -372,14 +369,7 @@ pub fn operation_code(
         None => (quote! { None }, Vec::new()),
     };
     let kind = call_kind(builder, paging);
-    let kind_path = match kind {
-        "cursor" => quote!(crate::extras::CallKind::Cursor),
-        "offset" => quote!(crate::extras::CallKind::Offset),
-        "unpaged" => quote!(crate::extras::CallKind::Unpaged),
-        "download" => quote!(crate::extras::CallKind::Download),
-        "upload" => quote!(crate::extras::CallKind::Upload),
-        _ => quote!(crate::extras::CallKind::Single),
-    };
+    let kind_path = extras_variant("CallKind", kind);
     let summary = text(op.get("summary"));
     let description = text(op.get("description"));
     let tag = op

@@ -49,10 +49,12 @@ pub trait IntoParams<'a> {
     fn into_params(self) -> (&'a Client, Self::Params);
 }
 
-/// An operation whose response is a list: exactly one array of items.
-pub trait Listing: OperationParams {
+/// An operation whose response is a list: exactly one array of items. Its page
+/// and items are JSON (so every `P: Listing` can be decoded without further
+/// bounds).
+pub trait Listing: OperationParams<Output: serde::de::DeserializeOwned> {
     /// One listed item.
-    type Item: Send + 'static;
+    type Item: serde::de::DeserializeOwned + Send + 'static;
     /// The wire name of the response member that holds the items (`printed_parts`).
     const ITEMS_FIELD: &'static str;
     /// The response's items (none when the API sent `null`).

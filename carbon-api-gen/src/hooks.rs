@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::{Request, Response};
 
 use crate::{BoxFuture, Client};
 
@@ -85,17 +86,13 @@ impl<T> fmt::Debug for HookFuture<'_, T> {
 /// success) allocates nothing for the hooks.
 ///
 /// ```
-/// use carbon_api_gen::{ClientState, HookError, HookFuture, RequestHooks};
+/// use carbon_api_gen::{ClientState, HookFuture, Prepared, RequestHooks};
 ///
 /// /// Tags every request with the name of the job that sends it.
 /// struct JobTag(reqwest::header::HeaderValue);
 ///
 /// impl RequestHooks for JobTag {
-///     fn prepare<'a>(
-///         &'a self,
-///         request: &'a mut reqwest::Request,
-///         _operation_id: &'static str,
-///     ) -> HookFuture<'a, Result<(), HookError>> {
+///     fn prepare<'a>(&'a self, request: &'a mut reqwest::Request, _operation: &'static str) -> Prepared<'a> {
 ///         request.headers_mut().insert("x-job", self.0.clone());
 ///         HookFuture::ready(Ok(()))
 ///     }
@@ -109,11 +106,7 @@ pub trait RequestHooks: Send + Sync + 'static {
     /// waits for the rate limit). An error aborts the call:
     /// [`HookError::InvalidRequest`] reaches the caller as `Error::InvalidRequest`,
     /// [`HookError::Credentials`] as `Error::Custom`.
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-        operation_id: &'static str,
-    ) -> HookFuture<'a, Result<(), HookError>> {
+    fn prepare<'a>(&'a self, request: &'a mut Request, operation_id: &'static str) -> Prepared<'a> {
         let _ = (request, operation_id);
         HookFuture::ready(Ok(()))
     }
@@ -122,36 +115,56 @@ pub trait RequestHooks: Send + Sync + 'static {
     /// sending it again after a refusal), or hands it back for the client to send
     /// ([`Execution::Send`], the default), in which case a response that is not a
     /// success goes through [`RequestHooks::inspect_failure`].
-    fn execute<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-        request: reqwest::Request,
-        operation_id: &'static str,
-    ) -> Execution<'a> {
+    fn execute<'a>(&'a self, http: &'a reqwest::Client, request: Request, operation_id: &'static str) -> Execution<'a> {
         let _ = (http, operation_id);
         Execution::Send(request)
     }
 
     /// Looks at a response whose status is not a success before it is decoded (for
-    /// example reads its body for the error, or drops credentials the API refused).
-    /// `authorization` is the `Authorization` value the request was sent with.
-    fn inspect_failure<'a>(
-        &'a self,
-        response: reqwest::Response,
-        authorization: Option<HeaderValue>,
-        operation_id: &'static str,
-    ) -> HookFuture<'a, reqwest::Result<reqwest::Response>> {
-        let _ = (authorization, operation_id);
-        HookFuture::ready(Ok(response))
+    /// example reads its body for the error, or drops credentials the API refused),
+    /// and passes it on.
+    fn inspect_failure<'a>(&'a self, failure: Failure) -> Answered<'a> {
+        HookFuture::ready(Ok(failure.response))
     }
 }
+
+/// A response whose status is not a success, and what its request carried.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Failure {
+    /// The response, its body not read yet.
+    pub response: Response,
+    /// The `Authorization` value the request was sent with (its credentials).
+    pub authorization: Option<HeaderValue>,
+    /// The operation (`get_printed_parts`).
+    pub operation_id: &'static str,
+}
+
+impl Failure {
+    /// `response`, answered to a request of `operation_id` sent with `authorization`.
+    pub fn new(response: Response, authorization: Option<HeaderValue>, operation_id: &'static str) -> Self {
+        Self {
+            response,
+            authorization,
+            operation_id,
+        }
+    }
+}
+
+/// What [`RequestHooks::prepare`] comes to: the request is ready to send, or the
+/// call ends with the error.
+pub type Prepared<'a> = HookFuture<'a, Result<(), HookError>>;
+
+/// A response on its way (or the error sending it): what a hook that sends
+/// ([`Execution::Hooked`]) and [`RequestHooks::inspect_failure`] come to.
+pub type Answered<'a> = HookFuture<'a, reqwest::Result<Response>>;
 
 /// How a prepared request is sent (what [`RequestHooks::execute`] decides).
 pub enum Execution<'a> {
     /// The client sends the request as it is.
     Send(reqwest::Request),
     /// The hook sends it: the response (or error) to decode.
-    Hooked(HookFuture<'a, reqwest::Result<reqwest::Response>>),
+    Hooked(Answered<'a>),
 }
 
 impl fmt::Debug for Execution<'_> {
@@ -187,7 +200,9 @@ pub async fn send_through(
     if response.status().is_success() {
         return Ok(response);
     }
-    hooks.inspect_failure(response, authorization, operation_id).await
+    hooks
+        .inspect_failure(Failure::new(response, authorization, operation_id))
+        .await
 }
 
 /// Hooks that do nothing: requests go out as built, once.

@@ -44,7 +44,9 @@ pub use tls::{crypto_provider, tls_config, HttpClientError};
 mod hooks;
 mod timestamp;
 mod tls;
-pub use hooks::{send_through, ClientState, Execution, HookError, HookFuture, NoHooks, RequestHooks};
+pub use hooks::{
+    send_through, Answered, ClientState, Execution, Failure, HookError, HookFuture, NoHooks, Prepared, RequestHooks,
+};
 pub use timestamp::{Timestamp, TimestampError};
 
 /// Open enums generated from the document's string enum schemas.

@@ -3,9 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use carbon_api_gen::{ClientState, Execution, HookError, HookFuture, NoHooks, RequestHooks, send_through};
-use reqwest::StatusCode;
+use carbon_api_gen::{
+    Answered, ClientState, Execution, Failure, HookError, HookFuture, NoHooks, Prepared, RequestHooks, send_through,
+};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::{Request, StatusCode};
 
 use crate::{AuthError, Authorizer, TokenSource};
 
@@ -133,11 +135,7 @@ impl BearerAuth {
 }
 
 impl RequestHooks for BearerAuth {
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-        operation_id: &'static str,
-    ) -> HookFuture<'a, Result<(), HookError>> {
+    fn prepare<'a>(&'a self, request: &'a mut Request, operation_id: &'static str) -> Prepared<'a> {
         let credentials = |e: AuthError| HookError::Credentials(e.to_string());
         match self.authorizer.authorize_now(request) {
             Some(Ok(())) => self.inner.prepare(request, operation_id),
@@ -149,12 +147,7 @@ impl RequestHooks for BearerAuth {
         }
     }
 
-    fn execute<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-        request: reqwest::Request,
-        operation_id: &'static str,
-    ) -> Execution<'a> {
+    fn execute<'a>(&'a self, http: &'a reqwest::Client, request: Request, operation_id: &'static str) -> Execution<'a> {
         let Some(sent) = request.headers().get(AUTHORIZATION).cloned() else {
             return self.inner.execute(http, request, operation_id);
         };
@@ -177,14 +170,10 @@ impl RequestHooks for BearerAuth {
         }
     }
 
-    fn inspect_failure<'a>(
-        &'a self,
-        response: reqwest::Response,
-        authorization: Option<HeaderValue>,
-        operation_id: &'static str,
-    ) -> HookFuture<'a, reqwest::Result<reqwest::Response>> {
-        self.authorizer.answered(response.status(), authorization.as_ref());
-        self.inner.inspect_failure(response, authorization, operation_id)
+    fn inspect_failure<'a>(&'a self, failure: Failure) -> Answered<'a> {
+        self.authorizer
+            .answered(failure.response.status(), failure.authorization.as_ref());
+        self.inner.inspect_failure(failure)
     }
 }
 

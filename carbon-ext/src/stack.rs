@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use carbon_api_gen::{Execution, HookError, HookFuture, RequestHooks};
+use carbon_api_gen::{Answered, Execution, Failure, HookError, HookFuture, Prepared, RequestHooks};
 use carbon_auth::Authorizer;
 use futures::StreamExt;
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Request, Response, StatusCode};
 
 use crate::drift::{DriftKind, DriftWatch, ReadOwed, unknown_members};
@@ -217,11 +217,7 @@ fn rebuild(parts: Parts, body: Bytes, operation: &'static str, retry_after: Opti
 /// Most requests find the rate limit open and a token at hand: they are prepared
 /// without a future, sent by the client, and only failures are read here.
 impl RequestHooks for RequestStack {
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut Request,
-        operation: &'static str,
-    ) -> HookFuture<'a, Result<(), HookError>> {
+    fn prepare<'a>(&'a self, request: &'a mut Request, operation: &'static str) -> Prepared<'a> {
         if let Err(broken) = carbon_api_gen::extras::check_query(operation, request.url()) {
             return HookFuture::ready(Err(HookError::InvalidRequest(broken)));
         }
@@ -272,7 +268,9 @@ impl RequestHooks for RequestStack {
             };
             let response = http.execute(request).await?;
             if !response.status().is_success() {
-                return self.inspect_failure(response, authorization, operation).await;
+                return self
+                    .inspect_failure(Failure::new(response, authorization, operation))
+                    .await;
             }
             let parts = Parts::of(&response);
             let body = response.bytes().await?;
@@ -285,12 +283,13 @@ impl RequestHooks for RequestStack {
         }))
     }
 
-    fn inspect_failure<'a>(
-        &'a self,
-        response: Response,
-        authorization: Option<HeaderValue>,
-        operation: &'static str,
-    ) -> HookFuture<'a, reqwest::Result<Response>> {
+    fn inspect_failure<'a>(&'a self, failure: Failure) -> Answered<'a> {
+        let Failure {
+            response,
+            authorization,
+            operation_id: operation,
+            ..
+        } = failure;
         if let Some(authorizer) = &self.authorizer {
             // The retry engine renews: after a 401 its next attempt gets a new token.
             authorizer.answered(response.status(), authorization.as_ref());
@@ -351,7 +350,10 @@ mod tests {
             stack.prepare(&mut request(), "get_parts").await.unwrap();
         }
         assert_eq!(Instant::now(), t0, "no wait before any 429");
-        let answered = stack.inspect_failure(too_many("3"), None, "get_parts").await.unwrap();
+        let answered = stack
+            .inspect_failure(Failure::new(too_many("3"), None, "get_parts"))
+            .await
+            .unwrap();
         assert_eq!(answered.status(), 429);
         // Another request of the same client, not the one that was refused, waits.
         stack.prepare(&mut request(), "get_parts").await.unwrap();

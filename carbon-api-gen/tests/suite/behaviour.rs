@@ -8,11 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use carbon_api_gen::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
-use carbon_api_gen::{Client, ClientState, Error, Execution, HookError, HookFuture, RequestHooks};
-use common::client;
+use carbon_api_gen::{Answered, Client, ClientState, Error, Execution, Failure, HookError, HookFuture, RequestHooks};
+use common::{client, client_at};
 use httpmock::Method::GET;
 use httpmock::MockServer;
 use serde_json::json;
+
+use crate::wire::{read_all, Wire};
 
 #[test]
 fn open_enum_keeps_unknown_values_and_round_trips() {
@@ -42,25 +44,17 @@ fn open_enum_keeps_unknown_values_and_round_trips() {
 
 #[tokio::test]
 async fn responses_tolerate_unknown_enum_values_extra_fields_and_nulls() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/part_orders/po-1");
-            then.status(200).json_body(json!({
-                "uuid": "po-1", "due_date": "2026-11-02T10:00:00Z", "status": "on_hold",
-                "brand_new_field": {"nested": [1, 2, 3]},
-                "build_uuids": null, "packing_group": null, "flushed_at": null, "application_uuid": null,
-                "printed_parts": [{"uuid": "pp-1", "part_uuid": "p-1", "status": "re_queued"}]
-            }));
-        })
+    let wire = Wire::start().await;
+    let order = wire
+        .expect(GET, "/v1/part_orders/po-1")
+        .answer(json!({
+            "uuid": "po-1", "due_date": "2026-11-02T10:00:00Z", "status": "on_hold",
+            "brand_new_field": {"nested": [1, 2, 3]},
+            "build_uuids": null, "packing_group": null, "flushed_at": null, "application_uuid": null,
+            "printed_parts": [{"uuid": "pp-1", "part_uuid": "p-1", "status": "re_queued"}]
+        }))
+        .call(|c| c.get_part_order().uuid("po-1").send())
         .await;
-    let order = client(&server)
-        .get_part_order()
-        .uuid("po-1")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
     assert_eq!(order.status.as_ref().map(|s| s.as_str()), Some("on_hold"));
     assert_eq!(order.printed_parts[0].status.as_str(), "re_queued");
     assert_eq!(order.build_uuids, None);
@@ -72,16 +66,15 @@ async fn responses_tolerate_unknown_enum_values_extra_fields_and_nulls() {
 
 #[tokio::test]
 async fn error_response_body_reaches_the_caller() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/builds/missing");
-            then.status(404)
-                .header("content-type", "application/json")
-                .body(r#"{"message":"Build missing not found"}"#);
-        })
+    let wire = Wire::start().await;
+    let mock = wire
+        .expect(GET, "/v1/builds/missing")
+        .status(404)
+        .answer_raw("application/json", br#"{"message":"Build missing not found"}"#)
+        .mount()
         .await;
-    let err = client(&server).get_build().uuid("missing").send().await.unwrap_err();
+    let err = wire.client.get_build().uuid("missing").send().await.unwrap_err();
+    mock.assert_async().await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     let Error::UnexpectedResponse(response) = err else {
         panic!("expected the raw response, got {err:?}")
@@ -167,36 +160,29 @@ impl RequestHooks for RecordingHooks {
         }))
     }
 
-    fn inspect_failure<'a>(
-        &'a self,
-        response: reqwest::Response,
-        authorization: Option<reqwest::header::HeaderValue>,
-        _operation_id: &'static str,
-    ) -> HookFuture<'a, reqwest::Result<reqwest::Response>> {
-        let authorization = authorization.map(|v| v.to_str().unwrap().to_string());
+    fn inspect_failure<'a>(&'a self, failure: Failure) -> Answered<'a> {
+        let authorization = failure.authorization.map(|v| v.to_str().unwrap().to_string());
         self.0
             .failures
             .lock()
             .unwrap()
-            .push((response.status().as_u16(), authorization));
-        HookFuture::ready(Ok(response))
+            .push((failure.response.status().as_u16(), authorization));
+        HookFuture::ready(Ok(failure.response))
     }
 }
 
 #[tokio::test]
 async fn hooks_run_around_every_request() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/parts/p-1").header("x-test-hook", "prepared");
-            then.status(200).json_body(json!({"uuid": "p-1", "part_number": "PN"}));
-        })
+    let wire = Wire::start().await;
+    let mock = wire
+        .expect(GET, "/v1/parts/p-1")
+        .header("x-test-hook", "prepared")
+        .answer(json!({"uuid": "p-1", "part_number": "PN"}))
+        .mount()
         .await;
     let recorder = Arc::new(Recorder::default());
-    let http = carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap();
-    let c = Client::with_state(
-        &carbon_api_gen::BaseUrl::parse(&format!("{}/v1", server.base_url())).unwrap(),
-        http,
+    let c = client_at(
+        &format!("{}/v1", wire.server.base_url()),
         ClientState::new(RecordingHooks(recorder.clone())),
     );
     c.get_part().uuid("p-1").send().await.unwrap();
@@ -235,23 +221,17 @@ async fn hooks_run_around_every_request() {
 
 #[tokio::test]
 async fn base_url_with_or_without_trailing_slash() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/applications");
-            then.status(200).json_body(json!({"applications": []}));
-        })
+    let wire = Wire::start().await;
+    let mock = wire
+        .expect(GET, "/v1/applications")
+        .answer(json!({"applications": []}))
+        .mount()
         .await;
     for base in [
-        format!("{}/v1", server.base_url()),
-        format!("{}/v1/", server.base_url()),
+        format!("{}/v1", wire.server.base_url()),
+        format!("{}/v1/", wire.server.base_url()),
     ] {
-        let http = carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap();
-        let c = Client::with_state(
-            &carbon_api_gen::BaseUrl::parse(&base).unwrap(),
-            http,
-            ClientState::default(),
-        );
+        let c = client_at(&base, ClientState::default());
         c.get_applications().send().await.unwrap();
     }
     mock.assert_calls_async(2).await;
@@ -259,17 +239,12 @@ async fn base_url_with_or_without_trailing_slash() {
 
 #[tokio::test]
 async fn requests_carry_the_api_version() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/applications")
-                .header("api-version", carbon_api_spec_version());
-            then.status(200).json_body(json!({"applications": []}));
-        })
+    let wire = Wire::start().await;
+    wire.expect(GET, "/v1/applications")
+        .header("api-version", carbon_api_spec_version())
+        .answer(json!({"applications": []}))
+        .call(|c| c.get_applications().send())
         .await;
-    client(&server).get_applications().send().await.unwrap();
-    mock.assert_async().await;
 }
 
 fn carbon_api_spec_version() -> &'static str {
@@ -315,31 +290,21 @@ async fn slow_body_is_not_cut_off_by_a_whole_request_timeout() {
         http,
         ClientState::default(),
     );
-    let stream = c.download_model().uuid("m-1").send().await.unwrap().into_inner();
-    use futures::TryStreamExt;
-    let bytes: Vec<u8> = stream.into_inner().map_ok(|b| b.to_vec()).try_concat().await.unwrap();
+    let bytes = read_all(c.download_model().uuid("m-1").send().await.unwrap().into_inner()).await;
     assert_eq!(bytes, b"abcdefgh");
 }
 
 #[tokio::test]
 async fn timestamps_without_offset_are_read_as_utc() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/builds/b-1");
-            then.status(200).json_body(json!({
-                "uuid": "b-1", "parts": [],
-                "created_at": "2026-11-02T10:00:00.250", "updated_at": "2026-11-02T12:00:00+02:00"
-            }));
-        })
+    let wire = Wire::start().await;
+    let build = wire
+        .expect(GET, "/v1/builds/b-1")
+        .answer(json!({
+            "uuid": "b-1", "parts": [],
+            "created_at": "2026-11-02T10:00:00.250", "updated_at": "2026-11-02T12:00:00+02:00"
+        }))
+        .call(|c| c.get_build().uuid("b-1").send())
         .await;
-    let build = client(&server)
-        .get_build()
-        .uuid("b-1")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
     assert_eq!(build.created_at.unwrap().to_string(), "2026-11-02T10:00:00.250Z");
     assert_eq!(build.updated_at.unwrap().to_string(), "2026-11-02T10:00:00Z");
     assert!("yesterday".parse::<carbon_api_gen::Timestamp>().is_err());

@@ -8,3 +8,4 @@ mod common;
 mod mocks;
 mod operations;
 mod operations_table;
+mod wire;
