@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::json;
 use serde_json::Value;
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -186,10 +187,7 @@ fn diff_operations(c: &mut Collector<'_>) {
 }
 
 fn parameters(op: &Value) -> BTreeMap<(String, String), &Value> {
-    op.get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    json::items(op, "/parameters")
         .map(|p| {
             let name = p.get("name").and_then(Value::as_str).unwrap_or("?").to_string();
             let location = p.get("in").and_then(Value::as_str).unwrap_or("?").to_string();
@@ -262,10 +260,7 @@ fn diff_parameters(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op:
 }
 
 fn body_types(op: &Value) -> BTreeMap<String, String> {
-    op.pointer("/requestBody/content")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
+    json::members(op, "/requestBody/content")
         .map(|(media, body)| (media.clone(), type_name(body.get("schema"))))
         .collect()
 }
@@ -290,10 +285,7 @@ fn diff_request_body(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_o
 }
 
 fn responses(op: &Value) -> BTreeMap<String, String> {
-    op.get("responses")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
+    json::members(op, "/responses")
         .map(|(code, r)| {
             let body = r
                 .get("content")
@@ -340,10 +332,7 @@ fn diff_responses(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op: 
 }
 
 fn schemas(doc: &Value) -> BTreeMap<&str, &Value> {
-    doc.pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
+    json::members(doc, "/components/schemas")
         .map(|(k, v)| (k.as_str(), v))
         .collect()
 }
@@ -392,22 +381,11 @@ fn collect_properties<'a>(schema: &'a Value, doc: &'a Value, out: &mut BTreeMap<
     if depth > 8 {
         return;
     }
-    let required: BTreeSet<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    for (name, prop) in schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    let required: BTreeSet<&str> = json::texts(schema, "/required").collect();
+    for (name, prop) in json::members(schema, "/properties") {
         out.insert(name.clone(), (prop, required.contains(name.as_str())));
     }
-    for member in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    for member in json::items(schema, "/allOf") {
         let resolved = match member.get("$ref").and_then(Value::as_str) {
             Some(r) => resolve(r, doc),
             None => Some(member),

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::json;
 use crate::naming::colliding_enum_values;
 use serde_json::Value;
 
@@ -108,12 +109,26 @@ struct Operation<'a> {
 }
 
 impl Operation<'_> {
+    /// A problem of this operation.
+    fn error(&self, problem: impl Into<String>, remedy: impl Into<String>) -> GuardError {
+        error(self.location(), problem, remedy)
+    }
+
     fn location(&self) -> String {
         match self.op.get("operationId").and_then(Value::as_str) {
             Some(id) => format!("operation {id} ({} {})", self.method.to_uppercase(), self.path),
             None => format!("operation {} {}", self.method.to_uppercase(), self.path),
         }
     }
+}
+
+/// What `check` finds in each operation, in the document's order.
+fn per_operation(doc: &Value, mut check: impl FnMut(&Operation<'_>, &mut Vec<GuardError>)) -> Vec<GuardError> {
+    let mut errors = Vec::new();
+    for op in operations(doc) {
+        check(&op, &mut errors);
+    }
+    errors
 }
 
 fn operations(doc: &Value) -> Vec<Operation<'_>> {
@@ -134,15 +149,13 @@ pub fn operation_ids(doc: &Value) -> Vec<GuardError> {
     let mut seen: BTreeMap<&str, String> = BTreeMap::new();
     for op in operations(doc) {
         match op.op.get("operationId").and_then(Value::as_str) {
-            None => errors.push(error(
-                op.location(),
+            None => errors.push(op.error(
                 "has no operationId, so the client method would have no name",
                 "ask upstream for one, or add it to the upstream document before regen",
             )),
             Some(id) => {
                 if let Some(first) = seen.insert(id, op.location()) {
-                    errors.push(error(
-                        op.location(),
+                    errors.push(op.error(
                         format!("uses the operationId `{id}` already used by {first}"),
                         "operationIds must be unique; rename one of them",
                     ));
@@ -162,10 +175,9 @@ fn content_shape(response: &Value) -> Option<&Value> {
 /// At most one success body shape per operation (for example 200 with JSON and 204
 /// without body cannot both be returned by one generated method).
 pub fn success_bodies(doc: &Value) -> Vec<GuardError> {
-    let mut errors = Vec::new();
-    for op in operations(doc) {
+    per_operation(doc, |op, errors| {
         let Some(responses) = op.op.get("responses").and_then(Value::as_object) else {
-            continue;
+            return;
         };
         let mut shapes: Vec<(&str, Option<&Value>)> = responses
             .iter()
@@ -178,75 +190,64 @@ pub fn success_bodies(doc: &Value) -> Vec<GuardError> {
         let first = shapes.first().map(|(_, shape)| *shape);
         if shapes.iter().any(|(_, shape)| Some(*shape) != first) {
             let codes: Vec<&str> = shapes.iter().map(|(code, _)| *code).collect();
-            errors.push(error(
-                op.location(),
+            errors.push(op.error(
                 format!("has success responses with different bodies ({})", codes.join(", ")),
                 "keep one success response shape (drop the others or give them the same content)",
             ));
         }
-    }
-    errors
+    })
 }
 
 /// Request bodies: one media type, no multipart.
 pub fn request_bodies(doc: &Value) -> Vec<GuardError> {
-    let mut errors = Vec::new();
-    for op in operations(doc) {
+    per_operation(doc, |op, errors| {
         let Some(content) = op.op.pointer("/requestBody/content").and_then(Value::as_object) else {
-            continue;
+            return;
         };
         if content.len() > 1 {
             let types: Vec<&str> = content.keys().map(String::as_str).collect();
-            errors.push(error(
-                op.location(),
+            errors.push(op.error(
                 format!("accepts several request media types ({})", types.join(", ")),
                 "keep only the one the SDK should send (usually application/json)",
             ));
         }
         for media in content.keys().filter(|m| m.starts_with("multipart/")) {
-            errors.push(error(
-                op.location(),
+            errors.push(op.error(
                 format!("has a `{media}` request body, which the generator does not support"),
                 "send the file as application/octet-stream or JSON instead",
             ));
         }
-    }
-    errors
+    })
 }
 
 /// A JSON response must say what it contains.
 pub fn json_responses_have_schemas(doc: &Value) -> Vec<GuardError> {
-    let mut errors = Vec::new();
-    for op in operations(doc) {
+    per_operation(doc, |op, errors| {
         for (code, response) in op.op.get("responses").and_then(Value::as_object).into_iter().flatten() {
             let Some(content) = response.get("content").and_then(Value::as_object) else {
                 continue;
             };
             for (media, body) in content {
                 if media.contains("json") && body.get("schema").is_none() {
-                    errors.push(error(
-                        op.location(),
+                    errors.push(op.error(
                         format!("response {code} is `{media}` without a schema"),
                         "give the response a schema, or remove its content if it has no body",
                     ));
                 }
             }
         }
-    }
-    errors
+    })
 }
 
 /// Parameters the generator cannot express: cookies, object-typed query parameters,
 /// deepObject and delimited styles.
 pub fn parameters(doc: &Value) -> Vec<GuardError> {
-    let mut errors = Vec::new();
-    for op in operations(doc) {
+    per_operation(doc, |op, errors| {
         for param in op.op.get("parameters").and_then(Value::as_array).into_iter().flatten() {
             let name = param.get("name").and_then(Value::as_str).unwrap_or("?");
             let location = param.get("in").and_then(Value::as_str).unwrap_or("?");
             if location == "cookie" {
-                errors.push(error(
-                    op.location(),
+                errors.push(op.error(
                     format!("parameter `{name}` is a cookie parameter"),
                     "drop it, or model it as a header",
                 ));
@@ -254,8 +255,7 @@ pub fn parameters(doc: &Value) -> Vec<GuardError> {
             if let Some(style) = param.get("style").and_then(Value::as_str)
                 && matches!(style, "deepObject" | "pipeDelimited" | "spaceDelimited")
             {
-                errors.push(error(
-                    op.location(),
+                errors.push(op.error(
                     format!("parameter `{name}` uses style `{style}`"),
                     "use style `form` (repeated keys for arrays)",
                 ));
@@ -264,15 +264,13 @@ pub fn parameters(doc: &Value) -> Vec<GuardError> {
                 s.get("type").and_then(Value::as_str) == Some("object") || s.get("properties").is_some()
             });
             if location == "query" && is_object {
-                errors.push(error(
-                    op.location(),
+                errors.push(op.error(
                     format!("query parameter `{name}` is an object"),
                     "split it into one query parameter per field",
                 ));
             }
         }
-    }
-    errors
+    })
 }
 
 /// All references stay inside the document.
@@ -317,12 +315,7 @@ fn collect_external_refs(value: &Value, pointer: &mut String, errors: &mut Vec<G
 /// Enum values that would become the same Rust variant (`Open` and `open`).
 pub fn enum_value_collisions(doc: &Value) -> Vec<GuardError> {
     let mut errors = Vec::new();
-    for (name, schema) in doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    for (name, schema) in json::members(doc, "/components/schemas") {
         let Some(values) = schema.get("enum").and_then(Value::as_array) else {
             continue;
         };

@@ -32,6 +32,7 @@ pub mod canonical;
 pub mod diff;
 mod document;
 pub mod guards;
+mod json;
 pub mod normalize;
 pub mod overlay;
 

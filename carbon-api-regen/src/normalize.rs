@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::json;
 use serde_json::{Map, Value, json};
 
 use crate::{Error, Result};
@@ -300,14 +301,7 @@ fn mark_optional_collections(schema: &mut Value) {
             members.iter_mut().for_each(mark_optional_collections);
         }
     }
-    let required: Vec<String> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect();
+    let required: Vec<String> = json::texts(schema, "/required").map(str::to_string).collect();
     let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
         return;
     };

@@ -18,7 +18,6 @@
 
 use carbon_api_gen::extras::{Listing, OperationInfo};
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::Call;
@@ -53,7 +52,6 @@ fn to_json<T: serde::Serialize>(operation: &'static str, value: T) -> Result<Val
 fn unpaged_items<P>(client: carbon_api_gen::Client, params: P) -> BoxStream<'static, Result<P::Item, Error>>
 where
     P: Listing,
-    P::Output: DeserializeOwned,
 {
     futures::stream::once(async move {
         let page = crate::run::send(&client, params).await?;

@@ -26,7 +26,6 @@
 use carbon_api_gen::BoxFuture;
 use carbon_api_gen::extras::{CursorPaged, HasUuid, IntoParams, Listing, OperationParams};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::dedup::{DedupExt, SeenUuids};
@@ -192,8 +191,7 @@ impl<'a, B, V, F> Chunked<'a, B, V, F>
 where
     B: IntoParams<'a> + Clone,
     B::Params: CursorPaged + Clone,
-    <B::Params as Listing>::Item: HasUuid + DeserializeOwned,
-    <B::Params as OperationParams>::Output: DeserializeOwned,
+    <B::Params as Listing>::Item: HasUuid,
     F: Fn(B, Vec<V>) -> B,
 {
     /// Every item of every page of every chunk, de-duplicated by uuid, in no
@@ -217,7 +215,6 @@ where
     B: IntoParams<'a> + Clone,
     B::Params: Listing,
     <B::Params as Listing>::Item: HasUuid,
-    <B::Params as OperationParams>::Output: DeserializeOwned,
     F: Fn(B, Vec<V>) -> B,
 {
     /// Every item of every chunk's response, de-duplicated by uuid. All requests must
@@ -240,7 +237,6 @@ async fn collect_lookups<P>(
 where
     P: Listing,
     P::Item: HasUuid,
-    P::Output: DeserializeOwned,
 {
     let client = &client;
     let responses: Vec<Vec<P::Item>> = stream::iter(requests)

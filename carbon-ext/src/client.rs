@@ -265,37 +265,28 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How long to wait for the next bytes of a response (default 60 s). There is no
-    /// limit on a whole request, so long transfers that keep moving always finish.
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
-        self
-    }
-
-    /// How failures are retried (default [`RetryPolicy::standard`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
+    setters! {
+        /// How long to wait for a connection (default 10 s).
+        pub fn connect_timeout(timeout: Duration) => connect_timeout;
+        /// How long to wait for the next bytes of a response (default 60 s). There is no
+        /// limit on a whole request, so long transfers that keep moving always finish.
+        pub fn read_timeout(timeout: Duration) => read_timeout;
+        /// How failures are retried (default [`RetryPolicy::standard`]).
+        pub fn retry_policy(policy: RetryPolicy) => retry;
+        /// With whom the rate limit is shared (default: every client of the same key
+        /// and API on this host, [`LimitSharing::Host`]). A [`LimitSharing::Redis`]
+        /// URL is checked by [`ClientBuilder::build`]; Redis itself is only reached
+        /// for the first request.
+        pub fn limit_sharing(sharing: LimitSharing) => limit_sharing;
+        /// Whether to notice what the API sends that this SDK version does not know
+        /// (default: on; see [`crate::drift`] and [`Client::drift`]). Off, no answer is
+        /// read twice and nothing is reported.
+        pub fn watch_drift(watch: bool) => watch_drift;
     }
 
     /// The client-side rate limit (default [`RateLimit::CARBON_DEFAULT`]).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
-        self
-    }
-
-    /// With whom the rate limit is shared (default: every client of the same key
-    /// and API on this host, [`LimitSharing::Host`]). A [`LimitSharing::Redis`]
-    /// URL is checked by [`ClientBuilder::build`]; Redis itself is only reached
-    /// for the first request.
-    pub fn limit_sharing(mut self, sharing: LimitSharing) -> Self {
-        self.limit_sharing = sharing;
         self
     }
 
@@ -308,14 +299,6 @@ impl ClientBuilder {
     /// Appended to the user agent, e.g. your application's name and version.
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(suffix.into());
-        self
-    }
-
-    /// Whether to notice what the API sends that this SDK version does not know
-    /// (default: on; see [`crate::drift`] and [`Client::drift`]). Off, no answer is
-    /// read twice and nothing is reported.
-    pub fn watch_drift(mut self, watch: bool) -> Self {
-        self.watch_drift = watch;
         self
     }
 

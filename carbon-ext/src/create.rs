@@ -13,6 +13,9 @@
 //! best effort: a first attempt still running on the server when the look-up runs
 //! is not seen.
 
+use carbon_api_gen::extras::{IntoParams, OperationParams};
+use serde::de::DeserializeOwned;
+
 use crate::retry::{Replay, Retrier};
 use crate::run::once;
 use crate::{Client, Error, RunExt, types};
@@ -35,24 +38,28 @@ impl<T> Created<T> {
     }
 }
 
-/// Sends a create keyed by a caller-chosen uuid, retried as the policy allows; on
-/// a 409 fetches the record with that uuid and decides whether it is ours.
-async fn create_keyed<T, C, CF, F, FF>(
+/// Sends `create` (a create keyed by a caller-chosen uuid), retried as the policy
+/// allows; on a 409 fetches the record with that uuid and decides whether it is
+/// ours.
+async fn create_keyed<'a, B, T, F, FF>(
     client: &Client,
-    operation: &'static str,
-    mut create: C,
+    create: B,
     fetch: F,
     ours: impl Fn(&T) -> bool,
 ) -> Result<Created<T>, Error>
 where
-    C: FnMut() -> CF,
-    CF: std::future::Future<Output = Result<T, Error>>,
+    B: IntoParams<'a>,
+    B::Params: OperationParams<Output = T> + Clone,
+    T: DeserializeOwned,
     F: FnOnce() -> FF,
     FF: std::future::Future<Output = Result<T, Error>>,
 {
+    let (_, params) = create.into_params();
     // The uuid makes the POST safe to repeat.
     let created = Retrier::of(client)
-        .run(operation, "POST", Replay::Safe, |_| create())
+        .run(B::Params::NAME, B::Params::METHOD, Replay::Safe, |_| {
+            once(client, params.clone())
+        })
         .await;
     match created {
         Ok(record) => Ok(Created::New(record)),
@@ -93,14 +100,8 @@ impl Client {
                     .as_ref()
                     .is_none_or(|wanted| order.packing_group.as_ref().map(|g| g.as_str()) == Some(wanted.as_str()))
         };
-        create_keyed(
-            self,
-            "create_part_order",
-            || once(self, self.create_part_order().body(request.clone()).into_params().1),
-            || self.get_part_order().uuid(&uuid).run(),
-            ours,
-        )
-        .await
+        let create = self.create_part_order().body(request.clone());
+        create_keyed(self, create, || self.get_part_order().uuid(&uuid).run(), ours).await
     }
 
     /// Creates a print order, safe to retry; see the module docs. An existing order
@@ -115,14 +116,8 @@ impl Client {
                 && u64::try_from(order.total_copies).ok() == Some(request.total_copies.get())
                 && (request.print_order_number.is_none() || order.print_order_number == request.print_order_number)
         };
-        create_keyed(
-            self,
-            "create_print_order",
-            || once(self, self.create_print_order().body(request.clone()).into_params().1),
-            || self.get_print_order().uuid(&uuid).run(),
-            ours,
-        )
-        .await
+        let create = self.create_print_order().body(request.clone());
+        create_keyed(self, create, || self.get_print_order().uuid(&uuid).run(), ours).await
     }
 
     /// Creates a part, safe to retry: after a failure that may have created it, the

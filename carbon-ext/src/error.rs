@@ -281,24 +281,20 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The call of an error, mutable or not (one list of the variants that have one).
+/// The call of an error, mutable or not: the variants named here carry one (one
+/// list of them).
 macro_rules! call_of {
     ($error:expr) => {
+        call_in!($error; Api RateLimited Unauthorized NotFound Conflict InvalidRequest Credentials Transport
+            Timeout Decode Truncated MissingEtag Pagination Vanished)
+    };
+}
+
+/// `Some(call)` when `$error` is one of the variants named, else `None`.
+macro_rules! call_in {
+    ($error:expr; $($variant:ident)*) => {
         match $error {
-            Error::Api { call, .. }
-            | Error::RateLimited { call, .. }
-            | Error::Unauthorized { call, .. }
-            | Error::NotFound { call, .. }
-            | Error::Conflict { call, .. }
-            | Error::InvalidRequest { call, .. }
-            | Error::Credentials { call, .. }
-            | Error::Transport { call, .. }
-            | Error::Timeout { call, .. }
-            | Error::Decode { call, .. }
-            | Error::Truncated { call, .. }
-            | Error::MissingEtag { call, .. }
-            | Error::Pagination { call, .. }
-            | Error::Vanished { call, .. } => Some(call),
+            $(Error::$variant { call, .. } => Some(call),)*
             _ => None,
         }
     };

@@ -1,4 +1,6 @@
 #![doc = include_str!("../README.md")]
+#[macro_use]
+mod setters;
 pub mod by_name;
 mod chunk;
 mod client;
@@ -16,6 +18,7 @@ mod redact;
 mod retry;
 mod run;
 mod spans;
+mod spawned;
 mod stack;
 pub mod upload;
 pub mod wait;

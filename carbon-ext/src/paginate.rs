@@ -33,16 +33,15 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use carbon_api_gen::extras::{CursorPaged, IntoParams, Listing, OffsetPaged, OperationParams};
+use carbon_api_gen::extras::{CursorPaged, IntoParams, Listing, OffsetPaged};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use serde::de::DeserializeOwned;
-use tokio::sync::mpsc;
 
 use crate::Error;
 use crate::error::Call;
 use crate::records::{MalformedRecord, Records, split_page, strict};
 use crate::retry::Replay;
 use crate::run::send_answer;
+use crate::spawned::{Feed, spawned_stream};
 
 /// The API never reports more than this many results in `total_count`.
 pub const TOTAL_COUNT_CAP: u64 = 10_000;
@@ -187,8 +186,6 @@ impl<'a, B> PaginateExt<'a> for B
 where
     B: IntoParams<'a> + Sized,
     B::Params: CursorPaged + Clone,
-    <B::Params as OperationParams>::Output: DeserializeOwned,
-    ItemOf<'a, B>: DeserializeOwned,
 {
     fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>> {
         let (client, params) = self.into_params();
@@ -208,8 +205,6 @@ impl<'a, B> PaginateOffsetExt<'a> for B
 where
     B: IntoParams<'a> + Sized,
     B::Params: OffsetPaged + Clone,
-    <B::Params as OperationParams>::Output: DeserializeOwned,
-    ItemOf<'a, B>: DeserializeOwned,
 {
     fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>> {
         let (client, params) = self.into_params();
@@ -233,8 +228,6 @@ pub(crate) fn cursor_page_stream<P>(
 ) -> BoxStream<'static, Result<Page<P::Item>, Error>>
 where
     P: CursorPaged + Clone,
-    P::Output: DeserializeOwned,
-    P::Item: DeserializeOwned,
 {
     strict_pages(prefetching(client, move |client, tx| {
         cursor_pages(client, params, Mode::Strict, tx)
@@ -251,8 +244,6 @@ pub(crate) fn lenient_pages<'a, B>(builder: B) -> BoxStream<'static, Result<Leni
 where
     B: IntoParams<'a> + Sized,
     B::Params: CursorPaged + Clone,
-    <B::Params as OperationParams>::Output: DeserializeOwned,
-    ItemOf<'a, B>: DeserializeOwned,
 {
     let (client, params) = builder.into_params();
     prefetching(client.clone(), move |client, tx| {
@@ -266,68 +257,21 @@ where
 pub(crate) fn cursor_stream<P>(client: carbon_api_gen::Client, params: P) -> BoxStream<'static, Result<P::Item, Error>>
 where
     P: CursorPaged + Clone,
-    P::Output: DeserializeOwned,
-    P::Item: DeserializeOwned,
 {
     flatten(cursor_page_stream(client, params))
 }
 
-type PageSender<T> = mpsc::Sender<Result<RawPage<T>, Error>>;
+type PageSender<T> = Feed<RawPage<T>>;
 
-/// Runs `producer` in its own task, started on the first poll, one page ahead of the
-/// consumer, and aborted when the stream is dropped. The stream ends after the
-/// first error.
+/// Runs `producer` in its own task ([`spawned_stream`]), one page ahead of the
+/// consumer.
 fn prefetching<T, F, Fut>(client: carbon_api_gen::Client, producer: F) -> BoxStream<'static, Result<RawPage<T>, Error>>
 where
     T: Send + 'static,
     F: FnOnce(carbon_api_gen::Client, PageSender<T>) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    enum State<T, F> {
-        NotStarted(carbon_api_gen::Client, F),
-        Running(mpsc::Receiver<Result<RawPage<T>, Error>>, AbortOnDrop),
-        Done,
-    }
-    stream::unfold(State::NotStarted(client, producer), |state| async move {
-        let (mut rx, guard) = match state {
-            State::NotStarted(client, producer) => {
-                let (tx, rx) = mpsc::channel(1);
-                let task = tokio::spawn(producer(client, tx));
-                (rx, AbortOnDrop(Some(task)))
-            }
-            State::Running(rx, guard) => (rx, guard),
-            State::Done => return None,
-        };
-        match rx.recv().await {
-            Some(Ok(page)) => Some((Ok(page), State::Running(rx, guard))),
-            Some(Err(e)) => Some((Err(e), State::Done)),
-            // The producer is gone: the end of the list if it returned, an error (not
-            // a silently short list) if it panicked.
-            None => {
-                let mut guard = guard;
-                match guard.0.take()?.await {
-                    Ok(()) => None,
-                    Err(e) => Some((
-                        Err(Error::Io(std::io::Error::other(format!(
-                            "the pagination task failed: {e}"
-                        )))),
-                        State::Done,
-                    )),
-                }
-            }
-        }
-    })
-    .boxed()
-}
-
-struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(task) = &self.0 {
-            task.abort();
-        }
-    }
+    spawned_stream("the pagination task", 1, move |tx| producer(client, tx))
 }
 
 /// Fetches and decodes one page; in strict mode a malformed record is the error.
@@ -340,8 +284,6 @@ async fn fetch_page<P, M>(
 ) -> Result<(M, Records<P::Item>), Error>
 where
     P: Listing,
-    P::Output: DeserializeOwned,
-    P::Item: DeserializeOwned,
 {
     // Reading a page changes nothing: always safe to ask again.
     let answer = send_answer(client, params, Replay::Safe).await?;
@@ -386,8 +328,6 @@ impl CursorTrail {
 async fn cursor_pages<P>(client: carbon_api_gen::Client, mut params: P, mode: Mode, tx: PageSender<P::Item>)
 where
     P: CursorPaged + Clone,
-    P::Output: DeserializeOwned,
-    P::Item: DeserializeOwned,
 {
     let mut trail = CursorTrail::default();
     for index in 0.. {
@@ -419,8 +359,6 @@ where
 async fn offset_pages<P>(client: carbon_api_gen::Client, mut params: P, mode: Mode, tx: PageSender<P::Item>)
 where
     P: OffsetPaged + Clone,
-    P::Output: DeserializeOwned,
-    P::Item: DeserializeOwned,
 {
     let mut offset = params.offset().unwrap_or(0);
     params.set_offset(offset);

@@ -4,7 +4,6 @@
 use std::fmt;
 
 use carbon_api_gen::extras::Listing;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Error;
@@ -80,8 +79,6 @@ pub(crate) fn split_page<P, M>(
 ) -> Result<(M, Records<P::Item>), Error>
 where
     P: Listing,
-    P::Output: DeserializeOwned,
-    P::Item: DeserializeOwned,
 {
     let mut value = match answer {
         Answer::Typed(output) => {

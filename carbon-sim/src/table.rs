@@ -454,20 +454,16 @@ mod tests {
         let mut t = table();
         let colour = t.index("colour").unwrap();
         assert_eq!(colour.count("red"), 2);
-        let red: Vec<_> = colour.keys_equal("red", None, false).map(|k| k.to_string()).collect();
-        assert_eq!(red, ["a", "c"]);
-        let after: Vec<_> = colour
-            .keys_equal("red", Some("a"), false)
-            .map(|k| k.to_string())
-            .collect();
-        assert_eq!(after, ["c"]);
-        let backwards: Vec<_> = colour.keys_equal("red", None, true).map(|k| k.to_string()).collect();
-        assert_eq!(backwards, ["c", "a"]);
-        let before: Vec<_> = colour
-            .keys_equal("red", Some("c"), true)
-            .map(|k| k.to_string())
-            .collect();
-        assert_eq!(before, ["a"]);
+        let equal = |value, after, backwards| -> Vec<String> {
+            colour
+                .keys_equal(value, after, backwards)
+                .map(|k| k.to_string())
+                .collect()
+        };
+        assert_eq!(equal("red", None, false), ["a", "c"]);
+        assert_eq!(equal("red", Some("a"), false), ["c"]);
+        assert_eq!(equal("red", None, true), ["c", "a"]);
+        assert_eq!(equal("red", Some("c"), true), ["a"]);
         assert_eq!(colour.keys_equal("re", None, false).count(), 0);
         t.update("c", |r| r.colour = Some("blue"));
         t.remove("b");

@@ -21,7 +21,7 @@ use crate::config::{config_dir, write_atomically};
 use crate::failure::{Failure, Outcome};
 use crate::progress;
 use crate::workflows::order::{
-    OrderFlags, ensure_models, ensure_order, ensure_parts, find_models, finish, order_uuid, refuse_finished_order,
+    ModelFiles, OrderFlags, ensure_models, find_models, order_models, order_uuid, refuse_finished_order,
 };
 
 /// `carbon hollow-order FILE...`.
@@ -30,9 +30,8 @@ use crate::workflows::order::{
     after_help = "Example:\n  carbon hollow-order shells/*.stl --model-program 3f2a… --part-number SHELL-1 --order-number PO-2001"
 )]
 pub struct HollowArgs {
-    /// Model files (STL, OBJ, ...).
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub models: ModelFiles,
     /// The model program to run on each model (its uuid, issued by Carbon).
     #[arg(long, value_name = "UUID")]
     pub model_program: String,
@@ -131,14 +130,14 @@ fn replacements(args: &HollowArgs, model: &str) -> Outcome<HashMap<String, Strin
 /// `carbon hollow-order --dry-run`: the uploads and the runs a real run would
 /// start (reads only); parts and the order follow from the runs' outputs.
 async fn plan(client: &Client, args: &HollowArgs, printing: &Printing, scope: &str) -> Outcome {
-    let found = find_models(client, &args.files, printing.quiet).await?;
+    let found = find_models(client, &args.models.files, printing.quiet).await?;
     let order = order_uuid(&args.order.order_number, args.order.application.as_deref());
     let mut journal = read_journal(scope, &order)?;
     forget_unknown_runs(client, &mut journal, true).await?;
     let mut runs = Vec::new();
     // One run per model: files with the same bytes share theirs.
     let mut planned: Vec<&String> = Vec::new();
-    for (file, id) in args.files.iter().zip(&found.ids) {
+    for (file, id) in args.models.files.iter().zip(&found.ids) {
         let model = found.models.get(id);
         if model.is_some_and(|m| journal.contains_key(m)) || planned.contains(&id) {
             continue;
@@ -176,7 +175,7 @@ pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing, scope:
     if args.order.dry_run {
         return plan(client, args, printing, scope).await;
     }
-    let models = ensure_models(client, &args.files, printing.quiet).await?;
+    let models = ensure_models(client, &args.models.files, printing.quiet).await?;
     let order = order_uuid(&args.order.order_number, args.order.application.as_deref());
     let path = journal_path(scope, &order)?;
     let mut journal = read_journal(scope, &order)?;
@@ -232,15 +231,7 @@ pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing, scope:
     if outputs.is_empty() {
         return Err(Failure::Failed("no run produced a model; no order was made".into()));
     }
-    let parts = ensure_parts(
-        client,
-        &outputs,
-        &args.order.part_number,
-        args.order.application.as_deref(),
-    )
-    .await?;
-    let order = ensure_order(client, &args.order, &parts).await?;
-    finish(client, &args.order, order, printing).await?;
+    order_models(client, &outputs, &args.order, printing).await?;
     if problems.is_empty() {
         Ok(())
     } else {

@@ -91,11 +91,18 @@ fn packing_group_arg(text: &str) -> Result<String, String> {
     after_help = "Example:\n  carbon order brackets/*.stl --part-number BRK-7 --order-number PO-1001 --flush --wait packed"
 )]
 pub struct OrderArgs {
+    #[command(flatten)]
+    pub models: ModelFiles,
+    #[command(flatten)]
+    pub order: OrderFlags,
+}
+
+/// The model files a command orders parts of.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelFiles {
     /// Model files (STL, OBJ, ...).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    #[command(flatten)]
-    pub order: OrderFlags,
 }
 
 /// The order's uuid: the same number and application always give the same one.
@@ -246,7 +253,7 @@ pub async fn find_parts(client: &Client, models: &[String], part_number: &str) -
 }
 
 /// A part of `part_number` for each model, reusing the ones that exist.
-pub async fn ensure_parts(
+async fn ensure_parts(
     client: &Client,
     models: &[String],
     part_number: &str,
@@ -298,7 +305,7 @@ fn order_request(flags: &OrderFlags, parts: &[String]) -> Outcome<types::PartOrd
 }
 
 /// The part order of these parts, created once.
-pub async fn ensure_order(client: &Client, flags: &OrderFlags, parts: &[String]) -> Outcome<types::PartOrder> {
+async fn ensure_order(client: &Client, flags: &OrderFlags, parts: &[String]) -> Outcome<types::PartOrder> {
     let request = order_request(flags, parts)?;
     checkpoint::reached("ordering");
     let order = match client.create_part_order_once(request).await? {
@@ -371,7 +378,7 @@ pub async fn refuse_finished_order(client: &Client, flags: &OrderFlags) -> Outco
 }
 
 /// Prints the order, then waits if asked.
-pub async fn finish(
+async fn finish(
     client: &Client,
     flags: &OrderFlags,
     order: types::PartOrder,
@@ -399,7 +406,7 @@ async fn existing_order(client: &Client, flags: &OrderFlags) -> Outcome<Option<t
 /// worked out with reads only. An existing order this run could not reuse is
 /// refused as the run would refuse it.
 async fn plan(client: &Client, args: &OrderArgs, printing: &crate::commands::Printing) -> Outcome {
-    let found = find_models(client, &args.files, printing.quiet).await?;
+    let found = find_models(client, &args.models.files, printing.quiet).await?;
     let known: Vec<String> = found.models.values().cloned().collect();
     let parts = find_parts(client, &known, &args.order.part_number).await?;
     let mut create_parts = Vec::new();
@@ -459,16 +466,21 @@ pub async fn run(client: &Client, args: &OrderArgs, printing: &crate::commands::
         return plan(client, args, printing).await;
     }
     refuse_finished_order(client, &args.order).await?;
-    let models = ensure_models(client, &args.files, printing.quiet).await?;
-    let parts = ensure_parts(
-        client,
-        &models,
-        &args.order.part_number,
-        args.order.application.as_deref(),
-    )
-    .await?;
-    let order = ensure_order(client, &args.order, &parts).await?;
-    finish(client, &args.order, order, printing).await
+    let models = ensure_models(client, &args.models.files, printing.quiet).await?;
+    order_models(client, &models, &args.order, printing).await
+}
+
+/// Orders `models` (uuids) as `flags` say: a part of each under the part number,
+/// the part order of those parts, then what `--flush` and `--wait` ask for.
+pub async fn order_models(
+    client: &Client,
+    models: &[String],
+    flags: &OrderFlags,
+    printing: &crate::commands::Printing,
+) -> Outcome {
+    let parts = ensure_parts(client, models, &flags.part_number, flags.application.as_deref()).await?;
+    let order = ensure_order(client, flags, &parts).await?;
+    finish(client, flags, order, printing).await
 }
 
 #[cfg(test)]

@@ -157,22 +157,20 @@ impl DriftLog {
         if !first {
             return;
         }
-        match &kind {
-            DriftKind::Field { schema, field } => tracing::warn!(
-                schema,
-                field = field.as_str(),
-                operation,
-                api_version = carbon_api_gen::API_VERSION,
-                "the API sent a field this SDK version does not know (ignored); see `carbon api check`"
-            ),
-            DriftKind::Value { schema, value } => tracing::warn!(
-                schema,
-                value = value.as_str(),
-                operation,
-                api_version = carbon_api_gen::API_VERSION,
-                "the API sent an enum value this SDK version does not know (kept as Unknown); see `carbon api check`"
-            ),
-        }
+        // One warning, naming the unknown member as `field` or `value`.
+        let (schema, field, value, what) = match &kind {
+            DriftKind::Field { schema, field } => (schema, Some(field.as_str()), None, "a field"),
+            DriftKind::Value { schema, value } => (schema, None, Some(value.as_str()), "an enum value"),
+        };
+        let kept = if field.is_some() { "ignored" } else { "kept as Unknown" };
+        tracing::warn!(
+            schema,
+            field,
+            value,
+            operation,
+            api_version = carbon_api_gen::API_VERSION,
+            "the API sent {what} this SDK version does not know ({kept}); see `carbon api check`"
+        );
         process_log().note_quietly(kind, operation);
     }
 

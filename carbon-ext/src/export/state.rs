@@ -146,7 +146,7 @@ impl Start {
         updated_after: Option<Timestamp>,
         previous: Option<&ExportState>,
     ) -> Result<Self, Error> {
-        let fingerprint = serde_json::to_value(filters).expect("filters are plain JSON");
+        let fingerprint = fingerprint(filters);
         if let Some(state) = previous {
             state.check(export, &fingerprint)?;
         }
@@ -156,6 +156,17 @@ impl Start {
             stamped_from: later(updated_after, Some(super::window::epoch())).expect("a bound"),
         })
     }
+}
+
+/// What a state remembers of the filters: the ones set. A filter left unset
+/// (null, or a list with no values) is not part of it, so that a filter added
+/// in a later version does not make earlier states belong to other filters.
+fn fingerprint(filters: &impl Serialize) -> serde_json::Value {
+    let mut value = serde_json::to_value(filters).expect("filters are plain JSON");
+    if let Some(fields) = value.as_object_mut() {
+        fields.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
+    }
+    value
 }
 
 /// The later of two optional bounds.

@@ -24,6 +24,7 @@ use super::parts::{Prints, join_with};
 use super::row::{PartRow, PrintFacts};
 use super::{BATCH, PRINT_STATUSES};
 use crate::paginate::{LenientItem, PaginateExt};
+use crate::spawned::spawned_stream;
 use crate::{Client, Error, Timestamp, types};
 
 /// The prints of one window, by id, and the start times it covers: from
@@ -91,8 +92,7 @@ fn prints_from(
 fn windows(client: &Client, filters: &PartFilters, size: usize) -> BoxStream<'static, Result<Window, Error>> {
     let (client, until) = (client.clone(), filters.started_before);
     let mut from = filters.started_after.unwrap_or_else(epoch);
-    let (tx, rx) = tokio::sync::mpsc::channel(WINDOWS_AHEAD);
-    let task = tokio::spawn(async move {
+    spawned_stream("the task listing prints", WINDOWS_AHEAD, move |tx| async move {
         loop {
             let mut listing = prints_from(&client, from, until);
             let mut cutter = Cutter::new(size.max(1));
@@ -144,36 +144,7 @@ fn windows(client: &Client, filters: &PartFilters, size: usize) -> BoxStream<'st
                 None => return,
             }
         }
-    });
-    stream::unfold(Some((rx, TaskGuard(Some(task)))), |state| async move {
-        let (mut rx, mut guard) = state?;
-        match rx.recv().await {
-            Some(window) => Some((window, Some((rx, guard)))),
-            // The task is done: the last window came, or it failed (a panic),
-            // which must not pass for the end of the export.
-            None => match guard.0.take()?.await {
-                Ok(()) => None,
-                Err(failure) => Some((
-                    Err(Error::Io(std::io::Error::other(format!(
-                        "the task listing prints failed: {failure}"
-                    )))),
-                    None,
-                )),
-            },
-        }
     })
-    .boxed()
-}
-
-/// Stops the task reading windows when the export is dropped.
-struct TaskGuard(Option<tokio::task::JoinHandle<()>>);
-
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        if let Some(task) = &self.0 {
-            task.abort();
-        }
-    }
 }
 
 /// Gathers prints, in start order, into a window of about `size`, cut only

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::ledger::{Claim, Unspent};
+use super::ledger::{Ask, Claim, Unspent};
 
 const HEADER: &str = "carbon-rate-limit 2";
 /// The longest a claimer sleeps before asking again (and so checking in).
@@ -88,30 +88,23 @@ impl HostLedger {
         &self.path
     }
 
-    /// Claims up to `lease` slots if fewer than `allowed` were claimed in the last
-    /// `window` by all processes, no pause holds, and no process queued before
-    /// this one is still waiting.
-    pub(crate) fn claim(
-        &self,
-        allowed: u32,
-        lease: u32,
-        window: Duration,
-        unspent: Option<Unspent>,
-    ) -> std::io::Result<Claim> {
+    /// Answers `ask` ([`Ask`]) among all processes, if no pause holds and no
+    /// process queued before this one is still waiting.
+    pub(crate) fn claim(&self, ask: Ask) -> std::io::Result<Claim> {
         let id = self.id;
         let claimed = self.locked(|state, now| {
-            let window = window.as_millis() as u64;
-            if let Some(unspent) = unspent {
+            let window = ask.window.as_millis() as u64;
+            if let Some(unspent) = ask.unspent {
                 state.give_back(unspent);
             }
             state.claims.retain(|(at, _)| at.saturating_add(window) > now);
             state.waiting.retain(|(_, seen)| seen.saturating_add(STALE_MS) > now);
             let used: u64 = state.claims.iter().map(|(_, n)| u64::from(*n)).sum();
-            let allowed = u64::from(allowed.max(1));
+            let allowed = u64::from(ask.allowed.max(1));
             let first = state.waiting.first().is_none_or(|(head, _)| *head == id);
             if state.paused_until <= now && used < allowed && first {
                 state.waiting.retain(|(waiter, _)| *waiter != id);
-                let granted = (allowed - used).min(u64::from(lease.max(1))) as u32;
+                let granted = (allowed - used).min(u64::from(ask.lease.max(1))) as u32;
                 state.claims.push((now, granted));
                 return Claim::Granted {
                     slots: granted,
@@ -361,6 +354,11 @@ mod tests {
     use super::super::ledger::ledger_name;
     use super::*;
 
+    /// A ledger of key "k" in `dir`, opened as another process would.
+    fn opened(dir: &tempfile::TempDir) -> HostLedger {
+        HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap()
+    }
+
     /// The slots a claim granted, if it did.
     fn granted(claim: Claim) -> Option<u32> {
         match claim {
@@ -373,32 +371,35 @@ mod tests {
     fn slots_not_spent_are_given_back() {
         let dir = tempfile::tempdir().unwrap();
         let window = Duration::from_secs(60);
-        let a = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
-        let b = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
-        let Claim::Granted { slots: 4, token } = a.claim(5, 4, window, None).unwrap() else {
+        let a = opened(&dir);
+        let b = opened(&dir);
+        let Claim::Granted { slots: 4, token } = a.claim(Ask::new(5, 4, window)).unwrap() else {
             panic!("four slots")
         };
-        assert_eq!(granted(b.claim(5, 4, window, None).unwrap()), Some(1));
+        assert_eq!(granted(b.claim(Ask::new(5, 4, window)).unwrap()), Some(1));
         // a spent one of its four: three are free again, with its next claim…
         let unspent = Unspent {
             token,
             granted: 4,
             unspent: 3,
         };
-        assert_eq!(granted(a.claim(5, 2, window, Some(unspent)).unwrap()), Some(2));
-        assert_eq!(granted(b.claim(5, 4, window, None).unwrap()), Some(1));
+        assert_eq!(
+            granted(a.claim(Ask::new(5, 2, window).giving_back(Some(unspent))).unwrap()),
+            Some(2)
+        );
+        assert_eq!(granted(b.claim(Ask::new(5, 4, window)).unwrap()), Some(1));
         // …or when it goes.
-        let Claim::Granted { slots: 1, token } = b.claim(6, 1, window, None).unwrap() else {
+        let Claim::Granted { slots: 1, token } = b.claim(Ask::new(6, 1, window)).unwrap() else {
             panic!("the sixth slot")
         };
-        assert!(matches!(a.claim(6, 1, window, None).unwrap(), Claim::Wait(_)));
+        assert!(matches!(a.claim(Ask::new(6, 1, window)).unwrap(), Claim::Wait(_)));
         b.give_back(Unspent {
             token,
             granted: 1,
             unspent: 1,
         })
         .unwrap();
-        assert_eq!(granted(a.claim(6, 1, window, None).unwrap()), Some(1));
+        assert_eq!(granted(a.claim(Ask::new(6, 1, window)).unwrap()), Some(1));
     }
 
     #[test]
@@ -409,22 +410,26 @@ mod tests {
         let a = HostLedger::open(dir.path(), &ledger_name("client-1", "https://api.example/v1")).unwrap();
         let b = HostLedger::open(dir.path(), &ledger_name("client-1", "https://api.example/v1")).unwrap();
         assert_eq!(a.path(), b.path());
-        assert_eq!(granted(a.claim(10, 4, window, None).unwrap()), Some(4));
-        assert_eq!(granted(b.claim(10, 4, window, None).unwrap()), Some(4));
-        assert_eq!(granted(a.claim(10, 4, window, None).unwrap()), Some(2), "what is left");
-        match b.claim(10, 4, window, None).unwrap() {
+        assert_eq!(granted(a.claim(Ask::new(10, 4, window)).unwrap()), Some(4));
+        assert_eq!(granted(b.claim(Ask::new(10, 4, window)).unwrap()), Some(4));
+        assert_eq!(
+            granted(a.claim(Ask::new(10, 4, window)).unwrap()),
+            Some(2),
+            "what is left"
+        );
+        match b.claim(Ask::new(10, 4, window)).unwrap() {
             Claim::Wait(wait) => assert!(wait <= POLL, "waiters check in: {wait:?}"),
             other => panic!("{other:?}"),
         }
         // Another key, or the same key on another API, has its own.
         let other = HostLedger::open(dir.path(), &ledger_name("client-2", "https://api.example/v1")).unwrap();
-        assert_eq!(granted(other.claim(10, 4, window, None).unwrap()), Some(4));
+        assert_eq!(granted(other.claim(Ask::new(10, 4, window)).unwrap()), Some(4));
         let elsewhere = HostLedger::open(dir.path(), &ledger_name("client-1", "http://127.0.0.1:9/v1")).unwrap();
-        assert_eq!(granted(elsewhere.claim(10, 4, window, None).unwrap()), Some(4));
+        assert_eq!(granted(elsewhere.claim(Ask::new(10, 4, window)).unwrap()), Some(4));
         // A pause one process meets holds the others.
         other.pause(Duration::from_secs(30)).unwrap();
         let third = HostLedger::open(dir.path(), &ledger_name("client-2", "https://api.example/v1")).unwrap();
-        assert!(matches!(third.claim(10, 1, window, None).unwrap(), Claim::Wait(_)));
+        assert!(matches!(third.claim(Ask::new(10, 1, window)).unwrap(), Claim::Wait(_)));
         // The file names neither key nor secret.
         let text = std::fs::read_to_string(a.path()).unwrap();
         assert!(text.starts_with(HEADER) && !text.contains("client-1"), "{text}");
@@ -434,47 +439,43 @@ mod tests {
     fn claims_give_their_slots_back_after_a_window() {
         let dir = tempfile::tempdir().unwrap();
         let window = Duration::from_millis(300);
-        let a = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
-        assert_eq!(granted(a.claim(2, 2, window, None).unwrap()), Some(2));
-        let b = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
-        assert!(matches!(b.claim(2, 1, window, None).unwrap(), Claim::Wait(_)));
+        let a = opened(&dir);
+        assert_eq!(granted(a.claim(Ask::new(2, 2, window)).unwrap()), Some(2));
+        let b = opened(&dir);
+        assert!(matches!(b.claim(Ask::new(2, 1, window)).unwrap(), Claim::Wait(_)));
         // However slow the machine, once the window has passed the slots are back.
         std::thread::sleep(window + Duration::from_millis(50));
-        assert_eq!(granted(b.claim(2, 1, window, None).unwrap()), Some(1));
+        assert_eq!(granted(b.claim(Ask::new(2, 1, window)).unwrap()), Some(1));
     }
 
     #[test]
     fn waiters_are_served_first_come_first_served_and_the_gone_are_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let window = Duration::from_millis(300);
-        let (a, b, c) = (
-            HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap(),
-            HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap(),
-            HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap(),
-        );
-        assert_eq!(granted(a.claim(2, 2, window, None).unwrap()), Some(2));
+        let (a, b, c) = (opened(&dir), opened(&dir), opened(&dir));
+        assert_eq!(granted(a.claim(Ask::new(2, 2, window)).unwrap()), Some(2));
         assert!(
-            matches!(b.claim(2, 1, window, None).unwrap(), Claim::Wait(_)),
+            matches!(b.claim(Ask::new(2, 1, window)).unwrap(), Claim::Wait(_)),
             "b queues"
         );
         std::thread::sleep(window + Duration::from_millis(50));
         // The slots are back, but b was first: a, however eager, waits its turn.
-        assert!(matches!(a.claim(2, 2, window, None).unwrap(), Claim::Wait(_)));
-        assert_eq!(granted(b.claim(2, 1, window, None).unwrap()), Some(1));
+        assert!(matches!(a.claim(Ask::new(2, 2, window)).unwrap(), Claim::Wait(_)));
+        assert_eq!(granted(b.claim(Ask::new(2, 1, window)).unwrap()), Some(1));
         assert!(
-            matches!(c.claim(2, 1, window, None).unwrap(), Claim::Wait(_)),
+            matches!(c.claim(Ask::new(2, 1, window)).unwrap(), Claim::Wait(_)),
             "behind a"
         );
-        assert_eq!(granted(a.claim(2, 2, window, None).unwrap()), Some(1));
+        assert_eq!(granted(a.claim(Ask::new(2, 2, window)).unwrap()), Some(1));
         // A waiter that stops checking in (a process killed while it waited) is
         // dropped from the queue after a second, and holds no one up.
         std::thread::sleep(window + Duration::from_millis(50));
         assert!(
-            matches!(b.claim(1, 1, window, None).unwrap(), Claim::Wait(_)),
+            matches!(b.claim(Ask::new(1, 1, window)).unwrap(), Claim::Wait(_)),
             "c is ahead of b"
         );
         std::thread::sleep(Duration::from_millis(STALE_MS + 100));
-        assert_eq!(granted(b.claim(1, 1, window, None).unwrap()), Some(1), "c is gone");
+        assert_eq!(granted(b.claim(Ask::new(1, 1, window)).unwrap()), Some(1), "c is gone");
     }
 
     #[test]
@@ -482,9 +483,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let window = Duration::from_secs(60);
         let idle = HostLedger::open(dir.path(), &ledger_name("idle", "u")).unwrap();
-        assert_eq!(granted(idle.claim(2, 2, window, None).unwrap()), Some(2));
+        assert_eq!(granted(idle.claim(Ask::new(2, 2, window)).unwrap()), Some(2));
         let fresh = HostLedger::open(dir.path(), &ledger_name("fresh", "u")).unwrap();
-        assert_eq!(granted(fresh.claim(2, 1, window, None).unwrap()), Some(1));
+        assert_eq!(granted(fresh.claim(Ask::new(2, 1, window)).unwrap()), Some(1));
         let other = dir.path().join("notes.txt");
         std::fs::write(&other, "not a ledger").unwrap();
         // Eight days on, only the ledgers untouched for that long go.
@@ -500,9 +501,9 @@ mod tests {
         assert!(fresh.path().exists() && other.exists());
         // The client that held it open writes to the file others now use.
         let again = HostLedger::open(dir.path(), &ledger_name("idle", "u")).unwrap();
-        assert_eq!(granted(again.claim(3, 1, window, None).unwrap()), Some(1));
+        assert_eq!(granted(again.claim(Ask::new(3, 1, window)).unwrap()), Some(1));
         assert_eq!(
-            granted(idle.claim(3, 3, window, None).unwrap()),
+            granted(idle.claim(Ask::new(3, 3, window)).unwrap()),
             Some(2),
             "one of three is taken"
         );
@@ -512,7 +513,7 @@ mod tests {
     #[test]
     fn a_file_that_does_not_read_as_a_ledger_is_written_anew() {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
+        let ledger = opened(&dir);
         for junk in [
             &b"garbage"[..],
             b"carbon-rate-limit 1\npaused_until x\n",
@@ -520,7 +521,7 @@ mod tests {
         ] {
             std::fs::write(ledger.path(), junk).unwrap();
             assert_eq!(
-                granted(ledger.claim(5, 5, Duration::from_secs(10), None).unwrap()),
+                granted(ledger.claim(Ask::new(5, 5, Duration::from_secs(10))).unwrap()),
                 Some(5)
             );
             let text = std::fs::read_to_string(ledger.path()).unwrap();

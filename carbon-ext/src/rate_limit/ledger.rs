@@ -18,6 +18,38 @@ pub(crate) enum Claim {
     Wait(Duration),
 }
 
+/// What a client asks of the ledger: up to `lease` slots if fewer than
+/// `allowed` were claimed in the last `window` by all clients of the key, giving
+/// back what its last claim left `unspent` first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ask {
+    /// The limit: slots per window, for all clients together.
+    pub(crate) allowed: u32,
+    /// The slots wanted now.
+    pub(crate) lease: u32,
+    /// The limit's window.
+    pub(crate) window: Duration,
+    /// What the client's last claim left unspent.
+    pub(crate) unspent: Option<Unspent>,
+}
+
+impl Ask {
+    /// Asks for `lease` of the `allowed` slots per `window`, with nothing to give back.
+    pub(crate) fn new(allowed: u32, lease: u32, window: Duration) -> Self {
+        Self {
+            allowed,
+            lease,
+            window,
+            unspent: None,
+        }
+    }
+
+    /// Gives `unspent` back with the claim.
+    pub(crate) fn giving_back(self, unspent: Option<Unspent>) -> Self {
+        Self { unspent, ..self }
+    }
+}
+
 /// Slots of an earlier claim that were not spent, given back with the next claim
 /// (or when the client goes): they count for nobody any more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,23 +125,14 @@ impl Ledger {
         }
     }
 
-    /// Gives `unspent` back, then claims up to `lease` slots if fewer than
-    /// `allowed` were claimed in the last `window` by all clients of the key, no
-    /// pause holds and no client queued earlier still waits.
-    pub(crate) async fn claim(
-        &self,
-        allowed: u32,
-        lease: u32,
-        window: Duration,
-        unspent: Option<Unspent>,
-    ) -> Result<Claim, Unreachable> {
+    /// Answers `ask` ([`Ask`]), if no pause holds and no client queued earlier
+    /// still waits.
+    pub(crate) async fn claim(&self, ask: Ask) -> Result<Claim, Unreachable> {
         match self {
             #[cfg(unix)]
-            Ledger::Host(host) => host
-                .claim(allowed, lease, window, unspent)
-                .map_err(|e| Unreachable(e.to_string())),
+            Ledger::Host(host) => host.claim(ask).map_err(|e| Unreachable(e.to_string())),
             #[cfg(feature = "redis")]
-            Ledger::Redis(redis) => redis.claim(allowed, lease, window, unspent).await,
+            Ledger::Redis(redis) => redis.claim(ask).await,
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::adaptive::AdaptiveRate;
-use super::ledger::{Claim, Ledger, Unspent};
+use super::ledger::{Ask, Claim, Ledger, Unspent};
 use super::{LimitSharing, RateLimit};
 use crate::Error;
 
@@ -236,7 +236,10 @@ impl RateLimiter {
                 Slot::Claim { ledger, allowed, lease } => {
                     // What the last claim left unspent goes back with this one.
                     let unspent = self.lock().lease.take().and_then(|lease| lease.unspent());
-                    match ledger.claim(allowed, lease, self.limit.window, unspent).await {
+                    match ledger
+                        .claim(Ask::new(allowed, lease, self.limit.window).giving_back(unspent))
+                        .await
+                    {
                         Ok(Claim::Granted { slots, token }) => {
                             if self.granted(slots, token, Instant::now()) {
                                 return started.elapsed();
@@ -375,13 +378,23 @@ enum Slot<'a> {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn a_burst_up_to_the_limit_then_one_per_freed_slot() {
-        let limiter = RateLimiter::new(RateLimit::new(3, Duration::from_secs(10)));
-        let t0 = Instant::now();
-        for _ in 0..3 {
+    /// A limiter of `rate` requests per 10 s, for this client alone.
+    fn per_ten_seconds(rate: u32) -> RateLimiter {
+        RateLimiter::new(RateLimit::new(rate, Duration::from_secs(10)))
+    }
+
+    /// Takes `count` slots, one after the other.
+    async fn acquire_in_a_row(limiter: &RateLimiter, count: usize) {
+        for _ in 0..count {
             limiter.acquire().await;
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_up_to_the_limit_then_one_per_freed_slot() {
+        let limiter = per_ten_seconds(3);
+        let t0 = Instant::now();
+        acquire_in_a_row(&limiter, 3).await;
         assert_eq!(Instant::now(), t0, "the first three go at once");
         assert_eq!(limiter.acquire().await, Duration::from_secs(10));
         assert_eq!(Instant::now() - t0, Duration::from_secs(10));
@@ -396,7 +409,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_wait_gives_its_slot_back() {
-        let limiter = RateLimiter::new(RateLimit::new(2, Duration::from_secs(10)));
+        let limiter = per_ten_seconds(2);
         let t0 = Instant::now();
         limiter.acquire().await;
         limiter.acquire().await;
@@ -414,7 +427,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_free_slot_is_taken_without_waiting_but_never_ahead_of_a_waiter() {
-        let limiter = std::sync::Arc::new(RateLimiter::new(RateLimit::new(2, Duration::from_secs(10))));
+        let limiter = std::sync::Arc::new(per_ten_seconds(2));
         assert!(limiter.try_acquire());
         assert!(limiter.try_acquire());
         assert!(!limiter.try_acquire(), "the window is full");
@@ -458,7 +471,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_429_pauses_every_request_then_the_rate_falls_and_recovers() {
-        let limiter = RateLimiter::new(RateLimit::new(100, Duration::from_secs(10)));
+        let limiter = per_ten_seconds(100);
         let t0 = Instant::now();
         for _ in 0..100 {
             assert!(limiter.try_acquire());
@@ -478,9 +491,7 @@ mod tests {
         );
         // Without 429s it climbs back within a few windows, to the whole limit.
         let t1 = Instant::now();
-        for _ in 0..2_000 {
-            limiter.acquire().await;
-        }
+        acquire_in_a_row(&limiter, 2_000).await;
         assert_eq!(limiter.allowed(), 100);
         let windows = (Instant::now() - t1).as_secs_f64() / 10.0;
         assert!(windows < 25.0, "2000 requests took {windows} windows");
@@ -502,7 +513,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_rate_falls_from_what_was_sent_when_that_was_less() {
         // Others use the key: this client sent 20 in the window, though it may send 100.
-        let limiter = RateLimiter::new(RateLimit::new(100, Duration::from_secs(10)));
+        let limiter = per_ten_seconds(100);
         for _ in 0..20 {
             assert!(limiter.try_acquire());
         }
@@ -518,7 +529,7 @@ mod tests {
     async fn sends_of_a_window_ago_are_not_counted_as_reached() {
         // 50 sends, then a 429 a window later (a slow answer): none of those 50 is
         // in the window that was refused, so the rate falls from what is allowed.
-        let limiter = RateLimiter::new(RateLimit::new(100, Duration::from_secs(10)));
+        let limiter = per_ten_seconds(100);
         for _ in 0..50 {
             assert!(limiter.try_acquire());
         }
@@ -565,91 +576,86 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn alone_on_a_key_the_whole_limit_is_used() {
-        let limiter = RateLimiter::new(RateLimit::new(200, Duration::from_secs(10)));
+        let limiter = per_ten_seconds(200);
         let t0 = Instant::now();
-        for _ in 0..2_000 {
-            limiter.acquire().await;
-        }
+        acquire_in_a_row(&limiter, 2_000).await;
         // 2000 requests: the first 200 at once, then 200 per window.
         assert_eq!(Instant::now() - t0, Duration::from_secs(90));
         assert_eq!(limiter.allowed(), 200);
     }
 
-    /// A limiter sharing its limit through a host ledger in `dir`.
+    /// Limiters sharing their limit through a host ledger.
     #[cfg(unix)]
-    fn host_shared(limit: RateLimit, dir: &std::path::Path) -> RateLimiter {
-        RateLimiter::shared(limit, &LimitSharing::HostIn(dir.to_path_buf()), "k", "u").unwrap()
-    }
+    mod shared {
+        use super::*;
 
-    /// The slots of each claim in the host ledger, oldest first.
-    #[cfg(unix)]
-    fn claims(limiter: &RateLimiter) -> Vec<u32> {
-        claims_in(limiter.shared_file().unwrap())
-    }
-
-    #[cfg(unix)]
-    fn claims_in(ledger: &std::path::Path) -> Vec<u32> {
-        std::fs::read_to_string(ledger)
-            .unwrap()
-            .lines()
-            .skip(2)
-            .filter(|line| !line.starts_with("wait "))
-            .map(|line| line.split_once(' ').unwrap().1.parse().unwrap())
-            .collect()
-    }
-
-    #[cfg(unix)]
-    #[tokio::test(start_paused = true)]
-    async fn a_shared_limit_falls_from_what_every_client_sent() {
-        // The ledger counts every client's sends against the allowed rate: a 429
-        // lowers it from the rate allowed, not from this client's own few sends.
-        let dir = tempfile::tempdir().unwrap();
-        let limiter = host_shared(RateLimit::new(200, Duration::from_secs(10)), dir.path());
-        for _ in 0..20 {
-            limiter.acquire().await;
+        /// A limiter of `rate` per 10 s, shared through a host ledger in a
+        /// directory of its own (kept as long as the test holds it).
+        fn host_shared(rate: u32) -> (tempfile::TempDir, RateLimiter) {
+            let dir = tempfile::tempdir().unwrap();
+            let limit = RateLimit::new(rate, Duration::from_secs(10));
+            let sharing = LimitSharing::HostIn(dir.path().to_path_buf());
+            (dir, RateLimiter::shared(limit, &sharing, "k", "u").unwrap())
         }
-        limiter.throttled(None);
-        assert_eq!(limiter.allowed(), 180);
-    }
 
-    #[cfg(unix)]
-    #[tokio::test(start_paused = true)]
-    async fn a_client_claims_the_slots_it_will_spend() {
-        let dir = tempfile::tempdir().unwrap();
-        let limiter = host_shared(RateLimit::new(400, Duration::from_secs(10)), dir.path());
-        // One request a second: each claims one slot, none left to go to waste.
-        for _ in 0..3 {
-            limiter.acquire().await;
-            tokio::time::advance(Duration::from_secs(1)).await;
+        /// The slots of each claim in the host ledger, oldest first.
+        fn claims(limiter: &RateLimiter) -> Vec<u32> {
+            claims_in(limiter.shared_file().unwrap())
         }
-        assert_eq!(claims(&limiter), vec![1, 1, 1]);
-        // Requests in a row: claims grow with them, up to a fortieth of the rate.
-        for _ in 0..40 {
-            limiter.acquire().await;
-        }
-        let claimed = claims(&limiter);
-        assert_eq!(claimed.iter().copied().max(), Some(10), "{claimed:?}");
-        let total: u32 = claimed.iter().sum();
-        assert!(total < 43 + 10, "claimed {total} for 43 requests: {claimed:?}");
-        // As the client goes, what it claimed and did not spend is given back.
-        let ledger = limiter.shared_file().unwrap().to_path_buf();
-        drop(limiter);
-        assert_eq!(claims_in(&ledger).iter().sum::<u32>(), 43);
-    }
 
-    #[cfg(unix)]
-    #[tokio::test(start_paused = true)]
-    async fn slots_granted_after_a_429_wait_for_its_pause() {
-        let dir = tempfile::tempdir().unwrap();
-        let limiter = host_shared(RateLimit::new(400, Duration::from_secs(10)), dir.path());
-        limiter.acquire().await;
-        limiter.throttled(Some(Duration::from_secs(3)));
-        assert!(
-            !limiter.granted(5, 0, Instant::now()),
-            "no request goes during the pause"
-        );
-        let t0 = Instant::now();
-        limiter.acquire().await;
-        assert_eq!(Instant::now() - t0, Duration::from_secs(3));
+        fn claims_in(ledger: &std::path::Path) -> Vec<u32> {
+            std::fs::read_to_string(ledger)
+                .unwrap()
+                .lines()
+                .skip(2)
+                .filter(|line| !line.starts_with("wait "))
+                .map(|line| line.split_once(' ').unwrap().1.parse().unwrap())
+                .collect()
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_shared_limit_falls_from_what_every_client_sent() {
+            // The ledger counts every client's sends against the allowed rate: a 429
+            // lowers it from the rate allowed, not from this client's own few sends.
+            let (_dir, limiter) = host_shared(200);
+            acquire_in_a_row(&limiter, 20).await;
+            limiter.throttled(None);
+            assert_eq!(limiter.allowed(), 180);
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_client_claims_the_slots_it_will_spend() {
+            let (_dir, limiter) = host_shared(400);
+            // One request a second: each claims one slot, none left to go to waste.
+            for _ in 0..3 {
+                limiter.acquire().await;
+                tokio::time::advance(Duration::from_secs(1)).await;
+            }
+            assert_eq!(claims(&limiter), vec![1, 1, 1]);
+            // Requests in a row: claims grow with them, up to a fortieth of the rate.
+            acquire_in_a_row(&limiter, 40).await;
+            let claimed = claims(&limiter);
+            assert_eq!(claimed.iter().copied().max(), Some(10), "{claimed:?}");
+            let total: u32 = claimed.iter().sum();
+            assert!(total < 43 + 10, "claimed {total} for 43 requests: {claimed:?}");
+            // As the client goes, what it claimed and did not spend is given back.
+            let ledger = limiter.shared_file().unwrap().to_path_buf();
+            drop(limiter);
+            assert_eq!(claims_in(&ledger).iter().sum::<u32>(), 43);
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn slots_granted_after_a_429_wait_for_its_pause() {
+            let (_dir, limiter) = host_shared(400);
+            limiter.acquire().await;
+            limiter.throttled(Some(Duration::from_secs(3)));
+            assert!(
+                !limiter.granted(5, 0, Instant::now()),
+                "no request goes during the pause"
+            );
+            let t0 = Instant::now();
+            limiter.acquire().await;
+            assert_eq!(Instant::now() - t0, Duration::from_secs(3));
+        }
     }
 }

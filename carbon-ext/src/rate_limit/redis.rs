@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::RedisUrl;
-use super::ledger::{Claim, Unreachable, Unspent};
+use super::ledger::{Ask, Claim, Unreachable, Unspent};
 use crate::Error;
 
 /// How long connecting to Redis, and any one command, may take.
@@ -182,14 +182,8 @@ impl RedisLedger {
         }))
     }
 
-    /// Claims up to `lease` slots, as [`super::ledger::Ledger::claim`] says.
-    pub(crate) async fn claim(
-        &self,
-        allowed: u32,
-        lease: u32,
-        window: Duration,
-        unspent: Option<Unspent>,
-    ) -> Result<Claim, Unreachable> {
+    /// Answers `ask`, as [`super::ledger::Ledger::claim`] says.
+    pub(crate) async fn claim(&self, ask: Ask) -> Result<Claim, Unreachable> {
         let inner = &self.0;
         let mut invocation = inner.claim.prepare_invoke();
         for key in &inner.keys {
@@ -197,17 +191,17 @@ impl RedisLedger {
         }
         invocation
             .arg(&inner.id)
-            .arg(allowed.max(1))
-            .arg(lease.max(1))
-            .arg(millis(window))
+            .arg(ask.allowed.max(1))
+            .arg(ask.lease.max(1))
+            .arg(millis(ask.window))
             .arg(STALE_MS)
             .arg(POLL_MS)
             .arg(BEHIND_HEAD_MS);
-        match unspent {
+        match ask.unspent {
             Some(unspent) => invocation.arg(member(unspent)).arg(unspent.unspent),
             None => invocation.arg("").arg(0),
         };
-        let answer: (u32, u64, u64) = inner.run(window, &invocation).await?;
+        let answer: (u32, u64, u64) = inner.run(ask.window, &invocation).await?;
         if inner.outage.swap(false, std::sync::atomic::Ordering::AcqRel) {
             tracing::warn!(redis = %inner.url, "Redis answers again: the rate limit is shared through it again");
         }
@@ -385,18 +379,19 @@ mod tests {
         let window = Duration::from_secs(3600);
         let a = RedisLedger::new(&url, "k").unwrap();
         let b = RedisLedger::new(&url, "k").unwrap();
-        let (slots, token) = granted(a.claim(5, 4, window, None).await.unwrap());
+        let (slots, token) = granted(a.claim(Ask::new(5, 4, window)).await.unwrap());
         assert_eq!(slots, 4);
-        assert_eq!(granted(b.claim(5, 4, window, None).await.unwrap()).0, 1);
+        assert_eq!(granted(b.claim(Ask::new(5, 4, window)).await.unwrap()).0, 1);
         // a spent one of its four: three are free again, with its next claim.
         let unspent = Unspent {
             token,
             granted: 4,
             unspent: 3,
         };
-        assert_eq!(granted(a.claim(5, 2, window, Some(unspent)).await.unwrap()).0, 2);
-        let (_, token) = granted(b.claim(5, 4, window, None).await.unwrap());
-        assert!(matches!(a.claim(5, 1, window, None).await.unwrap(), Claim::Wait(_)));
+        let giving_back = Ask::new(5, 2, window).giving_back(Some(unspent));
+        assert_eq!(granted(a.claim(giving_back).await.unwrap()).0, 2);
+        let (_, token) = granted(b.claim(Ask::new(5, 4, window)).await.unwrap());
+        assert!(matches!(a.claim(Ask::new(5, 1, window)).await.unwrap(), Claim::Wait(_)));
         // b goes with its slot unspent: a may have it.
         let mut connection = b.0.connect(window).await.unwrap();
         let unspent = Unspent {
@@ -405,6 +400,6 @@ mod tests {
             unspent: 1,
         };
         send_give_back(&b.0.give_back, &b.0.keys[0], unspent, &mut connection).await;
-        assert_eq!(granted(a.claim(5, 1, window, None).await.unwrap()).0, 1);
+        assert_eq!(granted(a.claim(Ask::new(5, 1, window)).await.unwrap()).0, 1);
     }
 }

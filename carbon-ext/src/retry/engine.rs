@@ -197,18 +197,25 @@ mod tests {
         )
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn retries_with_the_policy_backoff_and_records_attempts() {
+    /// Runs a call that fails with `failure` every time, under a policy of
+    /// `attempts`: how often it was tried, and the error it ended with.
+    async fn always_failing(attempts: u32, replay: Replay, failure: impl Fn() -> Error) -> (u32, Error) {
         let tries = AtomicU32::new(0);
-        let start = Instant::now();
-        let error = quick(3)
-            .run("op", "GET", Replay::Safe, |_| {
+        let error = quick(attempts)
+            .run("op", "GET", replay, |_| {
                 tries.fetch_add(1, Ordering::SeqCst);
-                async { Err::<(), _>(server_error()) }
+                std::future::ready(Err::<(), _>(failure()))
             })
             .await
             .unwrap_err();
-        assert_eq!(tries.load(Ordering::SeqCst), 3);
+        (tries.load(Ordering::SeqCst), error)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_with_the_policy_backoff_and_records_attempts() {
+        let start = Instant::now();
+        let (tries, error) = always_failing(3, Replay::Safe, server_error).await;
+        assert_eq!(tries, 3);
         assert_eq!(error.attempts(), 3);
         // Backoff of 1 s, then 2 s.
         assert_eq!(error.elapsed(), Duration::from_secs(3));
@@ -217,22 +224,14 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_retry_after_beyond_the_policy_ends_at_once() {
-        let tries = AtomicU32::new(0);
         let start = Instant::now();
-        let error = quick(5)
-            .run("op", "POST", Replay::OnlyIfRefused, |_| {
-                tries.fetch_add(1, Ordering::SeqCst);
-                async {
-                    Err::<(), _>(Error::RateLimited {
-                        call: Call::new("op"),
-                        retry_after: Some(Duration::from_secs(1_000_000_000)),
-                        body: String::new(),
-                    })
-                }
-            })
-            .await
-            .unwrap_err();
-        assert_eq!(tries.load(Ordering::SeqCst), 1);
+        let limited = || Error::RateLimited {
+            call: Call::new("op"),
+            retry_after: Some(Duration::from_secs(1_000_000_000)),
+            body: String::new(),
+        };
+        let (tries, error) = always_failing(5, Replay::OnlyIfRefused, limited).await;
+        assert_eq!(tries, 1);
         assert!(matches!(error, Error::RateLimited { .. }));
         assert_eq!(Instant::now(), start, "no wait at all");
     }

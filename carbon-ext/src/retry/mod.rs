@@ -103,18 +103,13 @@ impl RetryPolicy {
         self
     }
 
-    /// The shared retry budget (in the units above); 0 disables the budget check.
-    pub fn with_budget(mut self, capacity: u32) -> Self {
-        self.budget_capacity = capacity;
-        self
-    }
-
-    /// The longest wait the client makes before a retry, whatever `Retry-After` asks
-    /// (default 60 s). A longer ask ends the retries at once, and the caller gets
-    /// the 429 with the time the API asked for.
-    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
-        self.max_retry_after = max;
-        self
+    setters! {
+        /// The shared retry budget (in the units above); 0 disables the budget check.
+        pub fn with_budget(capacity: u32) => budget_capacity;
+        /// The longest wait the client makes before a retry, whatever `Retry-After` asks
+        /// (default 60 s). A longer ask ends the retries at once, and the caller gets
+        /// the 429 with the time the API asked for.
+        pub fn with_max_retry_after(max: Duration) => max_retry_after;
     }
 
     /// Waits exactly the exponential backoff, without randomness: predictable, but
@@ -286,21 +281,17 @@ mod tests {
             }
         );
         assert_eq!(classify(&limited, Replay::Never), Verdict::Stop);
-        let broken = Error::Decode {
+        // A body cut short is worth asking again; one that is JSON of another
+        // shape will be the same next time.
+        let decode = |message: &str, not_json| Error::Decode {
             call: Call::new("op"),
             path: ".".into(),
-            message: "EOF".into(),
+            message: message.into(),
             index: None,
-            not_json: true,
+            not_json,
         };
-        assert_ne!(classify(&broken, Replay::Safe), Verdict::Stop);
-        let mismatch = Error::Decode {
-            call: Call::new("op"),
-            path: ".".into(),
-            message: "invalid type".into(),
-            index: None,
-            not_json: false,
-        };
+        assert_ne!(classify(&decode("EOF", true), Replay::Safe), Verdict::Stop);
+        let mismatch = decode("invalid type", false);
         assert_eq!(classify(&mismatch, Replay::Safe), Verdict::Stop);
         assert!(Replay::for_method("GET") == Replay::Safe && Replay::for_method("POST") == Replay::OnlyIfRefused);
     }

@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 
 use super::{Poll, WaitConfig, WaitOutcome, poll_until};
 use crate::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
-use crate::{Client, Error, Progress, types};
+use crate::{Client, Error, Progress, RunExt, types};
 
 /// Logs each unknown status once per wait.
 #[derive(Default)]
@@ -94,18 +94,12 @@ impl Client {
         config: WaitConfig,
         progress: Progress<types::ModelProgramRun>,
     ) -> Result<WaitOutcome<types::ModelProgramRun>, Error> {
-        use crate::RunExt;
-        let unknown = UnknownStatuses::default();
-        poll_until(config, &progress, || async {
-            let run = self.get_model_program_run().uuid(run_uuid).run().await?;
+        let fetch = || self.get_model_program_run().uuid(run_uuid).run();
+        wait_for_record(config, &progress, fetch, |run, unknown| {
             if !run.status.is_known() {
                 unknown.note("model program run", run.status.as_str());
             }
-            Ok(match classify_run(&run) {
-                Poll::Done(()) => Poll::Done(run),
-                Poll::Failed(()) => Poll::Failed(run),
-                Poll::Pending(()) => Poll::Pending(run),
-            })
+            classify_run(run)
         })
         .await
     }
@@ -201,10 +195,10 @@ impl Client {
             .iter()
             .map(|uuid| {
                 let outcome = match latest.get(uuid).cloned() {
-                    Some(run) => match classify_run(&run) {
-                        Poll::Done(()) => WaitOutcome::Done(run),
-                        Poll::Failed(()) => WaitOutcome::Failed(run),
-                        Poll::Pending(()) => WaitOutcome::TimedOut(Some(run)),
+                    Some(run) => match classify_run(&run).carrying(run) {
+                        Poll::Done(run) => WaitOutcome::Done(run),
+                        Poll::Failed(run) => WaitOutcome::Failed(run),
+                        Poll::Pending(run) => WaitOutcome::TimedOut(Some(run)),
                     },
                     None => WaitOutcome::TimedOut(None),
                 };
@@ -215,7 +209,7 @@ impl Client {
 
     /// The packing progress of a part order, from its record and all its printed parts.
     pub async fn packing_progress(&self, part_order_uuid: &str) -> Result<(types::PartOrder, PackingProgress), Error> {
-        use crate::{PaginateExt, RunExt};
+        use crate::PaginateExt;
         let order = self.get_part_order().uuid(part_order_uuid).run().await?;
         let parts: Vec<types::PrintedPart> = self
             .get_printed_parts()
@@ -279,21 +273,17 @@ impl Client {
         config: WaitConfig,
         progress: Progress<types::PartOrder>,
     ) -> Result<WaitOutcome<types::PartOrder>, Error> {
-        use crate::RunExt;
-        let unknown = UnknownStatuses::default();
-        poll_until(config, &progress, || async {
-            let order = self.get_part_order().uuid(part_order_uuid).run().await?;
-            Ok(match &order.status {
-                Some(PartOrderStatus::Complete) => Poll::Done(order),
-                Some(PartOrderStatus::Incomplete | PartOrderStatus::Canceled) => Poll::Failed(order),
-                Some(other) => {
-                    if !other.is_known() {
-                        unknown.note("part order", other.as_str());
-                    }
-                    Poll::Pending(order)
+        let fetch = || self.get_part_order().uuid(part_order_uuid).run();
+        wait_for_record(config, &progress, fetch, |order, unknown| match &order.status {
+            Some(PartOrderStatus::Complete) => Poll::Done(()),
+            Some(PartOrderStatus::Incomplete | PartOrderStatus::Canceled) => Poll::Failed(()),
+            Some(other) => {
+                if !other.is_known() {
+                    unknown.note("part order", other.as_str());
                 }
-                None => Poll::Pending(order),
-            })
+                Poll::Pending(())
+            }
+            None => Poll::Pending(()),
         })
         .await
     }
@@ -308,21 +298,38 @@ impl Client {
         config: WaitConfig,
         progress: Progress<types::PrintOrder>,
     ) -> Result<WaitOutcome<types::PrintOrder>, Error> {
-        use crate::RunExt;
-        poll_until(config, &progress, || async {
-            let order = self.get_print_order().uuid(print_order_uuid).run().await?;
-            let wanted = order.total_copies.max(1);
+        let fetch = || self.get_print_order().uuid(print_order_uuid).run();
+        wait_for_record(config, &progress, fetch, |order, _| {
             let routed = order.routed_to.as_ref().is_some_and(|routes| !routes.is_empty());
-            Ok(if copies_printed(&order) >= wanted {
-                Poll::Done(order)
+            if copies_printed(order) >= order.total_copies.max(1) {
+                Poll::Done(())
             } else if !routed {
-                Poll::Failed(order)
+                Poll::Failed(())
             } else {
-                Poll::Pending(order)
-            })
+                Poll::Pending(())
+            }
         })
         .await
     }
+}
+
+/// Waits on one record, fetched again at each poll and judged by `judge` (which
+/// notes a status unknown to this SDK version in the wait's `UnknownStatuses`).
+async fn wait_for_record<T, Fut>(
+    config: WaitConfig,
+    progress: &Progress<T>,
+    fetch: impl Fn() -> Fut,
+    judge: impl Fn(&T, &UnknownStatuses) -> Poll<()>,
+) -> Result<WaitOutcome<T>, Error>
+where
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let unknown = UnknownStatuses::default();
+    poll_until(config, progress, || async {
+        let record = fetch().await?;
+        Ok(judge(&record, &unknown).carrying(record))
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -123,6 +123,17 @@ pub enum Poll<T> {
     Pending(T),
 }
 
+impl Poll<()> {
+    /// The same verdict, carrying `value`.
+    pub fn carrying<T>(self, value: T) -> Poll<T> {
+        match self {
+            Poll::Done(()) => Poll::Done(value),
+            Poll::Failed(()) => Poll::Failed(value),
+            Poll::Pending(()) => Poll::Pending(value),
+        }
+    }
+}
+
 /// The shortest pause between two polls.
 const MIN_POLL_INTERVAL: Duration = Duration::from_millis(10);
 

@@ -306,23 +306,12 @@ mod tests {
         let w = world(7);
         assert_eq!(w.printed_parts.len(), 20_000);
         assert_eq!(w.measurements.len(), 20_000);
-        let orders: BTreeSet<&str> = w
-            .printed_parts
-            .values()
-            .filter_map(|p| p.order.number.as_deref())
-            .collect();
+        let parts = || w.printed_parts.values();
+        let orders: BTreeSet<&str> = parts().filter_map(|p| p.order.number.as_deref()).collect();
         assert!(orders.len() >= 20, "{}", orders.len());
-        let apps: BTreeSet<_> = w
-            .printed_parts
-            .values()
-            .map(|p| p.order.application_uuid.clone())
-            .collect();
+        let apps: BTreeSet<_> = parts().map(|p| p.order.application_uuid.clone()).collect();
         assert_eq!(apps.len(), 2, "both applications");
-        let numbers: BTreeSet<_> = w
-            .printed_parts
-            .values()
-            .map(|p| p.catalog.part_number.clone())
-            .collect();
+        let numbers: BTreeSet<_> = parts().map(|p| p.catalog.part_number.clone()).collect();
         assert!(numbers.len() >= 10, "{}", numbers.len());
         let printers: BTreeSet<_> = w
             .prints

@@ -9,8 +9,9 @@ mod sink;
 use std::path::Path;
 
 use carbon_ext::LenientItem;
-use carbon_ext::export::{Columns, ExportState};
+use carbon_ext::export::{Columns, ExportState, Incremental};
 use carbon_ext::{Client, Error};
+use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use serde_json::Value;
 
@@ -158,18 +159,9 @@ async fn run_to_end(client: &Client, export: &Export, shape: &Shape, printing: &
     match export {
         Export::PrintedParts(args) => {
             let filters = args.filters(strict)?;
-            match &args.state.state {
-                None => {
-                    let rows = client.export_printed_parts_planned(&filters, &args.planning());
-                    write(rows, shape, &args.output, quiet, "printed part(s)").await
-                }
-                Some(path) => {
-                    let previous = load_state(&args.state)?;
-                    let mut run = client.export_printed_parts_since(&filters, previous).await?;
-                    write(&mut run, shape, &args.output, quiet, "printed part(s)").await?;
-                    save_state(path, run.next_state(), run.skipped(), quiet)
-                }
-            }
+            let all = || client.export_printed_parts_planned(&filters, &args.planning());
+            let since = |previous| client.export_printed_parts_since(&filters, previous);
+            all_or_since(&args.state, all, since, shape, &args.output, quiet, "printed part(s)").await
         }
         Export::Prints(args) => {
             let rows = client.export_prints(&args.filters(strict)?);
@@ -177,20 +169,35 @@ async fn run_to_end(client: &Client, export: &Export, shape: &Shape, printing: &
         }
         Export::Measurements(args) => {
             let filters = args.filters(strict)?;
-            match &args.state.state {
-                None => {
-                    let rows = client.export_measurements(&filters);
-                    write(rows, shape, &args.output, quiet, "measurement(s)").await
-                }
-                Some(path) => {
-                    let previous = load_state(&args.state)?;
-                    let mut run = client.export_measurements_since(&filters, previous).await?;
-                    write(&mut run, shape, &args.output, quiet, "measurement(s)").await?;
-                    save_state(path, run.next_state(), run.skipped(), quiet)
-                }
-            }
+            let since = |previous| client.export_measurements_since(&filters, previous);
+            let all = || client.export_measurements(&filters);
+            all_or_since(&args.state, all, since, shape, &args.output, quiet, "measurement(s)").await
         }
     }
+}
+
+/// Writes every row (`all`) when `--state` is not given; else the rows changed
+/// since the state (`since`), then saves the state the run leaves. The rest is
+/// as [`write`] takes it.
+async fn all_or_since<R, Fut>(
+    state: &StateArgs,
+    all: impl FnOnce() -> BoxStream<'static, Result<LenientItem<R>, Error>>,
+    since: impl FnOnce(Option<ExportState>) -> Fut,
+    shape: &Shape,
+    output: &OutputArgs,
+    quiet: bool,
+    noun: &str,
+) -> Outcome
+where
+    R: Columns,
+    Fut: Future<Output = Result<Incremental<R>, Error>>,
+{
+    let Some(path) = &state.state else {
+        return write(all(), shape, output, quiet, noun).await;
+    };
+    let mut run = since(load_state(state)?).await?;
+    write(&mut run, shape, output, quiet, noun).await?;
+    save_state(path, run.next_state(), run.skipped(), quiet)
 }
 
 /// The state `--state` names: `None` when the file does not exist yet (a first run).
