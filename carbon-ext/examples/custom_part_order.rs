@@ -14,14 +14,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use carbon_ext::prelude::*;
-use carbon_ext::{Progress, UploadOptions, WaitConfig, WaitOutcome, types};
-use clap::Parser;
+use carbon_ext::{Progress, WaitConfig, WaitOutcome, types};
 
 /// Upload files, create parts and a part order, wait until it is packed.
-#[derive(Parser)]
+#[derive(clap::Args)]
 struct Args {
-    #[command(flatten)]
-    connection: common::Connection,
     /// Part number every part is made under (it must belong to the application).
     #[arg(long)]
     part_number: String,
@@ -50,32 +47,15 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main(run).await
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let client = args.connection.client()?;
-
+async fn run(client: carbon_ext::Client, args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("uploading {} file(s)", args.files.len());
     let mut model_uuids = Vec::new();
-    for (path, result) in client
-        .upload_many(&args.files, 4, UploadOptions::default(), Progress::none())
-        .await
-    {
-        match result {
-            Ok(model) => {
-                println!("  {} -> model {}", path.display(), model.model_uuid);
-                model_uuids.push(model.model_uuid);
-            }
-            Err(e) => eprintln!("  {} failed: {e}", path.display()),
-        }
+    for (path, model) in common::upload(&client, &args.files).await {
+        println!("  {} -> model {}", path.display(), model.model_uuid);
+        model_uuids.push(model.model_uuid);
     }
     if model_uuids.is_empty() {
         return Err("no file was uploaded".into());
@@ -111,8 +91,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let order = client.create_part_order_once(request).await?.into_inner();
     println!("part order {} ({})", order.uuid, args.order_number);
 
-    let defaults = WaitConfig::default();
-    let config = WaitConfig::new(defaults.min_interval, defaults.max_interval, args.wait);
+    let config = WaitConfig::with_timeout(args.wait);
     let report = Progress::new(|progress: &carbon_ext::PackingProgress| {
         println!(
             "  packed {}/{} printed parts, {} build(s)",

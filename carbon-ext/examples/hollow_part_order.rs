@@ -15,14 +15,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use carbon_ext::prelude::*;
-use carbon_ext::{Progress, UploadOptions, WaitConfig, WaitOutcome, types};
-use clap::Parser;
+use carbon_ext::{Progress, WaitConfig, WaitOutcome, types};
 
 /// Upload, run a model program on each model, then order parts of the outputs.
-#[derive(Parser)]
+#[derive(clap::Args)]
 struct Args {
-    #[command(flatten)]
-    connection: common::Connection,
     /// The model program to run (issued by Carbon).
     #[arg(long)]
     model_program_uuid: String,
@@ -45,29 +42,12 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main(run).await
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let client = args.connection.client()?;
+async fn run(client: carbon_ext::Client, args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut runs = Vec::new();
-    for (path, result) in client
-        .upload_many(&args.files, 4, UploadOptions::default(), Progress::none())
-        .await
-    {
-        let model = match result {
-            Ok(model) => model,
-            Err(e) => {
-                eprintln!("{} failed: {e}", path.display());
-                continue;
-            }
-        };
+    for (path, model) in common::upload(&client, &args.files).await {
         let parameters = HashMap::from([(args.model_token.clone(), model.model_uuid.clone())]);
         let run = client
             .create_model_program_run()
@@ -85,8 +65,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         return Err("nothing to run".into());
     }
 
-    let defaults = WaitConfig::default();
-    let config = WaitConfig::new(defaults.min_interval, defaults.max_interval, args.wait);
+    let config = WaitConfig::with_timeout(args.wait);
     let outcomes = client
         .wait_until_model_program_runs_complete(&runs, config, Progress::none())
         .await?;

@@ -17,14 +17,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use carbon_ext::export::{Columns, PartFilters, PartRow};
-use clap::Parser;
 use futures::TryStreamExt;
 
 /// Export printed parts (and where they were printed) as CSV.
-#[derive(Parser)]
+#[derive(clap::Args)]
 struct Args {
-    #[command(flatten)]
-    connection: common::Connection,
     /// Only parts of this part order.
     #[arg(long)]
     part_order_uuid: Option<String>,
@@ -45,16 +42,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
-        Ok(count) => {
-            eprintln!("exported {count} printed part(s)");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main(run).await
 }
 
 fn csv_field(value: &str) -> String {
@@ -65,8 +53,7 @@ fn csv_field(value: &str) -> String {
     }
 }
 
-async fn run(args: Args) -> Result<usize, Box<dyn std::error::Error>> {
-    let client = args.connection.client()?;
+async fn run(client: carbon_ext::Client, args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut filters = PartFilters::default();
     filters.part_order_uuid = args.part_order_uuid.into_iter().collect();
     filters.started_after = args.started_after.map(Into::into);
@@ -93,7 +80,8 @@ async fn run(args: Args) -> Result<usize, Box<dyn std::error::Error>> {
             }
         }
     }
-    written
+    eprintln!("exported {} printed part(s)", written?);
+    Ok(())
 }
 
 /// Writes the header and every row as CSV; the number of rows.

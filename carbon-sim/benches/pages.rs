@@ -5,10 +5,13 @@
 //!
 //! `cargo bench -p carbon-sim --bench pages`
 
+#[path = "../tests/suite/common.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
 use carbon_api_gen::types;
-use carbon_sim::{Config, Simulator};
+use common::Raw;
 use serde_json::Value;
 use test_support::stats::Spread;
 
@@ -40,34 +43,24 @@ struct Cost {
     quartiles: (f64, f64),
 }
 
-async fn measure(sim: &Simulator, token: &str, list: &str) -> Cost {
-    let http =
-        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
+async fn measure(raw: &Raw, list: &str) -> Cost {
     let mut served = Vec::new();
     let mut ratios = Vec::new();
     let mut cursor = String::new();
     // A warm-up page, then interleaved: one page over HTTP, the same records
     // serialized; back to the first page when the list ends.
     for round in 0..=PAGES {
-        let mut url = format!("{}/printed_parts?limit=1000{list}", sim.base_url());
+        let mut path = format!("/printed_parts?limit=1000{list}");
         if !cursor.is_empty() {
-            url.push_str(&format!("&cursor={cursor}"));
+            path.push_str(&format!("&cursor={cursor}"));
         }
         let start = Instant::now();
-        let bytes = http
-            .get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let bytes = test_support::http::body(raw.get(&path)).await;
         let took = start.elapsed();
         let page: Value = serde_json::from_slice(&bytes).unwrap();
         let records: Vec<types::PrintedPart> =
-            serde_json::from_value(page["parts"].clone()).unwrap_or_else(|e| panic!("{url}: {e}: {page}"));
-        assert!(!records.is_empty(), "{url} gave no records");
+            serde_json::from_value(page["parts"].clone()).unwrap_or_else(|e| panic!("{path}: {e}: {page}"));
+        assert!(!records.is_empty(), "{path} gave no records");
         cursor = page["next_cursor"].as_str().unwrap_or_default().to_string();
         let start = Instant::now();
         let serialized = serde_json::to_vec(&records).unwrap();
@@ -92,19 +85,12 @@ async fn main() {
     let mut costs: Vec<Vec<Duration>> = Vec::new();
     let helds = [10_000, 1_000_000];
     for held in helds {
-        let sim = Simulator::start(Config {
-            printed_parts: held,
-            rate_limit: None,
-            ..Config::default()
-        })
-        .await
-        .unwrap();
-        let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
+        let raw = Raw::seeded(held).await;
         // The print ids of the first 100 prints, as the exporter asks for them.
         let ids: String = (0..100).map(|i| format!("&print_id=P-{}", 1000 + i)).collect();
         let mut row = Vec::new();
         for (name, list) in lists(&ids) {
-            let cost = measure(&sim, token.expose(), &list).await;
+            let cost = measure(&raw, &list).await;
             println!(
                 "  {held:>7} held, {name:<14} a page over HTTP {:>6.2} ms: {:.2}x serde_json alone (quartiles {:.2}-{:.2})",
                 cost.served.as_secs_f64() * 1e3,

@@ -6,9 +6,13 @@
 //! `cargo bench -p carbon-sim --bench settled` (`SETTLED` changes how many of
 //! each are kept, 5 000 by default).
 
+#[path = "../tests/suite/common.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
-use carbon_sim::{Config, Simulator};
+use carbon_sim::Config;
+use common::Raw;
 use serde_json::{Value, json};
 use test_support::stats::Spread;
 
@@ -20,56 +24,48 @@ const BATCH: usize = 200;
 const WAVE: usize = 250;
 
 struct Target {
-    sim: Simulator,
-    token: String,
+    raw: Raw,
 }
 
-async fn start(http: &reqwest::Client) -> Target {
-    let sim = Simulator::start(Config {
-        // Simulated time stands still unless the bench moves it.
-        speed: Config::STILL,
-        rate_limit: None,
-        // One seeded order, for a part to order.
-        printed_parts: 1,
-        ..Config::default()
-    })
-    .await
-    .unwrap();
-    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
+async fn start() -> Target {
     let target = Target {
-        token: token.expose().to_string(),
-        sim,
+        raw: Raw::start(Config {
+            // Simulated time stands still unless the bench moves it.
+            speed: Config::STILL,
+            // One seeded order, for a part to order.
+            printed_parts: 1,
+            ..Config::default()
+        })
+        .await,
     };
     // Warm up the connection.
     for _ in 0..50 {
-        target.get(http, "/applications").await;
+        target.get("/applications").await;
     }
     target
 }
 
 impl Target {
-    async fn get(&self, http: &reqwest::Client, path: &str) -> Value {
-        let url = format!("{}{path}", self.sim.base_url());
-        let response = http.get(&url).bearer_auth(&self.token).send().await.unwrap();
-        assert!(response.status().is_success(), "{url}: {}", response.status());
+    async fn get(&self, path: &str) -> Value {
+        let response = self.raw.get(path).send().await.unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
         response.json().await.unwrap()
     }
 
-    async fn post(&self, http: &reqwest::Client, path: &str, body: Value) {
-        let url = format!("{}{path}", self.sim.base_url());
-        let response = http
-            .post(&url)
-            .bearer_auth(&self.token)
+    async fn post(&self, path: &str, body: Value) {
+        let response = self
+            .raw
+            .request(reqwest::Method::POST, path)
             .json(&body)
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_success(), "{url}: {}", response.status());
+        assert!(response.status().is_success(), "{path}: {}", response.status());
     }
 
     /// Makes `count` part orders and runs and lets them all finish.
-    async fn settle(&self, http: &reqwest::Client, count: usize) {
-        let parts = self.get(http, "/parts?limit=1").await;
+    async fn settle(&self, count: usize) {
+        let parts = self.get("/parts?limit=1").await;
         let part = parts["parts"][0]["uuid"].as_str().expect("a seeded part").to_string();
         let mut made = 0;
         while made < count {
@@ -79,15 +75,15 @@ impl Target {
                     "due_date": "2026-12-24T00:00:00Z",
                     "parts": [{"uuid": part}]
                 });
-                self.post(http, "/part_orders", order).await;
+                self.post("/part_orders", order).await;
                 let run = json!({"model_program_uuid": "prog", "parameters": {}});
-                self.post(http, "/model_program_runs", run).await;
+                self.post("/model_program_runs", run).await;
                 made += 1;
             }
-            self.sim.skip_time(Duration::from_secs(3600));
-            self.get(http, "/applications").await;
+            self.raw.sim.skip_time(Duration::from_secs(3600));
+            self.get("/applications").await;
         }
-        let counts = self.sim.counts();
+        let counts = self.raw.sim.counts();
         assert!(
             counts.part_orders > count && counts.runs >= count,
             "all kept: {counts:?}"
@@ -95,10 +91,10 @@ impl Target {
     }
 
     /// The time `BATCH` requests take.
-    async fn batch(&self, http: &reqwest::Client) -> Duration {
+    async fn batch(&self) -> Duration {
         let start = Instant::now();
         for _ in 0..BATCH {
-            self.get(http, "/applications").await;
+            self.get("/applications").await;
         }
         start.elapsed()
     }
@@ -110,12 +106,10 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5_000);
-    let http =
-        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
-    let empty = start(&http).await;
-    let kept = start(&http).await;
+    let empty = start().await;
+    let kept = start().await;
     let making = Instant::now();
-    kept.settle(&http, settled).await;
+    kept.settle(settled).await;
     println!(
         "made and finished {settled} part orders and {settled} runs in {:.1} s",
         making.elapsed().as_secs_f64()
@@ -125,8 +119,8 @@ async fn main() {
     let mut ratios = Vec::new();
     let mut per_request = Vec::new();
     for round in 0..=ROUNDS {
-        let base = empty.batch(&http).await;
-        let with = kept.batch(&http).await;
+        let base = empty.batch().await;
+        let with = kept.batch().await;
         if round > 0 {
             ratios.push(with.as_secs_f64() / base.as_secs_f64());
             per_request.push(with.as_secs_f64() / BATCH as f64);

@@ -4,11 +4,15 @@
 //!
 //! `cargo bench -p carbon-sim --bench soak`
 
-use std::time::{Duration, Instant};
+#[path = "../tests/suite/common.rs"]
+mod common;
 
-use carbon_sim::{Config, Simulator};
+use std::time::Instant;
+
+use common::Raw;
 use futures::StreamExt;
-use serde_json::{Value, json};
+use reqwest::Method;
+use serde_json::json;
 use test_support::rss::{peak_rss_mib, reset_peak_rss, rss_mib};
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -19,51 +23,28 @@ fn env_number(name: &str, default: usize) -> usize {
 async fn main() {
     let uploads = env_number("SOAK_UPLOADS", 10_000);
     let requests = env_number("SOAK_REQUESTS", 100_000);
-    let sim = Simulator::start(Config {
-        rate_limit: None,
-        printed_parts: 1_000,
-        ..Config::default()
-    })
-    .await
-    .unwrap();
-    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
-    let http =
-        carbon_api_gen::http_client(std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)).unwrap();
-    let base = sim.base_url().to_string();
+    let raw = Raw::seeded(1_000).await;
     // Warm up the connection pool and the allocator, then measure from here.
     for _ in 0..100 {
-        let _ = http
-            .get(format!("{base}/applications"))
-            .bearer_auth(token.expose())
-            .send()
-            .await;
+        let _ = raw.get("/applications").send().await;
     }
     reset_peak_rss();
     let start_rss = rss_mib();
     let started = Instant::now();
 
-    let (http_ref, base_ref, token_ref) = (&http, &base, &token);
+    let raw = &raw;
     futures::stream::iter(0..uploads)
         .for_each_concurrent(8, |i| async move {
-            let presigned: Value = http_ref
-                .post(format!("{base_ref}/models/presigned"))
-                .bearer_auth(token_ref.expose())
-                .json(&json!({"filename": format!("soak-{i}.stl")}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let filename = format!("soak-{i}.stl");
+            let presign = raw.request(Method::POST, "/models/presigned");
+            let presigned = test_support::http::json(presign.json(&json!({"filename": filename}))).await;
             let url = presigned["presigned_url"].as_str().unwrap();
             let body = vec![(i % 251) as u8; 2048 + (i % 7) * 1024];
-            let put = http_ref.put(url).body(body).send().await.unwrap();
+            let put = raw.http.put(url).body(body).send().await.unwrap();
             let etag = put.headers()["etag"].to_str().unwrap().to_string();
-            let resolved = http_ref
-                .post(format!("{base_ref}/models/presigned/resolve"))
-                .bearer_auth(token_ref.expose())
-                .json(&json!({"filename": format!("soak-{i}.stl"), "model_etag": etag,
-                              "model_uuid": presigned["model_uuid"]}))
+            let resolved = raw
+                .request(Method::POST, "/models/presigned/resolve")
+                .json(&json!({"filename": filename, "model_etag": etag, "model_uuid": presigned["model_uuid"]}))
                 .send()
                 .await
                 .unwrap();
@@ -84,12 +65,7 @@ async fn main() {
     futures::stream::iter(0..requests)
         .for_each_concurrent(8, |i| async move {
             let path = paths[i % paths.len()];
-            let response = http_ref
-                .get(format!("{base_ref}{path}"))
-                .bearer_auth(token_ref.expose())
-                .send()
-                .await
-                .unwrap();
+            let response = raw.get(path).send().await.unwrap();
             assert!(response.status().is_success(), "{path}: {}", response.status());
             let _ = response.bytes().await;
         })
@@ -101,6 +77,6 @@ async fn main() {
          (target <= 64 MiB); {} models held",
         started.elapsed().as_secs_f64(),
         peak - start_rss,
-        sim.counts().models
+        raw.sim.counts().models
     );
 }

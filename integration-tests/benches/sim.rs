@@ -11,17 +11,16 @@ use std::time::{Duration, Instant};
 
 use carbon_api_gen::types;
 use carbon_ext::prelude::*;
-use carbon_sim::{Config, Simulator};
+use carbon_sim::Config;
 use futures::{StreamExt, TryStreamExt};
 
 async fn list_bench() {
-    let sim = Simulator::start(Config {
+    let sim = integration_tests::simulator(Config {
         printed_parts: 10_000,
         rate_limit: None,
         ..Config::default()
     })
-    .await
-    .unwrap();
+    .await;
     let client = integration_tests::client_builder(&sim).no_rate_limit().build().unwrap();
     let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
     let raw =
@@ -39,15 +38,7 @@ async fn list_bench() {
             if let Some(c) = &cursor {
                 url.push_str(&format!("&cursor={c}"));
             }
-            let bytes = raw
-                .get(url)
-                .bearer_auth(token.expose())
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
+            let bytes = test_support::http::body(raw.get(url).bearer_auth(token.expose())).await;
             let page: types::PrintedPartsResponse = serde_json::from_slice(&bytes).unwrap();
             n += page.parts.map_or(0, |p| p.len());
             match page.next_cursor.filter(|c| !c.is_empty()) {
@@ -82,7 +73,7 @@ async fn list_bench() {
 async fn rate_limit_bench() {
     // Enough requests that the limit binds for three windows, 8 at a time.
     const REQUESTS: usize = 800;
-    let sim = Simulator::start(Config::default()).await.unwrap();
+    let sim = integration_tests::simulator(Config::default()).await;
     // The SDK's default limiter: 200 per 10.25 s, against the simulator's 200 per 10 s.
     let client = integration_tests::client(&sim);
     let before = sim.stats();

@@ -1,10 +1,13 @@
 //! Scaffolding the carbon-rs tests and benches share, in one place: loopback
-//! servers that answer as scripted or as fast as they can, request matchers for
-//! httpmock (feature `httpmock`), the process's peak RSS, and summaries of
-//! measurements, real Redis servers, API documents of a newer API, the
-//! test-only API key and the benches' runtime. Not published.
+//! servers that answer as scripted or as fast as they can, raw requests, request
+//! matchers for httpmock (feature `httpmock`), the process's peak RSS, and
+//! summaries of measurements, real Redis servers, API documents of a newer API,
+//! the test-only API key, the example binaries and the benches' runtime. Not
+//! published.
 
 pub mod api_documents;
+pub mod examples;
+pub mod http;
 pub mod keys;
 #[cfg(feature = "httpmock")]
 pub mod matchers;

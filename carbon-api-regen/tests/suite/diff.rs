@@ -19,11 +19,18 @@ fn compare_fixtures(old: &str, new: &str) -> Diff {
     compare(&load(old), &load(new), &overlay).unwrap()
 }
 
+/// The report on two fixtures compared (as [`compare_fixtures`]), whose verdict
+/// must be `verdict`.
+fn judged(old: &str, new: &str, verdict: Impact) -> String {
+    let d = compare_fixtures(old, new);
+    let text = d.to_string();
+    assert_eq!(d.verdict(), verdict, "{text}");
+    text
+}
+
 #[test]
 fn additive_changes() {
-    let d = compare_fixtures("shop-v1.yaml", "shop-v2-additive.json");
-    let text = d.to_string();
-    assert_eq!(d.verdict(), Impact::Additive, "{text}");
+    let text = judged("shop-v1.yaml", "shop-v2-additive.json", Impact::Additive);
     assert!(
         text.contains("GET /customers (listCustomers):\n  - operation added [additive]"),
         "{text}"
@@ -44,9 +51,7 @@ fn additive_changes() {
 
 #[test]
 fn breaking_changes() {
-    let d = compare_fixtures("shop-v1.yaml", "shop-v2-breaking.json");
-    let text = d.to_string();
-    assert_eq!(d.verdict(), Impact::Breaking, "{text}");
+    let text = judged("shop-v1.yaml", "shop-v2-breaking.json", Impact::Breaking);
     assert!(
         text.contains("operationId listOrders -> findOrders: the method is renamed [breaking]"),
         "{text}"
@@ -62,9 +67,8 @@ fn breaking_changes() {
 
 #[test]
 fn documentation_and_key_order_are_no_change() {
-    let d = compare_fixtures("shop-v1.yaml", "shop-v1-docs-only.json");
-    assert_eq!(d.verdict(), Impact::None);
-    assert_eq!(d.to_string(), "no API changes\nsemver: none\n");
+    let text = judged("shop-v1.yaml", "shop-v1-docs-only.json", Impact::None);
+    assert_eq!(text, "no API changes\nsemver: none\n");
 }
 
 #[test]

@@ -11,6 +11,13 @@ fn messages(errors: Vec<guards::GuardError>) -> Vec<String> {
     errors.iter().map(ToString::to_string).collect()
 }
 
+/// The message of the one error in `errors` (there must be exactly one).
+fn only_message(errors: Vec<guards::GuardError>) -> String {
+    let mut messages = messages(errors);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    messages.remove(0)
+}
+
 #[test]
 fn missing_and_duplicate_operation_ids() {
     let doc = json!({"paths": {
@@ -41,16 +48,14 @@ fn several_success_body_shapes() {
             "204": {"description": "No Content"}
         }}),
     );
-    let errors = messages(guards::success_bodies(&doc));
-    assert_eq!(errors.len(), 1);
+    let error = only_message(guards::success_bodies(&doc));
     assert!(
-        errors[0].starts_with(
+        error.starts_with(
             "operation cancelOrder (DELETE /orders/{id}): has success responses with different bodies (200, 204)"
         ),
-        "{}",
-        errors[0]
+        "{error}"
     );
-    assert!(errors[0].contains("keep one success response shape"));
+    assert!(error.contains("keep one success response shape"));
 
     let typed_default = op(
         "get",
@@ -124,26 +129,22 @@ fn unsupported_parameters() {
 #[test]
 fn external_references() {
     let doc = json!({"components": {"schemas": {"A": {"properties": {"b": {"$ref": "other.yaml#/B"}}}}}});
-    let errors = messages(guards::external_refs(&doc));
-    assert_eq!(errors.len(), 1);
+    let error = only_message(guards::external_refs(&doc));
     assert!(
-        errors[0].starts_with(
+        error.starts_with(
             "reference at `/components/schemas/A/properties/b`: points outside the document (`other.yaml#/B`)"
         ),
-        "{}",
-        errors[0]
+        "{error}"
     );
 }
 
 #[test]
 fn enum_values_that_collide_as_rust_names() {
     let doc = json!({"components": {"schemas": {"Status": {"type": "string", "enum": ["Open", "open", "closed"]}}}});
-    let errors = messages(guards::enum_value_collisions(&doc));
-    assert_eq!(errors.len(), 1);
+    let error = only_message(guards::enum_value_collisions(&doc));
     assert!(
-        errors[0].contains("schema Status: enum values Open, open would all become the Rust variant `Open`"),
-        "{}",
-        errors[0]
+        error.contains("schema Status: enum values Open, open would all become the Rust variant `Open`"),
+        "{error}"
     );
 }
 

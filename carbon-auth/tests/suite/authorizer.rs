@@ -1,11 +1,10 @@
 //! The authorizer on its own: which requests get the bearer, when a token is at
 //! hand without waiting, and what a refusal does.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::fixtures::SECRETS;
-use carbon_api_gen::BoxFuture;
+use crate::fixtures::{Rotating, SECRETS};
 use carbon_auth::{ApiKey, AuthError, Authorizer, BearerToken, JwtTokenSource, StaticToken, TokenSource};
 use reqwest::header::AUTHORIZATION;
 
@@ -28,30 +27,6 @@ fn static_token(text: &str) -> Arc<dyn TokenSource> {
         text,
         SystemTime::now() + Duration::from_secs(3600),
     )))
-}
-
-/// Has no token at hand (no `fresh`): hands out `tok-1`, then `tok-2` once `tok-1`
-/// is invalidated.
-#[derive(Default)]
-struct Minting {
-    invalidated: Mutex<Vec<String>>,
-}
-
-impl TokenSource for Minting {
-    fn token(&self) -> BoxFuture<'_, Result<BearerToken, AuthError>> {
-        let n = self.invalidated.lock().unwrap().len() + 1;
-        Box::pin(async move {
-            tokio::task::yield_now().await;
-            Ok(BearerToken::new(
-                format!("tok-{n}"),
-                SystemTime::now() + Duration::from_secs(3600),
-            ))
-        })
-    }
-
-    fn invalidate(&self, rejected: &str) {
-        self.invalidated.lock().unwrap().push(rejected.to_string());
-    }
 }
 
 #[test]
@@ -91,7 +66,7 @@ fn api_requests_get_the_bearer_at_once_and_others_lose_theirs() {
 
 #[tokio::test]
 async fn without_a_token_at_hand_authorize_waits_and_a_refusal_moves_on() {
-    let source = Arc::new(Minting::default());
+    let source = Arc::new(Rotating::default());
     let authorizer = Authorizer::new(source.clone(), &base(BASE), false).unwrap();
     let mut first = request("https://api.carbon3d.com/v1/builds");
     assert!(

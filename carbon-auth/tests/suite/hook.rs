@@ -4,37 +4,20 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use crate::fixtures::{PUBLIC, SECRETS};
-use carbon_api_gen::{BoxFuture, Error};
+use crate::fixtures::{PUBLIC, Rotating, SECRETS};
+use carbon_api_gen::Error;
 use carbon_auth::{ApiKey, AuthError, BearerAuth, BearerToken, JwtTokenSource, StaticToken, TokenSource};
-use httpmock::Method::{GET, POST};
-use httpmock::MockServer;
+use httpmock::Method::{self, GET, POST};
+use httpmock::{Mock, MockServer};
 use serde_json::json;
 
 fn http() -> reqwest::Client {
     carbon_api_gen::http_client(Duration::from_secs(5), Duration::from_secs(5)).unwrap()
 }
 
-/// Hands out `tok-1`, then `tok-2` after `tok-1` is invalidated, and records it all.
-#[derive(Default)]
-struct Rotating {
-    invalidated: Mutex<Vec<String>>,
-}
-
-impl TokenSource for Rotating {
-    fn token(&self) -> BoxFuture<'_, Result<BearerToken, AuthError>> {
-        let n = self.invalidated.lock().unwrap().len() + 1;
-        Box::pin(async move {
-            Ok(BearerToken::new(
-                format!("tok-{n}"),
-                SystemTime::now() + Duration::from_secs(3600),
-            ))
-        })
-    }
-
-    fn invalidate(&self, rejected: &str) {
-        self.invalidated.lock().unwrap().push(rejected.to_string());
-    }
+/// The bearer hook of `source` for the API on `server` (its `/v1`).
+fn hook(source: Arc<dyn TokenSource>, server: &MockServer) -> BearerAuth {
+    BearerAuth::from_arc(source, &format!("{}/v1", server.base_url()), false).unwrap()
 }
 
 #[tokio::test]
@@ -192,8 +175,8 @@ async fn a_401_renews_the_token_and_retries_once() {
     let server = MockServer::start_async().await;
     let (rejected, accepted) = first_token_refused(&server).await;
     let source = Arc::new(Rotating::default());
-    let auth = BearerAuth::from_arc(source.clone(), &format!("{}/v1", server.base_url()), false).unwrap();
-    let part = auth.into_client(http()).get_part().uuid("p-1").send().await.unwrap();
+    let client = hook(source.clone(), &server).into_client(http());
+    let part = client.get_part().uuid("p-1").send().await.unwrap();
     assert_eq!(part.uuid, "p-1");
     rejected.assert_calls_async(1).await;
     accepted.assert_calls_async(1).await;
@@ -205,10 +188,7 @@ async fn without_replay_a_401_drops_the_token_and_comes_back() {
     let server = MockServer::start_async().await;
     let (rejected, accepted) = first_token_refused(&server).await;
     let source = Arc::new(Rotating::default());
-    let client = BearerAuth::from_arc(source.clone(), &format!("{}/v1", server.base_url()), false)
-        .unwrap()
-        .without_replay()
-        .into_client(http());
+    let client = hook(source.clone(), &server).without_replay().into_client(http());
     let err = client.get_part().uuid("p-1").send().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     rejected.assert_calls_async(1).await;
@@ -219,24 +199,24 @@ async fn without_replay_a_401_drops_the_token_and_comes_back() {
     accepted.assert_calls_async(1).await;
 }
 
+/// Refuses every `method` request for `path` on `server`, whatever its token:
+/// a 401 with `body`. The mock, to count the calls.
+async fn refusing<'a>(server: &'a MockServer, method: Method, path: &str, body: &str) -> Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(method).path(path);
+            then.status(401).body(body);
+        })
+        .await
+}
+
 #[tokio::test]
 async fn a_second_401_reaches_the_caller_without_a_loop() {
     let server = MockServer::start_async().await;
-    let always = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/parts/p-1");
-            then.status(401).body("key revoked");
-        })
-        .await;
+    let always = refusing(&server, GET, "/v1/parts/p-1", "key revoked").await;
     let source = Arc::new(Rotating::default());
-    let auth = BearerAuth::from_arc(source.clone(), &format!("{}/v1", server.base_url()), false).unwrap();
-    let err = auth
-        .into_client(http())
-        .get_part()
-        .uuid("p-1")
-        .send()
-        .await
-        .unwrap_err();
+    let client = hook(source, &server).into_client(http());
+    let err = client.get_part().uuid("p-1").send().await.unwrap_err();
     let Error::UnexpectedResponse(response) = err else {
         panic!("expected the 401 response")
     };
@@ -248,17 +228,11 @@ async fn a_second_401_reaches_the_caller_without_a_loop() {
 #[tokio::test]
 async fn a_streamed_body_is_not_replayed_after_a_401() {
     let server = MockServer::start_async().await;
-    let upload = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/models");
-            then.status(401);
-        })
-        .await;
+    let upload = refusing(&server, POST, "/v1/models", "").await;
     let source = Arc::new(Rotating::default());
-    let auth = BearerAuth::from_arc(source.clone(), &format!("{}/v1", server.base_url()), false).unwrap();
+    let client = hook(source.clone(), &server).into_client(http());
     let chunks = futures::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"solid x"))]);
-    let err = auth
-        .into_client(http())
+    let err = client
         .upload_model()
         .filename("x.stl")
         .body(reqwest::Body::wrap_stream(chunks))
@@ -281,14 +255,8 @@ async fn jwt_source_behind_the_hook_retries_once_then_surfaces_the_401() {
         })
         .await;
     let source = Arc::new(JwtTokenSource::new(ApiKey::from_json(SECRETS).unwrap()));
-    let auth = BearerAuth::from_arc(source.clone(), &format!("{}/v1", server.base_url()), false).unwrap();
-    let err = auth
-        .into_client(http())
-        .get_build()
-        .uuid("b-1")
-        .send()
-        .await
-        .unwrap_err();
+    let client = hook(source.clone(), &server).into_client(http());
+    let err = client.get_build().uuid("b-1").send().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     always.assert_calls_async(2).await;
     assert_eq!(

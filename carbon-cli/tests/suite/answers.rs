@@ -12,11 +12,7 @@ use crate::support::{self, Setup, ok, stderr};
 
 /// Printed parts, every status.
 async fn with_history() -> Setup {
-    Setup::start(carbon_sim::Config {
-        printed_parts: 30,
-        ..Default::default()
-    })
-    .await
+    Setup::holding(30).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,11 +191,7 @@ async fn a_table_fits_80_columns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_that_goes_away_ends_the_command_quietly() {
-    let s = Setup::start(carbon_sim::Config {
-        printed_parts: 3_000,
-        ..Default::default()
-    })
-    .await;
+    let s = Setup::holding(3_000).await;
     // Thousands of rows: far more than a pipe holds, so the reader is gone
     // while the command still writes.
     for args in [

@@ -129,21 +129,29 @@ async fn documents_that_cannot_be_read_say_why() {
         stderr(&out)
     );
     assert!(stdout(&out).is_empty());
-    // A server that answers with a login page: the document could not be read.
-    let page = answering("200 OK", "content-type: text/html", "<html>please log in</html>");
-    let out = s
-        .carbon(&["api", "check", "--from", &format!("{page}/v1/api.yaml")])
-        .await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("could not be read"), "{}", stderr(&out));
-
-    // A redirect to plain http elsewhere is not followed.
-    let redirect = answering("302 Found", "location: http://example.com/api.yaml", "");
-    let out = s
-        .carbon(&["api", "check", "--from", &format!("{redirect}/v1/api.yaml")])
-        .await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("redirect to plain http"), "{}", stderr(&out));
+    // A server that answers with a login page: the document could not be read. A
+    // redirect to plain http elsewhere is not followed.
+    for (status, header, body, says) in [
+        (
+            "200 OK",
+            "content-type: text/html",
+            "<html>please log in</html>",
+            "could not be read",
+        ),
+        (
+            "302 Found",
+            "location: http://example.com/api.yaml",
+            "",
+            "redirect to plain http",
+        ),
+    ] {
+        let server = answering(status, header, body);
+        let out = s
+            .carbon(&["api", "check", "--from", &format!("{server}/v1/api.yaml")])
+            .await;
+        assert_eq!(out.status.code(), Some(1), "{status}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
 }
 
 /// A loopback server answering every request with this status, header and body.

@@ -5,7 +5,7 @@
 use crate::support;
 
 use serde_json::Value;
-use support::{Setup, bare, ok, stderr, stdout};
+use support::{Setup, bare, ok, order_args, stderr, stdout};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resource_commands_print_every_format_with_the_apis_field_names() {
@@ -93,22 +93,14 @@ async fn bodies_come_from_files_or_stdin_and_bad_ones_are_refused() {
     assert!(stderr(&out).contains("missing.stl"), "{}", stderr(&out));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn profiles_and_their_precedence() {
-    let s = Setup::new().await;
-    let dir = s.dir.path();
+/// `carbon profile set NAME` with `s`'s simulator and key.
+async fn set_profile(s: &Setup, name: &str) -> std::process::Output {
     let secrets = s.secrets.to_str().unwrap();
-    // No key anywhere: a clear error and status 2.
-    let out = bare(dir).args(["printers", "list"]).output().await.unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no API key"), "{}", stderr(&out));
-
-    // A profile.
-    let out = bare(dir)
+    bare(s.dir.path())
         .args([
             "profile",
             "set",
-            "sim",
+            name,
             "--base-url",
             s.sim.base_url(),
             "--secrets",
@@ -116,8 +108,20 @@ async fn profiles_and_their_precedence() {
         ])
         .output()
         .await
-        .unwrap();
-    ok(&out);
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_and_their_precedence() {
+    let s = Setup::new().await;
+    let dir = s.dir.path();
+    // No key anywhere: a clear error and status 2.
+    let out = bare(dir).args(["printers", "list"]).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no API key"), "{}", stderr(&out));
+
+    // A profile.
+    ok(&set_profile(&s, "sim").await);
     let listed = ok(&bare(dir).args(["profile", "list"]).output().await.unwrap());
     assert!(listed.contains("sim") && listed.contains(s.sim.base_url()), "{listed}");
     ok(&bare(dir)
@@ -157,19 +161,7 @@ async fn profiles_and_their_precedence() {
     assert!(shown.contains("(profile)"), "{shown}");
 
     // `default` is used when nothing names a profile.
-    ok(&bare(dir)
-        .args([
-            "profile",
-            "set",
-            "default",
-            "--base-url",
-            s.sim.base_url(),
-            "--secrets",
-            secrets,
-        ])
-        .output()
-        .await
-        .unwrap());
+    ok(&set_profile(&s, "default").await);
     ok(&bare(dir).args(["printers", "list"]).output().await.unwrap());
     let out = bare(dir)
         .args(["--profile", "nope", "printers", "list"])
@@ -186,20 +178,9 @@ async fn profiles_and_their_precedence() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_uploads_parts_and_orders_once_and_waits() {
     let s = Setup::frozen().await;
-    let files: Vec<String> = (0..3)
-        .map(|i| s.mesh(&format!("part-{i}.stl")).to_string_lossy().into_owned())
-        .collect();
-    let mut args: Vec<&str> = vec!["order"];
-    args.extend(files.iter().map(String::as_str));
-    args.extend([
-        "--part-number",
-        "PN-1",
-        "--order-number",
-        "PO-7",
-        "--flush",
-        "--output",
-        "json",
-    ]);
+    let files = s.meshes(3);
+    let mut args = order_args(&files, "PN-1", "PO-7");
+    args.extend(["--flush", "--output", "json"]);
     let first: Value = serde_json::from_str(&ok(&s.carbon(&args).await)).unwrap();
     let counts = s.sim.counts();
     assert_eq!((counts.models, counts.parts, counts.part_orders), (3, 3, 1));
@@ -314,11 +295,7 @@ async fn hollow_order_runs_programs_and_orders_the_outputs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_token_download_and_completions() {
-    let s = Setup::start(carbon_sim::Config {
-        printed_parts: 2_500,
-        ..Default::default()
-    })
-    .await;
+    let s = Setup::holding(2_500).await;
     let csv = s.dir.path().join("parts.csv");
     let out = s
         .carbon(&["export", "printed-parts", "--to", csv.to_str().unwrap()])

@@ -4,7 +4,7 @@
 
 use crate::support;
 
-use support::{Setup, ok, stderr};
+use support::{Setup, ok, order_args, stderr};
 
 const FILES: usize = 3;
 
@@ -15,19 +15,9 @@ async fn a_crash_anywhere_then_a_rerun_ends_with_each_thing_made_once() {
         // Time stands still: the order stays open between the runs, as it does
         // when a real re-run follows a crash.
         let s = Setup::frozen().await;
-        let files: Vec<String> = (0..FILES)
-            .map(|i| s.mesh(&format!("part-{i}.stl")).to_string_lossy().into_owned())
-            .collect();
-        let mut args: Vec<&str> = vec!["order"];
-        args.extend(files.iter().map(String::as_str));
-        args.extend([
-            "--part-number",
-            "PN-1",
-            "--order-number",
-            "PO-CRASH",
-            "--flush",
-            "--quiet",
-        ]);
+        let files = s.meshes(FILES);
+        let mut args = order_args(&files, "PN-1", "PO-CRASH");
+        args.extend(["--flush", "--quiet"]);
 
         let point_text = point.to_string();
         let first = s.carbon_with(&args, &[("CARBON_CLI_CRASH_AT", &point_text)]).await;

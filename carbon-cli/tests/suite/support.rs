@@ -36,6 +36,15 @@ impl Setup {
         Self { sim, dir, secrets }
     }
 
+    /// As [`Setup::start`], with `printed_parts` in the seeded history.
+    pub async fn holding(printed_parts: usize) -> Self {
+        Self::start(Config {
+            printed_parts,
+            ..Config::default()
+        })
+        .await
+    }
+
     pub async fn new() -> Self {
         Self::start(Config::default()).await
     }
@@ -79,6 +88,21 @@ impl Setup {
         .unwrap();
         path
     }
+
+    /// `count` model files (`part-0.stl`, …) in the test directory: their paths.
+    pub fn meshes(&self, count: usize) -> Vec<String> {
+        (0..count)
+            .map(|i| self.mesh(&format!("part-{i}.stl")).to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+/// `carbon order FILES --part-number PART_NUMBER --order-number NUMBER`.
+pub fn order_args<'a>(files: &'a [String], part_number: &'a str, number: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["order"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--part-number", part_number, "--order-number", number]);
+    args
 }
 
 /// The `carbon` binary with nothing of this machine's configuration: its own config

@@ -7,12 +7,11 @@ use std::process::Stdio;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::support::{Setup, bare, ok, stderr};
+use crate::support::{self, Setup, bare, ok, stderr};
 
 fn order_args<'a>(files: &'a [String], number: &'a str) -> Vec<&'a str> {
-    let mut args = vec!["order"];
-    args.extend(files.iter().map(String::as_str));
-    args.extend(["--part-number", "PN-W", "--order-number", number, "-o", "json"]);
+    let mut args = support::order_args(files, "PN-W", number);
+    args.extend(["-o", "json"]);
     args
 }
 

@@ -1,9 +1,44 @@
-//! What every example shares: how it finds the API and the key.
+//! What every example shares: its command line's connection flags, how it finds
+//! the API and the key, and how it ends.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Parser};
+
+// An example's command line: the `Connection` flags, then the example's own
+// arguments `A`. (A plain comment: clap would make a doc comment here the
+// program's description, over `A`'s.)
+#[derive(Debug, Parser)]
+struct Cli<A: Args> {
+    #[command(flatten)]
+    connection: Connection,
+    #[command(flatten)]
+    args: A,
+}
+
+/// An example's `main`: parses its command line, builds the client and runs
+/// `job` with it and the example's arguments; an error is printed and ends the
+/// program with a failure status.
+pub async fn main<A, F>(job: impl FnOnce(carbon_ext::Client, A) -> F) -> ExitCode
+where
+    A: Args,
+    F: Future<Output = Result<(), Box<dyn std::error::Error>>>,
+{
+    let cli = Cli::<A>::parse();
+    let result = match cli.connection.client() {
+        Ok(client) => job(client, cli.args).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// Where the API is and which key to use.
 #[derive(Debug, Args)]
@@ -33,6 +68,27 @@ impl Connection {
         }
         builder.build()
     }
+}
+
+/// Uploads `files`, four at a time: each file uploaded with its model; a file
+/// that fails is said on stderr and left out.
+pub async fn upload(client: &carbon_ext::Client, files: &[PathBuf]) -> Vec<(PathBuf, carbon_ext::UploadedModel)> {
+    let mut uploaded = Vec::new();
+    for (path, result) in client
+        .upload_many(
+            files,
+            4,
+            carbon_ext::UploadOptions::default(),
+            carbon_ext::Progress::none(),
+        )
+        .await
+    {
+        match result {
+            Ok(model) => uploaded.push((path, model)),
+            Err(e) => eprintln!("  {} failed: {e}", path.display()),
+        }
+    }
+    uploaded
 }
 
 /// Parses durations like 90s, 30m, 12h (humantime's reading, as the command

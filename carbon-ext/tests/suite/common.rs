@@ -20,6 +20,14 @@ pub fn builder(base: &str) -> carbon_ext::ClientBuilder {
         .read_timeout(Duration::from_secs(5))
 }
 
+/// [`builder`] with the bearer `token`, valid for an hour.
+pub fn authed_builder(base: &str, token: &str) -> carbon_ext::ClientBuilder {
+    builder(base).static_token(carbon_ext::auth::BearerToken::new(
+        token,
+        std::time::SystemTime::now() + Duration::from_secs(3600),
+    ))
+}
+
 pub fn fast_retries() -> RetryPolicy {
     RetryPolicy::standard()
         .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
@@ -46,6 +54,20 @@ pub fn limited_client(base: &str, limit: carbon_ext::RateLimit, sharing: carbon_
         .unwrap()
 }
 
+/// A part order request numbered `number`, with no uuid and no parts, due on
+/// 2026-12-01: change what a test needs with `..part_order_request(number)`.
+pub fn part_order_request(number: &str) -> carbon_ext::types::PartOrderRequest {
+    carbon_ext::types::PartOrderRequest {
+        uuid: None,
+        part_order_number: number.into(),
+        due_date: "2026-12-01T00:00:00Z".parse().unwrap(),
+        parts: vec![],
+        flush: None,
+        packing_group: None,
+        build_sop_uuid: None,
+    }
+}
+
 /// The part the sharing tests ask for.
 pub fn part() -> serde_json::Value {
     serde_json::json!({"uuid": "p-1", "part_number": "PN-1"})
@@ -63,6 +85,21 @@ pub async fn goes_through(client: &Client) -> bool {
         }
         Err(_) => false,
     }
+}
+
+/// Asserts that `a` and `b` share a limit of five: three calls through `a` and
+/// two through `b` go through, then neither gets another, and `server` saw five.
+pub async fn assert_five_shared(a: &Client, b: &Client, server: &Scripted) {
+    for _ in 0..3 {
+        assert!(goes_through(a).await);
+    }
+    for _ in 0..2 {
+        assert!(goes_through(b).await);
+    }
+    // Five of five used, by the two together: neither gets another.
+    assert!(!goes_through(a).await);
+    assert!(!goes_through(b).await);
+    assert_eq!(server.hits(), 5);
 }
 
 /// Everything a test-local tracing subscriber writes, at every level: one that

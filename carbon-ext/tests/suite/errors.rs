@@ -51,12 +51,7 @@ async fn the_raw_send_path_converts_too() {
         .create_part_order()
         .body(carbon_ext::types::PartOrderRequest {
             uuid: Some("po-1".into()),
-            part_order_number: "PO-1".into(),
-            due_date: "2026-12-01T00:00:00Z".parse().unwrap(),
-            parts: vec![],
-            flush: None,
-            packing_group: None,
-            build_sop_uuid: None,
+            ..common::part_order_request("PO-1")
         })
         .send()
         .await

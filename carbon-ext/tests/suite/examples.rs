@@ -8,22 +8,17 @@ use std::process::Command;
 use common::{Reply, Scripted};
 use serde_json::json;
 
-/// The example binary cargo built next to this test's (`target/<profile>/examples`).
-fn example(name: &str) -> PathBuf {
-    let test = std::env::current_exe().unwrap();
-    let profile_dir = test.parent().and_then(|deps| deps.parent()).unwrap();
-    profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-}
-
 fn fixture_secrets() -> PathBuf {
     test_support::keys::secrets_file()
 }
 
 /// Runs the export against `base` with the test key and `extra` arguments.
 async fn export(base: &str, extra: Vec<std::ffi::OsString>) -> std::process::Output {
-    let (binary, base, secrets) = (example("printed_parts_export"), base.to_string(), fixture_secrets());
+    let (binary, base, secrets) = (
+        test_support::examples::binary("printed_parts_export"),
+        base.to_string(),
+        fixture_secrets(),
+    );
     tokio::task::spawn_blocking(move || {
         Command::new(binary)
             .args(["--base-url", &base, "--secrets"])
@@ -69,7 +64,11 @@ async fn the_export_skips_malformed_records_when_asked_and_reports_them() {
     // Without the flag the same answer ends the export with an error naming the
     // record. (The base URL from CARBON_BASE_URL this time, as Client::builder().from_env() reads it.)
     let server = Scripted::start(vec![page(first, "c2"), page(second, "")]).await;
-    let (binary, base, secrets) = (example("printed_parts_export"), server.base.clone(), fixture_secrets());
+    let (binary, base, secrets) = (
+        test_support::examples::binary("printed_parts_export"),
+        server.base.clone(),
+        fixture_secrets(),
+    );
     let output = tokio::task::spawn_blocking(move || {
         Command::new(binary)
             .arg("--secrets")

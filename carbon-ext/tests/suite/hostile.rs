@@ -8,7 +8,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use carbon_ext::auth::BearerToken;
 use carbon_ext::prelude::*;
 use carbon_ext::{
     Client, Created, Destination, Error, MAX_EMPTY_PAGES, Progress, RateLimit, RetryPolicy, UploadOptions, WaitConfig,
@@ -28,12 +27,8 @@ async fn bounded<T>(case: impl Future<Output = T>) -> T {
 }
 
 fn authed(base: &str, policy: RetryPolicy) -> Client {
-    common::builder(base)
+    common::authed_builder(base, "secret-bearer-token")
         .retry_policy(policy)
-        .static_token(BearerToken::new(
-            "secret-bearer-token",
-            SystemTime::now() + Duration::from_secs(3600),
-        ))
         .build()
         .unwrap()
 }
@@ -88,15 +83,7 @@ async fn a_disabled_policy_disables_workflow_retries_too() {
     // Keyed create: one POST.
     let api = Scripted::start(vec![Reply::text(503, "down")]).await;
     let c = authed(&api.base, RetryPolicy::disabled());
-    let request = types::PartOrderRequest {
-        uuid: None,
-        part_order_number: "PO-1".into(),
-        due_date: "2026-12-01T00:00:00Z".parse().unwrap(),
-        parts: vec![],
-        flush: None,
-        packing_group: None,
-        build_sop_uuid: None,
-    };
+    let request = common::part_order_request("PO-1");
     let err = bounded(c.create_part_order_once(request)).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!((api.hits(), err.attempts()), (1, 1));
@@ -443,11 +430,30 @@ fn fast_waits() -> WaitConfig {
     )
 }
 
+/// Part order po-1 in `status`, as the API sends it.
 fn order(status: &str) -> Reply {
-    Reply::json(
-        200,
-        json!({"uuid": "po-1", "status": status, "due_date": "2026-12-01T00:00:00Z", "printed_parts": []}),
-    )
+    order_reply(json!({"uuid": "po-1", "status": status}))
+}
+
+/// A part order as the API sends it: `fields` over a due date and no printed parts.
+fn order_reply(fields: serde_json::Value) -> Reply {
+    let mut order = json!({"due_date": "2026-12-01T00:00:00Z", "printed_parts": []});
+    order
+        .as_object_mut()
+        .unwrap()
+        .extend(fields.as_object().unwrap().clone());
+    Reply::json(200, order)
+}
+
+/// The error a wait (`config`) for part order po-1 ends with against an API
+/// answering `replies`, and how many requests the API saw.
+async fn failed_wait(replies: Vec<Reply>, config: WaitConfig) -> (Error, usize) {
+    let server = Scripted::start(replies).await;
+    let c = common::client(&server.base);
+    let err = bounded(c.wait_until_part_order_finished("po-1", config, Progress::none()))
+        .await
+        .unwrap_err();
+    (err, server.hits())
 }
 
 #[tokio::test]
@@ -464,25 +470,14 @@ async fn a_wait_rides_out_an_outage_longer_than_one_requests_retries() {
     assert!(outcome.is_done(), "{outcome:?}");
 
     // With no error budget, the first failed poll ends the wait.
-    let server = Scripted::start(vec![Reply::text(503, "down")]).await;
-    let c = common::client(&server.base);
-    let err = bounded(c.wait_until_part_order_finished(
-        "po-1",
-        fast_waits().with_error_budget(Duration::ZERO),
-        Progress::none(),
-    ))
-    .await
-    .unwrap_err();
+    let no_budget = fast_waits().with_error_budget(Duration::ZERO);
+    let (err, _) = failed_wait(vec![Reply::text(503, "down")], no_budget).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
 
     // A refusal is not transient: it ends the wait at once.
-    let server = Scripted::start(vec![Reply::text(404, "no such order")]).await;
-    let c = common::client(&server.base);
-    let err = bounded(c.wait_until_part_order_finished("po-1", fast_waits(), Progress::none()))
-        .await
-        .unwrap_err();
+    let (err, hits) = failed_wait(vec![Reply::text(404, "no such order")], fast_waits()).await;
     assert!(matches!(err, Error::NotFound { .. }), "{err}");
-    assert_eq!(server.hits(), 1);
+    assert_eq!(hits, 1);
 }
 
 fn print_order(total: i64, routed: serde_json::Value) -> Reply {
@@ -545,20 +540,13 @@ async fn waits_with_extreme_intervals_do_not_panic() {
 fn part_order_request(uuid: &str) -> types::PartOrderRequest {
     types::PartOrderRequest {
         uuid: Some(uuid.into()),
-        part_order_number: "PO-7".into(),
-        due_date: "2026-12-01T00:00:00Z".parse().unwrap(),
-        parts: vec![],
-        flush: None,
-        packing_group: None,
-        build_sop_uuid: None,
+        ..common::part_order_request("PO-7")
     }
 }
 
+/// Part order po-x numbered `number`, as the API sends it.
 fn existing_order(number: &str) -> Reply {
-    Reply::json(
-        200,
-        json!({"uuid": "po-x", "part_order_number": number, "due_date": "2026-12-01T00:00:00Z", "printed_parts": []}),
-    )
+    order_reply(json!({"uuid": "po-x", "part_order_number": number}))
 }
 
 #[tokio::test]
@@ -600,13 +588,10 @@ async fn a_first_attempt_409_is_ours_only_if_the_record_matches() {
 async fn a_wait_never_polls_sooner_than_a_429_asked_nor_past_its_budget() {
     // The API asks for an hour; the error budget is 15 minutes: the wait ends with
     // the 429 at once instead of polling against it.
-    let server = Scripted::start(vec![Reply::text(429, "later").with_header("retry-after", "3600")]).await;
-    let c = common::client(&server.base);
-    let err = bounded(c.wait_until_part_order_finished("po-1", fast_waits(), Progress::none()))
-        .await
-        .unwrap_err();
+    let later = Reply::text(429, "later").with_header("retry-after", "3600");
+    let (err, hits) = failed_wait(vec![later], fast_waits()).await;
     assert!(matches!(err, Error::RateLimited { .. }), "{err}");
-    assert_eq!(server.hits(), 1);
+    assert_eq!(hits, 1);
 }
 
 #[tokio::test]

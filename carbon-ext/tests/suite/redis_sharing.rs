@@ -27,16 +27,7 @@ async fn clients_of_one_key_share_its_limit_and_its_pauses_through_redis() {
     let shared = || client(&server.base, hourly(), LimitSharing::redis(redis.url()));
     let (a, b) = (shared(), shared());
     assert_eq!(a.shared_rate_limit_file(), None, "no file: the ledger is in Redis");
-    for _ in 0..3 {
-        assert!(goes_through(&a).await);
-    }
-    for _ in 0..2 {
-        assert!(goes_through(&b).await);
-    }
-    // Five of five used, by the two together: neither gets another.
-    assert!(!goes_through(&a).await);
-    assert!(!goes_through(&b).await);
-    assert_eq!(server.hits(), 5);
+    common::assert_five_shared(&a, &b, &server).await;
     // Others do not share it: a client alone, and the same key on another API.
     assert!(goes_through(&client(&server.base, hourly(), LimitSharing::Process)).await);
     let other_api = Scripted::start(vec![Reply::json(200, part())]).await;

@@ -107,12 +107,7 @@ async fn a_transient_failure_then_success() {
 #[tokio::test]
 async fn post_is_not_replayed_after_a_500_but_is_after_a_429() {
     let server = Scripted::start(vec![Reply::text(500, "boom"), Reply::json(200, part())]).await;
-    let err = client(&server.base)
-        .create_part()
-        .body(part_request())
-        .run()
-        .await
-        .unwrap_err();
+    let err = call(&client(&server.base), "POST").await.unwrap_err();
     assert!(
         matches!(&err, Error::Api { status, .. } if status.as_u16() == 500),
         "{err}"
@@ -174,14 +169,18 @@ async fn a_retry_after_longer_than_allowed_ends_the_retries() {
     }
 }
 
+/// An API that is down (every answer a 503), and a client of it that retries
+/// as `policy` says.
+async fn down(policy: RetryPolicy) -> (Scripted, carbon_ext::Client) {
+    let server = Scripted::start(vec![Reply::text(503, "down")]).await;
+    let c = builder(&server.base).retry_policy(policy).build().unwrap();
+    (server, c)
+}
+
 #[tokio::test]
 async fn the_budget_stops_retries_during_an_outage() {
-    let server = Scripted::start(vec![Reply::text(503, "down")]).await;
     // Two retries' worth of budget (a retry costs 5).
-    let c = builder(&server.base)
-        .retry_policy(common::fast_retries().with_budget(10))
-        .build()
-        .unwrap();
+    let (server, c) = down(common::fast_retries().with_budget(10)).await;
     c.get_part().uuid("p-1").run().await.unwrap_err();
     assert_eq!(server.hits(), 3);
     c.get_part().uuid("p-1").run().await.unwrap_err();
@@ -193,18 +192,10 @@ async fn the_budget_stops_retries_during_an_outage() {
 
 #[tokio::test]
 async fn retries_can_be_disabled_or_extended() {
-    let server = Scripted::start(vec![Reply::text(503, "down")]).await;
-    let c = builder(&server.base)
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let (server, c) = down(RetryPolicy::disabled()).await;
     c.get_part().uuid("p-1").run().await.unwrap_err();
     assert_eq!(server.hits(), 1);
-    let server = Scripted::start(vec![Reply::text(503, "down")]).await;
-    let c = builder(&server.base)
-        .retry_policy(common::fast_retries().with_max_attempts(5))
-        .build()
-        .unwrap();
+    let (server, c) = down(common::fast_retries().with_max_attempts(5)).await;
     c.get_part().uuid("p-1").run().await.unwrap_err();
     assert_eq!(server.hits(), 5);
 }
@@ -222,12 +213,7 @@ async fn broken_and_truncated_responses_are_retried_for_gets_only() {
     assert_eq!(server.hits(), 3);
 
     let server = Scripted::start(vec![Reply::Truncated(part().to_string()), Reply::json(200, part())]).await;
-    let err = client(&server.base)
-        .create_part()
-        .body(part_request())
-        .run()
-        .await
-        .unwrap_err();
+    let err = call(&client(&server.base), "POST").await.unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err}");
     assert_eq!(
         server.hits(),

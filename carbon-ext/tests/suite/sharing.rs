@@ -22,16 +22,7 @@ async fn clients_of_one_key_share_its_limit_and_others_do_not() {
     let file = a.shared_rate_limit_file().expect("the limit is shared").to_path_buf();
     assert_eq!(b.shared_rate_limit_file(), Some(file.as_path()));
     assert!(file.starts_with(dir.path()));
-    for _ in 0..3 {
-        assert!(goes_through(&a).await);
-    }
-    for _ in 0..2 {
-        assert!(goes_through(&b).await);
-    }
-    // Five of five used, by the two together: neither gets another.
-    assert!(!goes_through(&a).await);
-    assert!(!goes_through(&b).await);
-    assert_eq!(server.hits(), 5);
+    common::assert_five_shared(&a, &b, &server).await;
 
     // A client that keeps to its own limit is not held back by the others.
     let alone = client(&server.base, LimitSharing::Process);

@@ -2,9 +2,8 @@
 
 use crate::common;
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use carbon_ext::auth::BearerToken;
 use carbon_ext::prelude::*;
 use carbon_ext::{Progress, UploadOptions};
 use common::{Captured, Reply, Scripted};
@@ -31,12 +30,8 @@ async fn every_call_and_attempt_is_a_span_without_secrets() {
         Reply::json(200, json!({"parts": [], "next_cursor": ""})),
     ])
     .await;
-    let client = common::builder(&api.base)
+    let client = common::authed_builder(&api.base, "secret-bearer-token")
         .rate_limit(carbon_ext::RateLimit::new(100, Duration::from_secs(1)))
-        .static_token(BearerToken::new(
-            "secret-bearer-token",
-            SystemTime::now() + Duration::from_secs(3600),
-        ))
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();

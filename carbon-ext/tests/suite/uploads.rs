@@ -4,9 +4,7 @@ use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
 
-use carbon_ext::auth::BearerToken;
 use carbon_ext::{Client, Error, Progress, RetryPolicy, Transfer, UploadOptions};
 use common::{Reply, Scripted};
 use httpmock::Method::{POST, PUT};
@@ -18,12 +16,8 @@ fn api_client(api: &MockServer) -> Client {
 }
 
 fn api_client_with(api: &MockServer, policy: RetryPolicy) -> Client {
-    common::builder(&format!("{}/v1", api.base_url()))
+    common::authed_builder(&format!("{}/v1", api.base_url()), "api-token")
         .retry_policy(policy)
-        .static_token(BearerToken::new(
-            "api-token",
-            SystemTime::now() + std::time::Duration::from_secs(3600),
-        ))
         .build()
         .unwrap()
 }
@@ -33,6 +27,27 @@ fn mesh(dir: &tempfile::TempDir, name: &str, size: usize) -> std::path::PathBuf 
     let content: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, content).unwrap();
     path
+}
+
+/// The API's presign endpoint on `api`: every request gets `model_uuid` and
+/// `put_url`.
+async fn mock_presign(api: &MockServer, model_uuid: &str, put_url: impl Into<String>) {
+    let answer = json!({"model_uuid": model_uuid, "presigned_url": put_url.into()});
+    api.mock_async(move |when, then| {
+        when.method(POST).path("/v1/models/presigned");
+        then.status(200).json_body(answer);
+    })
+    .await;
+}
+
+/// The API's resolve endpoint on `api`, accepting every request: its mock, to
+/// count the calls.
+async fn mock_resolve(api: &MockServer) -> httpmock::Mock<'_> {
+    api.mock_async(|when, then| {
+        when.method(POST).path("/v1/models/presigned/resolve");
+        then.status(200);
+    })
+    .await
 }
 
 #[tokio::test]
@@ -101,23 +116,13 @@ async fn a_missing_etag_is_an_error_and_nothing_is_resolved() {
     let dir = tempfile::tempdir().unwrap();
     let path = mesh(&dir, "a.stl", 10);
     let put_url = format!("{}/bucket/m-1", s3.base_url());
-    api.mock_async(move |when, then| {
-        when.method(POST).path("/v1/models/presigned");
-        then.status(200)
-            .json_body(json!({"model_uuid": "m-1", "presigned_url": put_url}));
-    })
-    .await;
+    mock_presign(&api, "m-1", put_url).await;
     s3.mock_async(|when, then| {
         when.method(PUT).path("/bucket/m-1");
         then.status(200);
     })
     .await;
-    let resolve = api
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/models/presigned/resolve");
-            then.status(200);
-        })
-        .await;
+    let resolve = mock_resolve(&api).await;
     let err = api_client(&api)
         .upload_model_presigned(&path, UploadOptions::default(), Progress::none())
         .await
@@ -137,12 +142,7 @@ async fn a_failed_put_is_retried_from_the_file_and_only_then_resolved() {
     ])
     .await;
     let put_url = format!("{}/bucket/m-2", s3.base.trim_end_matches("/v1"));
-    api.mock_async(move |when, then| {
-        when.method(POST).path("/v1/models/presigned");
-        then.status(200)
-            .json_body(json!({"model_uuid": "m-2", "presigned_url": put_url}));
-    })
-    .await;
+    mock_presign(&api, "m-2", put_url).await;
     let resolve = api
         .mock_async(|when, then| {
             when.method(POST)
@@ -168,18 +168,8 @@ async fn a_failed_put_is_retried_from_the_file_and_only_then_resolved() {
     let s3 = Scripted::start(vec![Reply::text(503, "down")]).await;
     let put_url = format!("{}/bucket/m-3", s3.base.trim_end_matches("/v1"));
     let api = MockServer::start_async().await;
-    api.mock_async(move |when, then| {
-        when.method(POST).path("/v1/models/presigned");
-        then.status(200)
-            .json_body(json!({"model_uuid": "m-3", "presigned_url": put_url}));
-    })
-    .await;
-    let resolve = api
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/models/presigned/resolve");
-            then.status(200);
-        })
-        .await;
+    mock_presign(&api, "m-3", put_url).await;
+    let resolve = mock_resolve(&api).await;
     let err = api_client_with(&api, common::fast_retries().with_max_attempts(2))
         .upload_model_presigned(&path, UploadOptions::default(), Progress::none())
         .await
@@ -288,22 +278,13 @@ async fn upload_many_reports_each_file() {
     let api = MockServer::start_async().await;
     let s3 = MockServer::start_async().await;
     let put_url = format!("{}/bucket/any", s3.base_url());
-    api.mock_async(move |when, then| {
-        when.method(POST).path("/v1/models/presigned");
-        then.status(200)
-            .json_body(json!({"model_uuid": "m-x", "presigned_url": put_url}));
-    })
-    .await;
+    mock_presign(&api, "m-x", put_url).await;
     s3.mock_async(|when, then| {
         when.method(PUT).path("/bucket/any");
         then.status(200).header("etag", "\"e\"");
     })
     .await;
-    api.mock_async(|when, then| {
-        when.method(POST).path("/v1/models/presigned/resolve");
-        then.status(200);
-    })
-    .await;
+    mock_resolve(&api).await;
     let dir = tempfile::tempdir().unwrap();
     let paths = vec![
         mesh(&dir, "1.stl", 10),
@@ -338,13 +319,7 @@ fn workflow_futures_can_be_spawned() {
 async fn a_failed_put_never_shows_the_presigned_signature() {
     let api = MockServer::start_async().await;
     // Nothing listens on port 9: the PUT fails to connect.
-    api.mock_async(|when, then| {
-        when.method(POST).path("/v1/models/presigned");
-        then.status(200).json_body(
-            json!({"model_uuid": "m-1", "presigned_url": "http://127.0.0.1:9/bucket/m-1?X-Amz-Signature=topsecret"}),
-        );
-    })
-    .await;
+    mock_presign(&api, "m-1", "http://127.0.0.1:9/bucket/m-1?X-Amz-Signature=topsecret").await;
     let dir = tempfile::tempdir().unwrap();
     let path = mesh(&dir, "a.stl", 10);
     let err = api_client_with(&api, RetryPolicy::disabled())

@@ -2,26 +2,20 @@
 
 use crate::common;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use carbon_ext::auth::BearerToken;
 use carbon_ext::enums::PartOrderStatus;
 use carbon_ext::{Client, Created, Destination, Error, Progress, WaitConfig, WaitOutcome, types};
 use common::{Reply, Scripted};
 use httpmock::Method::{GET, POST};
-use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
+use httpmock::{HttpMockRequest, HttpMockResponse, Mock, MockServer};
 use serde_json::json;
 
 fn client_for(base: &str) -> Client {
-    common::builder(base)
-        .static_token(BearerToken::new(
-            "api-token",
-            SystemTime::now() + Duration::from_secs(3600),
-        ))
-        .build()
-        .unwrap()
+    common::authed_builder(base, "api-token").build().unwrap()
 }
 
 fn fast() -> WaitConfig {
@@ -50,6 +44,21 @@ fn sequence(answers: Vec<serde_json::Value>) -> impl Fn(&HttpMockRequest) -> Htt
     }
 }
 
+/// Answers GET `path` on `api` with `answers` in turn (see [`sequence`]): the
+/// mock, to count the calls.
+async fn in_turn<'a>(api: &'a MockServer, path: &str, answers: Vec<serde_json::Value>) -> Mock<'a> {
+    api.mock_async(|when, then| {
+        when.method(GET).path(path);
+        then.respond_with(sequence(answers));
+    })
+    .await
+}
+
+/// A client of the mock API `api`, with its token.
+fn client_of(api: &MockServer) -> Client {
+    client_for(&format!("{}/v1", api.base_url()))
+}
+
 // ---------------------------------------------------------------- downloads
 
 #[tokio::test]
@@ -74,7 +83,7 @@ async fn attachment_download_follows_the_redirect_without_credentials() {
         })
         .await;
     let dir = tempfile::tempdir().unwrap();
-    let c = client_for(&format!("{}/v1", api.base_url()));
+    let c = client_of(&api);
     let done = c
         .download_attachment(
             "att-1",
@@ -140,7 +149,7 @@ async fn a_missing_destination_directory_is_reported_before_writing() {
         then.status(200).body(b"solid");
     })
     .await;
-    let err = client_for(&format!("{}/v1", api.base_url()))
+    let err = client_of(&api)
         .download_model_file("m-1", Destination::File("/no/such/dir/m.stl".into()), Progress::none())
         .await
         .unwrap_err();
@@ -159,18 +168,18 @@ fn run_json(status: &str, model: Option<&str>, failure: Option<&str>) -> serde_j
 #[tokio::test]
 async fn run_waiter_done_through_unknown_statuses() {
     let api = MockServer::start_async().await;
-    let mock = api
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/model_program_runs/r-1");
-            then.respond_with(sequence(vec![
-                run_json("pending", None, None),
-                run_json("gpu_queue", None, None),
-                run_json("complete", None, None),
-                run_json("complete", Some("m-out"), None),
-            ]));
-        })
-        .await;
-    let outcome = client_for(&format!("{}/v1", api.base_url()))
+    let mock = in_turn(
+        &api,
+        "/v1/model_program_runs/r-1",
+        vec![
+            run_json("pending", None, None),
+            run_json("gpu_queue", None, None),
+            run_json("complete", None, None),
+            run_json("complete", Some("m-out"), None),
+        ],
+    )
+    .await;
+    let outcome = client_of(&api)
         .wait_until_model_program_run_complete("r-1", fast(), Progress::none())
         .await
         .unwrap();
@@ -184,20 +193,22 @@ async fn run_waiter_done_through_unknown_statuses() {
 #[tokio::test]
 async fn run_waiter_failed_and_timed_out() {
     let api = MockServer::start_async().await;
-    api.mock_async(|when, then| {
-        when.method(GET).path("/v1/model_program_runs/bad");
-        then.respond_with(sequence(vec![
+    in_turn(
+        &api,
+        "/v1/model_program_runs/bad",
+        vec![
             run_json("preparing", None, None),
             run_json("invalid", None, Some("not a mesh")),
-        ]));
-    })
+        ],
+    )
     .await;
-    api.mock_async(|when, then| {
-        when.method(GET).path("/v1/model_program_runs/slow");
-        then.respond_with(sequence(vec![run_json("preparing", None, None)]));
-    })
+    in_turn(
+        &api,
+        "/v1/model_program_runs/slow",
+        vec![run_json("preparing", None, None)],
+    )
     .await;
-    let c = client_for(&format!("{}/v1", api.base_url()));
+    let c = client_of(&api);
     match c
         .wait_until_model_program_run_complete("bad", fast(), Progress::none())
         .await
@@ -221,53 +232,57 @@ async fn run_waiter_failed_and_timed_out() {
     }
 }
 
+/// Waits (`fast()`) for `runs` through the batch lookup, which answers `pages` in
+/// turn (each page the runs it returns): how the wait ended, and how many lookups
+/// it made.
+async fn wait_for_runs(
+    pages: Vec<serde_json::Value>,
+    runs: &[&str],
+) -> (
+    Result<BTreeMap<String, WaitOutcome<types::ModelProgramRun>>, Error>,
+    usize,
+) {
+    let api = MockServer::start_async().await;
+    let pages = pages
+        .into_iter()
+        .map(|runs| json!({"model_program_runs": runs}))
+        .collect();
+    let mock = in_turn(&api, "/v1/model_program_runs", pages).await;
+    let runs: Vec<String> = runs.iter().map(|run| run.to_string()).collect();
+    let ended = client_of(&api)
+        .wait_until_model_program_runs_complete(&runs, fast(), Progress::none())
+        .await;
+    (ended, mock.calls_async().await)
+}
+
 #[tokio::test]
 async fn many_runs_at_once_with_the_batch_lookup() {
-    let api = MockServer::start_async().await;
-    let mock = api
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/model_program_runs");
-            then.respond_with(sequence(vec![
-                json!({"model_program_runs": [
-                    {"uuid": "a", "status": "complete", "progress": 1, "model_uuid": "ma"},
-                    {"uuid": "b", "status": "preparing", "progress": 0.2}
-                ]}),
-                json!({"model_program_runs": [{"uuid": "b", "status": "failed", "progress": 1, "failure_message": "x"}]}),
-            ]));
-        })
-        .await;
-    let c = client_for(&format!("{}/v1", api.base_url()));
-    let outcomes = c
-        .wait_until_model_program_runs_complete(&["a".to_string(), "b".to_string()], fast(), Progress::none())
-        .await
-        .unwrap();
+    let pages = vec![
+        json!([
+            {"uuid": "a", "status": "complete", "progress": 1, "model_uuid": "ma"},
+            {"uuid": "b", "status": "preparing", "progress": 0.2}
+        ]),
+        json!([{"uuid": "b", "status": "failed", "progress": 1, "failure_message": "x"}]),
+    ];
+    let (outcomes, lookups) = wait_for_runs(pages, &["a", "b"]).await;
+    let outcomes = outcomes.unwrap();
     assert!(outcomes["a"].is_done());
     assert!(matches!(outcomes["b"], WaitOutcome::Failed(_)));
-    mock.assert_calls_async(2).await;
+    assert_eq!(lookups, 2);
 }
 
 #[tokio::test]
 async fn runs_the_api_stops_returning_end_the_wait_with_their_names() {
     // `b` is returned once, then dropped by the server; `c` never exists.
-    let api = MockServer::start_async().await;
-    let mock = api
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/model_program_runs");
-            then.respond_with(sequence(vec![
-                json!({"model_program_runs": [
-                    {"uuid": "a", "status": "running", "progress": 0.5},
-                    {"uuid": "b", "status": "running", "progress": 0.5}
-                ]}),
-                json!({"model_program_runs": [{"uuid": "a", "status": "running", "progress": 0.6}]}),
-            ]));
-        })
-        .await;
-    let c = client_for(&format!("{}/v1", api.base_url()));
-    let runs = ["a".to_string(), "b".to_string(), "c".to_string()];
-    let err = c
-        .wait_until_model_program_runs_complete(&runs, fast(), Progress::none())
-        .await
-        .unwrap_err();
+    let pages = vec![
+        json!([
+            {"uuid": "a", "status": "running", "progress": 0.5},
+            {"uuid": "b", "status": "running", "progress": 0.5}
+        ]),
+        json!([{"uuid": "a", "status": "running", "progress": 0.6}]),
+    ];
+    let (ended, lookups) = wait_for_runs(pages, &["a", "b", "c"]).await;
+    let err = ended.unwrap_err();
     match &err {
         carbon_ext::Error::Vanished { ids, what, .. } => {
             assert_eq!(ids, &["b".to_string(), "c".to_string()]);
@@ -280,7 +295,7 @@ async fn runs_the_api_stops_returning_end_the_wait_with_their_names() {
         "{err}"
     );
     // `b` is gone at the first poll without it; `c` after two polls without it.
-    mock.assert_calls_async(2).await;
+    assert_eq!(lookups, 2);
 }
 
 fn order_json(status: &str, builds: &[&str]) -> serde_json::Value {
@@ -300,16 +315,17 @@ fn parts_json(statuses: &[&str]) -> serde_json::Value {
 #[tokio::test]
 async fn part_order_packed_with_progress_then_finished() {
     let api = MockServer::start_async().await;
-    api.mock_async(|when, then| {
-        when.method(GET).path("/v1/part_orders/po-1");
-        then.respond_with(sequence(vec![
+    in_turn(
+        &api,
+        "/v1/part_orders/po-1",
+        vec![
             order_json("open", &[]),
             order_json("processing", &["b-1"]),
             order_json("processing", &["b-1", "b-2"]),
             order_json("processing", &["b-1", "b-2"]),
             order_json("complete", &["b-1", "b-2"]),
-        ]));
-    })
+        ],
+    )
     .await;
     api.mock_async(|when, then| {
         when.method(GET)
@@ -322,7 +338,7 @@ async fn part_order_packed_with_progress_then_finished() {
         ]));
     })
     .await;
-    let c = client_for(&format!("{}/v1", api.base_url()));
+    let c = client_of(&api);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let outcome = c
@@ -353,15 +369,13 @@ async fn part_order_packed_with_progress_then_finished() {
 #[tokio::test]
 async fn an_incomplete_order_finishes_as_failed() {
     let api = MockServer::start_async().await;
-    api.mock_async(|when, then| {
-        when.method(GET).path("/v1/part_orders/po-1");
-        then.respond_with(sequence(vec![
-            order_json("on_hold", &[]),
-            order_json("incomplete", &["b-1"]),
-        ]));
-    })
+    in_turn(
+        &api,
+        "/v1/part_orders/po-1",
+        vec![order_json("on_hold", &[]), order_json("incomplete", &["b-1"])],
+    )
     .await;
-    let c = client_for(&format!("{}/v1", api.base_url()));
+    let c = client_of(&api);
     let outcome = c
         .wait_until_part_order_finished("po-1", fast(), Progress::none())
         .await
@@ -379,13 +393,13 @@ async fn print_order_waits_for_all_copies() {
         json!({"uuid": "pro-1", "total_copies": 3, "routed_to": {
             "AAAAAA": {"copies_queued": 2, "copies_printed": a}, "BBBBBB": {"copies_queued": 1, "copies_printed": b}}})
     };
-    let mock = api
-        .mock_async(move |when, then| {
-            when.method(GET).path("/v1/print_orders/pro-1");
-            then.respond_with(sequence(vec![order(0, 0), order(1, 1), order(2, 1)]));
-        })
-        .await;
-    let c = client_for(&format!("{}/v1", api.base_url()));
+    let mock = in_turn(
+        &api,
+        "/v1/print_orders/pro-1",
+        vec![order(0, 0), order(1, 1), order(2, 1)],
+    )
+    .await;
+    let c = client_of(&api);
     assert!(
         c.wait_until_print_order_printed("pro-1", fast(), Progress::none())
             .await
@@ -399,15 +413,10 @@ async fn print_order_waits_for_all_copies() {
 
 fn part_order_request() -> types::PartOrderRequest {
     types::PartOrderRequest {
-        uuid: None,
-        part_order_number: "PO-1".into(),
-        due_date: "2026-12-01T00:00:00Z".parse().unwrap(),
         parts: vec![types::PartOrderRequestParts {
             uuid: Some("part-1".into()),
         }],
-        flush: None,
-        packing_group: None,
-        build_sop_uuid: None,
+        ..common::part_order_request("PO-1")
     }
 }
 
@@ -459,7 +468,7 @@ async fn a_clean_create_is_new_and_a_caller_uuid_is_kept() {
                 .json_body(json!({"uuid": "my-own-uuid", "total_copies": 1}));
         })
         .await;
-    let c = client_for(&format!("{}/v1", api.base_url()));
+    let c = client_of(&api);
     let request = types::PrintOrderRequest {
         uuid: Some("my-own-uuid".into()),
         build_uuid: "b-1".into(),

@@ -3,6 +3,7 @@
 //! server accepts.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -15,33 +16,40 @@ impl Drop for Killed {
     }
 }
 
-#[tokio::test]
-async fn prints_its_address_first_and_serves_with_the_written_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.json");
-    let child = Command::new(env!("CARGO_BIN_EXE_carbon-sim"))
-        .args(["--addr", "127.0.0.1:0", "--write-secrets"])
-        .arg(&secrets)
-        .args([
-            "--printed-parts",
-            "25",
-            "--printers",
-            "4",
-            "--rate-limit",
-            "off",
-            "--seed",
-            "3",
-            "--speed",
-            "50",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut child = Killed(child);
+/// The program on a free loopback port, writing its key to `secrets`.
+fn program(secrets: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carbon-sim"));
+    command.args(["--addr", "127.0.0.1:0", "--write-secrets"]).arg(secrets);
+    command
+}
+
+/// Starts `command`: the running program (killed when dropped) and the first
+/// line it printed.
+fn started(command: &mut Command) -> (Killed, String) {
+    let mut child = Killed(command.stdout(Stdio::piped()).spawn().unwrap());
     let mut first = String::new();
     BufReader::new(child.0.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
+    (child, first)
+}
+
+#[tokio::test]
+async fn prints_its_address_first_and_serves_with_the_written_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.json");
+    let (_child, first) = started(program(&secrets).args([
+        "--printed-parts",
+        "25",
+        "--printers",
+        "4",
+        "--rate-limit",
+        "off",
+        "--seed",
+        "3",
+        "--speed",
+        "50",
+    ]));
     let base = first
         .trim_end()
         .strip_prefix("listening on ")
@@ -88,12 +96,7 @@ fn bad_settings_are_refused_with_status_2_and_nothing_written() {
         ["--speed", "0"],
         ["--faults", "2"],
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_carbon-sim"))
-            .args(["--addr", "127.0.0.1:0", "--write-secrets"])
-            .arg(&secrets)
-            .args(bad)
-            .output()
-            .unwrap();
+        let output = program(&secrets).args(bad).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{bad:?}: {stderr}");
         assert!(stderr.starts_with("error: --"), "{bad:?}: {stderr}");
@@ -108,17 +111,7 @@ async fn the_written_key_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("secrets.json");
-    let child = Command::new(env!("CARGO_BIN_EXE_carbon-sim"))
-        .args(["--addr", "127.0.0.1:0", "--write-secrets"])
-        .arg(&secrets)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut child = Killed(child);
-    let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (_child, line) = started(&mut program(&secrets));
     assert!(line.starts_with("listening on "), "{line}");
     let mode = std::fs::metadata(&secrets).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "{mode:o}");

@@ -12,8 +12,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use carbon_api_gen::extras::{CallKind, FieldInfo, OperationInfo, ValueKind, operations};
-use carbon_sim::{Config, Simulator, UNMODELLED_FILTERS};
+use carbon_sim::{Config, UNMODELLED_FILTERS};
 use serde_json::{Value, json};
+
+use crate::common::Raw;
 
 /// Where a record carries the value a filter reads.
 #[derive(Debug, Clone)]
@@ -57,23 +59,12 @@ fn carrier(op: &str, filter: &str) -> Option<Carrier> {
 /// Query parameters that page or order rather than filter.
 const NOT_FILTERS: [&str; 4] = ["limit", "cursor", "offset", "sort"];
 
+/// Requests to a simulator, checked and read.
 struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+    raw: Raw,
 }
 
 impl Api {
-    /// Requests to `sim` with a fresh token of its key.
-    fn of(sim: &Simulator) -> Self {
-        let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
-        Self {
-            http: carbon_api_gen::http_client(Duration::from_secs(30), Duration::from_secs(60)).unwrap(),
-            base: sim.base_url().to_string(),
-            token: token.expose().to_string(),
-        }
-    }
-
     async fn get(&self, path: &str, query: &[(String, String)]) -> Value {
         let (status, text) = self.try_get(path, query).await;
         assert!(status.is_success(), "GET {path} {query:?}: {status} {text}");
@@ -81,27 +72,13 @@ impl Api {
     }
 
     async fn try_get(&self, path: &str, query: &[(String, String)]) -> (reqwest::StatusCode, String) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .query(query)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
+        let response = self.raw.get(path).query(query).send().await.unwrap();
         let status = response.status();
         (status, response.text().await.unwrap())
     }
 
     async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = self.raw.request(method.clone(), path).json(&body).send().await.unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
         assert!(status.is_success(), "{method} {path}: {status} {text}");
@@ -228,26 +205,24 @@ fn shift(at: &str, by: chrono::Duration) -> String {
 /// Account data in which every modelled filter has a record that carries a value:
 /// seeded history, a part order with a packing group, a print order, a run, a model
 /// with an external id.
-async fn populated() -> (Simulator, Api, Known) {
+async fn populated() -> (Api, Known) {
     // Time stands still but where the walk moves it: records do not change
     // between the snapshot and the queries, however slow the machine.
-    let sim = Simulator::start(Config {
-        printed_parts: 12,
-        rate_limit: None,
-        speed: Config::STILL,
-        ..Config::default()
-    })
-    .await
-    .unwrap();
-    let api = Api::of(&sim);
+    let api = Api {
+        raw: Raw::start(Config {
+            printed_parts: 12,
+            speed: Config::STILL,
+            ..Config::default()
+        })
+        .await,
+    };
     let parts = api.get("/parts", &[("limit".into(), "1".into())]).await;
     let model = parts["parts"][0]["model_uuid"].as_str().unwrap().to_string();
     let apps = api.get("/applications", &[]).await;
     let app = apps["applications"][0]["uuid"].as_str().unwrap().to_string();
     let uploaded = api
-        .http
-        .post(format!("{}/models", api.base))
-        .bearer_auth(&api.token)
+        .raw
+        .request(reqwest::Method::POST, "/models")
         .header("filename", "walk.stl")
         .header("external-id", "ext-walk")
         .header("content-type", "application/octet-stream")
@@ -282,7 +257,7 @@ async fn populated() -> (Simulator, Api, Known) {
     // A second order that stays open (not packed yet) for the open-order filters.
     let open = json!({"part_order_number": "PO-OPEN", "parts": [{"uuid": part["uuid"]}],
         "due_date": "2030-01-01T00:00:00Z"});
-    sim.skip_time(Duration::from_secs(3 * 3600));
+    api.raw.sim.skip_time(Duration::from_secs(3 * 3600));
     api.send(reqwest::Method::POST, "/part_orders", open).await;
     let builds = api.get("/builds", &[("limit".into(), "1".into())]).await;
     let printers = api
@@ -294,12 +269,12 @@ async fn populated() -> (Simulator, Api, Known) {
     let print_order = json!({"build_uuid": builds["builds"][0]["uuid"], "total_copies": 1,
         "route_to": [printers["printers"][0]["serial"]], "print_order_number": "PRO-WALK"});
     api.send(reqwest::Method::POST, "/print_orders", print_order).await;
-    (sim, api, known)
+    (api, known)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_filter_of_every_list_keeps_the_records_that_carry_its_value() {
-    let (sim, api, known) = populated().await;
+    let (api, known) = populated().await;
     let mut lists = Lists::new();
     for id in ["getPrints", "getPartOrders"] {
         let op = operations().iter().find(|op| op.operation_id == id).unwrap();
@@ -376,7 +351,7 @@ async fn every_filter_of_every_list_keeps_the_records_that_carry_its_value() {
         );
     }
     assert!(walked.len() >= 60, "only {} filters walked: {walked:?}", walked.len());
-    sim.stop().await;
+    api.raw.sim.stop().await;
 }
 
 /// Checks one filter of one list against the records the list holds.
@@ -453,14 +428,9 @@ async fn walk(
 
 #[tokio::test]
 async fn the_documented_limits_are_the_clients_own() {
-    let sim = Simulator::start(Config {
-        printed_parts: 1,
-        rate_limit: None,
-        ..Config::default()
-    })
-    .await
-    .unwrap();
-    let api = Api::of(&sim);
+    let api = Api {
+        raw: Raw::seeded(1).await,
+    };
     let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     };
@@ -490,7 +460,7 @@ async fn the_documented_limits_are_the_clients_own() {
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("`packing_group` is 33 characters long"), "{text}");
     // Each message is the client's own: the SDK refuses the same request unsent.
-    let url = reqwest::Url::parse_with_params(&format!("{}/prints", api.base), q(&statuses)).unwrap();
+    let url = reqwest::Url::parse_with_params(&format!("{}/prints", api.raw.sim.base_url()), q(&statuses)).unwrap();
     assert_eq!(
         carbon_api_gen::extras::check_query("get_prints", &url).unwrap_err(),
         "`status` has 6 values but get_prints accepts at most 5; split the values into several calls (carbon-ext's \

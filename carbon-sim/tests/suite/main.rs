@@ -4,6 +4,7 @@
 //! file saves build time and disk.
 
 mod binary;
+mod common;
 mod faults;
 mod filters;
 mod hostile;

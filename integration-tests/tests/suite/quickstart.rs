@@ -1,22 +1,12 @@
 //! The README's quickstart, run twice in a row as a person would.
 
-use std::path::PathBuf;
 use std::process::Command;
-
-/// The example binary cargo built next to this test's (`target/<profile>/examples`).
-fn example(name: &str) -> PathBuf {
-    let test = std::env::current_exe().unwrap();
-    let profile_dir = test.parent().and_then(|deps| deps.parent()).unwrap();
-    profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-}
 
 #[tokio::test]
 async fn the_quickstart_runs_twice_in_a_row_and_prints_rfc3339_times() {
     let dir = tempfile::tempdir().unwrap();
     for run in 1..=2 {
-        let (binary, out) = (example("quickstart"), dir.path().to_path_buf());
+        let (binary, out) = (test_support::examples::binary("quickstart"), dir.path().to_path_buf());
         let output = tokio::task::spawn_blocking(move || {
             Command::new(binary)
                 .arg("--out")

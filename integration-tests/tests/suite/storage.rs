@@ -6,12 +6,22 @@ use std::time::Duration;
 
 use carbon_ext::{Destination, Progress, UploadOptions};
 use carbon_sim::{Config, Simulator};
-use serde_json::{Value, json};
+use reqwest::Method;
+use serde_json::json;
 
-async fn start(presign_ttl: Duration) -> Simulator {
+/// A simulator of `config` that sets no rate limit.
+async fn unlimited(config: Config) -> Simulator {
     integration_tests::simulator(Config {
-        printed_parts: 3,
         rate_limit: None,
+        ..config
+    })
+    .await
+}
+
+/// A simulator with three printed parts whose storage URLs are good for `presign_ttl`.
+async fn start(presign_ttl: Duration) -> Simulator {
+    unlimited(Config {
+        printed_parts: 3,
         presign_ttl,
         ..Config::default()
     })
@@ -39,19 +49,17 @@ impl Raw {
         }
     }
 
+    /// A `method` request of the API for `path` (below the base URL), with the token.
+    fn api(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(self.token.expose())
+    }
+
     /// A new presigned upload: its model uuid and storage URL.
     async fn presign(&self) -> (String, String) {
-        let presigned: Value = self
-            .http
-            .post(format!("{}/models/presigned", self.base))
-            .bearer_auth(self.token.expose())
-            .json(&json!({"filename": "a.stl"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let request = self.api(Method::POST, "/models/presigned");
+        let presigned = test_support::http::json(request.json(&json!({"filename": "a.stl"}))).await;
         (
             presigned["model_uuid"].as_str().unwrap().to_string(),
             presigned["presigned_url"].as_str().unwrap().to_string(),
@@ -141,19 +149,10 @@ async fn storage_refuses_what_it_did_not_sign_with_s3_errors() {
     assert!(stored.headers().contains_key("etag"));
 
     // Downloads redirect to signed storage URLs; the bare path is refused.
-    let builds: Value = http
-        .get(format!("{}/builds?limit=1", sim.base_url()))
-        .bearer_auth(token.expose())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let builds = test_support::http::json(raw.api(Method::GET, "/builds?limit=1")).await;
     let attachment = builds["builds"][0]["attachments"][0]["uuid"].as_str().unwrap();
-    let redirect = http
-        .get(format!("{}/attachments/{attachment}", sim.base_url()))
-        .bearer_auth(token.expose())
+    let redirect = raw
+        .api(Method::GET, &format!("/attachments/{attachment}"))
         .send()
         .await
         .unwrap();
@@ -177,26 +176,20 @@ async fn an_expired_url_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_are_bounded_in_size_and_pending_ones_in_number() {
-    let sim = Simulator::start(Config {
-        rate_limit: None,
+    let sim = unlimited(Config {
         max_upload: 1024,
         retention: 2,
         ..Config::default()
     })
-    .await
-    .unwrap();
+    .await;
     let raw = Raw::new(&sim);
-    let (http, token) = (&raw.http, &raw.token);
+    let http = &raw.http;
     let mut urls = Vec::new();
     for _ in 0..4 {
         urls.push(raw.presign().await.1);
     }
     // The next request trims the oldest pending uploads: 2 are kept.
-    http.get(format!("{}/applications", sim.base_url()))
-        .bearer_auth(token.expose())
-        .send()
-        .await
-        .unwrap();
+    raw.api(Method::GET, "/applications").send().await.unwrap();
     let gone = http.put(&urls[0]).body("solid").send().await.unwrap();
     assert_eq!(gone.status(), 404);
     assert!(gone.text().await.unwrap().contains("NoSuchUpload"));
@@ -221,15 +214,13 @@ async fn uploads_are_bounded_in_size_and_pending_ones_in_number() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replaced_upload_gives_its_kept_bytes_back() {
     // Room to keep one 10-byte file as it is.
-    let sim = Simulator::start(Config {
-        rate_limit: None,
+    let sim = unlimited(Config {
         kept_bytes: 10,
         ..Config::default()
     })
-    .await
-    .unwrap();
+    .await;
     let raw = Raw::new(&sim);
-    let (http, token) = (&raw.http, &raw.token);
+    let http = &raw.http;
     let (_, first) = raw.presign().await;
     assert_eq!(http.put(&first).body("solid aaaa").send().await.unwrap().status(), 200);
     // The same upload sent again: the first file is replaced, its bytes given back.
@@ -237,9 +228,8 @@ async fn a_replaced_upload_gives_its_kept_bytes_back() {
     let (uuid, second) = raw.presign().await;
     let put = http.put(&second).body("solid cccc").send().await.unwrap();
     let etag = put.headers()["etag"].to_str().unwrap().to_string();
-    let resolved = http
-        .post(format!("{}/models/presigned/resolve", sim.base_url()))
-        .bearer_auth(token.expose())
+    let resolved = raw
+        .api(Method::POST, "/models/presigned/resolve")
         .json(&json!({"model_uuid": uuid, "model_etag": etag, "filename": "c.stl"}))
         .send()
         .await
