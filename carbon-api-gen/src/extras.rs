@@ -74,8 +74,24 @@ impl HasUuid for String {
     }
 }
 
+/// A paged list operation: by cursor ([`CursorPaged`]) or by offset
+/// ([`OffsetPaged`]), as its [`Paged::Paging`] says, so that one paginator
+/// serves both.
+pub trait Paged: Listing + Clone {
+    /// [`ByCursor`] or [`ByOffset`].
+    type Paging;
+}
+
+/// Pages that follow each other by cursor (the operation is [`CursorPaged`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByCursor {}
+
+/// Pages that follow each other by offset (the operation is [`OffsetPaged`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByOffset {}
+
 /// A list operation paged by cursor: `limit` + `cursor` in, `next_cursor` out.
-pub trait CursorPaged: Listing + Clone {
+pub trait CursorPaged: Paged<Paging = ByCursor> {
     /// Asks for the page after `cursor` (all other parameters unchanged).
     fn set_cursor(&mut self, cursor: String);
     /// The cursor of the next page; absent or empty on the last page.
@@ -85,7 +101,7 @@ pub trait CursorPaged: Listing + Clone {
 }
 
 /// A list operation paged by offset: `limit` + `offset` in, `total_count` out.
-pub trait OffsetPaged: Listing + Clone {
+pub trait OffsetPaged: Paged<Paging = ByOffset> {
     /// Asks for the page starting at `offset`.
     fn set_offset(&mut self, offset: u64);
     /// The offset asked for, if set.

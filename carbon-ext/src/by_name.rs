@@ -21,7 +21,7 @@ use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
 
 use crate::error::Call;
-use crate::{Client, Error, PaginateExt, PaginateOffsetExt, RunExt};
+use crate::{Client, Error, PaginateExt, RunExt};
 
 /// Matches `$op_name` against every operation and expands `$one!(kind, builder)`
 /// for it: the dispatch both by-name entry points share, each with its own `one!`.
@@ -112,17 +112,17 @@ impl Client {
                 .boxed()
         }
         macro_rules! one {
-            (cursor, $builder:path) => {{
+            (cursor, $builder:path) => {
+                one!(paged, $builder)
+            };
+            (offset, $builder:path) => {
+                one!(paged, $builder)
+            };
+            (paged, $builder:path) => {{
                 let builder = <$builder>::new(self)
                     .with_args(args)
                     .map_err(|m| refuse(op_name, m))?;
                 Ok(json_items(op_name, PaginateExt::items(builder)))
-            }};
-            (offset, $builder:path) => {{
-                let builder = <$builder>::new(self)
-                    .with_args(args)
-                    .map_err(|m| refuse(op_name, m))?;
-                Ok(json_items(op_name, PaginateOffsetExt::items(builder)))
             }};
             (unpaged, $builder:path) => {{
                 let (client, params) = <$builder>::new(self)

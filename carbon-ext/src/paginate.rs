@@ -33,7 +33,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use carbon_api_gen::extras::{CursorPaged, IntoParams, Listing, OffsetPaged};
+use carbon_api_gen::extras::{ByCursor, ByOffset, CursorPaged, IntoParams, Listing, OffsetPaged, Paged};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use crate::Error;
@@ -93,15 +93,18 @@ pub struct Page<T> {
 /// A lenient listing's item: a record, or one that did not decode.
 pub type LenientItem<T> = Result<T, MalformedRecord>;
 
-/// `items()`, `pages()` and `items_lenient()` on the builders of cursor-paged list
-/// operations (builds, parts, part orders, print orders, printed parts, prints,
-/// part measurements and their templates).
+/// `items()`, `pages()` and `items_lenient()` on the builders of paged list
+/// operations: by cursor (builds, parts, part orders, print orders, printed
+/// parts, prints, part measurements and their templates) or by offset
+/// (printers).
 pub trait PaginateExt<'a>: IntoParams<'a> + Sized
 where
-    Self::Params: CursorPaged,
+    Self::Params: Paged,
 {
     /// All pages, lazily, one request each. A record that does not match the API
-    /// document ends the listing with [`Error::Decode`] naming its index.
+    /// document ends the listing with [`Error::Decode`] naming its index. Paged
+    /// by offset, the listing ends when a page is empty or the reported total is
+    /// reached.
     fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>>;
 
     /// All items of all pages, lazily.
@@ -115,23 +118,34 @@ where
     fn items_lenient(self) -> BoxStream<'static, Result<LenientItem<ItemOf<'a, Self>>, Error>>;
 }
 
-/// `items()`, `pages()` and `items_lenient()` on the builder of `getPrinters`,
-/// paged by offset.
-pub trait PaginateOffsetExt<'a>: IntoParams<'a> + Sized
-where
-    Self::Params: OffsetPaged,
-{
-    /// All pages, lazily. Ends when a page is empty or the reported total is reached.
-    fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>>;
+/// The paginator of offset-paged listings, which [`PaginateExt`] now is too
+/// (kept so that code naming it builds).
+pub use PaginateExt as PaginateOffsetExt;
 
-    /// All items of all pages, lazily.
-    fn items(self) -> BoxStream<'static, Result<ItemOf<'a, Self>, Error>> {
-        flatten(self.pages())
+/// How the pages of a listing follow each other: one walk for each kind of
+/// paging ([`ByCursor`], [`ByOffset`]), chosen by the operation's
+/// [`Paged::Paging`].
+trait Walk<P: Listing> {
+    /// Sends the pages of `params` to `tx`, one after the other, until the last
+    /// or the first error (or until `tx` is dropped).
+    fn pages(
+        client: carbon_api_gen::Client,
+        params: P,
+        mode: Mode,
+        tx: PageSender<P::Item>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static;
+
+    /// The pages of `params`, read ahead by a task of their own.
+    fn walk(
+        client: carbon_api_gen::Client,
+        params: P,
+        mode: Mode,
+    ) -> BoxStream<'static, Result<RawPage<P::Item>, Error>>
+    where
+        P: Send + 'static,
+    {
+        prefetching(client, move |client, tx| Self::pages(client, params, mode, tx))
     }
-
-    /// All items, with records that do not decode as `Ok(Err(..))`; see
-    /// [`PaginateExt::items_lenient`].
-    fn items_lenient(self) -> BoxStream<'static, Result<LenientItem<ItemOf<'a, Self>>, Error>>;
 }
 
 /// The item type of a builder's list operation.
@@ -182,42 +196,27 @@ fn lenient_items<T: Send + 'static>(
         .boxed()
 }
 
+// Every paged operation pages by cursor or by offset, and both walk: the bound
+// always holds, and users never name it.
+#[allow(private_bounds)]
 impl<'a, B> PaginateExt<'a> for B
 where
     B: IntoParams<'a> + Sized,
-    B::Params: CursorPaged + Clone,
+    B::Params: Paged,
+    <B::Params as Paged>::Paging: Walk<B::Params>,
 {
     fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>> {
         let (client, params) = self.into_params();
-        cursor_page_stream(client.clone(), params)
+        strict_pages(<B::Params as Paged>::Paging::walk(client.clone(), params, Mode::Strict))
     }
 
     fn items_lenient(self) -> BoxStream<'static, Result<LenientItem<ItemOf<'a, Self>>, Error>> {
         let (client, params) = self.into_params();
-        let client = client.clone();
-        lenient_items(prefetching(client, move |client, tx| {
-            cursor_pages(client, params, Mode::Lenient, tx)
-        }))
-    }
-}
-
-impl<'a, B> PaginateOffsetExt<'a> for B
-where
-    B: IntoParams<'a> + Sized,
-    B::Params: OffsetPaged + Clone,
-{
-    fn pages(self) -> BoxStream<'static, Result<Page<ItemOf<'a, Self>>, Error>> {
-        let (client, params) = self.into_params();
-        strict_pages(prefetching(client.clone(), move |client, tx| {
-            offset_pages(client, params, Mode::Strict, tx)
-        }))
-    }
-
-    fn items_lenient(self) -> BoxStream<'static, Result<LenientItem<ItemOf<'a, Self>>, Error>> {
-        let (client, params) = self.into_params();
-        lenient_items(prefetching(client.clone(), move |client, tx| {
-            offset_pages(client, params, Mode::Lenient, tx)
-        }))
+        lenient_items(<B::Params as Paged>::Paging::walk(
+            client.clone(),
+            params,
+            Mode::Lenient,
+        ))
     }
 }
 
@@ -229,9 +228,7 @@ pub(crate) fn cursor_page_stream<P>(
 where
     P: CursorPaged + Clone,
 {
-    strict_pages(prefetching(client, move |client, tx| {
-        cursor_pages(client, params, Mode::Strict, tx)
-    }))
+    strict_pages(ByCursor::walk(client, params, Mode::Strict))
 }
 
 /// A page's records, some perhaps not decoded, and the total it reported.
@@ -247,7 +244,7 @@ where
 {
     let (client, params) = builder.into_params();
     prefetching(client.clone(), move |client, tx| {
-        cursor_pages(client, params, Mode::Lenient, tx)
+        ByCursor::pages(client, params, Mode::Lenient, tx)
     })
     .map_ok(|page| (page.records, page.total))
     .boxed()
@@ -325,62 +322,60 @@ impl CursorTrail {
     }
 }
 
-async fn cursor_pages<P>(client: carbon_api_gen::Client, mut params: P, mode: Mode, tx: PageSender<P::Item>)
-where
-    P: CursorPaged + Clone,
-{
-    let mut trail = CursorTrail::default();
-    for index in 0.. {
-        let envelope = |page: &P::Output| {
-            let next = P::next_cursor(page).filter(|c| !c.is_empty()).map(str::to_string);
-            (next, P::total_count(page).map(TotalCount::from_reported))
-        };
-        let ((next, total), records) = match fetch_page(&client, params.clone(), index, mode, envelope).await {
-            Ok(page) => page,
-            Err(e) => {
-                let _ = tx.send(Err(e)).await;
+impl<P: CursorPaged> Walk<P> for ByCursor {
+    async fn pages(client: carbon_api_gen::Client, mut params: P, mode: Mode, tx: PageSender<P::Item>) {
+        let mut trail = CursorTrail::default();
+        for index in 0.. {
+            let envelope = |page: &P::Output| {
+                let next = P::next_cursor(page).filter(|c| !c.is_empty()).map(str::to_string);
+                (next, P::total_count(page).map(TotalCount::from_reported))
+            };
+            let ((next, total), records) = match fetch_page(&client, params.clone(), index, mode, envelope).await {
+                Ok(page) => page,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let len = records.len();
+            if tx.send(Ok(RawPage { records, total, index })).await.is_err() {
                 return;
             }
-        };
-        let len = records.len();
-        if tx.send(Ok(RawPage { records, total, index })).await.is_err() {
-            return;
+            let Some(cursor) = next else { return };
+            if let Err(message) = trail.next(&cursor, len, index) {
+                let call = Call::new(P::NAME);
+                let _ = tx.send(Err(Error::Pagination { call, message })).await;
+                return;
+            }
+            params.set_cursor(cursor);
         }
-        let Some(cursor) = next else { return };
-        if let Err(message) = trail.next(&cursor, len, index) {
-            let call = Call::new(P::NAME);
-            let _ = tx.send(Err(Error::Pagination { call, message })).await;
-            return;
-        }
-        params.set_cursor(cursor);
     }
 }
 
-async fn offset_pages<P>(client: carbon_api_gen::Client, mut params: P, mode: Mode, tx: PageSender<P::Item>)
-where
-    P: OffsetPaged + Clone,
-{
-    let mut offset = params.offset().unwrap_or(0);
-    params.set_offset(offset);
-    for index in 0.. {
-        let (total, records) = match fetch_page(&client, params.clone(), index, mode, P::total_count).await {
-            Ok(page) => page,
-            Err(e) => {
-                let _ = tx.send(Err(e)).await;
+impl<P: OffsetPaged> Walk<P> for ByOffset {
+    async fn pages(client: carbon_api_gen::Client, mut params: P, mode: Mode, tx: PageSender<P::Item>) {
+        let mut offset = params.offset().unwrap_or(0);
+        params.set_offset(offset);
+        for index in 0.. {
+            let (total, records) = match fetch_page(&client, params.clone(), index, mode, P::total_count).await {
+                Ok(page) => page,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let count = records.len() as u64;
+            offset = offset.saturating_add(count);
+            let done = count == 0 || total.is_some_and(|t| offset >= t);
+            let page = RawPage {
+                records,
+                total: total.map(TotalCount::Exact),
+                index,
+            };
+            if tx.send(Ok(page)).await.is_err() || done {
                 return;
             }
-        };
-        let count = records.len() as u64;
-        offset = offset.saturating_add(count);
-        let done = count == 0 || total.is_some_and(|t| offset >= t);
-        let page = RawPage {
-            records,
-            total: total.map(TotalCount::Exact),
-            index,
-        };
-        if tx.send(Ok(page)).await.is_err() || done {
-            return;
+            params.set_offset(offset);
         }
-        params.set_offset(offset);
     }
 }

@@ -80,6 +80,9 @@ pub(super) fn paging_code(
             None => return Some(("list", listing)),
         };
         quote! {
+            impl crate::extras::Paged for #params {
+                type Paging = crate::extras::ByCursor;
+            }
             impl crate::extras::CursorPaged for #params {
                 fn set_cursor(&mut self, cursor: ::std::string::String) {
                     self.cursor = Ok(Some(cursor));
@@ -117,6 +120,9 @@ pub(super) fn paging_code(
             )
         };
         quote! {
+            impl crate::extras::Paged for #params {
+                type Paging = crate::extras::ByOffset;
+            }
             impl crate::extras::OffsetPaged for #params {
                 fn set_offset(&mut self, offset: u64) {
                     let value = <#number as ::std::convert::TryFrom<u64>>::try_from(offset).unwrap_or(<#number>::MAX);

@@ -211,19 +211,18 @@ impl Client {
     pub async fn packing_progress(&self, part_order_uuid: &str) -> Result<(types::PartOrder, PackingProgress), Error> {
         use crate::PaginateExt;
         let order = self.get_part_order().uuid(part_order_uuid).run().await?;
-        let parts: Vec<types::PrintedPart> = self
+        // Counted as they come: an order of many parts is never held whole.
+        let mut parts = self
             .get_printed_parts()
             .limit(1000)
             .part_order_uuid(vec![part_order_uuid.to_string()])
-            .items()
-            .try_collect()
-            .await?;
+            .items();
         let mut progress = PackingProgress {
-            total: parts.len(),
             build_uuids: order.build_uuids.clone().unwrap_or_default(),
             ..Default::default()
         };
-        for part in &parts {
+        while let Some(part) = parts.try_next().await? {
+            progress.total += 1;
             *progress.by_status.entry(part.status.as_str().to_string()).or_default() += 1;
         }
         Ok((order, progress))

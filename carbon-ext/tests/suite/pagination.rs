@@ -211,16 +211,16 @@ async fn printers_page_by_offset() {
             .await;
     }
     let c = common::client(&format!("{}/v1", server.base_url()));
-    let serials: Vec<String> = c
-        .get_printers()
-        .limit(2)
-        .offset(0u64)
-        .items()
-        .map_ok(|p| p.serial)
+    // One paginator for both kinds of paging; the old name of the offset one is
+    // the same trait.
+    let listing = PaginateExt::items(c.get_printers().limit(2).offset(0u64));
+    let serials: Vec<String> = listing.map_ok(|p| p.serial).try_collect().await.unwrap();
+    assert_eq!(serials, ["AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE"]);
+    let pages: Vec<_> = carbon_ext::PaginateOffsetExt::pages(c.get_printers().limit(2).offset(0u64))
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(serials, ["AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE"]);
+    assert_eq!(pages.iter().map(|p| p.items.len()).collect::<Vec<_>>(), [2, 2, 1]);
 }
 
 #[tokio::test]
