@@ -47,6 +47,24 @@ pub(crate) struct HostLedger {
     id: u64,
     /// The last claim failed: said once, and again when one works.
     failing: AtomicBool,
+    /// Where the time is read.
+    clock: Clock,
+}
+
+/// Where a ledger reads the time, in milliseconds since the Unix epoch: the
+/// wall clock (processes share no other), or, in tests, one moved by hand.
+#[derive(Debug, Clone, Default)]
+struct Clock(Option<std::sync::Arc<std::sync::atomic::AtomicU64>>);
+
+impl Clock {
+    fn now_ms(&self) -> u64 {
+        match &self.0 {
+            Some(manual) => manual.load(Ordering::Acquire),
+            None => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+        }
+    }
 }
 
 /// The ledger's content.
@@ -71,6 +89,7 @@ impl HostLedger {
             path,
             id: fastrand::u64(1..),
             failing: AtomicBool::new(false),
+            clock: Clock::default(),
         })
     }
 
@@ -196,7 +215,7 @@ impl HostLedger {
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => State::default(),
             Err(e) => return Err(e),
         };
-        let result = change(&mut state, now_ms());
+        let result = change(&mut state, self.clock.now_ms());
         let written = state.to_text();
         if written != text {
             file.seek(SeekFrom::Start(0))?;
@@ -314,13 +333,6 @@ fn prune(dir: &Path, now: SystemTime) {
     }
 }
 
-/// Milliseconds since the Unix epoch, by the wall clock (processes share no other).
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 /// An exclusive advisory lock on a file, released when dropped (or when the
 /// process ends, however it ends).
 struct Lock<'a>(&'a File);
@@ -354,9 +366,30 @@ mod tests {
     use super::super::ledger::ledger_name;
     use super::*;
 
-    /// A ledger of key "k" in `dir`, opened as another process would.
-    fn opened(dir: &tempfile::TempDir) -> HostLedger {
-        HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap()
+    impl Clock {
+        /// A clock standing at a fixed time until [`Clock::advance`] moves it.
+        fn manual() -> Self {
+            Self(Some(std::sync::Arc::new(std::sync::atomic::AtomicU64::new(
+                1_800_000_000_000,
+            ))))
+        }
+
+        fn advance(&self, by: Duration) {
+            self.0
+                .as_ref()
+                .unwrap()
+                .fetch_add(by.as_millis() as u64, Ordering::AcqRel);
+        }
+    }
+
+    /// A ledger of key "k" in `dir`, opened as another process would, reading
+    /// the time from `clock`.
+    fn opened(dir: &tempfile::TempDir, clock: &Clock) -> HostLedger {
+        let ledger = HostLedger::open(dir.path(), &ledger_name("k", "u")).unwrap();
+        HostLedger {
+            clock: clock.clone(),
+            ..ledger
+        }
     }
 
     /// The slots a claim granted, if it did.
@@ -369,10 +402,10 @@ mod tests {
 
     #[test]
     fn slots_not_spent_are_given_back() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, clock) = (tempfile::tempdir().unwrap(), Clock::manual());
         let window = Duration::from_secs(60);
-        let a = opened(&dir);
-        let b = opened(&dir);
+        let a = opened(&dir, &clock);
+        let b = opened(&dir, &clock);
         let Claim::Granted { slots: 4, token } = a.claim(Ask::new(5, 4, window)).unwrap() else {
             panic!("four slots")
         };
@@ -437,28 +470,29 @@ mod tests {
 
     #[test]
     fn claims_give_their_slots_back_after_a_window() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, clock) = (tempfile::tempdir().unwrap(), Clock::manual());
         let window = Duration::from_millis(300);
-        let a = opened(&dir);
+        let a = opened(&dir, &clock);
         assert_eq!(granted(a.claim(Ask::new(2, 2, window)).unwrap()), Some(2));
-        let b = opened(&dir);
+        let b = opened(&dir, &clock);
+        clock.advance(window - Duration::from_millis(1));
         assert!(matches!(b.claim(Ask::new(2, 1, window)).unwrap(), Claim::Wait(_)));
-        // However slow the machine, once the window has passed the slots are back.
-        std::thread::sleep(window + Duration::from_millis(50));
+        // Once the window has passed, the slots are back.
+        clock.advance(Duration::from_millis(1));
         assert_eq!(granted(b.claim(Ask::new(2, 1, window)).unwrap()), Some(1));
     }
 
     #[test]
     fn waiters_are_served_first_come_first_served_and_the_gone_are_dropped() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, clock) = (tempfile::tempdir().unwrap(), Clock::manual());
         let window = Duration::from_millis(300);
-        let (a, b, c) = (opened(&dir), opened(&dir), opened(&dir));
+        let (a, b, c) = (opened(&dir, &clock), opened(&dir, &clock), opened(&dir, &clock));
         assert_eq!(granted(a.claim(Ask::new(2, 2, window)).unwrap()), Some(2));
         assert!(
             matches!(b.claim(Ask::new(2, 1, window)).unwrap(), Claim::Wait(_)),
             "b queues"
         );
-        std::thread::sleep(window + Duration::from_millis(50));
+        clock.advance(window);
         // The slots are back, but b was first: a, however eager, waits its turn.
         assert!(matches!(a.claim(Ask::new(2, 2, window)).unwrap(), Claim::Wait(_)));
         assert_eq!(granted(b.claim(Ask::new(2, 1, window)).unwrap()), Some(1));
@@ -469,12 +503,12 @@ mod tests {
         assert_eq!(granted(a.claim(Ask::new(2, 2, window)).unwrap()), Some(1));
         // A waiter that stops checking in (a process killed while it waited) is
         // dropped from the queue after a second, and holds no one up.
-        std::thread::sleep(window + Duration::from_millis(50));
+        clock.advance(window);
         assert!(
             matches!(b.claim(Ask::new(1, 1, window)).unwrap(), Claim::Wait(_)),
             "c is ahead of b"
         );
-        std::thread::sleep(Duration::from_millis(STALE_MS + 100));
+        clock.advance(Duration::from_millis(STALE_MS + 1));
         assert_eq!(granted(b.claim(Ask::new(1, 1, window)).unwrap()), Some(1), "c is gone");
     }
 
@@ -512,8 +546,8 @@ mod tests {
 
     #[test]
     fn a_file_that_does_not_read_as_a_ledger_is_written_anew() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = opened(&dir);
+        let (dir, clock) = (tempfile::tempdir().unwrap(), Clock::manual());
+        let ledger = opened(&dir, &clock);
         for junk in [
             &b"garbage"[..],
             b"carbon-rate-limit 1\npaused_until x\n",
