@@ -151,10 +151,7 @@ struct OpenEnum {
 /// Every named string enum schema with more than one value. A single-value enum is
 /// a tag (like `action_type`), not a status that can grow: it stays closed.
 fn open_enums(doc: &Value) -> Vec<OpenEnum> {
-    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
-    schemas
-        .into_iter()
-        .flatten()
+    carbon_api_spec::walk::members(doc, "/components/schemas")
         .filter_map(|(name, schema)| {
             let values = schema.get("enum")?.as_array()?;
             let values: Vec<&str> = values.iter().map(Value::as_str).collect::<Option<_>>()?;

@@ -7,6 +7,7 @@
 //!
 //! Everything here is read from the document and from progenitor's builders.
 
+use carbon_api_spec::walk;
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -174,43 +175,23 @@ pub fn location_path(location: &str) -> TokenStream {
 /// The top-level members of an object schema, as table rows.
 fn object_fields(doc: &Value, schema: &Value, location: &str) -> Vec<TokenStream> {
     let schema = resolve(doc, schema);
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|props| {
-            props
-                .iter()
-                .map(|(name, prop)| {
-                    let description = text(resolve(doc, prop).get("description").or(prop.get("description")));
-                    field_row(
-                        doc,
-                        name,
-                        location,
-                        prop,
-                        required.contains(&name.as_str()),
-                        &description,
-                        &Facts::default(),
-                    )
-                })
-                .collect()
+    let required: Vec<&str> = walk::texts(schema, "/required").collect();
+    walk::members(schema, "/properties")
+        .map(|(name, prop)| {
+            let description = text(resolve(doc, prop).get("description").or(prop.get("description")));
+            let required = required.contains(&name.as_str());
+            field_row(doc, name, location, prop, required, &description, &Facts::default())
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// The member names of an object schema, those of its `allOf` parts included
 /// (a run is its status fields plus its own), each once, in the document's order.
 fn member_names(doc: &Value, schema: &Value) -> Vec<String> {
-    let mut names: Vec<String> = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|props| props.keys().cloned().collect())
-        .unwrap_or_default();
-    for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    let mut names: Vec<String> = walk::members(schema, "/properties")
+        .map(|(name, _)| name.clone())
+        .collect();
+    for part in walk::items(schema, "/allOf") {
         for name in member_names(doc, resolve(doc, part)) {
             if !names.contains(&name) {
                 names.push(name);
@@ -290,13 +271,7 @@ pub fn operation_code(
 ) -> (TokenStream, TokenStream, TokenStream) {
     let operation_id = text(op.get("operationId"));
     let name = operation_id.to_snake_case();
-    let params: Vec<&Value> = op
-        .get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|p| resolve(doc, p))
-        .collect();
+    let params: Vec<&Value> = walk::items(op, "/parameters").map(|p| resolve(doc, p)).collect();
     // The builder field of each parameter, by its wire name.
     let setters: Vec<TokenStream> = builder
         .fields
@@ -372,12 +347,7 @@ pub fn operation_code(
     let kind_path = extras_variant("CallKind", kind);
     let summary = text(op.get("summary"));
     let description = text(op.get("description"));
-    let tag = op
-        .get("tags")
-        .and_then(Value::as_array)
-        .and_then(|t| t.first())
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let tag = walk::texts(op, "/tags").next().unwrap_or_default();
     let row = quote! {
         crate::extras::OperationInfo {
             name: #name,

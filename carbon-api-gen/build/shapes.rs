@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use carbon_api_spec::walk;
 use heck::ToSnakeCase;
 use serde_json::Value;
 
@@ -34,19 +35,15 @@ fn is_object(schema: &Value) -> bool {
 
 /// The Rust source of `SHAPES` and `RESPONSE_SHAPES`, sorted by name.
 pub fn shapes_code(doc: &Value) -> String {
-    let schemas = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let objects: BTreeMap<&String, &Value> = schemas.iter().filter(|(_, s)| is_object(s)).collect();
+    let objects: BTreeMap<&String, &Value> = walk::members(doc, "/components/schemas")
+        .filter(|(_, s)| is_object(s))
+        .collect();
     let mut out = String::new();
     let _ = writeln!(out, "/// Every object schema of the document, by name.");
     let _ = writeln!(out, "pub(crate) static SHAPES: &[crate::extras::Shape] = &[");
     for (name, schema) in &objects {
         let _ = writeln!(out, "    crate::extras::Shape {{ name: {name:?}, fields: &[");
-        let members = schema.get("properties").and_then(Value::as_object);
-        let mut fields: Vec<(&String, &Value)> = members.into_iter().flatten().collect();
+        let mut fields: Vec<(&String, &Value)> = walk::members(schema, "/properties").collect();
         fields.sort_by_key(|(field, _)| *field);
         for (field, member) in fields {
             let nested = named(member)
@@ -61,27 +58,17 @@ pub fn shapes_code(doc: &Value) -> String {
     }
     let _ = writeln!(out, "];\n");
     let mut answers: Vec<(String, String)> = Vec::new();
-    for item in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|p| p.values())
-    {
-        for op in item.as_object().into_iter().flat_map(|i| i.values()) {
-            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
-                continue;
-            };
-            let responses = op.get("responses").and_then(Value::as_object);
-            let success = responses
-                .into_iter()
-                .flatten()
-                .filter(|(status, _)| status.starts_with('2'))
-                .find_map(|(_, r)| r.pointer("/content/application~1json/schema"))
-                .and_then(named)
-                .filter(|n| objects.contains_key(&n.to_string()));
-            if let Some(shape) = success {
-                answers.push((id.to_snake_case(), shape.to_string()));
-            }
+    for operation in walk::operations(doc) {
+        let Some(id) = operation.id() else {
+            continue;
+        };
+        let success = walk::members(operation.op, "/responses")
+            .filter(|(status, _)| status.starts_with('2'))
+            .find_map(|(_, r)| r.pointer("/content/application~1json/schema"))
+            .and_then(named)
+            .filter(|n| objects.contains_key(&n.to_string()));
+        if let Some(shape) = success {
+            answers.push((id.to_snake_case(), shape.to_string()));
         }
     }
     answers.sort();

@@ -14,10 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::json;
+use carbon_api_spec::walk;
 use serde_json::Value;
-
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// How a change affects users of the SDK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -113,15 +111,9 @@ pub fn diff(old: &Value, new: &Value) -> Diff {
 type OpKey = (String, String);
 
 fn operations(doc: &Value) -> BTreeMap<OpKey, &Value> {
-    let mut ops = BTreeMap::new();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            if METHODS.contains(&method.as_str()) {
-                ops.insert((method.to_uppercase(), path.clone()), op);
-            }
-        }
-    }
-    ops
+    walk::operations(doc)
+        .map(|o| ((o.method.to_uppercase(), o.path.to_string()), o.op))
+        .collect()
 }
 
 fn op_id(op: &Value) -> &str {
@@ -187,7 +179,7 @@ fn diff_operations(c: &mut Collector<'_>) {
 }
 
 fn parameters(op: &Value) -> BTreeMap<(String, String), &Value> {
-    json::items(op, "/parameters")
+    walk::items(op, "/parameters")
         .map(|p| {
             let name = p.get("name").and_then(Value::as_str).unwrap_or("?").to_string();
             let location = p.get("in").and_then(Value::as_str).unwrap_or("?").to_string();
@@ -260,7 +252,7 @@ fn diff_parameters(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op:
 }
 
 fn body_types(op: &Value) -> BTreeMap<String, String> {
-    json::members(op, "/requestBody/content")
+    walk::members(op, "/requestBody/content")
         .map(|(media, body)| (media.clone(), type_name(body.get("schema"))))
         .collect()
 }
@@ -285,7 +277,7 @@ fn diff_request_body(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_o
 }
 
 fn responses(op: &Value) -> BTreeMap<String, String> {
-    json::members(op, "/responses")
+    walk::members(op, "/responses")
         .map(|(code, r)| {
             let body = r
                 .get("content")
@@ -332,7 +324,7 @@ fn diff_responses(c: &mut Collector<'_>, subject: &str, old_op: &Value, new_op: 
 }
 
 fn schemas(doc: &Value) -> BTreeMap<&str, &Value> {
-    json::members(doc, "/components/schemas")
+    walk::members(doc, "/components/schemas")
         .map(|(k, v)| (k.as_str(), v))
         .collect()
 }
@@ -381,23 +373,13 @@ fn collect_properties<'a>(schema: &'a Value, doc: &'a Value, out: &mut BTreeMap<
     if depth > 8 {
         return;
     }
-    let required: BTreeSet<&str> = json::texts(schema, "/required").collect();
-    for (name, prop) in json::members(schema, "/properties") {
+    let required: BTreeSet<&str> = walk::texts(schema, "/required").collect();
+    for (name, prop) in walk::members(schema, "/properties") {
         out.insert(name.clone(), (prop, required.contains(name.as_str())));
     }
-    for member in json::items(schema, "/allOf") {
-        let resolved = match member.get("$ref").and_then(Value::as_str) {
-            Some(r) => resolve(r, doc),
-            None => Some(member),
-        };
-        if let Some(resolved) = resolved {
-            collect_properties(resolved, doc, out, depth + 1);
-        }
+    for member in walk::items(schema, "/allOf") {
+        collect_properties(walk::resolve(doc, member), doc, out, depth + 1);
     }
-}
-
-fn resolve<'a>(reference: &str, doc: &'a Value) -> Option<&'a Value> {
-    doc.pointer(reference.strip_prefix('#')?)
 }
 
 fn diff_properties(c: &mut Collector<'_>, subject: &str, old: &Value, new: &Value) {

@@ -5,11 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::json;
 use crate::naming::colliding_enum_values;
+use carbon_api_spec::walk::{self, Operation};
 use serde_json::Value;
-
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// One problem in the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,21 +99,21 @@ pub fn names(doc: &Value) -> Vec<GuardError> {
     errors
 }
 
-/// An operation as guards see it: where it is and its JSON.
-struct Operation<'a> {
-    method: &'a str,
-    path: &'a str,
-    op: &'a Value,
+/// An operation's problems, named by where they are.
+trait OperationError {
+    /// A problem of this operation.
+    fn error(&self, problem: impl Into<String>, remedy: impl Into<String>) -> GuardError;
+    /// `operation getParts (GET /parts)`.
+    fn location(&self) -> String;
 }
 
-impl Operation<'_> {
-    /// A problem of this operation.
+impl OperationError for Operation<'_> {
     fn error(&self, problem: impl Into<String>, remedy: impl Into<String>) -> GuardError {
         error(self.location(), problem, remedy)
     }
 
     fn location(&self) -> String {
-        match self.op.get("operationId").and_then(Value::as_str) {
+        match self.id() {
             Some(id) => format!("operation {id} ({} {})", self.method.to_uppercase(), self.path),
             None => format!("operation {} {}", self.method.to_uppercase(), self.path),
         }
@@ -125,29 +123,17 @@ impl Operation<'_> {
 /// What `check` finds in each operation, in the document's order.
 fn per_operation(doc: &Value, mut check: impl FnMut(&Operation<'_>, &mut Vec<GuardError>)) -> Vec<GuardError> {
     let mut errors = Vec::new();
-    for op in operations(doc) {
+    for op in walk::operations(doc) {
         check(&op, &mut errors);
     }
     errors
-}
-
-fn operations(doc: &Value) -> Vec<Operation<'_>> {
-    let mut ops = Vec::new();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            if METHODS.contains(&method.as_str()) {
-                ops.push(Operation { method, path, op });
-            }
-        }
-    }
-    ops
 }
 
 /// Every operation needs a unique operationId: it names the generated method.
 pub fn operation_ids(doc: &Value) -> Vec<GuardError> {
     let mut errors = Vec::new();
     let mut seen: BTreeMap<&str, String> = BTreeMap::new();
-    for op in operations(doc) {
+    for op in walk::operations(doc) {
         match op.op.get("operationId").and_then(Value::as_str) {
             None => errors.push(op.error(
                 "has no operationId, so the client method would have no name",
@@ -315,7 +301,7 @@ fn collect_external_refs(value: &Value, pointer: &mut String, errors: &mut Vec<G
 /// Enum values that would become the same Rust variant (`Open` and `open`).
 pub fn enum_value_collisions(doc: &Value) -> Vec<GuardError> {
     let mut errors = Vec::new();
-    for (name, schema) in json::members(doc, "/components/schemas") {
+    for (name, schema) in walk::members(doc, "/components/schemas") {
         let Some(values) = schema.get("enum").and_then(Value::as_array) else {
             continue;
         };

@@ -32,7 +32,6 @@ pub mod canonical;
 pub mod diff;
 mod document;
 pub mod guards;
-mod json;
 pub mod normalize;
 pub mod overlay;
 

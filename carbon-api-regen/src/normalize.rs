@@ -3,15 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::json;
+use carbon_api_spec::walk;
 use serde_json::{Map, Value, json};
 
 use crate::{Error, Result};
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 const PARAMETER_PREFIX: &str = "#/components/parameters/";
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
 /// Runs every normalization step in order. `enum_names` maps `Schema.property` to the
 /// name of the schema that an inline enum there is hoisted into (see
 /// [`hoist_inline_enums`]).
@@ -88,7 +86,7 @@ fn operations_mut(doc: &mut Value) -> impl Iterator<Item = (&String, &mut Map<St
         .filter_map(|(path, item)| item.as_object_mut().map(|item| (path, item)))
         .flat_map(|(path, item)| {
             item.iter_mut()
-                .filter(|(method, _)| METHODS.contains(&method.as_str()))
+                .filter(|(method, _)| walk::METHODS.contains(&method.as_str()))
                 .filter_map(move |(_, op)| op.as_object_mut().map(|op| (path, op)))
         })
 }
@@ -126,7 +124,7 @@ pub fn inline_parameter_refs(doc: &mut Value) -> Result<()> {
             _ => Vec::new(),
         };
         for (method, op) in item.iter_mut() {
-            if !METHODS.contains(&method.as_str()) {
+            if !walk::METHODS.contains(&method.as_str()) {
                 continue;
             }
             let Some(op) = op.as_object_mut() else { continue };
@@ -301,7 +299,7 @@ fn mark_optional_collections(schema: &mut Value) {
             members.iter_mut().for_each(mark_optional_collections);
         }
     }
-    let required: Vec<String> = json::texts(schema, "/required").map(str::to_string).collect();
+    let required: Vec<String> = walk::texts(schema, "/required").map(str::to_string).collect();
     let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
         return;
     };

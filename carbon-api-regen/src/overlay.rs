@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::json;
+use carbon_api_spec::walk;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -214,7 +214,7 @@ fn apply_schemas(doc: &mut Value, overlay: &Overlay, report: &mut OverlayReport)
             }
         }
         if !docs.values.is_empty() {
-            let values: Vec<&str> = json::texts(schema, "/enum").collect();
+            let values: Vec<&str> = walk::texts(schema, "/enum").collect();
             for value in docs.values.keys().filter(|v| !values.contains(&v.as_str())) {
                 report.unmatched.push(format!("schemas.{name}.values.{value}"));
             }

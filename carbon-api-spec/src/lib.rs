@@ -15,6 +15,7 @@
 //! how to regenerate.
 
 pub mod naming;
+pub mod walk;
 
 #[cfg(feature = "document")]
 /// The normalized OpenAPI 3.0 document (JSON) the SDK is generated from.

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use carbon_api_spec::walk;
 use serde_json::{Map, Value, json};
 
 /// What a published document adds, and its answers' schemas.
@@ -27,35 +28,22 @@ impl Additions {
         let overlay = carbon_api_regen::overlay::parse(carbon_api_spec::OVERLAY_YAML).map_err(|e| e.to_string())?;
         let doc = carbon_api_regen::parse("the API document", published).map_err(|e| e.to_string())?;
         let doc = carbon_api_regen::normalize::normalize(doc, &overlay.enum_names).map_err(|e| e.to_string())?;
-        let schemas = |d: &Value| d.pointer("/components/schemas").and_then(Value::as_object).cloned();
-        let (old, new) = (schemas(built).unwrap_or_default(), schemas(&doc).unwrap_or_default());
+        let old: BTreeMap<&String, &Value> = walk::members(built, "/components/schemas").collect();
         let mut members = BTreeMap::new();
         let mut values = BTreeMap::new();
-        for (name, schema) in &new {
+        for (name, schema) in walk::members(&doc, "/components/schemas") {
             let Some(before) = old.get(name) else { continue };
             let known = |key: &str| before.get("properties").and_then(|p| p.get(key)).is_some();
-            let added: Vec<(String, Value)> = schema
-                .get("properties")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
+            let added: Vec<(String, Value)> = walk::members(schema, "/properties")
                 .filter(|(key, _)| !known(key))
                 .map(|(key, member)| (key.clone(), sample(&doc, member)))
                 .collect();
             if !added.is_empty() {
                 members.insert(name.clone(), added);
             }
-            let listed = |s: &Value| -> Vec<String> {
-                s.get("enum")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            };
-            let before_values = listed(before);
-            if let Some(value) = listed(schema).into_iter().find(|v| !before_values.contains(v)) {
-                values.insert(name.clone(), value);
+            let before_values: Vec<&str> = walk::texts(before, "/enum").collect();
+            if let Some(value) = walk::texts(schema, "/enum").find(|v| !before_values.contains(v)) {
+                values.insert(name.clone(), value.to_string());
             }
         }
         if members.is_empty() && values.is_empty() {

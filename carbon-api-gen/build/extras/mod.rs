@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use carbon_api_spec::walk;
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use serde_json::Value;
@@ -50,90 +51,68 @@ struct ParamRule {
     max_length: Option<u64>,
 }
 
-pub(crate) fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
-    match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-    {
-        Some(pointer) => doc.pointer(pointer).unwrap_or(schema),
-        None => schema,
-    }
-}
+pub(crate) use carbon_api_spec::walk::resolve;
 
 fn op_specs(doc: &Value) -> BTreeMap<String, OpSpec> {
     let mut out = BTreeMap::new();
-    let paths = doc.get("paths").and_then(Value::as_object);
-    for item in paths.into_iter().flat_map(|p| p.values()) {
-        for (method, op) in item.as_object().into_iter().flat_map(|i| i.iter()) {
-            let Some(operation_id) = op.get("operationId").and_then(Value::as_str) else {
-                continue;
-            };
-            let params: Vec<&Value> = op
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .collect();
-            let query = params
-                .iter()
-                .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
-                .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
-                .collect();
-            let rules = params
-                .iter()
-                .filter_map(|p| {
-                    let schema = p.get("schema")?;
-                    let num = |k: &str| schema.get(k).and_then(Value::as_u64);
-                    let int = |k: &str| schema.get(k).and_then(Value::as_i64);
-                    let rule = ParamRule {
-                        name: p.get("name")?.as_str()?.to_string(),
-                        location: p.get("in")?.as_str()?.to_string(),
-                        min_items: num("minItems"),
-                        max_items: num("maxItems"),
-                        minimum: int("minimum"),
-                        maximum: int("maximum"),
-                        max_length: num("maxLength"),
-                    };
-                    let any = rule.min_items.is_some()
-                        || rule.max_items.is_some()
-                        || rule.minimum.is_some()
-                        || rule.maximum.is_some()
-                        || rule.max_length.is_some();
-                    any.then_some(rule)
-                })
-                .collect();
-            let response_props = op
-                .pointer("/responses/200/content/application~1json/schema")
-                .map(|s| resolve(doc, s))
-                .and_then(|s| s.get("properties"))
-                .and_then(Value::as_object)
-                .map(|props| {
-                    props
-                        .iter()
-                        .map(|(k, v)| (k.clone(), resolve(doc, v).clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let param_docs = params
-                .iter()
-                .filter_map(|p| {
-                    let wire = p.get("name")?.as_str()?.to_string();
-                    let location = p.get("in")?.as_str()?.to_string();
-                    let description = p.get("description").and_then(Value::as_str).map(str::to_string);
-                    Some((wire.to_snake_case(), (wire, location, description)))
-                })
-                .collect();
-            let spec = OpSpec {
-                operation_id: operation_id.to_string(),
-                method: method.to_ascii_uppercase(),
-                param_docs,
-                query,
-                response_props,
-                rules,
-            };
-            out.insert(operation_id.to_upper_camel_case(), spec);
-        }
+    for walk::Operation { method, op, .. } in walk::operations(doc) {
+        let Some(operation_id) = op.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let params: Vec<&Value> = walk::items(op, "/parameters").collect();
+        let query = params
+            .iter()
+            .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+            .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let rules = params
+            .iter()
+            .filter_map(|p| {
+                let schema = p.get("schema")?;
+                let num = |k: &str| schema.get(k).and_then(Value::as_u64);
+                let int = |k: &str| schema.get(k).and_then(Value::as_i64);
+                let rule = ParamRule {
+                    name: p.get("name")?.as_str()?.to_string(),
+                    location: p.get("in")?.as_str()?.to_string(),
+                    min_items: num("minItems"),
+                    max_items: num("maxItems"),
+                    minimum: int("minimum"),
+                    maximum: int("maximum"),
+                    max_length: num("maxLength"),
+                };
+                let any = rule.min_items.is_some()
+                    || rule.max_items.is_some()
+                    || rule.minimum.is_some()
+                    || rule.maximum.is_some()
+                    || rule.max_length.is_some();
+                any.then_some(rule)
+            })
+            .collect();
+        let response_props = op
+            .pointer("/responses/200/content/application~1json/schema")
+            .map(|schema| walk::members(resolve(doc, schema), "/properties"))
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), resolve(doc, v).clone()))
+            .collect();
+        let param_docs = params
+            .iter()
+            .filter_map(|p| {
+                let wire = p.get("name")?.as_str()?.to_string();
+                let location = p.get("in")?.as_str()?.to_string();
+                let description = p.get("description").and_then(Value::as_str).map(str::to_string);
+                Some((wire.to_snake_case(), (wire, location, description)))
+            })
+            .collect();
+        let spec = OpSpec {
+            operation_id: operation_id.to_string(),
+            method: method.to_ascii_uppercase(),
+            param_docs,
+            query,
+            response_props,
+            rules,
+        };
+        out.insert(operation_id.to_upper_camel_case(), spec);
     }
     out
 }
@@ -150,18 +129,12 @@ pub(crate) struct Builder {
 /// Every operation by builder name (`GetParts`): its method (upper case), path and
 /// JSON.
 fn raw_operations(doc: &Value) -> BTreeMap<String, (String, String, Value)> {
-    let mut out = BTreeMap::new();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
-                out.insert(
-                    id.to_upper_camel_case(),
-                    (method.to_ascii_uppercase(), path.clone(), op.clone()),
-                );
-            }
-        }
-    }
-    out
+    walk::operations(doc)
+        .filter_map(|o| {
+            let id = o.id()?.to_upper_camel_case();
+            Some((id, (o.method.to_ascii_uppercase(), o.path.to_string(), o.op.clone())))
+        })
+        .collect()
 }
 
 fn find_builders(builder_mod: &syn::ItemMod) -> Vec<Builder> {

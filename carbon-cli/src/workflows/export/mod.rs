@@ -178,7 +178,7 @@ async fn run_to_end(client: &Client, export: &Export, shape: &Shape, printing: &
 
 /// Writes every row (`all`) when `--state` is not given; else the rows changed
 /// since the state (`since`), then saves the state the run leaves. The rest is
-/// as [`write`] takes it.
+/// as [`write()`] takes it.
 async fn all_or_since<R, Fut>(
     state: &StateArgs,
     all: impl FnOnce() -> BoxStream<'static, Result<LenientItem<R>, Error>>,
