@@ -110,8 +110,12 @@ pub(crate) fn write_file(path: &Path, contents: &str) -> Result<()> {
         path: path.to_path_buf(),
         source,
     };
-    std::fs::write(&tmp, contents).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    let written = std::fs::write(&tmp, contents).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        // Nothing half-done stays behind: not the document, not its temporary file.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(io)
 }
 
 /// Runs `command` to the end; its standard output, or an error naming the
@@ -134,4 +138,28 @@ pub(crate) fn run(command: &mut Command) -> Result<String> {
         "`{line}` failed:\n{}",
         tail.into_iter().rev().collect::<Vec<_>>().join("\n")
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_that_fails_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the document goes: the rename fails.
+        let target = dir.path().join("openapi.json");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("inside"), "x").unwrap();
+        assert!(write_file(&target, "{}").is_err());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["openapi.json"], "only what was there before");
+        // And one that works replaces the file whole.
+        let file = dir.path().join("api-version.txt");
+        write_file(&file, "0.4.17\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "0.4.17\n");
+    }
 }
