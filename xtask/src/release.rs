@@ -415,8 +415,12 @@ fn with_pins(manifest: &str, current: Version, next: Version) -> String {
 }
 
 /// The root manifest with the `[workspace.package]` version set to `next`.
-fn with_workspace_version(manifest: &str, current: Version, next: Version) -> String {
+/// The root manifest with its `[workspace.package]` version moved from
+/// `current` to `next`; refused when no line says `version = "current"` there
+/// (the release would go out under the old number).
+fn with_workspace_version(manifest: &str, current: Version, next: Version) -> Result<String> {
     let mut in_package = false;
+    let mut moved = false;
     let mut out = String::new();
     for line in manifest.lines() {
         let trimmed = line.trim();
@@ -425,12 +429,19 @@ fn with_workspace_version(manifest: &str, current: Version, next: Version) -> St
         }
         if in_package && trimmed == format!("version = \"{current}\"") {
             out.push_str(&line.replace(&current.to_string(), &next.to_string()));
+            moved = true;
         } else {
             out.push_str(line);
         }
         out.push('\n');
     }
-    out
+    if !moved {
+        return Err(release_error(format!(
+            "the root Cargo.toml's [workspace.package] has no line `version = \"{current}\"` to move to {next}: \
+             write the version alone on its line, as `version = \"{current}\"`"
+        )));
+    }
+    Ok(out)
 }
 
 fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
@@ -503,7 +514,7 @@ fn edit_and_check(plan: &Plan, options: Options<'_>) -> Result<()> {
         let text = read_file(&path)?;
         let mut edited = with_pins(&text, current, next);
         if manifest == "Cargo.toml" {
-            edited = with_workspace_version(&edited, current, next);
+            edited = with_workspace_version(&edited, current, next)?;
         }
         if edited != text {
             write_file(&path, &edited)?;
@@ -569,6 +580,25 @@ mod tests {
         assert_eq!(
             moved,
             "carbon-ext = { path = \"carbon-ext\", version = \"=0.16.0\" }\nprogenitor = { version = \"=0.15.1\" }\n"
+        );
+    }
+
+    #[test]
+    fn the_workspace_version_moves_or_the_release_stops() {
+        let (current, next) = (Version::new(0, 1, 0), Version::new(0, 2, 0));
+        let manifest = "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"0.1.0\"\nedition = \"2024\"\n";
+        let moved = with_workspace_version(manifest, current, next).unwrap();
+        assert!(
+            moved.contains("version = \"0.2.0\"") && !moved.contains("0.1.0"),
+            "{moved}"
+        );
+        let commented = manifest.replace("version = \"0.1.0\"", "version = \"0.1.0\" # pinned");
+        let refused = with_workspace_version(&commented, current, next)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("version = \"0.1.0\"") && refused.contains("0.2.0"),
+            "{refused}"
         );
     }
 
