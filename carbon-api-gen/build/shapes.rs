@@ -62,9 +62,7 @@ pub fn shapes_code(doc: &Value) -> String {
         let Some(id) = operation.id() else {
             continue;
         };
-        let success = walk::members(operation.op, "/responses")
-            .filter(|(status, _)| status.starts_with('2'))
-            .find_map(|(_, r)| r.pointer("/content/application~1json/schema"))
+        let success = walk::success_schema(operation.op)
             .and_then(named)
             .filter(|n| objects.contains_key(&n.to_string()));
         if let Some(shape) = success {

@@ -106,8 +106,8 @@ pub trait RequestHooks: Send + Sync + 'static {
     /// waits for the rate limit). An error aborts the call:
     /// [`HookError::InvalidRequest`] reaches the caller as `Error::InvalidRequest`,
     /// [`HookError::Credentials`] as `Error::Custom`.
-    fn prepare<'a>(&'a self, request: &'a mut Request, operation_id: &'static str) -> Prepared<'a> {
-        let _ = (request, operation_id);
+    fn prepare<'a>(&'a self, request: &'a mut Request, operation: &'static str) -> Prepared<'a> {
+        let _ = (request, operation);
         HookFuture::ready(Ok(()))
     }
 
@@ -115,8 +115,8 @@ pub trait RequestHooks: Send + Sync + 'static {
     /// sending it again after a refusal), or hands it back for the client to send
     /// ([`Execution::Send`], the default), in which case a response that is not a
     /// success goes through [`RequestHooks::inspect_failure`].
-    fn execute<'a>(&'a self, http: &'a reqwest::Client, request: Request, operation_id: &'static str) -> Execution<'a> {
-        let _ = (http, operation_id);
+    fn execute<'a>(&'a self, http: &'a reqwest::Client, request: Request, operation: &'static str) -> Execution<'a> {
+        let _ = (http, operation);
         Execution::Send(request)
     }
 
@@ -129,24 +129,35 @@ pub trait RequestHooks: Send + Sync + 'static {
 }
 
 /// A response whose status is not a success, and what its request carried.
-#[derive(Debug)]
+/// Its `Debug` does not show the credentials.
 #[non_exhaustive]
 pub struct Failure {
     /// The response, its body not read yet.
     pub response: Response,
     /// The `Authorization` value the request was sent with (its credentials).
     pub authorization: Option<HeaderValue>,
-    /// The operation (`get_printed_parts`).
-    pub operation_id: &'static str,
+    /// The operation, as the client names its method (`get_printed_parts`).
+    pub operation: &'static str,
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Failure")
+            .field("status", &self.response.status())
+            .field("url", &self.response.url().path())
+            .field("authorization", &self.authorization.as_ref().map(|_| "<redacted>"))
+            .field("operation", &self.operation)
+            .finish()
+    }
 }
 
 impl Failure {
-    /// `response`, answered to a request of `operation_id` sent with `authorization`.
-    pub fn new(response: Response, authorization: Option<HeaderValue>, operation_id: &'static str) -> Self {
+    /// `response`, answered to a request of `operation` sent with `authorization`.
+    pub fn new(response: Response, authorization: Option<HeaderValue>, operation: &'static str) -> Self {
         Self {
             response,
             authorization,
-            operation_id,
+            operation,
         }
     }
 }
@@ -189,9 +200,9 @@ pub async fn send_through(
     hooks: &dyn RequestHooks,
     http: &reqwest::Client,
     request: reqwest::Request,
-    operation_id: &'static str,
+    operation: &'static str,
 ) -> reqwest::Result<reqwest::Response> {
-    let request = match hooks.execute(http, request, operation_id) {
+    let request = match hooks.execute(http, request, operation) {
         Execution::Hooked(sending) => return sending.await,
         Execution::Send(request) => request,
     };
@@ -201,7 +212,7 @@ pub async fn send_through(
         return Ok(response);
     }
     hooks
-        .inspect_failure(Failure::new(response, authorization, operation_id))
+        .inspect_failure(Failure::new(response, authorization, operation))
         .await
 }
 

@@ -66,8 +66,7 @@ pub fn version(doc: &Value) -> Vec<GuardError> {
 pub fn names(doc: &Value) -> Vec<GuardError> {
     use carbon_api_spec::naming::{enum_variant_name, is_rust_identifier};
     let mut errors = Vec::new();
-    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
-    for (name, schema) in schemas.into_iter().flatten() {
+    for (name, schema) in walk::members(doc, "/components/schemas") {
         let is_enum = schema.get("enum").is_some();
         // Enum schemas are written under their own name; others are converted to
         // UpperCamelCase by the generator first.
@@ -120,7 +119,7 @@ impl OperationError for Operation<'_> {
     }
 }
 
-/// What `check` finds in each operation, in the document's order.
+/// What `check` finds in each operation, in the order of [`walk::operations`].
 fn per_operation(doc: &Value, mut check: impl FnMut(&Operation<'_>, &mut Vec<GuardError>)) -> Vec<GuardError> {
     let mut errors = Vec::new();
     for op in walk::operations(doc) {

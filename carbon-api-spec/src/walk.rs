@@ -1,7 +1,8 @@
-//! Reading an OpenAPI document as JSON, one way for every tool here (the
-//! generator's build script, `cargo xtask regen` and its diff and guards): its
-//! operations, its local references, and members that may be missing (read as
-//! empty).
+//! Reading an OpenAPI document as JSON, one way for every tool here that reads
+//! one (the generator's build script, `cargo xtask regen`'s normalization, diff
+//! and guards, the simulator's newer-document additions): its operations, its
+//! local references, and members that may be missing (read as empty). Steps
+//! that change the document in place hold their own mutable walks.
 //!
 //! ```
 //! use carbon_api_spec::walk;
@@ -40,7 +41,8 @@ impl<'a> Operation<'a> {
     }
 }
 
-/// Every operation of `doc`, by path, then by method, in the document's order.
+/// Every operation of `doc`, by path, then by method, each in the order of
+/// `serde_json`'s maps (sorted by key).
 pub fn operations(doc: &Value) -> impl Iterator<Item = Operation<'_>> {
     members(doc, "/paths").flat_map(|(path, item)| {
         item.as_object()
@@ -49,6 +51,14 @@ pub fn operations(doc: &Value) -> impl Iterator<Item = Operation<'_>> {
             .filter(|(method, _)| METHODS.contains(&method.as_str()))
             .map(move |(method, op)| Operation { method, path, op })
     })
+}
+
+/// The JSON schema of `op`'s success answer: that of its first `2xx` response
+/// with an `application/json` body.
+pub fn success_schema(op: &Value) -> Option<&Value> {
+    members(op, "/responses")
+        .filter(|(status, _)| status.starts_with('2'))
+        .find_map(|(_, response)| response.pointer("/content/application~1json/schema"))
 }
 
 /// `schema`, or what its local `$ref` (`#/components/...`) points to; a

@@ -112,16 +112,16 @@ impl BearerAuth {
         http: &reqwest::Client,
         request: reqwest::Request,
         sent: HeaderValue,
-        operation_id: &'static str,
+        operation: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
         let replay = request.try_clone();
-        let response = send_through(&*self.inner, http, request, operation_id).await?;
+        let response = send_through(&*self.inner, http, request, operation).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
         self.authorizer.refused(&sent);
         let Some(mut replay) = replay else {
-            tracing::debug!(operation_id, "401 on a request with a streamed body: not replayed");
+            tracing::debug!(operation, "401 on a request with a streamed body: not replayed");
             return Ok(response);
         };
         // A JwtTokenSource mints anew; a static token is tried once more as is (a 401
@@ -129,37 +129,32 @@ impl BearerAuth {
         if self.authorizer.authorize(&mut replay).await.is_err() {
             return Ok(response);
         }
-        tracing::debug!(operation_id, "401: retrying once with a new token");
-        send_through(&*self.inner, http, replay, operation_id).await
+        tracing::debug!(operation, "401: retrying once with a new token");
+        send_through(&*self.inner, http, replay, operation).await
     }
 }
 
 impl RequestHooks for BearerAuth {
-    fn prepare<'a>(&'a self, request: &'a mut Request, operation_id: &'static str) -> Prepared<'a> {
+    fn prepare<'a>(&'a self, request: &'a mut Request, operation: &'static str) -> Prepared<'a> {
         let credentials = |e: AuthError| HookError::Credentials(e.to_string());
         match self.authorizer.authorize_now(request) {
-            Some(Ok(())) => self.inner.prepare(request, operation_id),
+            Some(Ok(())) => self.inner.prepare(request, operation),
             Some(Err(e)) => HookFuture::ready(Err(credentials(e))),
             None => HookFuture::pending(async move {
                 self.authorizer.authorize(request).await.map_err(credentials)?;
-                self.inner.prepare(request, operation_id).await
+                self.inner.prepare(request, operation).await
             }),
         }
     }
 
-    fn execute<'a>(&'a self, http: &'a reqwest::Client, request: Request, operation_id: &'static str) -> Execution<'a> {
+    fn execute<'a>(&'a self, http: &'a reqwest::Client, request: Request, operation: &'static str) -> Execution<'a> {
         let Some(sent) = request.headers().get(AUTHORIZATION).cloned() else {
-            return self.inner.execute(http, request, operation_id);
+            return self.inner.execute(http, request, operation);
         };
         if self.replay {
-            return Execution::Hooked(HookFuture::pending(self.send_replaying(
-                http,
-                request,
-                sent,
-                operation_id,
-            )));
+            return Execution::Hooked(HookFuture::pending(self.send_replaying(http, request, sent, operation)));
         }
-        match self.inner.execute(http, request, operation_id) {
+        match self.inner.execute(http, request, operation) {
             // A refusal comes back through `inspect_failure`.
             Execution::Send(request) => Execution::Send(request),
             Execution::Hooked(sending) => Execution::Hooked(HookFuture::pending(async move {

@@ -212,10 +212,9 @@ impl ClientBuilder {
         builder.credentials_from_env()
     }
 
-    /// Which API to talk to (default: production).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
-        self
+    setters! {
+        /// Which API to talk to (default: production).
+        pub fn environment(environment: Environment) => environment;
     }
 
     /// Shorthand for `environment(Environment::Custom(url))`.

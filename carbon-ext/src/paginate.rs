@@ -18,10 +18,11 @@
 //! ```
 //!
 //! Every page re-sends exactly the filters, sort and limit of the builder, plus the
-//! cursor of the page before; the stream ends when the API sends no cursor or an
-//! empty one, never by counting against `total_count` (which the API caps at
-//! 10 000). Nothing is sent until the stream is first polled. Dropping the stream
-//! cancels any request in flight.
+//! cursor of the page before; a cursor-paged listing ends when the API sends no
+//! cursor or an empty one, never by counting against `total_count` (which the API
+//! caps at 10 000). The printers, paged by offset, end on an empty page or when
+//! the total they report is reached. Nothing is sent until the stream is first
+//! polled. Dropping the stream cancels any request in flight.
 //!
 //! The next page is fetched while the consumer works on the current one, so a
 //! consumer slower than the API does not wait for it. The API's cursors expire 60 s

@@ -64,3 +64,82 @@ impl Drop for AbortOnDrop {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use futures::StreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn nothing_runs_until_polled_and_the_stream_ends_with_its_task() {
+        let started = Arc::new(AtomicBool::new(false));
+        let seen = started.clone();
+        let mut numbers = spawned_stream("the test task", 1, move |tx| async move {
+            seen.store(true, Ordering::SeqCst);
+            for n in 0..3 {
+                let _ = tx.send(Ok(n)).await;
+            }
+        });
+        tokio::task::yield_now().await;
+        assert!(!started.load(Ordering::SeqCst), "started before the first poll");
+        let mut got = Vec::new();
+        while let Some(n) = numbers.next().await {
+            got.push(n.unwrap());
+        }
+        assert_eq!(got, [0, 1, 2]);
+    }
+
+    #[tokio::test]
+    async fn the_first_error_ends_it() {
+        let items: Vec<_> = spawned_stream("the test task", 4, |tx| async move {
+            let _ = tx.send(Ok(1)).await;
+            let _ = tx.send(Err(Error::Config("broken".into()))).await;
+            let _ = tx.send(Ok(2)).await;
+        })
+        .collect()
+        .await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(matches!(items[1], Err(Error::Config(_))));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_task_is_an_error_not_an_end() {
+        let items: Vec<Result<u8, Error>> = spawned_stream("the test task", 1, |tx| async move {
+            let _ = tx.send(Ok(1)).await;
+            panic!("the producer broke");
+        })
+        .collect()
+        .await;
+        assert!(matches!(items[0], Ok(1)));
+        let Err(Error::Io(e)) = &items[1] else {
+            panic!("{items:?}")
+        };
+        assert!(e.to_string().starts_with("the test task failed"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn dropped_it_stops_its_task() {
+        let working = Arc::new(AtomicUsize::new(0));
+        let counter = working.clone();
+        let mut numbers = spawned_stream("the test task", 1, move |tx| async move {
+            let _ = tx.send(Ok(0)).await;
+            // Busy without sending again: only an abort stops it.
+            loop {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::task::yield_now().await;
+            }
+        });
+        assert!(matches!(numbers.next().await, Some(Ok(0))));
+        drop(numbers);
+        tokio::task::yield_now().await;
+        let after_drop = working.load(Ordering::SeqCst);
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(working.load(Ordering::SeqCst), after_drop, "it ran on after the drop");
+    }
+}

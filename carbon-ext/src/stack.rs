@@ -287,7 +287,7 @@ impl RequestHooks for RequestStack {
         let Failure {
             response,
             authorization,
-            operation_id: operation,
+            operation,
             ..
         } = failure;
         if let Some(authorizer) = &self.authorizer {

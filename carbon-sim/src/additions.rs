@@ -61,15 +61,8 @@ impl Additions {
 
     /// The schema of the success answer of `operation` in the published document.
     fn answer_schema(&self, operation: &carbon_api_gen::extras::OperationInfo) -> Option<&Value> {
-        let item = self.doc.get("paths")?.get(operation.path)?;
-        let responses = item
-            .get(operation.method.to_ascii_lowercase())?
-            .get("responses")?
-            .as_object()?;
-        responses
-            .iter()
-            .filter(|(status, _)| status.starts_with('2'))
-            .find_map(|(_, r)| r.pointer("/content/application~1json/schema"))
+        let op = self.doc.get("paths")?.get(operation.path)?;
+        walk::success_schema(op.get(operation.method.to_ascii_lowercase())?)
     }
 
     fn walk(&self, schema: &Value, value: &mut Value, first: bool) {

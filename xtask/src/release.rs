@@ -414,7 +414,6 @@ fn with_pins(manifest: &str, current: Version, next: Version) -> String {
     out
 }
 
-/// The root manifest with the `[workspace.package]` version set to `next`.
 /// The root manifest with its `[workspace.package]` version moved from
 /// `current` to `next`; refused when no line says `version = "current"` there
 /// (the release would go out under the old number).

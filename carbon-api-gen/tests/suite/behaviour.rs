@@ -161,6 +161,9 @@ impl RequestHooks for RecordingHooks {
     }
 
     fn inspect_failure<'a>(&'a self, failure: Failure) -> Answered<'a> {
+        // What a hook may log of a failure shows no credentials.
+        let logged = format!("{failure:?}");
+        assert!(logged.contains("<redacted>") && !logged.contains("Bearer"), "{logged}");
         let authorization = failure.authorization.map(|v| v.to_str().unwrap().to_string());
         self.0
             .failures

@@ -88,8 +88,8 @@ pub struct MeasurementFilters {
 impl PartFilters {
     pub(super) fn apply<'a>(&self, request: builder::GetPrintedParts<'a>) -> builder::GetPrintedParts<'a> {
         request
-            .given(any(&self.part_order_uuid), |r, v| r.part_order_uuid(v))
-            .given(any(&self.application_uuid), |r, v| r.application_uuid(v))
+            .given(values_if_any(&self.part_order_uuid), |r, v| r.part_order_uuid(v))
+            .given(values_if_any(&self.application_uuid), |r, v| r.application_uuid(v))
             .given(self.status.clone(), |r, v| r.status(v))
             .given(self.started_after, |r, t| r.started_after(t))
             .given(self.started_before, |r, t| r.started_before(t))
@@ -103,8 +103,8 @@ impl PrintFilters {
     pub(super) fn apply<'a>(&self, request: builder::GetPrints<'a>) -> builder::GetPrints<'a> {
         request
             .status(self.status.clone())
-            .given(any(&self.printer_serial), |r, v| r.printer_serial(v))
-            .given(any(&self.print_order_uuid), |r, v| r.print_order_uuid(v))
+            .given(values_if_any(&self.printer_serial), |r, v| r.printer_serial(v))
+            .given(values_if_any(&self.print_order_uuid), |r, v| r.print_order_uuid(v))
             .given(self.started_after.map(print_time), |r, t| r.started_after(t))
             .given(self.started_before.map(print_time), |r, t| r.started_before(t))
             .given(self.finished_after.map(print_time), |r, t| r.finished_after(t))
@@ -115,8 +115,8 @@ impl PrintFilters {
 impl MeasurementFilters {
     pub(super) fn apply<'a>(&self, request: builder::GetPartMeasurements<'a>) -> builder::GetPartMeasurements<'a> {
         request
-            .given(any(&self.printed_part_uuid), |r, v| r.printed_part_uuid(v))
-            .given(any(&self.application_uuid), |r, v| r.application_uuid(v))
+            .given(values_if_any(&self.printed_part_uuid), |r, v| r.printed_part_uuid(v))
+            .given(values_if_any(&self.application_uuid), |r, v| r.application_uuid(v))
             .given(self.updated_after, |r, t| r.updated_after(t))
     }
 }
@@ -139,6 +139,6 @@ impl<'a> Given for builder::GetPartMeasurements<'a> {}
 
 /// A list filter's values, or none when it is empty (array filters take at
 /// least one value).
-fn any(values: &[String]) -> Option<Vec<String>> {
+fn values_if_any(values: &[String]) -> Option<Vec<String>> {
     (!values.is_empty()).then(|| values.to_vec())
 }

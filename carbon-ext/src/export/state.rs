@@ -329,6 +329,26 @@ mod tests {
     }
 
     #[test]
+    fn only_the_filters_set_make_the_fingerprint() {
+        use crate::export::{MeasurementFilters, PartFilters};
+        use serde_json::json;
+        // As state files of earlier versions recorded them: unset filters left out.
+        assert_eq!(fingerprint(&PartFilters::default()), json!({}));
+        assert_eq!(fingerprint(&MeasurementFilters::default()), json!({}));
+        let filters = PartFilters {
+            status: Some(crate::enums::PrintedPartStatus::Complete),
+            part_order_uuid: vec!["po-1".into()],
+            // Moved by every incremental run: never part of it.
+            updated_after: Some(at("2026-11-02T10:00:00Z")),
+            ..PartFilters::default()
+        };
+        assert_eq!(
+            fingerprint(&filters),
+            json!({"status": "complete", "part_order_uuid": ["po-1"]})
+        );
+    }
+
+    #[test]
     fn a_state_round_trips_and_refuses_other_exports_and_filters() {
         let filters = serde_json::json!({"status": "complete"});
         let state = ExportState {

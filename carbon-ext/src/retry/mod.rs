@@ -82,11 +82,10 @@ impl RetryPolicy {
         }
     }
 
-    /// How long a call may go on being answered 429 (from its first attempt)
-    /// before it fails with the 429 (default 5 minutes). Zero: a 429 is not retried.
-    pub fn with_rate_limited_budget(mut self, budget: Duration) -> Self {
-        self.rate_limited_budget = budget;
-        self
+    setters! {
+        /// How long a call may go on being answered 429 (from its first attempt)
+        /// before it fails with the 429 (default 5 minutes). Zero: a 429 is not retried.
+        pub fn with_rate_limited_budget(budget: Duration) => rate_limited_budget;
     }
 
     /// At most `attempts` tries per call that fail for other reasons than a 429

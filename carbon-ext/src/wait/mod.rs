@@ -78,11 +78,10 @@ impl WaitConfig {
         }
     }
 
-    /// How long transient errors may persist before the wait ends with one
-    /// (`Duration::ZERO`: the first error ends it).
-    pub fn with_error_budget(mut self, budget: Duration) -> Self {
-        self.error_budget = budget;
-        self
+    setters! {
+        /// How long transient errors may persist before the wait ends with one
+        /// (`Duration::ZERO`: the first error ends it).
+        pub fn with_error_budget(budget: Duration) => error_budget;
     }
 }
 
