@@ -17,17 +17,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::failure::{Failure, Outcome};
 
-/// One named connection.
+/// One named connection. What is not set is left out of the file (TOML has no
+/// null), and a setting the file leaves out is not set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     /// The API's base URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// The `secrets.json` with the key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets: Option<PathBuf>,
     /// The Redis through which the key's rate limit is shared across hosts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_redis: Option<String>,
 }
 
@@ -36,7 +34,6 @@ pub struct Profile {
 pub struct ConfigFile {
     /// The profile used when none is named (`carbon profile use`); without it, the
     /// one named `default`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_profile: Option<String>,
     /// Profiles by name.
     #[serde(default)]
@@ -275,4 +272,31 @@ fn parse_rate_limit(text: &str) -> Result<carbon_ext::RateLimit, String> {
         .map_err(|_| bad("not a number of requests".into()))?;
     let window = crate::when::parse_duration(window).map_err(bad)?;
     Ok(carbon_ext::RateLimit::new(requests, window))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_not_set_is_left_out_of_the_file_and_back() {
+        let mut config = ConfigFile::default();
+        config.profiles.insert(
+            "sim".into(),
+            Profile {
+                base_url: Some("http://127.0.0.1:8080/v1".into()),
+                ..Profile::default()
+            },
+        );
+        let text = toml::to_string_pretty(&config).unwrap();
+        assert!(
+            !text.contains("secrets") && !text.contains("default_profile") && !text.contains("rate_limit_redis"),
+            "{text}"
+        );
+        assert_eq!(toml::from_str::<ConfigFile>(&text).unwrap(), config);
+        // A file of an earlier version, or written by hand, with less in it.
+        assert_eq!(toml::from_str::<ConfigFile>("").unwrap(), ConfigFile::default());
+        let bare: ConfigFile = toml::from_str("[profiles.x]\n").unwrap();
+        assert_eq!(bare.profiles["x"], Profile::default());
+    }
 }
