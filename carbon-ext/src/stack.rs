@@ -191,27 +191,18 @@ pub(crate) async fn read_error_body(response: Response) -> String {
     }
 }
 
-fn rebuild(parts: Parts, body: Bytes, operation: &'static str, retry_after: Option<Duration>) -> Response {
-    use reqwest::ResponseBuilderExt as _;
-    let mut builder = http::Response::builder()
-        .status(parts.status)
-        .version(parts.version)
-        .url(parts.url);
-    if let Some(headers) = builder.headers_mut() {
-        *headers = parts.headers;
-        // The body was cut to the cap: the length it had is no longer true.
-        headers.remove(reqwest::header::CONTENT_LENGTH);
-    }
-    let context = ResponseContext {
+/// A failed response again, with its body as read (at most [`MAX_ERROR_BODY`]) and
+/// what the error made of it needs: the operation, the body, `Retry-After`.
+fn rebuild(mut parts: Parts, body: Bytes, operation: &'static str, retry_after: Option<Duration>) -> Response {
+    // The body was cut to the cap: the length it had is no longer true.
+    parts.headers.remove(reqwest::header::CONTENT_LENGTH);
+    let mut response = parts.with_body(body.clone());
+    response.extensions_mut().insert(ResponseContext {
         operation,
-        body: Some(body.clone()),
+        body: Some(body),
         retry_after,
-    };
-    let response = builder
-        .extension(context)
-        .body(body)
-        .expect("parts of a valid response");
-    Response::from(response)
+    });
+    response
 }
 
 /// Most requests find the rate limit open and a token at hand: they are prepared
