@@ -12,10 +12,10 @@ use futures::TryStreamExt;
 use integration_tests::client;
 
 /// A simulator with a seeded history of 30 printed parts on 3 printers, its
-/// time running fast enough for an order to pack within a test, and a client.
+/// time standing still (a test moves it with `skip_time`: however slow the
+/// machine, an order stays as the test left it), and a client.
 async fn started() -> (Simulator, Client) {
-    let sim = integration_tests::simulator(Config {
-        speed: 600.0,
+    let sim = integration_tests::frozen(Config {
         printed_parts: 30,
         printers: 3,
         ..Config::default()
@@ -412,7 +412,7 @@ async fn printers_and_print_orders() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn printer_queues() {
-    let (_sim, c) = started().await;
+    let (sim, c) = started().await;
     let part = sim_part(&c).await;
 
     // A fresh order's prints land in printer queues; move one, then delete it.
@@ -424,6 +424,9 @@ async fn printer_queues() {
         .run()
         .await
         .unwrap();
+    // A flushed order's parts print 90 s after it is made; its print runs for
+    // minutes after that.
+    sim.skip_time(Duration::from_secs(100));
     let packed = c
         .wait_until_part_order_packed(
             "order-3",
