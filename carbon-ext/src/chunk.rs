@@ -63,7 +63,8 @@ fn sorted_across_requests(operation: &'static str, filter: &str, values: usize, 
 
 /// `args` (a call by name, as [`crate::by_name`] takes it) split so that no
 /// array parameter has more values than one request of `operation` takes: the
-/// first such parameter is cut into chunks of its documented limit. A sorted
+/// first such parameter is cut into chunks of its documented limit (100 where
+/// the document sets none, as [`default_chunk_size`] says). A sorted
 /// request that would need several is refused, as [`ChunkExt::chunked`]
 /// refuses it. One set when nothing needs splitting.
 pub fn split_args(
@@ -74,9 +75,9 @@ pub fn split_args(
         let Some(serde_json::Value::Array(values)) = args.get(param.name) else {
             continue;
         };
-        let Some(max) = carbon_api_gen::extras::param_rule(operation.name, param.name).and_then(|r| r.max_items) else {
-            continue;
-        };
+        let max = carbon_api_gen::extras::param_rule(operation.name, param.name)
+            .and_then(|r| r.max_items)
+            .unwrap_or(UNDOCUMENTED_CHUNK_SIZE);
         let max = usize::try_from(max).unwrap_or(usize::MAX).max(1);
         if values.len() <= max {
             continue;

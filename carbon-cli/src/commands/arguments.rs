@@ -1,6 +1,6 @@
 //! A resource command's flags as the operation's JSON arguments (keyed by wire
-//! name, the body under `body`), every value checked before anything is sent, and
-//! array filters split into several argument sets past what one request takes.
+//! name, the body under `body`), every value checked before anything is sent.
+//! (Array filters past what one request takes are split by the list command.)
 
 use carbon_ext::extras::{FieldInfo, Location, OperationInfo, ValueKind};
 use clap::ArgMatches;
@@ -233,22 +233,5 @@ mod tests {
             }
         }
         assert!(checked > 40, "only {checked} flags checked");
-    }
-
-    #[test]
-    fn long_filters_are_split_and_sorted_ones_refused() {
-        let op = carbon_ext::extras::operation("getPrintedParts").unwrap();
-        let mut args = Map::new();
-        let ids: Vec<Value> = (0..250).map(|i| Value::from(format!("id-{i}"))).collect();
-        args.insert("part_uuid".into(), Value::Array(ids));
-        let sets = carbon_ext::split_args(op, &args).unwrap();
-        assert_eq!(
-            sets.iter()
-                .map(|s| s["part_uuid"].as_array().unwrap().len())
-                .collect::<Vec<_>>(),
-            [100, 100, 50]
-        );
-        args.insert("sort".into(), serde_json::json!(["uuid"]));
-        assert!(carbon_ext::split_args(op, &args).is_err());
     }
 }
