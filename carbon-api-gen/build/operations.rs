@@ -432,7 +432,7 @@ pub fn table_code(rows: &[TokenStream], entries: &[TokenStream], variants: &[(sy
         pub(crate) static OPERATIONS: &[crate::extras::OperationInfo] = &[#(#rows),*];
 
         /// Calls `$callback!` with one `(name, builder path, kind)` entry per
-        /// operation, `kind` being `cursor`, `offset`, `listing`, `single`,
+        /// operation, `kind` being `cursor`, `offset`, `unpaged`, `single`,
         /// `download` or `upload`: for generic code that dispatches to every typed
         /// builder by name. `for_each_operation!(callback!(tokens))` puts `tokens`
         /// before the entries, for a callback that needs more to work with.

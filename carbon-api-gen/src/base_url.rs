@@ -52,11 +52,17 @@ impl BaseUrl {
                 "it holds a user name or password: give credentials as an API key, never in the URL",
             ));
         }
+        // Kept without trailing slashes: one value (and one `url().path()`) for
+        // every way of writing it.
+        let mut url = url;
+        let path = url.path().trim_end_matches('/').to_string();
+        url.set_path(&path);
         Ok(Self(url))
     }
 
     /// The base URL, without a trailing slash.
     pub fn as_str(&self) -> &str {
+        // A bare host keeps the one slash a URL cannot be without.
         self.0.as_str().trim_end_matches('/')
     }
 
@@ -111,6 +117,12 @@ mod tests {
         ] {
             let base = BaseUrl::parse(given).unwrap();
             assert_eq!(base.as_str(), "https://api.carbon3d.com/v1", "{given:?}");
+            assert_eq!(
+                base,
+                BaseUrl::parse("https://api.carbon3d.com/v1").unwrap(),
+                "{given:?}"
+            );
+            assert_eq!(base.url().path(), "/v1", "{given:?}");
             assert_eq!(base.join("/api.yaml"), "https://api.carbon3d.com/v1/api.yaml");
         }
         assert_eq!(
