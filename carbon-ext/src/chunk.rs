@@ -191,7 +191,7 @@ where
 impl<'a, B, V, F> Chunked<'a, B, V, F>
 where
     B: IntoParams<'a> + Clone,
-    B::Params: CursorPaged + Clone,
+    B::Params: CursorPaged,
     <B::Params as Listing>::Item: HasUuid,
     F: Fn(B, Vec<V>) -> B,
 {

@@ -145,7 +145,10 @@ trait Walk<P: Listing> {
     where
         P: Send + 'static,
     {
-        prefetching(client, move |client, tx| Self::pages(client, params, mode, tx))
+        // One page ahead of the consumer.
+        spawned_stream("the pagination task", 1, move |tx| {
+            Self::pages(client, params, mode, tx)
+        })
     }
 }
 
@@ -221,17 +224,6 @@ where
     }
 }
 
-/// Pages of a cursor-paged request, from owned parts.
-pub(crate) fn cursor_page_stream<P>(
-    client: carbon_api_gen::Client,
-    params: P,
-) -> BoxStream<'static, Result<Page<P::Item>, Error>>
-where
-    P: CursorPaged + Clone,
-{
-    strict_pages(ByCursor::walk(client, params, Mode::Strict))
-}
-
 /// A page's records, some perhaps not decoded, and the total it reported.
 pub(crate) type LenientPage<T> = (Vec<LenientItem<T>>, Option<TotalCount>);
 
@@ -241,36 +233,23 @@ pub(crate) type LenientPage<T> = (Vec<LenientItem<T>>, Option<TotalCount>);
 pub(crate) fn lenient_pages<'a, B>(builder: B) -> BoxStream<'static, Result<LenientPage<ItemOf<'a, B>>, Error>>
 where
     B: IntoParams<'a> + Sized,
-    B::Params: CursorPaged + Clone,
+    B::Params: CursorPaged,
 {
     let (client, params) = builder.into_params();
-    prefetching(client.clone(), move |client, tx| {
-        ByCursor::pages(client, params, Mode::Lenient, tx)
-    })
-    .map_ok(|page| (page.records, page.total))
-    .boxed()
+    ByCursor::walk(client.clone(), params, Mode::Lenient)
+        .map_ok(|page| (page.records, page.total))
+        .boxed()
 }
 
 /// Items of a cursor-paged request, from owned parts.
 pub(crate) fn cursor_stream<P>(client: carbon_api_gen::Client, params: P) -> BoxStream<'static, Result<P::Item, Error>>
 where
-    P: CursorPaged + Clone,
+    P: CursorPaged,
 {
-    flatten(cursor_page_stream(client, params))
+    flatten(strict_pages(ByCursor::walk(client, params, Mode::Strict)))
 }
 
 type PageSender<T> = Feed<RawPage<T>>;
-
-/// Runs `producer` in its own task ([`spawned_stream`]), one page ahead of the
-/// consumer.
-fn prefetching<T, F, Fut>(client: carbon_api_gen::Client, producer: F) -> BoxStream<'static, Result<RawPage<T>, Error>>
-where
-    T: Send + 'static,
-    F: FnOnce(carbon_api_gen::Client, PageSender<T>) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    spawned_stream("the pagination task", 1, move |tx| producer(client, tx))
-}
 
 /// Fetches and decodes one page; in strict mode a malformed record is the error.
 async fn fetch_page<P, M>(
