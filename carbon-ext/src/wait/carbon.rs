@@ -57,13 +57,16 @@ impl PackingProgress {
     /// Printed parts that reached printing or beyond (printing, complete, failed,
     /// canceled).
     pub fn packed(&self) -> usize {
-        ["printing", "complete", "failed", "canceled"]
+        self.by_status
             .iter()
-            .map(|s| self.by_status.get(*s).copied().unwrap_or(0))
+            .filter(|(status, _)| is_packed_status(&PrintedPartStatus::from(status.as_str())) == Some(true))
+            .map(|(_, count)| count)
             .sum()
     }
 }
 
+/// Whether a printed part in `status` is packed: `None` for a status this SDK
+/// version does not know.
 fn is_packed_status(status: &PrintedPartStatus) -> Option<bool> {
     match status {
         PrintedPartStatus::Printing
@@ -338,6 +341,22 @@ mod tests {
     fn run(status: &str, model: Option<&str>) -> types::ModelProgramRun {
         serde_json::from_value(serde_json::json!({"uuid": "r", "status": status, "progress": 0.5, "model_uuid": model}))
             .unwrap()
+    }
+
+    #[test]
+    fn packed_counts_the_statuses_the_packed_waiter_counts() {
+        let progress = PackingProgress {
+            by_status: [("printing", 2), ("waiting", 1), ("complete", 1), ("reworked", 3)]
+                .into_iter()
+                .map(|(status, n)| (status.to_string(), n))
+                .collect(),
+            ..Default::default()
+        };
+        assert_eq!(
+            progress.packed(),
+            3,
+            "a status this version does not know is not packed"
+        );
     }
 
     #[test]
