@@ -19,15 +19,17 @@ pub(crate) struct Additions {
     members: BTreeMap<String, Vec<(String, Value)>>,
     /// The first new value, by enum schema.
     values: BTreeMap<String, String>,
+    /// The schema of each operation's success answer in the published
+    /// document, by `operationId` (a path may be spelled another way there).
+    answers: BTreeMap<String, Value>,
 }
 
 impl Additions {
-    /// What `published` (YAML or JSON text) adds over `built` (a normalized
-    /// document); `None` when it adds nothing.
-    pub(crate) fn between(built: &Value, published: &str) -> Result<Option<Self>, String> {
+    /// What `published` (a document as read, before normalization) adds over
+    /// `built` (a normalized document); `None` when it adds nothing.
+    pub(crate) fn between(built: &Value, published: Value) -> Result<Option<Self>, String> {
         let overlay = carbon_api_regen::overlay::parse(carbon_api_spec::OVERLAY_YAML).map_err(|e| e.to_string())?;
-        let doc = carbon_api_regen::parse("the API document", published).map_err(|e| e.to_string())?;
-        let doc = carbon_api_regen::normalize::normalize(doc, &overlay.enum_names).map_err(|e| e.to_string())?;
+        let doc = carbon_api_regen::normalize::normalize(published, &overlay.enum_names).map_err(|e| e.to_string())?;
         let old: BTreeMap<&String, &Value> = walk::members(built, "/components/schemas").collect();
         let mut members = BTreeMap::new();
         let mut values = BTreeMap::new();
@@ -49,7 +51,15 @@ impl Additions {
         if members.is_empty() && values.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Self { doc, members, values }))
+        let answers = walk::operations(&doc)
+            .filter_map(|o| Some((o.id()?.to_string(), walk::success_schema(o.op)?.clone())))
+            .collect();
+        Ok(Some(Self {
+            doc,
+            members,
+            values,
+            answers,
+        }))
     }
 
     /// Puts the additions into `body`, the JSON answer of `operation`.
@@ -61,8 +71,7 @@ impl Additions {
 
     /// The schema of the success answer of `operation` in the published document.
     fn answer_schema(&self, operation: &carbon_api_gen::extras::OperationInfo) -> Option<&Value> {
-        let op = self.doc.get("paths")?.get(operation.path)?;
-        walk::success_schema(op.get(operation.method.to_ascii_lowercase())?)
+        self.answers.get(operation.operation_id)
     }
 
     fn walk(&self, schema: &Value, value: &mut Value, first: bool) {
@@ -140,7 +149,7 @@ mod tests {
     #[test]
     fn the_same_document_adds_nothing() {
         assert!(
-            Additions::between(&built(), carbon_api_spec::UPSTREAM_JSON)
+            Additions::between(&built(), serde_json::from_str(carbon_api_spec::UPSTREAM_JSON).unwrap())
                 .unwrap()
                 .is_none()
         );
@@ -149,7 +158,7 @@ mod tests {
     #[test]
     fn new_members_go_into_every_record_and_new_values_into_the_first() {
         let doc = test_support::api_documents::additive();
-        let additions = Additions::between(&built(), &doc.to_string()).unwrap().unwrap();
+        let additions = Additions::between(&built(), doc.clone()).unwrap().unwrap();
         let mut page = json!({"parts": [
             {"uuid": "a", "part_uuid": "p", "status": "complete"},
             {"uuid": "b", "part_uuid": "p", "status": "complete"}

@@ -4,7 +4,9 @@
 //! newer or an older API.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
 
 /// An API document's text (YAML or JSON), as published.
 #[derive(Clone)]
@@ -14,13 +16,15 @@ pub struct ApiDocument(Text);
 enum Text {
     /// The document this build was generated from (nothing to copy or compare).
     BuiltIn(&'static str),
-    Given(Arc<str>),
+    /// Another document, and what reading it gave (read once, by whichever
+    /// asks first: the settings' check or the start).
+    Given(Arc<str>, Arc<OnceLock<Result<Value, String>>>),
 }
 
 impl ApiDocument {
     /// A document with this text.
     pub fn new(text: impl Into<Arc<str>>) -> Self {
-        Self(Text::Given(text.into()))
+        Self(Text::Given(text.into(), Arc::default()))
     }
 
     /// The document this build was generated from, as Carbon published it.
@@ -37,7 +41,20 @@ impl ApiDocument {
     pub fn text(&self) -> &str {
         match &self.0 {
             Text::BuiltIn(text) => text,
-            Text::Given(text) => text,
+            Text::Given(text, _) => text,
+        }
+    }
+
+    /// A given document read as `cargo xtask regen` reads one (YAML or JSON),
+    /// once; `None` for the built-in one.
+    pub(crate) fn read(&self) -> Option<Result<&Value, &str>> {
+        match &self.0 {
+            Text::BuiltIn(_) => None,
+            Text::Given(text, read) => Some(
+                read.get_or_init(|| carbon_api_regen::parse("the document", text).map_err(|e| e.to_string()))
+                    .as_ref()
+                    .map_err(String::as_str),
+            ),
         }
     }
 
@@ -45,7 +62,7 @@ impl ApiDocument {
     pub(crate) fn body(&self) -> axum::body::Body {
         match &self.0 {
             Text::BuiltIn(text) => axum::body::Body::from(bytes::Bytes::from_static(text.as_bytes())),
-            Text::Given(text) => axum::body::Body::from(text.to_string()),
+            Text::Given(text, _) => axum::body::Body::from(text.to_string()),
         }
     }
 }

@@ -69,7 +69,8 @@ pub enum SimError {
         /// Why.
         source: std::io::Error,
     },
-    /// A setting the simulator cannot work with.
+    /// Something of this build the simulator cannot work with (its own API
+    /// document unreadable); settings that are wrong are [`SimError::Setting`].
     #[error("{0}")]
     Config(String),
     /// A setting of [`Config`] the simulator cannot work with: which (the
@@ -101,12 +102,13 @@ fn setting(setting: &'static str, problem: String) -> SimError {
 /// What the published document adds over the one this build was generated from
 /// (nothing, for that document itself).
 fn additions_of(config: &Config) -> Result<Option<additions::Additions>, SimError> {
-    if config.api_document.is_built_in() {
+    let Some(Ok(published)) = config.api_document.read() else {
+        // Built in, or refused by `Config::validate` (which `start` runs first).
         return Ok(None);
-    }
+    };
     let built: serde_json::Value = serde_json::from_str(carbon_api_gen::OPENAPI_JSON)
         .map_err(|e| SimError::Config(format!("this build's API document: {e}")))?;
-    additions::Additions::between(&built, config.api_document.text())
+    additions::Additions::between(&built, published.clone())
         .map_err(|e| setting("api_document", format!("cannot be read as regen reads a document: {e}")))
 }
 
@@ -137,9 +139,8 @@ impl Config {
                 format!("{requests} per {window:?}: give at least 1 request per window longer than 0 s, or none");
             return Err(setting("rate_limit", problem));
         }
-        if !self.api_document.is_built_in() {
-            carbon_api_regen::parse("the document", self.api_document.text())
-                .map_err(|e| setting("api_document", format!("is not an API document: {e}")))?;
+        if let Some(Err(e)) = self.api_document.read() {
+            return Err(setting("api_document", format!("is not an API document: {e}")));
         }
         Ok(())
     }
