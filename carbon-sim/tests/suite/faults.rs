@@ -3,34 +3,27 @@
 //! same seed.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use carbon_sim::{Config, Faults, Simulator};
+use carbon_sim::{Config, Faults};
+
+use crate::common::Raw;
 
 /// What each kind of request met, in order, when `order` (paths below the base
 /// URL) is sent one by one to a simulator seeded with `seed` and faults on half
 /// the requests.
 async fn outcomes(seed: u64, order: &[&str]) -> BTreeMap<String, Vec<String>> {
-    let sim = Simulator::start(Config {
+    let raw = Raw::start(Config {
         faults: Faults::all(0.5),
-        rate_limit: None,
         // Records stay as they are between the two runs compared.
         speed: Config::STILL,
         printed_parts: 4,
         seed,
         ..Config::default()
     })
-    .await
-    .unwrap();
-    let token = carbon_auth::mint(&sim.api_key(), Duration::from_secs(3600)).unwrap();
-    let http = carbon_api_gen::http_client(Duration::from_secs(10), Duration::from_secs(30)).unwrap();
+    .await;
     let mut met: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for path in order {
-        let answer = http
-            .get(format!("{}{path}", sim.base_url()))
-            .bearer_auth(token.expose())
-            .send()
-            .await;
+        let answer = raw.get(path).send().await;
         let outcome = match answer {
             Ok(response) => {
                 let status = response.status().as_u16();

@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use carbon_ext::Client;
 use carbon_ext::drift::DriftKind;
 use carbon_ext::prelude::*;
-use carbon_sim::{ApiDocument, Config, Simulator};
+use carbon_sim::{ApiDocument, Config};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
@@ -20,21 +19,13 @@ fn newer_document() -> Value {
 
 #[tokio::test]
 async fn the_sdk_keeps_working_against_a_newer_api_and_says_so_once() {
-    let sim = Simulator::start(Config {
+    let sim = integration_tests::frozen(Config {
         printed_parts: 2_500,
-        rate_limit: None,
-        speed: Config::STILL,
         api_document: ApiDocument::new(newer_document().to_string()),
         ..Config::default()
     })
-    .await
-    .unwrap();
-    let c = Client::builder()
-        .base_url(sim.base_url())
-        .api_key(sim.api_key())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+    .await;
+    let c = integration_tests::client_builder(&sim).no_rate_limit().build().unwrap();
     let parts: Vec<_> = c.get_printed_parts().limit(1000).items().try_collect().await.unwrap();
     assert_eq!(parts.len(), 2_500, "every page decodes");
     let reworked = parts.iter().filter(|p| p.status.as_str() == "reworked").count();
