@@ -143,7 +143,8 @@ pub enum Error {
     #[error(transparent)]
     Auth(#[from] carbon_auth::AuthError),
     /// The request could not be sent or the response not received.
-    #[error("{call}: {}", transport_text(source))]
+    // reqwest's Display omits the cause chain, which is where "connection refused" is.
+    #[error("{call}: {}", with_causes(source))]
     Transport {
         /// The call.
         call: Call,
@@ -259,11 +260,6 @@ fn body_text(body: &str) -> String {
     }
 }
 
-fn transport_text(source: &reqwest::Error) -> String {
-    // reqwest's Display omits the cause chain, which is where "connection refused" is.
-    with_causes(source)
-}
-
 /// An error's message followed by each of its causes that the text does not say
 /// already (`error sending request: client error (Connect): connection refused`):
 /// what a person needs of an error whose own message leaves its cause out.
@@ -281,17 +277,13 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The call of an error, mutable or not: the variants named here carry one (one
-/// list of them).
+/// The call of an error, mutable or not: the variants named here carry one
+/// (one list of them).
 macro_rules! call_of {
     ($error:expr) => {
-        call_in!($error; Api RateLimited Unauthorized NotFound Conflict InvalidRequest Credentials Transport
+        call_of!($error; Api RateLimited Unauthorized NotFound Conflict InvalidRequest Credentials Transport
             Timeout Decode Truncated MissingEtag Pagination Vanished)
     };
-}
-
-/// `Some(call)` when `$error` is one of the variants named, else `None`.
-macro_rules! call_in {
     ($error:expr; $($variant:ident)*) => {
         match $error {
             $(Error::$variant { call, .. } => Some(call),)*

@@ -119,8 +119,9 @@ where
     fn items_lenient(self) -> BoxStream<'static, Result<LenientItem<ItemOf<'a, Self>>, Error>>;
 }
 
-/// The paginator of offset-paged listings, which [`PaginateExt`] now is too
-/// (kept so that code naming it builds).
+/// The paginator of offset-paged listings, which [`PaginateExt`] now is too:
+/// another name of it, kept so that code naming it builds, and to be removed at
+/// the next breaking release (import `PaginateExt` instead).
 pub use PaginateExt as PaginateOffsetExt;
 
 /// How the pages of a listing follow each other: one walk for each kind of
