@@ -98,24 +98,11 @@ pub fn names(doc: &Value) -> Vec<GuardError> {
     errors
 }
 
-/// An operation's problems, named by where they are.
-trait OperationError {
-    /// A problem of this operation.
-    fn error(&self, problem: impl Into<String>, remedy: impl Into<String>) -> GuardError;
-    /// `operation getParts (GET /parts)`.
-    fn location(&self) -> String;
-}
-
-impl OperationError for Operation<'_> {
-    fn error(&self, problem: impl Into<String>, remedy: impl Into<String>) -> GuardError {
-        error(self.location(), problem, remedy)
-    }
-
-    fn location(&self) -> String {
-        match self.id() {
-            Some(id) => format!("operation {id} ({} {})", self.method.to_uppercase(), self.path),
-            None => format!("operation {} {}", self.method.to_uppercase(), self.path),
-        }
+/// Where an operation is: `operation getParts (GET /parts)`.
+fn place(op: &Operation<'_>) -> String {
+    match op.id() {
+        Some(id) => format!("operation {id} ({} {})", op.method.to_uppercase(), op.path),
+        None => format!("operation {} {}", op.method.to_uppercase(), op.path),
     }
 }
 
@@ -134,13 +121,15 @@ pub fn operation_ids(doc: &Value) -> Vec<GuardError> {
     let mut seen: BTreeMap<&str, String> = BTreeMap::new();
     for op in walk::operations(doc) {
         match op.op.get("operationId").and_then(Value::as_str) {
-            None => errors.push(op.error(
+            None => errors.push(error(
+                place(&op),
                 "has no operationId, so the client method would have no name",
                 "ask upstream for one, or add it to the upstream document before regen",
             )),
             Some(id) => {
-                if let Some(first) = seen.insert(id, op.location()) {
-                    errors.push(op.error(
+                if let Some(first) = seen.insert(id, place(&op)) {
+                    errors.push(error(
+                        place(&op),
                         format!("uses the operationId `{id}` already used by {first}"),
                         "operationIds must be unique; rename one of them",
                     ));
@@ -175,7 +164,8 @@ pub fn success_bodies(doc: &Value) -> Vec<GuardError> {
         let first = shapes.first().map(|(_, shape)| *shape);
         if shapes.iter().any(|(_, shape)| Some(*shape) != first) {
             let codes: Vec<&str> = shapes.iter().map(|(code, _)| *code).collect();
-            errors.push(op.error(
+            errors.push(error(
+                place(op),
                 format!("has success responses with different bodies ({})", codes.join(", ")),
                 "keep one success response shape (drop the others or give them the same content)",
             ));
@@ -191,13 +181,15 @@ pub fn request_bodies(doc: &Value) -> Vec<GuardError> {
         };
         if content.len() > 1 {
             let types: Vec<&str> = content.keys().map(String::as_str).collect();
-            errors.push(op.error(
+            errors.push(error(
+                place(op),
                 format!("accepts several request media types ({})", types.join(", ")),
                 "keep only the one the SDK should send (usually application/json)",
             ));
         }
         for media in content.keys().filter(|m| m.starts_with("multipart/")) {
-            errors.push(op.error(
+            errors.push(error(
+                place(op),
                 format!("has a `{media}` request body, which the generator does not support"),
                 "send the file as application/octet-stream or JSON instead",
             ));
@@ -214,7 +206,8 @@ pub fn json_responses_have_schemas(doc: &Value) -> Vec<GuardError> {
             };
             for (media, body) in content {
                 if media.contains("json") && body.get("schema").is_none() {
-                    errors.push(op.error(
+                    errors.push(error(
+                        place(op),
                         format!("response {code} is `{media}` without a schema"),
                         "give the response a schema, or remove its content if it has no body",
                     ));
@@ -232,7 +225,8 @@ pub fn parameters(doc: &Value) -> Vec<GuardError> {
             let name = param.get("name").and_then(Value::as_str).unwrap_or("?");
             let location = param.get("in").and_then(Value::as_str).unwrap_or("?");
             if location == "cookie" {
-                errors.push(op.error(
+                errors.push(error(
+                    place(op),
                     format!("parameter `{name}` is a cookie parameter"),
                     "drop it, or model it as a header",
                 ));
@@ -240,7 +234,8 @@ pub fn parameters(doc: &Value) -> Vec<GuardError> {
             if let Some(style) = param.get("style").and_then(Value::as_str)
                 && matches!(style, "deepObject" | "pipeDelimited" | "spaceDelimited")
             {
-                errors.push(op.error(
+                errors.push(error(
+                    place(op),
                     format!("parameter `{name}` uses style `{style}`"),
                     "use style `form` (repeated keys for arrays)",
                 ));
@@ -249,7 +244,8 @@ pub fn parameters(doc: &Value) -> Vec<GuardError> {
                 s.get("type").and_then(Value::as_str) == Some("object") || s.get("properties").is_some()
             });
             if location == "query" && is_object {
-                errors.push(op.error(
+                errors.push(error(
+                    place(op),
                     format!("query parameter `{name}` is an object"),
                     "split it into one query parameter per field",
                 ));
