@@ -254,6 +254,9 @@ pub struct ParamRule {
     pub operation: &'static str,
     /// The parameter's wire name.
     pub name: &'static str,
+    /// The builder's (Rust) name for it (`print_ids` for `printIds`): what
+    /// [`OperationParams::is_set`] takes.
+    pub field: &'static str,
     /// Where it travels (query, path or header).
     pub location: Location,
     /// Fewest values of an array parameter.

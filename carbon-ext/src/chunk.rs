@@ -1,7 +1,8 @@
 //! Filters with more values than the API accepts in one request.
 //!
 //! Array filters take at most 100 values (`getPrints`' `status`: 5), as the
-//! document says and [`default_chunk_size`] reads. Asking for the
+//! document says and [`default_chunk_size`] reads; a chunk holds as many
+//! values as the filter being split takes. Asking for the
 //! printed parts of 2 500 parts, or the quality data of 800 prints, takes several
 //! requests; [`ChunkExt::chunked`] splits the values, runs the requests with bounded
 //! concurrency (under the client's rate limit), pages through each, and merges the
@@ -24,7 +25,7 @@
 //! ```
 
 use carbon_api_gen::BoxFuture;
-use carbon_api_gen::extras::{CursorPaged, HasUuid, IntoParams, Listing, OperationParams};
+use carbon_api_gen::extras::{CursorPaged, HasUuid, IntoParams, Listing, OperationParams, ParamRule};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use crate::Error;
@@ -37,17 +38,38 @@ use crate::run::send;
 /// the 8 KiB that servers commonly accept.
 const UNDOCUMENTED_CHUNK_SIZE: u64 = 100;
 
-/// Values per request unless told otherwise: the most the operation's array
-/// filters accept, as the document says (100 for every filter of 0.4.17 but
-/// `getPrints`' `status`, which takes 5: chunk it with `chunk_size(5)`).
-pub fn default_chunk_size(operation: &str) -> usize {
-    let documented = carbon_api_gen::extras::param_rules()
-        .iter()
-        .filter(|rule| rule.operation == operation)
-        .filter_map(|rule| rule.max_items)
-        .max();
-    usize::try_from(documented.unwrap_or(UNDOCUMENTED_CHUNK_SIZE)).unwrap_or(usize::MAX)
+/// Values per request of one array parameter (by wire name) of `operation`
+/// (`get_prints`): the most the document lets it take (`status` of
+/// `get_prints`: 5; the other filters of 0.4.17: 100), or 100 where the
+/// document sets no limit.
+pub fn default_chunk_size(operation: &str, param: &str) -> usize {
+    chunk_size_of(carbon_api_gen::extras::param_rule(operation, param))
 }
+
+fn chunk_size_of(rule: Option<&ParamRule>) -> usize {
+    let most = rule.and_then(|rule| rule.max_items).unwrap_or(UNDOCUMENTED_CHUNK_SIZE);
+    usize::try_from(most).unwrap_or(usize::MAX).max(1)
+}
+
+/// The documented limit of the filter that `set` fills: the array parameter
+/// that a copy of `builder` given no values has set and `template` (the builder
+/// as it is) has not. 100 when that filter has no documented limit.
+fn filled_filter_size<'a, B, V, F>(builder: &B, set: &F, template: &B::Params) -> usize
+where
+    B: IntoParams<'a> + Clone,
+    F: Fn(B, Vec<V>) -> B,
+{
+    let (_, probe) = set(builder.clone(), Vec::new()).into_params();
+    let operation = <B::Params as OperationParams>::NAME;
+    let rule = carbon_api_gen::extras::param_rules().iter().find(|rule| {
+        rule.operation == operation
+            && rule.max_items.is_some()
+            && probe.is_set(rule.field)
+            && !template.is_set(rule.field)
+    });
+    chunk_size_of(rule)
+}
+
 /// The refusal of a sorted request split over several: items merged from
 /// several requests are not in `sort` order (the one rule for typed chunks and
 /// for [`split_args`]).
@@ -75,10 +97,7 @@ pub fn split_args(
         let Some(serde_json::Value::Array(values)) = args.get(param.name) else {
             continue;
         };
-        let max = carbon_api_gen::extras::param_rule(operation.name, param.name)
-            .and_then(|r| r.max_items)
-            .unwrap_or(UNDOCUMENTED_CHUNK_SIZE);
-        let max = usize::try_from(max).unwrap_or(usize::MAX).max(1);
+        let max = default_chunk_size(operation.name, param.name);
         if values.len() <= max {
             continue;
         }
@@ -119,7 +138,7 @@ pub trait ChunkExt<'a>: IntoParams<'a> + Sized + Clone {
             builder: self,
             values: values.into_iter().collect(),
             set,
-            chunk_size: default_chunk_size(<Self::Params as OperationParams>::NAME),
+            chunk_size: None,
             concurrency: DEFAULT_CONCURRENCY,
             _client: std::marker::PhantomData,
         }
@@ -134,7 +153,8 @@ pub struct Chunked<'a, B, V, F> {
     builder: B,
     values: Vec<V>,
     set: F,
-    chunk_size: usize,
+    /// Values per request as asked for; `None`: the filled filter's limit.
+    chunk_size: Option<usize>,
     concurrency: usize,
     _client: std::marker::PhantomData<&'a carbon_api_gen::Client>,
 }
@@ -145,9 +165,11 @@ where
     B::Params: Listing,
     F: Fn(B, Vec<V>) -> B,
 {
-    /// Values per request (default [`default_chunk_size`]; at least 1).
+    /// Values per request (at least 1). By default the most the filter that
+    /// `set` fills takes, as the document says ([`default_chunk_size`]): 5
+    /// statuses for `get_prints`, 100 part uuids for `get_printed_parts`.
     pub fn chunk_size(mut self, size: usize) -> Self {
-        self.chunk_size = size.max(1);
+        self.chunk_size = Some(size.max(1));
         self
     }
 
@@ -173,8 +195,9 @@ where
         // No values: nothing can match, so nothing is asked (an empty list
         // would be left out of the query and match everything; a builder given
         // one directly is refused, `OperationParams::empty_filter`).
-        let count = values.len().div_ceil(chunk_size);
         let (client, template) = builder.clone().into_params();
+        let chunk_size = chunk_size.unwrap_or_else(|| filled_filter_size(&builder, &set, &template));
+        let count = values.len().div_ceil(chunk_size);
         if count > 1 && template.is_set("sort") {
             return Err(sorted_across_requests(operation, "", values.len(), count));
         }
@@ -188,16 +211,23 @@ where
     }
 }
 
+/// Running the requests: [`Chunked::items`] pages through paged lists,
+/// [`Chunked::collect`] gathers look-ups that answer a list in one response,
+/// such as `findModels`, `getModelProgramRuns`, `getPrintQualityData`,
+/// `getPrinterQueues`.
 impl<'a, B, V, F> Chunked<'a, B, V, F>
 where
     B: IntoParams<'a> + Clone,
-    B::Params: CursorPaged,
+    B::Params: Listing,
     <B::Params as Listing>::Item: HasUuid,
     F: Fn(B, Vec<V>) -> B,
 {
     /// Every item of every page of every chunk, de-duplicated by uuid, in no
     /// particular order. Lazy like the paginators.
-    pub fn items(self) -> BoxStream<'static, Result<<B::Params as Listing>::Item, Error>> {
+    pub fn items(self) -> BoxStream<'static, Result<<B::Params as Listing>::Item, Error>>
+    where
+        B::Params: CursorPaged,
+    {
         let (client, requests, concurrency) = match self.requests() {
             Ok(parts) => parts,
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
@@ -207,17 +237,7 @@ where
             .flatten_unordered(concurrency)
             .dedup_by_uuid()
     }
-}
 
-/// Chunked look-ups: operations that answer a list in one response, such as
-/// `findModels`, `getModelProgramRuns`, `getPrintQualityData`, `getPrinterQueues`.
-impl<'a, B, V, F> Chunked<'a, B, V, F>
-where
-    B: IntoParams<'a> + Clone,
-    B::Params: Listing,
-    <B::Params as Listing>::Item: HasUuid,
-    F: Fn(B, Vec<V>) -> B,
-{
     /// Every item of every chunk's response, de-duplicated by uuid. All requests must
     /// succeed; the first error is returned. The future owns what it needs (it can be
     /// spawned).

@@ -22,6 +22,8 @@ pub(super) fn constraints_code(specs: &BTreeMap<String, OpSpec>) -> TokenStream 
         let operation = spec.operation_id.to_snake_case();
         for rule in &spec.rules {
             let name = &rule.name;
+            // The builder's name for it, as `OperationParams::is_set` takes it.
+            let field = rule.name.to_snake_case();
             let location = crate::operations::location_path(&rule.location);
             let (min_items, max_items) = (opt_u(rule.min_items), opt_u(rule.max_items));
             let (minimum, maximum) = (opt_i(rule.minimum), opt_i(rule.maximum));
@@ -30,6 +32,7 @@ pub(super) fn constraints_code(specs: &BTreeMap<String, OpSpec>) -> TokenStream 
                 crate::extras::ParamRule {
                     operation: #operation,
                     name: #name,
+                    field: #field,
                     location: #location,
                     min_items: #min_items,
                     max_items: #max_items,

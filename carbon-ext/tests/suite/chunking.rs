@@ -129,12 +129,16 @@ async fn chunking_that_would_lose_the_sort_order_is_refused_before_sending() {
 
 #[test]
 fn the_chunk_size_is_the_documents_limit() {
-    assert_eq!(carbon_ext::default_chunk_size("get_printed_parts"), 100);
-    assert_eq!(carbon_ext::default_chunk_size("find_models"), 100);
-    // getPrints: `uuid` takes 100, `status` 5; chunking by status says so.
-    assert_eq!(carbon_ext::default_chunk_size("get_prints"), 100);
+    assert_eq!(carbon_ext::default_chunk_size("get_printed_parts", "part_uuid"), 100);
+    assert_eq!(carbon_ext::default_chunk_size("find_models", "uuid"), 100);
+    // getPrints: `uuid` takes 100, `status` 5.
+    assert_eq!(carbon_ext::default_chunk_size("get_prints", "uuid"), 100);
+    assert_eq!(carbon_ext::default_chunk_size("get_prints", "status"), 5);
     // No documented limit (print ids): URLs are kept short all the same.
-    assert_eq!(carbon_ext::default_chunk_size("get_print_quality_data"), 100);
+    assert_eq!(
+        carbon_ext::default_chunk_size("get_print_quality_data", "printIds"),
+        100
+    );
 }
 
 #[tokio::test]
@@ -179,28 +183,75 @@ async fn looking_up_nothing_finds_nothing_and_sends_nothing() {
     any.assert_calls_async(0).await;
 }
 
-#[tokio::test]
-async fn a_smaller_chunk_size_for_the_five_value_status_filter() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/prints");
+/// Records each request to `path` by the number of values of `param` it sends.
+async fn values_per_request(server: &MockServer, path: &'static str, param: &'static str) -> Arc<Mutex<Vec<usize>>> {
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path(path).is_true(move |req| {
+                let count = req.query_params().into_iter().filter(|(k, _)| k == param).count();
+                seen.lock().unwrap().push(count);
+                true
+            });
             then.status(200).json_body(json!({"prints": [], "next_cursor": ""}));
         })
         .await;
+    sizes
+}
+
+#[tokio::test]
+async fn each_filter_is_chunked_at_its_own_limit() {
+    let server = MockServer::start_async().await;
+    let sizes = values_per_request(&server, "/v1/prints", "status").await;
     let c = common::client(&format!("{}/v1", server.base_url()));
+    // `status` takes 5 values, although the operation's `uuid` takes 100.
     let statuses: Vec<String> = (0..12).map(|i| format!("status-{i}")).collect();
     let prints: Vec<_> = c
         .get_prints()
         .limit(100)
         .chunked(statuses, |b, chunk| b.status(chunk))
-        .chunk_size(5)
         .items()
         .try_collect()
         .await
         .unwrap();
     assert!(prints.is_empty());
-    mock.assert_calls_async(3).await;
+    let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
+    seen.sort_unstable();
+    assert_eq!(seen, [2, 5, 5]);
+
+    // The same operation split by `uuid` takes 100 a request.
+    let server = MockServer::start_async().await;
+    let sizes = values_per_request(&server, "/v1/prints", "uuid").await;
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    c.get_prints()
+        .limit(100)
+        .chunked(ids(250), |b, chunk| b.uuid(chunk))
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
+    seen.sort_unstable();
+    assert_eq!(seen, [50, 100, 100]);
+}
+
+#[tokio::test]
+async fn a_chunk_size_asked_for_is_kept() {
+    let server = MockServer::start_async().await;
+    let sizes = values_per_request(&server, "/v1/prints", "uuid").await;
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    c.get_prints()
+        .limit(100)
+        .chunked(ids(7), |b, chunk| b.uuid(chunk))
+        .chunk_size(3)
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
+    seen.sort_unstable();
+    assert_eq!(seen, [1, 3, 3]);
 }
 
 #[tokio::test]
