@@ -38,6 +38,18 @@ async fn values_that_cannot_match_are_refused_and_nothing_is_sent() {
         assert!(stderr(&out).contains(says), "{flags:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty(), "{flags:?}");
     }
+    // The exports read their times as the lists do, before anything is sent.
+    for args in [
+        &["export", "prints", "--started-after", "last week"][..],
+        &["export", "printed-parts", "--finished-before", "2026-02-30"][..],
+        &["export", "measurements", "--updated-after", "soon"][..],
+    ] {
+        let out = s.carbon(args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is not a time"), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(&format!("'{}", args[2])), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
     let out = s.carbon(&["part-orders", "get", "PO-1"]).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(

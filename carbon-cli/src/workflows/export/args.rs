@@ -35,32 +35,23 @@ pub struct StateArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct WhenArgs {
     /// Only those whose print started at or after this time: RFC 3339, a date, or ago (30d).
-    #[arg(long, value_name = "WHEN")]
-    pub started_after: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub started_after: Option<Timestamp>,
     /// Only those whose print started before this time.
-    #[arg(long, value_name = "WHEN")]
-    pub started_before: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub started_before: Option<Timestamp>,
     /// Only those finished at or after this time.
-    #[arg(long, value_name = "WHEN")]
-    pub finished_after: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub finished_after: Option<Timestamp>,
     /// Only those finished before this time.
-    #[arg(long, value_name = "WHEN")]
-    pub finished_before: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub finished_before: Option<Timestamp>,
 }
 
-/// The four bounds of `when`, read.
-type Bounds = [Option<Timestamp>; 4];
-
-impl WhenArgs {
-    /// Started after and before, finished after and before.
-    fn bounds(&self) -> Outcome<Bounds> {
-        Ok([
-            time("started-after", &self.started_after)?,
-            time("started-before", &self.started_before)?,
-            time("finished-after", &self.finished_after)?,
-            time("finished-before", &self.finished_before)?,
-        ])
-    }
+/// Reads a `WHEN` flag as clap parses it, so that a bad time is a usage error
+/// before anything else happens: RFC 3339, a date, or a duration ago.
+fn when(text: &str) -> Result<Timestamp, String> {
+    parse_time(text, Relative::Ago, chrono::Utc::now()).map(Into::into)
 }
 
 /// `carbon export printed-parts`.
@@ -82,8 +73,8 @@ pub struct PartArgs {
     #[command(flatten)]
     pub when: WhenArgs,
     /// Only parts changed at or after this time.
-    #[arg(long, value_name = "WHEN")]
-    pub updated_after: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub updated_after: Option<Timestamp>,
     /// How prints are fetched (for comparisons; the rows are the same).
     #[arg(long, value_enum, default_value_t = Plan::Auto, hide = true)]
     pub plan: Plan,
@@ -147,8 +138,8 @@ pub struct MeasurementArgs {
     #[arg(long, value_name = "UUID")]
     pub application_uuid: Vec<String>,
     /// Only measurements changed at or after this time: RFC 3339, a date, or ago (30d).
-    #[arg(long, value_name = "WHEN")]
-    pub updated_after: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub updated_after: Option<Timestamp>,
     #[command(flatten)]
     pub state: StateArgs,
     #[command(flatten)]
@@ -211,34 +202,19 @@ impl Flags {
     }
 }
 
-fn time(flag: &str, value: &Option<String>) -> Outcome<Option<Timestamp>> {
-    value
-        .as_deref()
-        .map(|v| {
-            parse_time(v, Relative::Ago, chrono::Utc::now())
-                .map(Into::into)
-                .map_err(|e| Failure::usage(format!("--{flag}: {e}")))
-        })
-        .transpose()
-}
-
 impl PartArgs {
     /// The filters these flags give.
     pub fn filters(&self, strict: Strictness) -> Outcome<PartFilters> {
         let flags = Flags::of("getPrintedParts", strict);
         let mut filters = PartFilters::default();
-        filters.part_order_uuid = flags.values("part_order_uuid", &self.part_order_uuid)?;
-        filters.application_uuid = flags.values("application_uuid", &self.application_uuid)?;
         filters.status = flags
             .value("status", &self.status)?
             .map(|s| enums::PrintedPartStatus::from(s.as_str()));
-        [
-            filters.started_after,
-            filters.started_before,
-            filters.finished_after,
-            filters.finished_before,
-        ] = self.when.bounds()?;
-        filters.updated_after = time("updated-after", &self.updated_after)?;
+        filters.part_order_uuid = flags.values("part_order_uuid", &self.part_order_uuid)?;
+        filters.application_uuid = flags.values("application_uuid", &self.application_uuid)?;
+        (filters.started_after, filters.started_before) = (self.when.started_after, self.when.started_before);
+        (filters.finished_after, filters.finished_before) = (self.when.finished_after, self.when.finished_before);
+        filters.updated_after = self.updated_after;
         Ok(filters)
     }
 }
@@ -253,12 +229,8 @@ impl PrintArgs {
         }
         filters.printer_serial = flags.values("printer_serial", &self.printer_serial)?;
         filters.print_order_uuid = flags.values("print_order_uuid", &self.print_order_uuid)?;
-        [
-            filters.started_after,
-            filters.started_before,
-            filters.finished_after,
-            filters.finished_before,
-        ] = self.when.bounds()?;
+        (filters.started_after, filters.started_before) = (self.when.started_after, self.when.started_before);
+        (filters.finished_after, filters.finished_before) = (self.when.finished_after, self.when.finished_before);
         Ok(filters)
     }
 }
@@ -270,7 +242,7 @@ impl MeasurementArgs {
         let mut filters = MeasurementFilters::default();
         filters.printed_part_uuid = flags.values("printed_part_uuid", &self.printed_part_uuid)?;
         filters.application_uuid = flags.values("application_uuid", &self.application_uuid)?;
-        filters.updated_after = time("updated-after", &self.updated_after)?;
+        filters.updated_after = self.updated_after;
         Ok(filters)
     }
 }
