@@ -47,7 +47,11 @@ async fn values_that_cannot_match_are_refused_and_nothing_is_sent() {
         let out = s.carbon(args).await;
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("is not a time"), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains(&format!("'{}", args[2])), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("'{}", args[2])),
+            "{args:?}: {}",
+            stderr(&out)
+        );
         assert!(out.stdout.is_empty(), "{args:?}");
     }
     let out = s.carbon(&["part-orders", "get", "PO-1"]).await;
