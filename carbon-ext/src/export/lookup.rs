@@ -9,6 +9,29 @@ use futures::future::BoxFuture;
 use super::cache::Recent;
 use crate::Error;
 
+/// A [`Lookup`] of the records of a listing: `$listing` (a builder) is asked for
+/// the ids a batch needs, a chunk at a time with its `$filter` set to them (a
+/// page holds a chunk: [`BATCH`](super::BATCH) records), and
+/// each record is kept as the id and value that `$keyed` reads off it (a
+/// record it gives none for is left out). One recipe for every join.
+macro_rules! listing_lookup {
+    ($capacity:expr, $listing:expr, $filter:ident, $keyed:expr) => {
+        $crate::export::lookup::Lookup::new(
+            $capacity,
+            Box::new(move |ids| {
+                use futures::{FutureExt, TryStreamExt};
+                let listing = $listing.limit($crate::export::BATCH as u64);
+                $crate::ChunkExt::chunked(listing, ids, |listing, ids| listing.$filter(ids))
+                    .items()
+                    .try_filter_map(|record| async move { Ok($keyed(&record)) })
+                    .try_collect()
+                    .boxed()
+            }),
+        )
+    };
+}
+pub(super) use listing_lookup;
+
 /// Asks the API for the records of some ids: each found as (id, value).
 pub(super) type Fetch<V> =
     Box<dyn Fn(Vec<String>) -> BoxFuture<'static, Result<Vec<(String, V)>, Error>> + Send + Sync>;

@@ -3,17 +3,16 @@
 
 use std::sync::Arc;
 
-use futures::future::FutureExt;
-use futures::stream::{BoxStream, TryStreamExt};
+use futures::stream::BoxStream;
 
 use super::BATCH;
 use super::batches::{joined, until_error};
 use super::filters::MeasurementFilters;
-use super::lookup::{Found, Lookup};
+use super::lookup::{Found, Lookup, listing_lookup};
 use super::row::{MeasurementRow, PartFacts, TemplateFacts};
 use super::state::{ExportState, Incremental, newest_first};
 use crate::paginate::{LenientItem, PaginateExt};
-use crate::{ChunkExt, Client, Error, RunExt, Timestamp, types};
+use crate::{Client, Error, RunExt, Timestamp, types};
 
 /// The most printed parts kept from earlier batches.
 const PART_CACHE: usize = 32_768;
@@ -77,35 +76,16 @@ fn changed(row: &MeasurementRow) -> Option<(&str, Timestamp)> {
 
 /// Printed parts by uuid.
 fn part_lookup(client: Client) -> Arc<Lookup<PartFacts>> {
-    Lookup::new(
-        PART_CACHE,
-        Box::new(move |ids| {
-            client
-                .get_printed_parts()
-                .limit(BATCH as u64)
-                .chunked(ids, |builder, ids| builder.uuid(ids))
-                .items()
-                .map_ok(|part| (part.uuid.clone(), PartFacts::of(&part)))
-                .try_collect()
-                .boxed()
-        }),
-    )
+    listing_lookup!(PART_CACHE, client.get_printed_parts(), uuid, PartFacts::by_uuid)
 }
 
 /// Measurement templates by uuid.
 fn template_lookup(client: Client) -> Arc<Lookup<TemplateFacts>> {
-    Lookup::new(
+    listing_lookup!(
         TEMPLATE_CACHE,
-        Box::new(move |ids| {
-            client
-                .get_part_measurement_templates()
-                .limit(BATCH as u64)
-                .chunked(ids, |builder, ids| builder.uuid(ids))
-                .items()
-                .try_filter_map(|t| async move { Ok(t.uuid.clone().map(|uuid| (uuid, TemplateFacts::of(&t)))) })
-                .try_collect()
-                .boxed()
-        }),
+        client.get_part_measurement_templates(),
+        uuid,
+        TemplateFacts::by_uuid
     )
 }
 

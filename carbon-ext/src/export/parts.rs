@@ -5,17 +5,17 @@ use std::sync::Arc;
 
 use std::collections::HashMap;
 
-use futures::future::{self, FutureExt};
+use futures::future;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use super::batches::{joined, until_error};
 use super::filters::PartFilters;
-use super::lookup::Lookup;
+use super::lookup::{Lookup, listing_lookup};
 use super::row::{PartRow, PrintFacts};
 use super::state::{ExportState, Incremental, newest_first};
 use super::{BATCH, PRINT_STATUSES, window};
 use crate::paginate::{LenientItem, TotalCount, lenient_pages};
-use crate::{ChunkExt, Client, Error, RunExt, Timestamp, enums, types};
+use crate::{Client, Error, RunExt, Timestamp, enums, types};
 
 /// The most prints kept from earlier batches, so that parts of one print in
 /// other batches need no second look-up: a few MiB.
@@ -189,20 +189,12 @@ fn changed(row: &PartRow) -> Option<(&str, Timestamp)> {
 
 /// Prints by id, in the statuses an export asks for.
 fn print_lookup(client: Client) -> Arc<Lookup<PrintFacts>> {
-    Lookup::new(
+    let statuses: Vec<String> = PRINT_STATUSES.iter().map(|s| s.to_string()).collect();
+    listing_lookup!(
         PRINT_CACHE,
-        Box::new(move |ids| {
-            let statuses: Vec<String> = PRINT_STATUSES.iter().map(|s| s.to_string()).collect();
-            client
-                .get_prints()
-                .limit(BATCH as u64)
-                .status(statuses)
-                .chunked(ids, |builder, ids| builder.print_id(ids))
-                .items()
-                .try_filter_map(|print| async move { Ok(PrintFacts::of(&print).map(|f| (f.print_id.clone(), f))) })
-                .try_collect()
-                .boxed()
-        }),
+        client.get_prints().status(statuses.clone()),
+        print_id,
+        PrintFacts::by_print_id
     )
 }
 

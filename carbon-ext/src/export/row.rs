@@ -44,6 +44,12 @@ pub struct PrintFacts {
 }
 
 impl PrintFacts {
+    /// What is kept of `print`, under its print id (`None` without one).
+    pub(super) fn by_print_id(print: &types::ModelPrint) -> Option<(String, Self)> {
+        Self::of(print).map(|facts| (facts.print_id.clone(), facts))
+    }
+
+    /// What is kept of `print` (`None` without a print id).
     pub(super) fn of(print: &types::ModelPrint) -> Option<Self> {
         Some(Self {
             print_id: print.print_id.clone()?,
@@ -147,11 +153,13 @@ pub struct PartFacts {
 }
 
 impl PartFacts {
-    pub(super) fn of(part: &types::PrintedPart) -> Self {
-        Self {
+    /// What is kept of `part`, under its uuid.
+    pub(super) fn by_uuid(part: &types::PrintedPart) -> Option<(String, Self)> {
+        let facts = Self {
             serial_number: part.serial_number.clone(),
             part_number: part.part_number.clone(),
-        }
+        };
+        Some((part.uuid.clone(), facts))
     }
 }
 
@@ -172,14 +180,17 @@ pub struct TemplateFacts {
 }
 
 impl TemplateFacts {
-    pub(super) fn of(template: &types::PartMeasurementTemplate) -> Self {
-        Self {
+    /// What is kept of `template`, under its uuid (`None` without one).
+    pub(super) fn by_uuid(template: &types::PartMeasurementTemplate) -> Option<(String, Self)> {
+        let uuid = template.uuid.clone()?;
+        let facts = Self {
             measurement_name: template.measurement_name.clone(),
             units: template.units.clone(),
             min: template.min,
             max: template.max,
             classification: template.measurement_classification.clone(),
-        }
+        };
+        Some((uuid, facts))
     }
 }
 
