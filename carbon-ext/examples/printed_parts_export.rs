@@ -56,8 +56,8 @@ fn csv_field(value: &str) -> String {
 async fn run(client: carbon_ext::Client, args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut filters = PartFilters::default();
     filters.part_order_uuid = args.part_order_uuid.into_iter().collect();
-    filters.started_after = args.started_after.map(Into::into);
-    filters.started_before = args.started_before.map(Into::into);
+    filters.print_times.started_after = args.started_after.map(Into::into);
+    filters.print_times.started_before = args.started_before.map(Into::into);
 
     // Into a file beside the target, renamed to it when complete: an export that
     // fails leaves the target as it was.

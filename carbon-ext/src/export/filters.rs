@@ -17,14 +17,9 @@ pub struct PartFilters {
     pub application_uuid: Vec<String>,
     /// Only parts in this status.
     pub status: Option<enums::PrintedPartStatus>,
-    /// Only parts whose print started at or after this time.
-    pub started_after: Option<Timestamp>,
-    /// Only parts whose print started before this time.
-    pub started_before: Option<Timestamp>,
-    /// Only parts finished at or after this time.
-    pub finished_after: Option<Timestamp>,
-    /// Only parts finished before this time.
-    pub finished_before: Option<Timestamp>,
+    /// Only parts whose print started and finished in these bounds.
+    #[serde(flatten)]
+    pub print_times: PrintTimes,
     /// Only parts changed at or after this time (an incremental run moves it
     /// forward; it is not part of what an [`ExportState`](super::ExportState)
     /// belongs to).
@@ -42,13 +37,23 @@ pub struct PrintFilters {
     pub printer_serial: Vec<String>,
     /// Only prints of these print orders.
     pub print_order_uuid: Vec<String>,
-    /// Only prints started at or after this time.
+    /// Only prints that started and finished in these bounds.
+    #[serde(flatten)]
+    pub print_times: PrintTimes,
+}
+
+/// When a print ran, as the printed-parts and prints exports filter it: a
+/// bound is left out when `None` (none by default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct PrintTimes {
+    /// Started at or after this time.
     pub started_after: Option<Timestamp>,
-    /// Only prints started before this time.
+    /// Started before this time.
     pub started_before: Option<Timestamp>,
-    /// Only prints finished at or after this time.
+    /// Finished at or after this time.
     pub finished_after: Option<Timestamp>,
-    /// Only prints finished before this time.
+    /// Finished before this time.
     pub finished_before: Option<Timestamp>,
 }
 
@@ -58,10 +63,7 @@ impl Default for PrintFilters {
             status: PRINT_STATUSES.iter().map(|s| s.to_string()).collect(),
             printer_serial: Vec::new(),
             print_order_uuid: Vec::new(),
-            started_after: None,
-            started_before: None,
-            finished_after: None,
-            finished_before: None,
+            print_times: PrintTimes::default(),
         }
     }
 }
@@ -87,28 +89,30 @@ pub struct MeasurementFilters {
 
 impl PartFilters {
     pub(super) fn apply<'a>(&self, request: builder::GetPrintedParts<'a>) -> builder::GetPrintedParts<'a> {
+        let times = self.print_times;
         request
             .given(values_if_any(&self.part_order_uuid), |r, v| r.part_order_uuid(v))
             .given(values_if_any(&self.application_uuid), |r, v| r.application_uuid(v))
             .given(self.status.clone(), |r, v| r.status(v))
-            .given(self.started_after, |r, t| r.started_after(t))
-            .given(self.started_before, |r, t| r.started_before(t))
-            .given(self.finished_after, |r, t| r.finished_after(t))
-            .given(self.finished_before, |r, t| r.finished_before(t))
+            .given(times.started_after, |r, t| r.started_after(t))
+            .given(times.started_before, |r, t| r.started_before(t))
+            .given(times.finished_after, |r, t| r.finished_after(t))
+            .given(times.finished_before, |r, t| r.finished_before(t))
             .given(self.updated_after, |r, t| r.updated_after(t))
     }
 }
 
 impl PrintFilters {
     pub(super) fn apply<'a>(&self, request: builder::GetPrints<'a>) -> builder::GetPrints<'a> {
+        let times = self.print_times;
         request
             .status(self.status.clone())
             .given(values_if_any(&self.printer_serial), |r, v| r.printer_serial(v))
             .given(values_if_any(&self.print_order_uuid), |r, v| r.print_order_uuid(v))
-            .given(self.started_after.map(print_time), |r, t| r.started_after(t))
-            .given(self.started_before.map(print_time), |r, t| r.started_before(t))
-            .given(self.finished_after.map(print_time), |r, t| r.finished_after(t))
-            .given(self.finished_before.map(print_time), |r, t| r.finished_before(t))
+            .given(times.started_after.map(print_time), |r, t| r.started_after(t))
+            .given(times.started_before.map(print_time), |r, t| r.started_before(t))
+            .given(times.finished_after.map(print_time), |r, t| r.finished_after(t))
+            .given(times.finished_before.map(print_time), |r, t| r.finished_before(t))
     }
 }
 

@@ -9,7 +9,7 @@ use super::BATCH;
 use super::batches::{joined, until_error};
 use super::filters::MeasurementFilters;
 use super::lookup::{Found, Lookup, listing_lookup};
-use super::row::{MeasurementRow, PartFacts, TemplateFacts};
+use super::row::{MeasurementRow, PartFacts};
 use super::state::{ExportState, Incremental, newest_first};
 use crate::paginate::{LenientItem, PaginateExt};
 use crate::{Client, Error, RunExt, Timestamp, types};
@@ -74,25 +74,25 @@ fn changed(row: &MeasurementRow) -> Option<(&str, Timestamp)> {
     Some((row.measurement.uuid.as_deref()?, row.measurement.updated_at?))
 }
 
+/// A template under its uuid (`None` without one).
+fn by_uuid(template: &types::PartMeasurementTemplate) -> Option<(String, types::PartMeasurementTemplate)> {
+    Some((template.uuid.clone()?, template.clone()))
+}
+
 /// Printed parts by uuid.
 fn part_lookup(client: Client) -> Arc<Lookup<PartFacts>> {
     listing_lookup!(PART_CACHE, client.get_printed_parts(), uuid, PartFacts::by_uuid)
 }
 
-/// Measurement templates by uuid.
-fn template_lookup(client: Client) -> Arc<Lookup<TemplateFacts>> {
-    listing_lookup!(
-        TEMPLATE_CACHE,
-        client.get_part_measurement_templates(),
-        uuid,
-        TemplateFacts::by_uuid
-    )
+/// Measurement templates by uuid, kept whole (an account has few).
+fn template_lookup(client: Client) -> Arc<Lookup<types::PartMeasurementTemplate>> {
+    listing_lookup!(TEMPLATE_CACHE, client.get_part_measurement_templates(), uuid, by_uuid)
 }
 
 /// The rows of a batch: its measurements with their parts and templates.
 async fn join(
     parts: Arc<Lookup<PartFacts>>,
-    templates: Arc<Lookup<TemplateFacts>>,
+    templates: Arc<Lookup<types::PartMeasurementTemplate>>,
     batch: Vec<LenientItem<types::PartMeasurement>>,
 ) -> Result<Vec<LenientItem<MeasurementRow>>, Error> {
     let decoded = || batch.iter().filter_map(|m| m.as_ref().ok());

@@ -74,9 +74,9 @@ mod row;
 mod state;
 mod window;
 
-pub use filters::{MeasurementFilters, PartFilters, PrintFilters};
+pub use filters::{MeasurementFilters, PartFilters, PrintFilters, PrintTimes};
 pub use parts::{PlanChoice, Planning, WINDOW_PRINTS};
-pub use row::{Columns, MeasurementRow, PartFacts, PartRow, PrintFacts, PrintRow, TemplateFacts};
+pub use row::{Columns, MeasurementRow, PartFacts, PartRow, PrintFacts, PrintRow};
 pub use state::{ExportState, Incremental, OVERLAP, RECENT_CAP, StateError};
 
 /// Records a batch holds: a page of the listing.

@@ -163,37 +163,6 @@ impl PartFacts {
     }
 }
 
-/// What a measurement export keeps of a measurement template.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct TemplateFacts {
-    /// What is measured.
-    pub measurement_name: Option<String>,
-    /// In which units.
-    pub units: Option<String>,
-    /// The least value that passes.
-    pub min: Option<f64>,
-    /// The largest value that passes.
-    pub max: Option<f64>,
-    /// The template's classification.
-    pub classification: Option<String>,
-}
-
-impl TemplateFacts {
-    /// What is kept of `template`, under its uuid (`None` without one).
-    pub(super) fn by_uuid(template: &types::PartMeasurementTemplate) -> Option<(String, Self)> {
-        let uuid = template.uuid.clone()?;
-        let facts = Self {
-            measurement_name: template.measurement_name.clone(),
-            units: template.units.clone(),
-            min: template.min,
-            max: template.max,
-            classification: template.measurement_classification.clone(),
-        };
-        Some((uuid, facts))
-    }
-}
-
 /// A part measurement with its printed part and its template.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -203,7 +172,7 @@ pub struct MeasurementRow {
     /// Its printed part: `None` when it names none, or the API did not return it.
     pub part: Option<Arc<PartFacts>>,
     /// Its template: `None` when it names none, or the API did not return it.
-    pub template: Option<Arc<TemplateFacts>>,
+    pub template: Option<Arc<types::PartMeasurementTemplate>>,
 }
 
 impl Columns for MeasurementRow {
@@ -237,7 +206,7 @@ impl Columns for MeasurementRow {
             text(template.and_then(|t| t.units.as_ref())),
             number(template.and_then(|t| t.min)),
             number(template.and_then(|t| t.max)),
-            text(template.and_then(|t| t.classification.as_ref())),
+            text(template.and_then(|t| t.measurement_classification.as_ref())),
             m.measurement_result.as_ref().map(|r| r.to_string()).unwrap_or_default(),
             m.zones.as_ref().map(|z| z.join(" ")).unwrap_or_default(),
             time(m.updated_at),

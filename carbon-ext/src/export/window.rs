@@ -59,7 +59,8 @@ pub(super) fn rows(
     let started = windows
         .map_ok(move |window| window_rows(&parts_client, &parts_filters, window, lookup.clone()))
         .try_flatten();
-    let no_start_bound = filters.started_after.is_none() && filters.started_before.is_none();
+    let times = filters.print_times;
+    let no_start_bound = times.started_after.is_none() && times.started_before.is_none();
     let sweeps = if no_start_bound {
         not_started(client, filters, prints)
     } else {
@@ -90,8 +91,8 @@ fn prints_from(
 /// read by a listing of its own, from its first start: no cursor is held while
 /// an earlier window is joined (a cursor lives 60 s).
 fn windows(client: &Client, filters: &PartFilters, size: usize) -> BoxStream<'static, Result<Window, Error>> {
-    let (client, until) = (client.clone(), filters.started_before);
-    let mut from = filters.started_after.unwrap_or_else(epoch);
+    let (client, until) = (client.clone(), filters.print_times.started_before);
+    let mut from = filters.print_times.started_after.unwrap_or_else(epoch);
     spawned_stream("the task listing prints", WINDOWS_AHEAD, move |tx| async move {
         loop {
             let mut listing = prints_from(&client, from, until);
@@ -196,8 +197,8 @@ fn window_rows(
     lookup: Arc<Lookup<PrintFacts>>,
 ) -> BoxStream<'static, Result<LenientItem<PartRow>, Error>> {
     let mut bounded = filters.clone();
-    bounded.started_after = Some(window.from);
-    bounded.started_before = window.until;
+    bounded.print_times.started_after = Some(window.from);
+    bounded.print_times.started_before = window.until;
     let listing = bounded
         .apply(client.get_printed_parts())
         .limit(BATCH as u64)

@@ -296,14 +296,14 @@ async fn both_plans_give_the_plain_join_in_the_calls_each_promises() {
         .unwrap();
     let week_ago: Timestamp = (chrono::Utc::now() - chrono::Duration::days(7)).into();
     let mut since_a_week = PartFilters::default();
-    since_a_week.started_after = Some(week_ago);
+    since_a_week.print_times.started_after = Some(week_ago);
     let mut complete = PartFilters::default();
     complete.status = Some(PrintedPartStatus::Complete);
     let mut waiting = PartFilters::default();
     waiting.status = Some(PrintedPartStatus::Waiting);
     for filters in [PartFilters::default(), since_a_week, complete, waiting] {
         let mut listing = c.get_printed_parts().limit(1000);
-        if let Some(t) = filters.started_after {
+        if let Some(t) = filters.print_times.started_after {
             listing = listing.started_after(t);
         }
         if let Some(s) = &filters.status {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use carbon_ext::export::{MeasurementFilters, PartFilters, PrintFilters};
+use carbon_ext::export::{MeasurementFilters, PartFilters, PrintFilters, PrintTimes};
 use carbon_ext::{Timestamp, enums};
 
 use crate::failure::{Failure, Outcome};
@@ -46,6 +46,18 @@ pub struct WhenArgs {
     /// Only those finished before this time.
     #[arg(long, value_name = "WHEN", value_parser = when)]
     pub finished_before: Option<Timestamp>,
+}
+
+impl WhenArgs {
+    /// The bounds these flags set.
+    fn print_times(&self) -> PrintTimes {
+        let mut times = PrintTimes::default();
+        times.started_after = self.started_after;
+        times.started_before = self.started_before;
+        times.finished_after = self.finished_after;
+        times.finished_before = self.finished_before;
+        times
+    }
 }
 
 /// Reads a `WHEN` flag as clap parses it, so that a bad time is a usage error
@@ -212,8 +224,7 @@ impl PartArgs {
             .map(|s| enums::PrintedPartStatus::from(s.as_str()));
         filters.part_order_uuid = flags.values("part_order_uuid", &self.part_order_uuid)?;
         filters.application_uuid = flags.values("application_uuid", &self.application_uuid)?;
-        (filters.started_after, filters.started_before) = (self.when.started_after, self.when.started_before);
-        (filters.finished_after, filters.finished_before) = (self.when.finished_after, self.when.finished_before);
+        filters.print_times = self.when.print_times();
         filters.updated_after = self.updated_after;
         Ok(filters)
     }
@@ -229,8 +240,7 @@ impl PrintArgs {
         }
         filters.printer_serial = flags.values("printer_serial", &self.printer_serial)?;
         filters.print_order_uuid = flags.values("print_order_uuid", &self.print_order_uuid)?;
-        (filters.started_after, filters.started_before) = (self.when.started_after, self.when.started_before);
-        (filters.finished_after, filters.finished_before) = (self.when.finished_after, self.when.finished_before);
+        filters.print_times = self.when.print_times();
         Ok(filters)
     }
 }
