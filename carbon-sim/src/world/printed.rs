@@ -51,12 +51,12 @@ pub(crate) struct PrintedPartState {
     /// Its build and print, once packed.
     pub print: Option<Arc<PrintLink>>,
     pub print_started_at: Option<DateTime<Utc>>,
-    pub status: PrintedPartStatus,
-    /// The number in its serial (`SN-0000042`), once complete.
-    pub serial: Option<u64>,
     pub created_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
+    pub status: PrintedPartStatus,
+    /// The number in its serial (`SN-0000042`), once complete.
+    pub serial: Option<u64>,
 }
 
 impl PrintedPartState {
