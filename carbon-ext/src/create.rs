@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 
 use crate::retry::{Replay, Retrier};
 use crate::run::once;
+use crate::types::{PartOrder, PartOrderRequest, PrintOrder, PrintOrderRequest};
 use crate::{Client, Error, RunExt, types};
 
 /// What a safe create did.
@@ -88,12 +89,9 @@ impl Client {
     /// Creates a part order, safe to retry; see the module docs. A `uuid` already in
     /// the request is kept, else a new one is chosen. An existing order with that
     /// uuid is ours when its order number, and packing group if asked for, match.
-    pub async fn create_part_order_once(
-        &self,
-        mut request: types::PartOrderRequest,
-    ) -> Result<Created<types::PartOrder>, Error> {
+    pub async fn create_part_order_once(&self, mut request: PartOrderRequest) -> Result<Created<PartOrder>, Error> {
         let uuid = chosen_uuid(&mut request.uuid);
-        let ours = |order: &types::PartOrder| {
+        let ours = |order: &PartOrder| {
             order.part_order_number.as_deref() == Some(request.part_order_number.as_str())
                 && request
                     .packing_group
@@ -106,12 +104,9 @@ impl Client {
 
     /// Creates a print order, safe to retry; see the module docs. An existing order
     /// with the uuid is ours when its build, copies and (if asked for) number match.
-    pub async fn create_print_order_once(
-        &self,
-        mut request: types::PrintOrderRequest,
-    ) -> Result<Created<types::PrintOrder>, Error> {
+    pub async fn create_print_order_once(&self, mut request: PrintOrderRequest) -> Result<Created<PrintOrder>, Error> {
         let uuid = chosen_uuid(&mut request.uuid);
-        let ours = |order: &types::PrintOrder| {
+        let ours = |order: &PrintOrder| {
             order.build_uuid.as_deref() == Some(request.build_uuid.as_str())
                 && u64::try_from(order.total_copies).ok() == Some(request.total_copies.get())
                 && (request.print_order_number.is_none() || order.print_order_number == request.print_order_number)
