@@ -129,16 +129,29 @@ impl Client {
         filters: &PartFilters,
         previous: Option<ExportState>,
     ) -> Result<Incremental<PartRow>, Error> {
+        self.export_printed_parts_since_planned(filters, previous, &Planning::default())
+            .await
+    }
+
+    /// [`Client::export_printed_parts_since`], its prints fetched as `planning`
+    /// says (as [`Client::export_printed_parts_planned`] does).
+    pub async fn export_printed_parts_since_planned(
+        &self,
+        filters: &PartFilters,
+        previous: Option<ExportState>,
+        planning: &Planning,
+    ) -> Result<Incremental<PartRow>, Error> {
         let newest = |from| async move {
             let page = filters.apply(self.get_printed_parts()).updated_after(from).limit(1u64);
             let found = page.sort(newest_first()).run().await?.parts;
             Ok(found.and_then(|parts| parts.into_iter().next()?.updated_at))
         };
         let rows = |list_from| {
-            self.export_printed_parts(&PartFilters {
+            let listed = PartFilters {
                 updated_after: list_from,
                 ..filters.clone()
-            })
+            };
+            self.export_printed_parts_planned(&listed, planning)
         };
         Incremental::begin(EXPORT, filters, filters.updated_after, previous, newest, rows, changed).await
     }

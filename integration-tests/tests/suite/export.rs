@@ -370,4 +370,28 @@ async fn both_plans_give_the_plain_join_in_the_calls_each_promises() {
         auto <= by_window + 2 && by_window < by_id,
         "auto {auto}, by window {by_window}, by id {by_id}"
     );
+    // An incremental run fetches its prints as it is told to as well (a first
+    // run: every part).
+    let count_since = |plan| {
+        let c = c.clone();
+        let sim = &sim;
+        async move {
+            let mut planning = Planning::default();
+            planning.plan = plan;
+            let before = sim.stats().requests;
+            let run = c
+                .export_printed_parts_since_planned(&PartFilters::default(), None, &planning)
+                .await
+                .unwrap();
+            let rows: Vec<_> = run.try_collect().await.unwrap();
+            (rows.len(), sim.stats().requests - before)
+        }
+    };
+    let (window_rows, since_by_window) = count_since(PlanChoice::ByWindow).await;
+    let (id_rows, since_by_id) = count_since(PlanChoice::ById).await;
+    assert_eq!(window_rows, id_rows);
+    assert!(
+        since_by_window < since_by_id,
+        "since, by window {since_by_window}, by id {since_by_id}"
+    );
 }

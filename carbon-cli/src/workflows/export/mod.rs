@@ -159,8 +159,9 @@ async fn run_to_end(client: &Client, export: &Export, shape: &Shape, printing: &
     match export {
         Export::PrintedParts(args) => {
             let filters = args.filters(strict)?;
-            let all = || client.export_printed_parts_planned(&filters, &args.planning());
-            let since = |previous| client.export_printed_parts_since(&filters, previous);
+            let planning = args.planning();
+            let all = || client.export_printed_parts_planned(&filters, &planning);
+            let since = |previous| client.export_printed_parts_since_planned(&filters, previous, &planning);
             all_or_since(&args.state, all, since, shape, &args.output, quiet, "printed part(s)").await
         }
         Export::Prints(args) => {
