@@ -77,7 +77,7 @@ impl Client {
 
     /// Calls one operation by name and returns its answer as JSON (one page, for a
     /// paged list). Files are not JSON: downloads and uploads have their own
-    /// methods ([`Client::download_model_file`], [`Client::upload_model_presigned`]...).
+    /// methods ([`Client::download`], [`Client::upload_model_presigned`]...).
     pub async fn call_by_name(&self, name: &str, args: &Args) -> Result<Value, Error> {
         let op = operation(name)?;
         let op_name = op.name;

@@ -39,7 +39,7 @@ pub use stack::RequestStack;
 
 pub use create::Created;
 pub use dedup::DedupExt;
-pub use download::{Destination, Downloaded};
+pub use download::{Destination, Downloaded, RemoteFile};
 pub use upload::{UploadOptions, UploadedModel};
 pub use wait::{PackingProgress, WaitConfig, WaitOutcome};
 

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use carbon_ext::prelude::*;
-use carbon_ext::{Destination, Progress, Transfer, UploadOptions, WaitConfig, WaitOutcome, types};
+use carbon_ext::{Destination, Progress, RemoteFile, Transfer, UploadOptions, WaitConfig, WaitOutcome, types};
 use clap::Parser;
 use futures::TryStreamExt;
 
@@ -156,7 +156,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         // An exact path: a second run replaces the first run's traveler.
         let path = Destination::File(args.out.join("traveler.pdf"));
         let file = client
-            .download_attachment(traveler.uuid.as_deref().unwrap_or_default(), path, Progress::none())
+            .download(
+                RemoteFile::Attachment(traveler.uuid.as_deref().unwrap_or_default()),
+                path,
+                Progress::none(),
+            )
             .await?;
         println!("traveler: {}", file.path.display());
     }

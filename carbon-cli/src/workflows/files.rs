@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use carbon_ext::{Client, Destination, Progress};
+use carbon_ext::{Client, Destination, Progress, RemoteFile};
 use sha2::{Digest, Sha256};
 
 use crate::cli::Downloadable;
@@ -55,12 +55,20 @@ pub async fn download(client: &Client, what: Downloadable, uuid: &str, path: Opt
     let downloaded = match what {
         Downloadable::Attachment => {
             client
-                .download_attachment(uuid, destination(path, "attachment.bin"), Progress::none())
+                .download(
+                    RemoteFile::Attachment(uuid),
+                    destination(path, "attachment.bin"),
+                    Progress::none(),
+                )
                 .await?
         }
         Downloadable::Model => {
             client
-                .download_model_file(uuid, destination(path, &format!("{uuid}.stl")), Progress::none())
+                .download(
+                    RemoteFile::Model(uuid),
+                    destination(path, &format!("{uuid}.stl")),
+                    Progress::none(),
+                )
                 .await?
         }
     };

@@ -21,6 +21,9 @@ use crate::error::Call;
 use crate::retry::{Replay, Retrier};
 use crate::{Client, Error, Progress, Transfer};
 
+/// What a request for a file's bytes answers.
+type FileResponse = Result<carbon_api_gen::ResponseValue<carbon_api_gen::ByteStream>, carbon_api_gen::Error>;
+
 /// A finished download.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Downloaded {
@@ -47,67 +50,74 @@ pub enum Destination {
     },
 }
 
+/// A file the API serves: what [`Client::download`] and
+/// [`Client::download_to`] fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RemoteFile<'a> {
+    /// An attachment by uuid (`GET /attachments/{uuid}`): a build traveler, a
+    /// slice video.
+    Attachment(&'a str),
+    /// A model's file by the model's uuid (`GET /models/{uuid}/download`).
+    Model(&'a str),
+}
+
+impl RemoteFile<'_> {
+    /// The operation that serves it, as errors name it.
+    fn operation(self) -> &'static str {
+        match self {
+            RemoteFile::Attachment(_) => "get_attachment",
+            RemoteFile::Model(_) => "download_model",
+        }
+    }
+}
+
 impl Client {
-    /// Downloads an attachment (`GET /attachments/{uuid}`) to `destination`.
-    pub async fn download_attachment(
+    /// Downloads `file` to `to`. A request or transfer that failed is started
+    /// again as the retry policy allows (a download changes nothing), each
+    /// time into a fresh temporary file.
+    pub async fn download(
         &self,
-        attachment_uuid: &str,
-        destination: Destination,
+        file: RemoteFile<'_>,
+        to: Destination,
         progress: Progress<Transfer>,
     ) -> Result<Downloaded, Error> {
-        const OPERATION: &str = "get_attachment";
-        self.download_retrying(OPERATION, |_| async {
-            let response = self.get_attachment().uuid(attachment_uuid).send().await;
-            self.save(response, OPERATION, destination.clone(), progress.clone())
-                .await
-        })
-        .await
+        let operation = file.operation();
+        Retrier::of(self)
+            .run(operation, "GET", Replay::Safe, |_| async {
+                let response = self.request_file(file).await;
+                self.save(response, operation, to.clone(), progress.clone()).await
+            })
+            .await
     }
 
-    /// Downloads a model's file (`GET /models/{uuid}/download`) to `destination`.
-    pub async fn download_model_file(
+    /// Streams `file` into any writer (a file you opened, a buffer, a socket).
+    /// Returns the number of bytes written. One attempt: a writer cannot be
+    /// rewound, and it may hold part of the file on error.
+    pub async fn download_to<W: AsyncWrite + Unpin>(
         &self,
-        model_uuid: &str,
-        destination: Destination,
-        progress: Progress<Transfer>,
-    ) -> Result<Downloaded, Error> {
-        const OPERATION: &str = "download_model";
-        self.download_retrying(OPERATION, |_| async {
-            let response = self.download_model().uuid(model_uuid).send().await;
-            self.save(response, OPERATION, destination.clone(), progress.clone())
-                .await
-        })
-        .await
-    }
-
-    /// Downloads change nothing: a request or transfer that failed is started again
-    /// as the retry policy allows, each time into a fresh temporary file.
-    async fn download_retrying<F, Fut>(&self, operation: &'static str, attempt: F) -> Result<Downloaded, Error>
-    where
-        F: FnMut(u32) -> Fut,
-        Fut: std::future::Future<Output = Result<Downloaded, Error>>,
-    {
-        Retrier::of(self).run(operation, "GET", Replay::Safe, attempt).await
-    }
-
-    /// Streams an attachment into any writer (a file you opened, a buffer, a socket).
-    /// Returns the number of bytes written. The writer may hold a partial file on error.
-    pub async fn download_attachment_to<W: AsyncWrite + Unpin>(
-        &self,
-        attachment_uuid: &str,
+        file: RemoteFile<'_>,
         writer: &mut W,
         progress: Progress<Transfer>,
     ) -> Result<u64, Error> {
-        // The writer cannot be rewound: one attempt.
-        let response = self.get_attachment().uuid(attachment_uuid).send().await;
-        let response = response.map_err(|e| Error::from(e).with_operation("get_attachment"))?;
+        let operation = file.operation();
+        let response = self.request_file(file).await;
+        let response = response.map_err(|e| Error::from(e).with_operation(operation))?;
         let total = content_length(response.headers());
-        copy(response.into_inner(), writer, total, progress, "get_attachment").await
+        copy(response.into_inner(), writer, total, progress, operation).await
+    }
+
+    /// One request for `file`'s bytes.
+    async fn request_file(&self, file: RemoteFile<'_>) -> FileResponse {
+        match file {
+            RemoteFile::Attachment(uuid) => self.get_attachment().uuid(uuid).send().await,
+            RemoteFile::Model(uuid) => self.download_model().uuid(uuid).send().await,
+        }
     }
 
     async fn save(
         &self,
-        response: Result<carbon_api_gen::ResponseValue<carbon_api_gen::ByteStream>, carbon_api_gen::Error>,
+        response: FileResponse,
         operation: &'static str,
         destination: Destination,
         progress: Progress<Transfer>,

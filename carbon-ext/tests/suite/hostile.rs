@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use carbon_ext::prelude::*;
 use carbon_ext::{
-    Client, Created, Destination, Error, MAX_EMPTY_PAGES, Progress, RateLimit, RetryPolicy, UploadOptions, WaitConfig,
-    WaitOutcome, types,
+    Client, Created, Destination, Error, MAX_EMPTY_PAGES, Progress, RateLimit, RemoteFile, RetryPolicy, UploadOptions,
+    WaitConfig, WaitOutcome, types,
 };
 use common::{Reply, Scripted};
 use futures::TryStreamExt;
@@ -92,7 +92,7 @@ async fn a_disabled_policy_disables_workflow_retries_too() {
     let api = Scripted::start(vec![Reply::text(503, "down")]).await;
     let c = authed(&api.base, RetryPolicy::disabled());
     let target = Destination::File(dir.path().join("t.pdf"));
-    bounded(c.download_attachment("a-1", target, Progress::none()))
+    bounded(c.download(RemoteFile::Attachment("a-1"), target, Progress::none()))
         .await
         .unwrap_err();
     assert_eq!(api.hits(), 1);
@@ -355,8 +355,8 @@ async fn concurrent_downloads_of_one_server_name_never_overwrite_each_other() {
     };
     let (a, b) = bounded(async {
         tokio::join!(
-            clients[0].download_attachment("a", destination(), Progress::none()),
-            clients[1].download_attachment("a", destination(), Progress::none()),
+            clients[0].download(RemoteFile::Attachment("a"), destination(), Progress::none()),
+            clients[1].download(RemoteFile::Attachment("a"), destination(), Progress::none()),
         )
     })
     .await;
@@ -389,9 +389,13 @@ async fn a_download_cut_short_is_retried_and_never_leaves_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let c = common::client(&api.base);
     let target = dir.path().join("m.stl");
-    let err = bounded(c.download_model_file("m", Destination::File(target.clone()), Progress::none()))
-        .await
-        .unwrap_err();
+    let err = bounded(c.download(
+        RemoteFile::Model("m"),
+        Destination::File(target.clone()),
+        Progress::none(),
+    ))
+    .await
+    .unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert_eq!(err.attempts(), 3, "{err}");
     assert_eq!(storage.hits(), 3);

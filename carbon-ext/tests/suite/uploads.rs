@@ -5,7 +5,7 @@ use crate::common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use carbon_ext::{Client, Error, Progress, RetryPolicy, Transfer, UploadOptions};
+use carbon_ext::{Client, Error, Progress, RemoteFile, RetryPolicy, Transfer, UploadOptions};
 use common::{Reply, Scripted};
 use httpmock::Method::{POST, PUT};
 use httpmock::MockServer;
@@ -312,7 +312,11 @@ fn workflow_futures_can_be_spawned() {
     assert_send(&c.wait_until_part_order_packed("o", config, Progress::none()));
     assert_send(&c.wait_until_part_order_finished("o", config, Progress::none()));
     assert_send(&c.wait_until_print_order_printed("o", config, Progress::none()));
-    assert_send(&c.download_attachment("a", carbon_ext::Destination::File("x".into()), Progress::none()));
+    assert_send(&c.download(
+        RemoteFile::Attachment("a"),
+        carbon_ext::Destination::File("x".into()),
+        Progress::none(),
+    ));
 }
 
 #[tokio::test]

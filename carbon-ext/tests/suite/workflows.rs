@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use carbon_ext::enums::PartOrderStatus;
-use carbon_ext::{Client, Created, Destination, Error, Progress, WaitConfig, WaitOutcome, types};
+use carbon_ext::{Client, Created, Destination, Error, Progress, RemoteFile, WaitConfig, WaitOutcome, types};
 use common::{Reply, Scripted};
 use httpmock::Method::{GET, POST};
 use httpmock::{HttpMockRequest, HttpMockResponse, Mock, MockServer};
@@ -85,8 +85,8 @@ async fn attachment_download_follows_the_redirect_without_credentials() {
     let dir = tempfile::tempdir().unwrap();
     let c = client_of(&api);
     let done = c
-        .download_attachment(
-            "att-1",
+        .download(
+            RemoteFile::Attachment("att-1"),
             Destination::Directory {
                 dir: dir.path().to_path_buf(),
                 fallback_name: "attachment.bin".into(),
@@ -108,7 +108,7 @@ async fn attachment_download_follows_the_redirect_without_credentials() {
     // Into any writer.
     let mut buffer = Vec::new();
     let n = c
-        .download_attachment_to("att-1", &mut buffer, Progress::none())
+        .download_to(RemoteFile::Attachment("att-1"), &mut buffer, Progress::none())
         .await
         .unwrap();
     assert_eq!(n, 21);
@@ -131,7 +131,11 @@ async fn an_interrupted_download_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("model.stl");
     let err = client_for(&base)
-        .download_model_file("m-1", Destination::File(target.clone()), Progress::none())
+        .download(
+            RemoteFile::Model("m-1"),
+            Destination::File(target.clone()),
+            Progress::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. } | Error::Api { .. }), "{err}");
@@ -139,6 +143,35 @@ async fn an_interrupted_download_leaves_no_file() {
         std::fs::read_dir(dir.path()).unwrap().next().is_none(),
         "nothing written"
     );
+}
+
+#[tokio::test]
+async fn a_model_file_streams_into_a_writer_and_errors_name_its_operation() {
+    let api = MockServer::start_async().await;
+    let model = api
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/models/m-1/download");
+            then.status(200).body(b"solid cube");
+        })
+        .await;
+    api.mock_async(|when, then| {
+        when.method(GET).path("/v1/models/m-2/download");
+        then.status(404).body("no such model");
+    })
+    .await;
+    let c = client_of(&api);
+    let mut buffer = Vec::new();
+    let n = c
+        .download_to(RemoteFile::Model("m-1"), &mut buffer, Progress::none())
+        .await
+        .unwrap();
+    model.assert_async().await;
+    assert_eq!((n, buffer.as_slice()), (10, &b"solid cube"[..]));
+    let err = c
+        .download_to(RemoteFile::Model("m-2"), &mut Vec::new(), Progress::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.operation(), "download_model", "{err}");
 }
 
 #[tokio::test]
@@ -150,7 +183,11 @@ async fn a_missing_destination_directory_is_reported_before_writing() {
     })
     .await;
     let err = client_of(&api)
-        .download_model_file("m-1", Destination::File("/no/such/dir/m.stl".into()), Progress::none())
+        .download(
+            RemoteFile::Model("m-1"),
+            Destination::File("/no/such/dir/m.stl".into()),
+            Progress::none(),
+        )
         .await
         .unwrap_err();
     assert!(

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use carbon_ext::enums::PartOrderStatus;
 use carbon_ext::prelude::*;
-use carbon_ext::{Client, Destination, Progress, RetryPolicy, UploadOptions, WaitConfig, WaitOutcome, types};
+use carbon_ext::{
+    Client, Destination, Progress, RemoteFile, RetryPolicy, UploadOptions, WaitConfig, WaitOutcome, types,
+};
 use carbon_sim::{Config, Faults, Simulator};
 use futures::TryStreamExt;
 use std::sync::Arc;
@@ -74,7 +76,11 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
     for (path, model_uuid) in files.iter().zip(&model_uuids) {
         let copy = dir.join(format!("{model_uuid}.download"));
         client
-            .download_model_file(model_uuid, Destination::File(copy.clone()), Progress::none())
+            .download(
+                RemoteFile::Model(model_uuid),
+                Destination::File(copy.clone()),
+                Progress::none(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -147,8 +153,8 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
             .find(|a| a.filename.as_deref() == Some("traveler.pdf"))
             .unwrap();
         let file = client
-            .download_attachment(
-                traveler.uuid.as_deref().unwrap(),
+            .download(
+                RemoteFile::Attachment(traveler.uuid.as_deref().unwrap()),
                 Destination::File(dir.join(format!("traveler-{}.pdf", build.uuid))),
                 Progress::none(),
             )

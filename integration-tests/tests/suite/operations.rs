@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use carbon_ext::enums::{PartOrderStatus, PrintedPartStatus};
 use carbon_ext::prelude::*;
-use carbon_ext::{Client, Destination, Error, Progress, UploadOptions, WaitOutcome, types};
+use carbon_ext::{Client, Destination, Error, Progress, RemoteFile, UploadOptions, WaitOutcome, types};
 use carbon_sim::{Config, Simulator};
 use futures::TryStreamExt;
 use integration_tests::client;
@@ -63,8 +63,8 @@ async fn applications_and_models() {
         Some(19)
     );
     let copy = c
-        .download_model_file(
-            &direct.uuid,
+        .download(
+            RemoteFile::Model(&direct.uuid),
             Destination::File(dir.path().join("copy.stl")),
             Progress::none(),
         )
@@ -291,9 +291,13 @@ async fn the_seeded_history() {
     );
     let attachment = &build.attachments.unwrap()[0];
     let mut traveler = Vec::new();
-    c.download_attachment_to(attachment.uuid.as_deref().unwrap(), &mut traveler, Progress::none())
-        .await
-        .unwrap();
+    c.download_to(
+        RemoteFile::Attachment(attachment.uuid.as_deref().unwrap()),
+        &mut traveler,
+        Progress::none(),
+    )
+    .await
+    .unwrap();
     assert!(traveler.starts_with(b"%PDF"));
     let prints: Vec<_> = c
         .get_prints()

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use carbon_ext::{Destination, Progress, UploadOptions};
+use carbon_ext::{Destination, Progress, RemoteFile, UploadOptions};
 use carbon_sim::{Config, Simulator};
 use reqwest::Method;
 use serde_json::json;
@@ -85,7 +85,11 @@ async fn the_sdk_uploads_and_downloads_through_storage_without_credentials() {
         .unwrap();
     let copy = dir.path().join("copy.stl");
     client
-        .download_model_file(&model.model_uuid, Destination::File(copy.clone()), Progress::none())
+        .download(
+            RemoteFile::Model(&model.model_uuid),
+            Destination::File(copy.clone()),
+            Progress::none(),
+        )
         .await
         .unwrap();
     assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&mesh).unwrap());
@@ -101,8 +105,8 @@ async fn the_sdk_uploads_and_downloads_through_storage_without_credentials() {
         .remove(0);
     let attachment = build.attachments.unwrap()[0].uuid.clone().unwrap();
     client
-        .download_attachment(
-            &attachment,
+        .download(
+            RemoteFile::Attachment(&attachment),
             Destination::File(dir.path().join("t.pdf")),
             Progress::none(),
         )
@@ -239,7 +243,11 @@ async fn a_replaced_upload_gives_its_kept_bytes_back() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("c.stl");
     client
-        .download_model_file(&uuid, Destination::File(copy.clone()), Progress::none())
+        .download(
+            RemoteFile::Model(&uuid),
+            Destination::File(copy.clone()),
+            Progress::none(),
+        )
         .await
         .unwrap();
     // Kept as it was sent (a file not kept downloads as other bytes of its size).
