@@ -100,7 +100,11 @@ async fn run(client: carbon_ext::Client, args: Args) -> Result<(), Box<dyn std::
             progress.build_uuids.len()
         );
     });
-    let outcome = client.wait_until_part_order_packed(&order.uuid, config, report).await?;
+    let outcome = client
+        .wait_until_part_order_packed(&order.uuid)
+        .config(config)
+        .progress(report)
+        .await?;
     match outcome {
         WaitOutcome::Done((_, progress)) => {
             println!("packed into build(s): {}", progress.build_uuids.join(", "));

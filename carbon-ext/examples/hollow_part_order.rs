@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use carbon_ext::prelude::*;
-use carbon_ext::{Progress, WaitConfig, WaitOutcome, types};
+use carbon_ext::{WaitConfig, WaitOutcome, types};
 
 /// Upload, run a model program on each model, then order parts of the outputs.
 #[derive(clap::Args)]
@@ -67,7 +67,8 @@ async fn run(client: carbon_ext::Client, args: Args) -> Result<(), Box<dyn std::
 
     let config = WaitConfig::with_timeout(args.wait);
     let outcomes = client
-        .wait_until_model_program_runs_complete(&runs, config, Progress::none())
+        .wait_until_model_program_runs_complete(&runs)
+        .config(config)
         .await?;
     let mut parts = Vec::new();
     for (run_uuid, outcome) in outcomes {

@@ -41,7 +41,7 @@ pub use create::Created;
 pub use dedup::DedupExt;
 pub use download::{Destination, Downloaded, RemoteFile};
 pub use upload::{UploadOptions, UploadedModel};
-pub use wait::{PackingProgress, WaitConfig, WaitOutcome};
+pub use wait::{PackingProgress, RecordWaiter, WaitConfig, WaitOutcome, Waiter};
 
 // The crate traces through `tracing`: every call is a `carbon.call` span (operation,
 // method, attempts, time in backoff) and every attempt a `carbon.attempt` span (path

@@ -129,13 +129,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let counts: Vec<String> = p.by_status.iter().map(|(status, n)| format!("{status}: {n}")).collect();
         println!("  packing: {} ({} build(s))", counts.join(", "), p.build_uuids.len());
     });
-    let packed = client.wait_until_part_order_packed(&order.uuid, waits, report).await?;
+    let packed = client
+        .wait_until_part_order_packed(&order.uuid)
+        .config(waits)
+        .progress(report)
+        .await?;
     let WaitOutcome::Done((_, progress)) = packed else {
         return Err(format!("not packed: {packed:?}").into());
     };
-    let finished = client
-        .wait_until_part_order_finished(&order.uuid, waits, Progress::none())
-        .await?;
+    let finished = client.wait_until_part_order_finished(&order.uuid).config(waits).await?;
     let WaitOutcome::Done(order) = finished else {
         return Err(format!("not printed: {finished:?}").into());
     };

@@ -207,7 +207,9 @@ pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing, scope:
     });
     let config = carbon_ext::WaitConfig::with_timeout(timeout);
     let outcomes = client
-        .wait_until_model_program_runs_complete(&run_uuids, config, report)
+        .wait_until_model_program_runs_complete(&run_uuids)
+        .config(config)
+        .progress(report)
         .await?;
     bar.finish();
     let mut outputs = Vec::new();

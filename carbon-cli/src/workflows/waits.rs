@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use carbon_ext::{Client, PackingProgress, Progress, WaitConfig, WaitOutcome, types};
+use carbon_ext::{Client, PackingProgress, Progress, WaitConfig, WaitOutcome, Waiter, types};
 
 use crate::commands::Printing;
 use crate::failure::{Failure, Outcome};
@@ -87,6 +87,19 @@ pub async fn wait_for_part_order(
     wait_part_order(client, uuid, until, WaitConfig::with_timeout(timeout), printing).await
 }
 
+/// Runs `waiter` polling as `config` says, `report` showing each poll on
+/// `bar`, and removes the bar however the wait ends.
+async fn with_bar<Output, Seen: ?Sized>(
+    waiter: Waiter<'_, Output, Seen>,
+    config: WaitConfig,
+    report: Progress<Seen>,
+    bar: &progress::Bar,
+) -> Result<Output, carbon_ext::Error> {
+    let outcome = waiter.config(config).progress(report).await;
+    bar.finish();
+    outcome
+}
+
 async fn wait_part_order(
     client: &Client,
     uuid: &str,
@@ -102,8 +115,7 @@ async fn wait_part_order(
                 shown.set(p.packed() as u64, Some(p.total as u64));
                 shown.message(format!("packed ({} build(s))", p.build_uuids.len()));
             });
-            let outcome = client.wait_until_part_order_packed(uuid, config, report).await?;
-            bar.finish();
+            let outcome = with_bar(client.wait_until_part_order_packed(uuid), config, report, &bar).await?;
             let outcome = match outcome {
                 WaitOutcome::Done((order, _)) => WaitOutcome::Done(order),
                 WaitOutcome::Failed((order, _)) => WaitOutcome::Failed(order),
@@ -119,8 +131,7 @@ async fn wait_part_order(
                     o.status.as_ref().map(|s| s.to_string()).unwrap_or_default()
                 ));
             });
-            let outcome = client.wait_until_part_order_finished(uuid, config, report).await?;
-            bar.finish();
+            let outcome = with_bar(client.wait_until_part_order_finished(uuid), config, report, &bar).await?;
             conclude("the part order", outcome, printing)
         }
         other => Err(Failure::usage(format!(
@@ -148,10 +159,8 @@ pub async fn run(client: &Client, args: &WaitArgs, printing: &Printing) -> Outco
                 return Err(Failure::usage("a print order waits --until printed"));
             }
             let bar = progress::spinner(printing.quiet, "printing");
-            let outcome = client
-                .wait_until_print_order_printed(&args.uuid, config, Progress::none())
-                .await?;
-            bar.finish();
+            let waiter = client.wait_until_print_order_printed(&args.uuid);
+            let outcome = with_bar(waiter, config, Progress::none(), &bar).await?;
             conclude("the print order", outcome, printing)
         }
         Waitable::Run => {
@@ -163,10 +172,8 @@ pub async fn run(client: &Client, args: &WaitArgs, printing: &Printing) -> Outco
             let report = Progress::new(move |run: &types::ModelProgramRun| {
                 shown.message(format!("{} {:.0}%", run.status, run.progress * 100.0));
             });
-            let outcome = client
-                .wait_until_model_program_run_complete(&args.uuid, config, report)
-                .await?;
-            bar.finish();
+            let waiter = client.wait_until_model_program_run_complete(&args.uuid);
+            let outcome = with_bar(waiter, config, report, &bar).await?;
             conclude("the model program run", outcome, printing)
         }
     }

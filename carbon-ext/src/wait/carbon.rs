@@ -6,6 +6,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use futures::TryStreamExt;
 
+use futures::FutureExt;
+
+use super::waiter::{RecordWaiter, Waiter};
 use super::{Poll, WaitConfig, WaitOutcome, poll_until};
 use crate::enums::{ModelProgramRunStatus, PartOrderStatus, PrintedPartStatus};
 use crate::{Client, Error, Progress, RunExt, types};
@@ -90,33 +93,35 @@ fn copies_printed(order: &types::PrintOrder) -> i64 {
 
 impl Client {
     /// Waits for a model program run to complete with an output model (`Done`), or
-    /// to fail (`Failed`, see its `failure_message`). `progress` sees each poll.
-    pub async fn wait_until_model_program_run_complete(
-        &self,
-        run_uuid: &str,
-        config: WaitConfig,
-        progress: Progress<types::ModelProgramRun>,
-    ) -> Result<WaitOutcome<types::ModelProgramRun>, Error> {
-        let fetch = || self.get_model_program_run().uuid(run_uuid).run();
-        wait_for_record(config, &progress, fetch, |run, unknown| {
-            if !run.status.is_known() {
-                unknown.note("model program run", run.status.as_str());
-            }
-            classify_run(run)
-        })
-        .await
+    /// to fail (`Failed`, see its `failure_message`). Await the [`Waiter`].
+    pub fn wait_until_model_program_run_complete(&self, uuid: &str) -> RecordWaiter<'_, types::ModelProgramRun> {
+        let uuid = uuid.to_string();
+        record_waiter(
+            move || self.get_model_program_run().uuid(uuid.clone()).run(),
+            run_complete,
+        )
     }
 
     /// Waits for several runs at once with the batch look-up (100 per request). The
     /// outcome of each run, keyed by uuid; `TimedOut` for those still running at
-    /// the deadline. `progress` sees the latest record of every run at each poll.
+    /// the deadline. Its [`Waiter::progress`] sees the latest record of every run
+    /// at each poll.
     ///
     /// A run the API stops returning (dropped by the server), or does not return on
     /// two polls in a row (never created), ends the wait with [`Error::Vanished`]
     /// naming every such run, instead of being waited on until the timeout.
-    pub async fn wait_until_model_program_runs_complete(
+    pub fn wait_until_model_program_runs_complete(
         &self,
-        run_uuids: &[String],
+        uuids: &[String],
+    ) -> Waiter<'_, BTreeMap<String, WaitOutcome<types::ModelProgramRun>>, [types::ModelProgramRun]> {
+        let run_uuids = uuids.to_vec();
+        Waiter::new(move |config, progress| self.runs_complete(run_uuids, config, progress).boxed())
+    }
+
+    /// The wait of [`Client::wait_until_model_program_runs_complete`].
+    async fn runs_complete(
+        &self,
+        run_uuids: Vec<String>,
         config: WaitConfig,
         progress: Progress<[types::ModelProgramRun]>,
     ) -> Result<BTreeMap<String, WaitOutcome<types::ModelProgramRun>>, Error> {
@@ -232,17 +237,27 @@ impl Client {
     }
 
     /// Waits until a part order is packed: every one of its printed parts has reached
-    /// `printing` or beyond (the vendor's definition). `progress` sees each poll's
-    /// counts and builds. A canceled order ends the wait as `Failed`.
-    pub async fn wait_until_part_order_packed(
+    /// `printing` or beyond (the vendor's definition). Its [`Waiter::progress`]
+    /// sees each poll's counts and builds. A canceled order ends the wait as
+    /// `Failed`.
+    pub fn wait_until_part_order_packed(
         &self,
-        part_order_uuid: &str,
+        uuid: &str,
+    ) -> Waiter<'_, WaitOutcome<(types::PartOrder, PackingProgress)>, PackingProgress> {
+        let uuid = uuid.to_string();
+        Waiter::new(move |config, progress| self.packed(uuid, config, progress).boxed())
+    }
+
+    /// The wait of [`Client::wait_until_part_order_packed`].
+    async fn packed(
+        &self,
+        part_order_uuid: String,
         config: WaitConfig,
         progress: Progress<PackingProgress>,
     ) -> Result<WaitOutcome<(types::PartOrder, PackingProgress)>, Error> {
         let unknown = UnknownStatuses::default();
         let outcome = poll_until(config, &Progress::none(), || async {
-            let (order, packing) = self.packing_progress(part_order_uuid).await?;
+            let (order, packing) = self.packing_progress(&part_order_uuid).await?;
             progress.report(&packing);
             let mut all_packed = packing.total > 0;
             for status in packing.by_status.keys() {
@@ -268,70 +283,86 @@ impl Client {
     }
 
     /// Waits until a part order is finished: `complete` is `Done`; `incomplete` and
-    /// `canceled` are `Failed` (with the final record). `progress` sees each poll.
-    pub async fn wait_until_part_order_finished(
-        &self,
-        part_order_uuid: &str,
-        config: WaitConfig,
-        progress: Progress<types::PartOrder>,
-    ) -> Result<WaitOutcome<types::PartOrder>, Error> {
-        let fetch = || self.get_part_order().uuid(part_order_uuid).run();
-        wait_for_record(config, &progress, fetch, |order, unknown| match &order.status {
-            Some(PartOrderStatus::Complete) => Poll::Done(()),
-            Some(PartOrderStatus::Incomplete | PartOrderStatus::Canceled) => Poll::Failed(()),
-            Some(other) => {
-                if !other.is_known() {
-                    unknown.note("part order", other.as_str());
-                }
-                Poll::Pending(())
-            }
-            None => Poll::Pending(()),
-        })
-        .await
+    /// `canceled` are `Failed` (with the final record). Await the [`Waiter`].
+    pub fn wait_until_part_order_finished(&self, uuid: &str) -> RecordWaiter<'_, types::PartOrder> {
+        let uuid = uuid.to_string();
+        record_waiter(
+            move || self.get_part_order().uuid(uuid.clone()).run(),
+            part_order_finished,
+        )
     }
 
     /// Waits until a print order's copies printed, summed over its printers, reach its
     /// `total_copies` (at least one copy, whatever the record says). `Failed` when
     /// the order is routed to no printer at all: nothing will ever print it.
-    /// `progress` sees each poll.
-    pub async fn wait_until_print_order_printed(
-        &self,
-        print_order_uuid: &str,
-        config: WaitConfig,
-        progress: Progress<types::PrintOrder>,
-    ) -> Result<WaitOutcome<types::PrintOrder>, Error> {
-        let fetch = || self.get_print_order().uuid(print_order_uuid).run();
-        wait_for_record(config, &progress, fetch, |order, _| {
-            let routed = order.routed_to.as_ref().is_some_and(|routes| !routes.is_empty());
-            if copies_printed(order) >= order.total_copies.max(1) {
-                Poll::Done(())
-            } else if !routed {
-                Poll::Failed(())
-            } else {
-                Poll::Pending(())
-            }
-        })
-        .await
+    /// Await the [`Waiter`].
+    pub fn wait_until_print_order_printed(&self, uuid: &str) -> RecordWaiter<'_, types::PrintOrder> {
+        let uuid = uuid.to_string();
+        record_waiter(
+            move || self.get_print_order().uuid(uuid.clone()).run(),
+            print_order_printed,
+        )
     }
 }
 
-/// Waits on one record, fetched again at each poll and judged by `judge` (which
-/// notes a status unknown to this SDK version in the wait's `UnknownStatuses`).
-async fn wait_for_record<T, Fut>(
-    config: WaitConfig,
-    progress: &Progress<T>,
-    fetch: impl Fn() -> Fut,
-    judge: impl Fn(&T, &UnknownStatuses) -> Poll<()>,
-) -> Result<WaitOutcome<T>, Error>
+/// A model program run waited on: [`classify_run`], noting a status this SDK
+/// version does not know.
+fn run_complete(run: &types::ModelProgramRun, unknown: &UnknownStatuses) -> Poll<()> {
+    if !run.status.is_known() {
+        unknown.note("model program run", run.status.as_str());
+    }
+    classify_run(run)
+}
+
+/// A part order waited on until finished.
+fn part_order_finished(order: &types::PartOrder, unknown: &UnknownStatuses) -> Poll<()> {
+    match &order.status {
+        Some(PartOrderStatus::Complete) => Poll::Done(()),
+        Some(PartOrderStatus::Incomplete | PartOrderStatus::Canceled) => Poll::Failed(()),
+        Some(other) => {
+            if !other.is_known() {
+                unknown.note("part order", other.as_str());
+            }
+            Poll::Pending(())
+        }
+        None => Poll::Pending(()),
+    }
+}
+
+/// A print order waited on until every copy is printed.
+fn print_order_printed(order: &types::PrintOrder, _: &UnknownStatuses) -> Poll<()> {
+    let routed = order.routed_to.as_ref().is_some_and(|routes| !routes.is_empty());
+    if copies_printed(order) >= order.total_copies.max(1) {
+        Poll::Done(())
+    } else if !routed {
+        Poll::Failed(())
+    } else {
+        Poll::Pending(())
+    }
+}
+
+/// A waiter on one record, fetched again at each poll and judged by `judge`
+/// (which notes a status unknown to this SDK version in the wait's
+/// `UnknownStatuses`).
+fn record_waiter<'a, T, Fut>(
+    fetch: impl Fn() -> Fut + Send + Sync + 'a,
+    judge: fn(&T, &UnknownStatuses) -> Poll<()>,
+) -> RecordWaiter<'a, T>
 where
-    Fut: std::future::Future<Output = Result<T, Error>>,
+    T: Send + 'a,
+    Fut: std::future::Future<Output = Result<T, Error>> + Send + 'a,
 {
-    let unknown = UnknownStatuses::default();
-    poll_until(config, progress, || async {
-        let record = fetch().await?;
-        Ok(judge(&record, &unknown).carrying(record))
+    Waiter::new(move |config, progress| {
+        async move {
+            let unknown = UnknownStatuses::default();
+            poll_until(config, &progress, || async {
+                let record = fetch().await?;
+                Ok(judge(&record, &unknown).carrying(record))
+            })
+            .await
+        }
+        .boxed()
     })
-    .await
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Waiters: poll a record until it reaches the state you need, with backoff, an
-//! overall deadline, and a typed outcome. Named `wait_until_<resource>_<state>`.
+//! overall deadline, and a typed outcome. Named `wait_until_<resource>_<state>`,
+//! each returns a [`Waiter`] to await, with its [`WaitConfig`] and progress
+//! chosen on it or left to their defaults (`waiter.rs`).
 //!
 //! Unlike a `sleep(30)` loop, a waiter never fails on a status it does not know: an
 //! unknown status means "not there yet" (and is logged once). A transient failure
@@ -12,12 +14,14 @@
 //! records mean (which statuses are done or failed) and the named waiters.
 
 mod carbon;
+mod waiter;
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 pub use carbon::{PackingProgress, classify_run};
+pub use waiter::{RecordWaiter, Waiter};
 
 use crate::retry::Curve;
 use crate::{Error, Progress};

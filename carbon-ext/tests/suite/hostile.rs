@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use std::future::Future;
+use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -20,7 +20,7 @@ use serde_json::json;
 /// Every case must end well within this, whatever the server does.
 const BOUND: Duration = Duration::from_secs(30);
 
-async fn bounded<T>(case: impl Future<Output = T>) -> T {
+async fn bounded<T>(case: impl IntoFuture<Output = T>) -> T {
     tokio::time::timeout(BOUND, case)
         .await
         .expect("the client hung against a hostile server")
@@ -454,7 +454,7 @@ fn order_reply(fields: serde_json::Value) -> Reply {
 async fn failed_wait(replies: Vec<Reply>, config: WaitConfig) -> (Error, usize) {
     let server = Scripted::start(replies).await;
     let c = common::client(&server.base);
-    let err = bounded(c.wait_until_part_order_finished("po-1", config, Progress::none()))
+    let err = bounded(c.wait_until_part_order_finished("po-1").config(config))
         .await
         .unwrap_err();
     (err, server.hits())
@@ -468,7 +468,7 @@ async fn a_wait_rides_out_an_outage_longer_than_one_requests_retries() {
     replies.push(order("complete"));
     let server = Scripted::start(replies).await;
     let c = common::client(&server.base);
-    let outcome = bounded(c.wait_until_part_order_finished("po-1", fast_waits(), Progress::none()))
+    let outcome = bounded(c.wait_until_part_order_finished("po-1").config(fast_waits()))
         .await
         .unwrap();
     assert!(outcome.is_done(), "{outcome:?}");
@@ -496,7 +496,7 @@ async fn a_print_order_wait_can_fail_and_never_finishes_on_zero_copies() {
     // Routed nowhere: nothing will print it.
     let server = Scripted::start(vec![print_order(2, json!({}))]).await;
     let c = common::client(&server.base);
-    let outcome = bounded(c.wait_until_print_order_printed("pro-1", fast_waits(), Progress::none()))
+    let outcome = bounded(c.wait_until_print_order_printed("pro-1").config(fast_waits()))
         .await
         .unwrap();
     assert!(matches!(outcome, WaitOutcome::Failed(_)), "{outcome:?}");
@@ -511,9 +511,13 @@ async fn a_print_order_wait_can_fail_and_never_finishes_on_zero_copies() {
     let seen = Arc::new(Mutex::new(0));
     let counter = seen.clone();
     let progress = Progress::new(move |_: &types::PrintOrder| *counter.lock().unwrap() += 1);
-    let outcome = bounded(c.wait_until_print_order_printed("pro-1", fast_waits(), progress))
-        .await
-        .unwrap();
+    let outcome = bounded(
+        c.wait_until_print_order_printed("pro-1")
+            .config(fast_waits())
+            .progress(progress),
+    )
+    .await
+    .unwrap();
     assert!(outcome.is_done());
     assert_eq!(server.hits(), 2, "not done before a copy was printed");
     assert_eq!(*seen.lock().unwrap(), 2, "progress saw each poll");
@@ -525,7 +529,7 @@ async fn waits_with_extreme_intervals_do_not_panic() {
     let server = Scripted::start(vec![order("processing")]).await;
     let c = common::client(&server.base);
     let config = WaitConfig::new(Duration::MAX, Duration::MAX, Duration::from_millis(50));
-    let outcome = bounded(c.wait_until_part_order_finished("po-1", config, Progress::none()))
+    let outcome = bounded(c.wait_until_part_order_finished("po-1").config(config))
         .await
         .unwrap();
     assert!(matches!(outcome, WaitOutcome::TimedOut(Some(_))), "{outcome:?}");
@@ -533,7 +537,7 @@ async fn waits_with_extreme_intervals_do_not_panic() {
     let server = Scripted::start(vec![order("processing"), order("processing"), order("complete")]).await;
     let c = common::client(&server.base);
     let config = WaitConfig::new(Duration::from_millis(5), Duration::MAX, Duration::MAX);
-    let outcome = bounded(c.wait_until_part_order_finished("po-1", config, Progress::none()))
+    let outcome = bounded(c.wait_until_part_order_finished("po-1").config(config))
         .await
         .unwrap();
     assert!(outcome.is_done());
@@ -607,7 +611,7 @@ async fn a_run_asked_for_twice_is_reported_once_per_mention() {
     .await;
     let c = common::client(&server.base);
     let runs = vec!["a".to_string(), "a".to_string()];
-    let outcomes = bounded(c.wait_until_model_program_runs_complete(&runs, fast_waits(), Progress::none()))
+    let outcomes = bounded(c.wait_until_model_program_runs_complete(&runs).config(fast_waits()))
         .await
         .unwrap();
     assert!(outcomes["a"].is_done(), "{outcomes:?}");

@@ -2,6 +2,7 @@
 
 use crate::common;
 
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -303,15 +304,17 @@ async fn upload_many_reports_each_file() {
 fn workflow_futures_can_be_spawned() {
     fn assert_send<T: Send>(_: &T) {}
     let c = Client::builder().without_credentials().build().unwrap();
-    let config = carbon_ext::WaitConfig::default();
     assert_send(&c.upload_model_presigned("x", UploadOptions::default(), Progress::none()));
     assert_send(&c.upload_model_direct("x", UploadOptions::default(), Progress::none()));
     assert_send(&c.upload_many(["x"], 2, UploadOptions::default(), Progress::none()));
-    assert_send(&c.wait_until_model_program_run_complete("r", config, Progress::none()));
-    assert_send(&c.wait_until_model_program_runs_complete(&[], config, Progress::none()));
-    assert_send(&c.wait_until_part_order_packed("o", config, Progress::none()));
-    assert_send(&c.wait_until_part_order_finished("o", config, Progress::none()));
-    assert_send(&c.wait_until_print_order_printed("o", config, Progress::none()));
+    // A waiter can be sent to another task, and so can the wait it runs.
+    let waiter = c.wait_until_part_order_finished("o");
+    assert_send(&waiter);
+    assert_send(&c.wait_until_model_program_run_complete("r").into_future());
+    assert_send(&c.wait_until_model_program_runs_complete(&[]).into_future());
+    assert_send(&c.wait_until_part_order_packed("o").into_future());
+    assert_send(&waiter.into_future());
+    assert_send(&c.wait_until_print_order_printed("o").into_future());
     assert_send(&c.download(
         RemoteFile::Attachment("a"),
         carbon_ext::Destination::File("x".into()),

@@ -217,7 +217,8 @@ async fn run_waiter_done_through_unknown_statuses() {
     )
     .await;
     let outcome = client_of(&api)
-        .wait_until_model_program_run_complete("r-1", fast(), Progress::none())
+        .wait_until_model_program_run_complete("r-1")
+        .config(fast())
         .await
         .unwrap();
     match outcome {
@@ -225,6 +226,39 @@ async fn run_waiter_done_through_unknown_statuses() {
         other => panic!("{other:?}"),
     }
     mock.assert_calls_async(4).await;
+}
+
+#[tokio::test]
+async fn a_waiter_sends_nothing_until_awaited_and_polls_as_configured() {
+    let api = MockServer::start_async().await;
+    let mock = in_turn(
+        &api,
+        "/v1/model_program_runs/r-1",
+        vec![
+            run_json("pending", None, None),
+            run_json("complete", Some("m-out"), None),
+        ],
+    )
+    .await;
+    let c = client_of(&api);
+    let waiter = c.wait_until_model_program_run_complete("r-1");
+    // The defaults until told otherwise: 5 s growing to a minute, for a day.
+    assert!(
+        format!("{waiter:?}").contains(&format!("{:?}", WaitConfig::default())),
+        "{waiter:?}"
+    );
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let statuses = seen.clone();
+    let waiter = waiter
+        .config(fast())
+        .progress(Progress::new(move |run: &types::ModelProgramRun| {
+            statuses.lock().unwrap().push(run.status.as_str().to_string())
+        }));
+    mock.assert_calls_async(0).await;
+    let outcome = waiter.await.unwrap();
+    assert!(outcome.is_done(), "{outcome:?}");
+    mock.assert_calls_async(2).await;
+    assert_eq!(*seen.lock().unwrap(), ["pending", "complete"]);
 }
 
 #[tokio::test]
@@ -247,7 +281,8 @@ async fn run_waiter_failed_and_timed_out() {
     .await;
     let c = client_of(&api);
     match c
-        .wait_until_model_program_run_complete("bad", fast(), Progress::none())
+        .wait_until_model_program_run_complete("bad")
+        .config(fast())
         .await
         .unwrap()
     {
@@ -260,7 +295,8 @@ async fn run_waiter_failed_and_timed_out() {
         Duration::from_millis(60),
     );
     match c
-        .wait_until_model_program_run_complete("slow", config, Progress::none())
+        .wait_until_model_program_run_complete("slow")
+        .config(config)
         .await
         .unwrap()
     {
@@ -287,7 +323,8 @@ async fn wait_for_runs(
     let mock = in_turn(&api, "/v1/model_program_runs", pages).await;
     let runs: Vec<String> = runs.iter().map(|run| run.to_string()).collect();
     let ended = client_of(&api)
-        .wait_until_model_program_runs_complete(&runs, fast(), Progress::none())
+        .wait_until_model_program_runs_complete(&runs)
+        .config(fast())
         .await;
     (ended, mock.calls_async().await)
 }
@@ -379,15 +416,13 @@ async fn part_order_packed_with_progress_then_finished() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let outcome = c
-        .wait_until_part_order_packed(
-            "po-1",
-            fast(),
-            Progress::new(move |progress: &carbon_ext::PackingProgress| {
-                log.lock()
-                    .unwrap()
-                    .push((progress.packed(), progress.build_uuids.len()))
-            }),
-        )
+        .wait_until_part_order_packed("po-1")
+        .config(fast())
+        .progress(Progress::new(move |progress: &carbon_ext::PackingProgress| {
+            log.lock()
+                .unwrap()
+                .push((progress.packed(), progress.build_uuids.len()))
+        }))
         .await
         .unwrap();
     let WaitOutcome::Done((_, progress)) = outcome else {
@@ -396,10 +431,7 @@ async fn part_order_packed_with_progress_then_finished() {
     assert_eq!(progress.by_status.get("printing"), Some(&1));
     assert_eq!(*seen.lock().unwrap(), vec![(0, 0), (0, 1), (2, 2)]);
 
-    let finished = c
-        .wait_until_part_order_finished("po-1", fast(), Progress::none())
-        .await
-        .unwrap();
+    let finished = c.wait_until_part_order_finished("po-1").config(fast()).await.unwrap();
     assert!(matches!(finished, WaitOutcome::Done(ref order) if order.status == Some(PartOrderStatus::Complete)));
 }
 
@@ -413,10 +445,7 @@ async fn an_incomplete_order_finishes_as_failed() {
     )
     .await;
     let c = client_of(&api);
-    let outcome = c
-        .wait_until_part_order_finished("po-1", fast(), Progress::none())
-        .await
-        .unwrap();
+    let outcome = c.wait_until_part_order_finished("po-1").config(fast()).await.unwrap();
     assert!(
         matches!(outcome, WaitOutcome::Failed(ref o) if o.status == Some(PartOrderStatus::Incomplete)),
         "{outcome:?}"
@@ -438,7 +467,8 @@ async fn print_order_waits_for_all_copies() {
     .await;
     let c = client_of(&api);
     assert!(
-        c.wait_until_print_order_printed("pro-1", fast(), Progress::none())
+        c.wait_until_print_order_printed("pro-1")
+            .config(fast())
             .await
             .unwrap()
             .is_done()

@@ -115,7 +115,9 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
         counter.fetch_add(1, Ordering::SeqCst);
     });
     let packed = client
-        .wait_until_part_order_packed(&order.uuid, waits(), progress)
+        .wait_until_part_order_packed(&order.uuid)
+        .config(waits())
+        .progress(progress)
         .await
         .unwrap();
     let WaitOutcome::Done((_, progress)) = packed else {
@@ -124,7 +126,8 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
     assert_eq!(progress.total, 10);
     assert!(polls.load(Ordering::SeqCst) >= 1);
     let finished = client
-        .wait_until_part_order_finished(&order.uuid, waits(), Progress::none())
+        .wait_until_part_order_finished(&order.uuid)
+        .config(waits())
         .await
         .unwrap();
     let WaitOutcome::Done(order) = finished else {
@@ -176,7 +179,8 @@ async fn custom_part_order(client: &Client, dir: &Path, order_number: &str) -> S
         .unwrap()
         .into_inner();
     let printed = client
-        .wait_until_print_order_printed(print_order.uuid.as_deref().unwrap(), waits(), Progress::none())
+        .wait_until_print_order_printed(print_order.uuid.as_deref().unwrap())
+        .config(waits())
         .await
         .unwrap();
     assert!(printed.is_done(), "{printed:?}");
@@ -213,7 +217,8 @@ async fn hollow_part_order(client: &Client, dir: &Path) {
         runs.push(run.uuid.unwrap());
     }
     let outcomes = client
-        .wait_until_model_program_runs_complete(&runs, waits(), Progress::none())
+        .wait_until_model_program_runs_complete(&runs)
+        .config(waits())
         .await
         .unwrap();
     let mut parts = Vec::new();

@@ -432,15 +432,12 @@ async fn printer_queues() {
     // minutes after that.
     sim.skip_time(Duration::from_secs(100));
     let packed = c
-        .wait_until_part_order_packed(
-            "order-3",
-            carbon_ext::WaitConfig::new(
-                Duration::from_millis(10),
-                Duration::from_millis(50),
-                Duration::from_secs(10),
-            ),
-            Progress::none(),
-        )
+        .wait_until_part_order_packed("order-3")
+        .config(carbon_ext::WaitConfig::new(
+            Duration::from_millis(10),
+            Duration::from_millis(50),
+            Duration::from_secs(10),
+        ))
         .await
         .unwrap();
     let WaitOutcome::Done((order3, _)) = packed else {
