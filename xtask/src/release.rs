@@ -69,10 +69,11 @@ fn workspace_version(manifest: &str) -> Result<Version> {
 }
 
 /// The kind of change a CHANGELOG heading declares (`### Added (exports)`); a
-/// heading that says "breaking" anywhere is breaking.
+/// heading that says "breaking" anywhere, other than as "non-breaking", is
+/// breaking.
 fn declared(heading: &str) -> Result<Change> {
     let lower = heading.to_lowercase();
-    if lower.contains("breaking") && !lower.contains("non-breaking") {
+    if lower.replace("non-breaking", "").contains("breaking") {
         return Ok(Change::Breaking);
     }
     let word = heading.split_whitespace().next().unwrap_or_default();
@@ -569,6 +570,8 @@ mod tests {
         assert_eq!(unreleased(said).unwrap()[0].1, Change::Breaking);
         let unsaid = "## Unreleased\n### Changed (non-breaking)\n* a\n";
         assert_eq!(unreleased(unsaid).unwrap()[0].1, Change::Additive);
+        let both = "## Unreleased\n### Changed (non-breaking for callers; breaking for hooks)\n* a\n";
+        assert_eq!(unreleased(both).unwrap()[0].1, Change::Breaking);
     }
 
     #[test]
