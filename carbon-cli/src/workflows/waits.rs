@@ -51,9 +51,18 @@ pub struct WaitArgs {
     /// Give up after this long (exit status 3).
     #[arg(long, default_value = "12h", value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// First pause between polls (default 5s); pauses grow to a minute.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// First pause between polls; pauses grow from it (the SDK's waiter defaults).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help = interval_help())]
     pub interval: Option<Duration>,
+}
+
+/// `--interval`'s help, with the defaults the SDK's waiters poll at.
+fn interval_help() -> String {
+    format!(
+        "First pause between polls (default {}); pauses grow to {}",
+        humantime::format_duration(WaitConfig::FIRST_INTERVAL),
+        humantime::format_duration(WaitConfig::LONGEST_INTERVAL),
+    )
 }
 
 /// Prints the final record and turns the outcome into the exit status.
