@@ -22,10 +22,27 @@ pub enum Access {
 /// with the prefix and suffix it fits any file system.
 const KEPT_NAME_BYTES: usize = 100;
 
+/// The end of every temporary file's name.
+const TEMP_SUFFIX: &str = ".part";
+
+/// Whether `file` (a file name) is one of the temporary files of a target
+/// named `name` (`.report.csv.` then a random part, then `.part`): for finding
+/// the ones a killed process left.
+pub fn is_temp_of(file: &str, name: &str) -> bool {
+    file.starts_with(&temp_prefix(name)) && file.ends_with(TEMP_SUFFIX)
+}
+
+/// The directory a file at `target` goes in (`.` for a bare name).
+pub fn dir_of(target: &Path) -> &Path {
+    target
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// The start of every temporary file's name for a target named `name`
-/// (`.report.csv.`); they end in `.part`. For finding the ones a killed
-/// process left.
-pub fn temp_prefix(name: &str) -> String {
+/// (`.report.csv.`).
+fn temp_prefix(name: &str) -> String {
     let mut end = name.len().min(KEPT_NAME_BYTES);
     while !name.is_char_boundary(end) {
         end -= 1;
@@ -36,14 +53,11 @@ pub fn temp_prefix(name: &str) -> String {
 /// A new temporary file beside `target` (in its directory, which must exist),
 /// readable as `access` says.
 pub fn beside(target: &Path, access: Access) -> std::io::Result<NamedTempFile> {
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = dir_of(target);
     let name = target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     let prefix = temp_prefix(&name);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".part");
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
     // tempfile makes its files the owner's only; a shared one gets the mode a
     // file created the usual way has (the umask still applies).
     #[cfg(unix)]
@@ -69,10 +83,8 @@ mod tests {
             let temp = beside(&target, Access::Shared).unwrap();
             let temp_name = temp.path().file_name().unwrap().to_string_lossy().into_owned();
             assert_eq!(temp.path().parent(), Some(dir.path()));
-            assert!(
-                temp_name.starts_with(&temp_prefix(name)) && temp_name.ends_with(".part"),
-                "{temp_name}"
-            );
+            assert!(is_temp_of(&temp_name, name), "{temp_name}");
+            assert!(!is_temp_of(&temp_name, "other.csv") && !is_temp_of(name, name));
             assert!(temp_name.len() < 255, "{}", temp_name.len());
         }
         #[cfg(unix)]

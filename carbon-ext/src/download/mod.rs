@@ -151,10 +151,7 @@ impl Client {
                 target
             }
         };
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = crate::whole_file::dir_of(&target);
         if !tokio::fs::metadata(dir).await.map(|m| m.is_dir()).unwrap_or(false) {
             return Err(Error::InvalidFile {
                 path: dir.to_path_buf(),

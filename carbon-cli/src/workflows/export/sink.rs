@@ -24,10 +24,7 @@ impl Sink {
         let Some(target) = target else {
             return Ok(Sink::Stdout(std::io::stdout().lock()));
         };
-        let dir = target
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = carbon_ext::whole_file::dir_of(target);
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -77,12 +74,11 @@ fn remove_abandoned(dir: &Path, name: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let prefix = carbon_ext::whole_file::temp_prefix(name);
     for entry in entries.flatten() {
         let file = entry.file_name();
         let ours = file
             .to_str()
-            .is_some_and(|f| f.starts_with(&prefix) && f.ends_with(".part"));
+            .is_some_and(|f| carbon_ext::whole_file::is_temp_of(f, name));
         if !ours {
             continue;
         }
