@@ -16,15 +16,16 @@ pub struct ApiDocument(Text);
 enum Text {
     /// The document this build was generated from (nothing to copy or compare).
     BuiltIn(&'static str),
-    /// Another document, and what reading it gave (read once, by whichever
-    /// asks first: the settings' check or the start).
-    Given(Arc<str>, Arc<OnceLock<Result<Value, String>>>),
+    /// Another document (UTF-8: it was made from a `String`, and each answer
+    /// shares it), and what reading it gave (read once, by whichever asks
+    /// first: the settings' check or the start).
+    Given(bytes::Bytes, Arc<OnceLock<Result<Value, String>>>),
 }
 
 impl ApiDocument {
     /// A document with this text.
-    pub fn new(text: impl Into<Arc<str>>) -> Self {
-        Self(Text::Given(text.into(), Arc::default()))
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(Text::Given(bytes::Bytes::from(text.into()), Arc::default()))
     }
 
     /// The document this build was generated from, as Carbon published it.
@@ -41,7 +42,7 @@ impl ApiDocument {
     pub fn text(&self) -> &str {
         match &self.0 {
             Text::BuiltIn(text) => text,
-            Text::Given(text, _) => text,
+            Text::Given(text, _) => std::str::from_utf8(text).unwrap_or_default(),
         }
     }
 
@@ -50,19 +51,19 @@ impl ApiDocument {
     pub(crate) fn read(&self) -> Option<Result<&Value, &str>> {
         match &self.0 {
             Text::BuiltIn(_) => None,
-            Text::Given(text, read) => Some(
-                read.get_or_init(|| carbon_api_regen::parse("the document", text).map_err(|e| e.to_string()))
+            Text::Given(_, read) => Some(
+                read.get_or_init(|| carbon_api_regen::parse("the document", self.text()).map_err(|e| e.to_string()))
                     .as_ref()
                     .map_err(String::as_str),
             ),
         }
     }
 
-    /// The text as an answer's body (the built-in one without a copy).
+    /// The text as an answer's body, shared rather than copied.
     pub(crate) fn body(&self) -> axum::body::Body {
         match &self.0 {
             Text::BuiltIn(text) => axum::body::Body::from(bytes::Bytes::from_static(text.as_bytes())),
-            Text::Given(text, _) => axum::body::Body::from(text.to_string()),
+            Text::Given(text, _) => axum::body::Body::from(text.clone()),
         }
     }
 }

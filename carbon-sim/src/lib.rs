@@ -57,6 +57,7 @@ pub use unmodelled::{UNMODELLED_FILTERS, Unmodelled};
 
 /// What can go wrong starting the simulator.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SimError {
     /// Key material is missing or unusable.
     #[error("key: {0}")]

@@ -89,8 +89,9 @@ async fn handle(shared: Shared, request: axum::http::Request<Body>) -> Reply {
     }
     // Storage has a listener of its own (crate::storage): everything here is the API.
     let operation = carbon_api_gen::extras::route(parts.method.as_str(), path.strip_prefix("/v1").unwrap_or(&path));
-    // Faults are drawn per operation (requests no operation matches: per method).
-    let kind = operation.map_or(parts.method.as_str(), |op| op.name);
+    // Faults are drawn per operation; requests no operation matches draw as one
+    // kind (a method's text is the client's to choose: it names no kind).
+    let kind = operation.map_or("unrouted", |op| op.name);
     let (fault, mut draws) = shared.fault(Target::Api, kind).await;
 
     {
