@@ -203,7 +203,7 @@ fn member_names(doc: &Value, schema: &Value) -> Vec<String> {
 
 /// The names of the members of the items of a list response.
 fn item_fields(doc: &Value, op: &Value) -> Option<(String, Vec<String>)> {
-    let schema = resolve(doc, op.pointer("/responses/200/content/application~1json/schema")?);
+    let schema = resolve(doc, walk::success_schema(op)?);
     let props = schema.get("properties")?.as_object()?;
     let arrays: Vec<(&String, &Value)> = props
         .iter()

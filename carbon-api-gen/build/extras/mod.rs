@@ -88,8 +88,7 @@ fn op_specs(doc: &Value) -> BTreeMap<String, OpSpec> {
                 any.then_some(rule)
             })
             .collect();
-        let response_props = op
-            .pointer("/responses/200/content/application~1json/schema")
+        let response_props = walk::success_schema(op)
             .map(|schema| walk::members(resolve(doc, schema), "/properties"))
             .into_iter()
             .flatten()
