@@ -247,8 +247,10 @@ pub fn is_uuid_shaped(text: &str) -> bool {
     groups_ok && suffix_ok
 }
 
-/// The documented limits of one parameter of one operation.
+/// The documented limits of one parameter of one operation (generated facts:
+/// read them, the generator makes them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParamRule {
     /// The operation, as progenitor names it in `OperationInfo` (`get_builds`).
     pub operation: &'static str,

@@ -51,23 +51,20 @@ fn chunk_size_of(rule: Option<&ParamRule>) -> usize {
     usize::try_from(most).unwrap_or(usize::MAX).max(1)
 }
 
-/// The documented limit of the filter that `set` fills: the array parameter
-/// that a copy of `builder` given no values has set and `template` (the builder
-/// as it is) has not. 100 when that filter has no documented limit.
-fn filled_filter_size<'a, B, V, F>(builder: &B, set: &F, template: &B::Params) -> usize
-where
-    B: IntoParams<'a> + Clone,
-    F: Fn(B, Vec<V>) -> B,
-{
-    let (_, probe) = set(builder.clone(), Vec::new()).into_params();
-    let operation = <B::Params as OperationParams>::NAME;
-    let rule = carbon_api_gen::extras::param_rules().iter().find(|rule| {
-        rule.operation == operation
-            && rule.max_items.is_some()
-            && probe.is_set(rule.field)
-            && !template.is_set(rule.field)
-    });
-    chunk_size_of(rule)
+/// The documented rule of the array filter that `set` fills, judged by
+/// `probe` (the builder after `set` with no values) against `template` (the
+/// builder as it is): a limited filter the probe has set and the template has
+/// not, the one with the smallest limit when `set` fills several. When it
+/// fills none anew (the builder had it set already), the smallest limit of
+/// those the probe has set, which no request of that size breaks. `None`:
+/// no limited filter is set.
+fn filled_filter<P: OperationParams>(probe: &P, template: &P) -> Option<&'static ParamRule> {
+    let limited = carbon_api_gen::extras::param_rules()
+        .iter()
+        .filter(|rule| rule.operation == P::NAME && rule.max_items.is_some() && probe.is_set(rule.field));
+    let anew = limited.clone().filter(|rule| !template.is_set(rule.field));
+    anew.min_by_key(|rule| rule.max_items)
+        .or_else(|| limited.min_by_key(|rule| rule.max_items))
 }
 
 /// The refusal of a sorted request split over several: items merged from
@@ -167,7 +164,8 @@ where
 {
     /// Values per request (at least 1). By default the most the filter that
     /// `set` fills takes, as the document says ([`default_chunk_size`]): 5
-    /// statuses for `get_prints`, 100 part uuids for `get_printed_parts`.
+    /// statuses for `get_prints`, 100 part uuids for `get_printed_parts` (the
+    /// smallest such limit when `set` fills several filters).
     pub fn chunk_size(mut self, size: usize) -> Self {
         self.chunk_size = Some(size.max(1));
         self
@@ -196,10 +194,14 @@ where
         // would be left out of the query and match everything; a builder given
         // one directly is refused, `OperationParams::empty_filter`).
         let (client, template) = builder.clone().into_params();
-        let chunk_size = chunk_size.unwrap_or_else(|| filled_filter_size(&builder, &set, &template));
+        let (_, probe) = set(builder.clone(), Vec::new()).into_params();
+        let filled = filled_filter(&probe, &template);
+        let chunk_size = chunk_size.unwrap_or_else(|| chunk_size_of(filled));
         let count = values.len().div_ceil(chunk_size);
-        if count > 1 && template.is_set("sort") {
-            return Err(sorted_across_requests(operation, "", values.len(), count));
+        // `sort` set on the builder, or by `set` itself.
+        if count > 1 && probe.is_set("sort") {
+            let filter = filled.map(|rule| format!("`{}`: ", rule.name)).unwrap_or_default();
+            return Err(sorted_across_requests(operation, &filter, values.len(), count));
         }
         let mut requests = Vec::with_capacity(count);
         while !values.is_empty() {

@@ -112,6 +112,20 @@ async fn chunking_that_would_lose_the_sort_order_is_refused_before_sending() {
         .await
         .unwrap_err();
     assert!(
+        matches!(&err, Error::InvalidRequest { message, .. }
+            if message.contains("remove `sort`") && message.starts_with("`part_uuid`: 150 values make 2 requests")),
+        "{err}"
+    );
+    // A `sort` that the chunk's own setter adds is refused the same way.
+    let err = c
+        .get_printed_parts()
+        .limit(10)
+        .chunked(ids(150), |b, chunk| b.part_uuid(chunk).sort(vec!["uuid".to_string()]))
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
         matches!(&err, Error::InvalidRequest { message, .. } if message.contains("remove `sort`")),
         "{err}"
     );
@@ -129,6 +143,17 @@ async fn chunking_that_would_lose_the_sort_order_is_refused_before_sending() {
 
 #[test]
 fn the_chunk_size_is_the_documents_limit() {
+    // Each of these is documented: a size read from the document, not the
+    // fallback for a filter without a limit.
+    for (operation, param) in [
+        ("get_printed_parts", "part_uuid"),
+        ("find_models", "uuid"),
+        ("get_prints", "uuid"),
+        ("get_prints", "status"),
+    ] {
+        let rule = carbon_ext::extras::param_rule(operation, param);
+        assert!(rule.is_some_and(|rule| rule.max_items.is_some()), "{operation} {param}");
+    }
     assert_eq!(carbon_ext::default_chunk_size("get_printed_parts", "part_uuid"), 100);
     assert_eq!(carbon_ext::default_chunk_size("find_models", "uuid"), 100);
     // getPrints: `uuid` takes 100, `status` 5.
@@ -234,6 +259,41 @@ async fn each_filter_is_chunked_at_its_own_limit() {
     let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
     seen.sort_unstable();
     assert_eq!(seen, [50, 100, 100]);
+}
+
+#[tokio::test]
+async fn a_setter_that_fills_two_limited_filters_or_one_already_set_takes_the_smaller_limit() {
+    let statuses: Vec<String> = (0..12).map(|i| format!("status-{i}")).collect();
+    // `uuid` (100) and `status` (5) filled together: 5 a request.
+    let server = MockServer::start_async().await;
+    let sizes = values_per_request(&server, "/v1/prints", "status").await;
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    c.get_prints()
+        .limit(100)
+        .chunked(statuses.clone(), |b, chunk| b.uuid(ids(3)).status(chunk))
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
+    seen.sort_unstable();
+    assert_eq!(seen, [2, 5, 5]);
+    // The builder had `status` set already: nothing is filled anew, and the
+    // smallest limit of what is set still holds.
+    let server = MockServer::start_async().await;
+    let sizes = values_per_request(&server, "/v1/prints", "status").await;
+    let c = common::client(&format!("{}/v1", server.base_url()));
+    c.get_prints()
+        .limit(100)
+        .status(vec!["queued".to_string()])
+        .chunked(statuses, |b, chunk| b.status(chunk))
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
+    seen.sort_unstable();
+    assert_eq!(seen, [2, 5, 5]);
 }
 
 #[tokio::test]
