@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use carbon_ext::{Progress, Transfer};
+use carbon_ext::{Progress, Transfer, WaitConfig, Waiter};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A bar, or nothing when progress is not shown.
@@ -88,4 +88,17 @@ impl Bar {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Runs `waiter` polling as `config` says, `report` showing each poll on
+/// `bar`, and removes the bar however the wait ends.
+pub async fn wait<Output, Seen: ?Sized>(
+    waiter: Waiter<Output, Seen>,
+    config: WaitConfig,
+    report: Progress<Seen>,
+    bar: &Bar,
+) -> Result<Output, carbon_ext::Error> {
+    let outcome = waiter.config(config).progress(report).await;
+    bar.finish();
+    outcome
 }

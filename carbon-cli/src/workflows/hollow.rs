@@ -206,12 +206,8 @@ pub async fn run(client: &Client, args: &HollowArgs, printing: &Printing, scope:
         shown.set(done as u64, Some(runs.len() as u64));
     });
     let config = carbon_ext::WaitConfig::with_timeout(timeout);
-    let outcomes = client
-        .wait_until_model_program_runs_complete(&run_uuids)
-        .config(config)
-        .progress(report)
-        .await?;
-    bar.finish();
+    let waiter = client.wait_until_model_program_runs_complete(&run_uuids);
+    let outcomes = progress::wait(waiter, config, report, &bar).await?;
     let mut outputs = Vec::new();
     let mut problems = Vec::new();
     for (model, run_uuid) in models.iter().zip(&run_uuids) {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use carbon_ext::{Client, PackingProgress, Progress, WaitConfig, WaitOutcome, Waiter, types};
+use carbon_ext::{Client, PackingProgress, Progress, WaitConfig, WaitOutcome, types};
 
 use crate::commands::Printing;
 use crate::failure::{Failure, Outcome};
@@ -96,19 +96,6 @@ pub async fn wait_for_part_order(
     wait_part_order(client, uuid, until, WaitConfig::with_timeout(timeout), printing).await
 }
 
-/// Runs `waiter` polling as `config` says, `report` showing each poll on
-/// `bar`, and removes the bar however the wait ends.
-async fn with_bar<Output, Seen: ?Sized>(
-    waiter: Waiter<'_, Output, Seen>,
-    config: WaitConfig,
-    report: Progress<Seen>,
-    bar: &progress::Bar,
-) -> Result<Output, carbon_ext::Error> {
-    let outcome = waiter.config(config).progress(report).await;
-    bar.finish();
-    outcome
-}
-
 async fn wait_part_order(
     client: &Client,
     uuid: &str,
@@ -116,15 +103,15 @@ async fn wait_part_order(
     config: WaitConfig,
     printing: &Printing,
 ) -> Outcome {
-    let bar = progress::count(printing.quiet, "packed");
     match until {
         Until::Packed => {
+            let bar = progress::count(printing.quiet, "packed");
             let shown = bar.clone();
             let report = Progress::new(move |p: &PackingProgress| {
                 shown.set(p.packed() as u64, Some(p.total as u64));
                 shown.message(format!("packed ({} build(s))", p.build_uuids.len()));
             });
-            let outcome = with_bar(client.wait_until_part_order_packed(uuid), config, report, &bar).await?;
+            let outcome = progress::wait(client.wait_until_part_order_packed(uuid), config, report, &bar).await?;
             let outcome = match outcome {
                 WaitOutcome::Done((order, _)) => WaitOutcome::Done(order),
                 WaitOutcome::Failed((order, _)) => WaitOutcome::Failed(order),
@@ -133,6 +120,7 @@ async fn wait_part_order(
             conclude("the part order", outcome, printing)
         }
         Until::Finished => {
+            let bar = progress::spinner(printing.quiet, "finishing");
             let shown = bar.clone();
             let report = Progress::new(move |o: &types::PartOrder| {
                 shown.message(format!(
@@ -140,7 +128,7 @@ async fn wait_part_order(
                     o.status.as_ref().map(|s| s.to_string()).unwrap_or_default()
                 ));
             });
-            let outcome = with_bar(client.wait_until_part_order_finished(uuid), config, report, &bar).await?;
+            let outcome = progress::wait(client.wait_until_part_order_finished(uuid), config, report, &bar).await?;
             conclude("the part order", outcome, printing)
         }
         other => Err(Failure::usage(format!(
@@ -169,7 +157,7 @@ pub async fn run(client: &Client, args: &WaitArgs, printing: &Printing) -> Outco
             }
             let bar = progress::spinner(printing.quiet, "printing");
             let waiter = client.wait_until_print_order_printed(&args.uuid);
-            let outcome = with_bar(waiter, config, Progress::none(), &bar).await?;
+            let outcome = progress::wait(waiter, config, Progress::none(), &bar).await?;
             conclude("the print order", outcome, printing)
         }
         Waitable::Run => {
@@ -182,7 +170,7 @@ pub async fn run(client: &Client, args: &WaitArgs, printing: &Printing) -> Outco
                 shown.message(format!("{} {:.0}%", run.status, run.progress * 100.0));
             });
             let waiter = client.wait_until_model_program_run_complete(&args.uuid);
-            let outcome = with_bar(waiter, config, report, &bar).await?;
+            let outcome = progress::wait(waiter, config, report, &bar).await?;
             conclude("the model program run", outcome, printing)
         }
     }

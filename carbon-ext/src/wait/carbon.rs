@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use futures::TryStreamExt;
 
 use futures::FutureExt;
+use futures::future::BoxFuture;
 
 use super::waiter::{RecordWaiter, Waiter};
 use super::{Poll, WaitConfig, WaitOutcome, poll_until};
@@ -94,10 +95,11 @@ fn copies_printed(order: &types::PrintOrder) -> i64 {
 impl Client {
     /// Waits for a model program run to complete with an output model (`Done`), or
     /// to fail (`Failed`, see its `failure_message`). Await the [`Waiter`].
-    pub fn wait_until_model_program_run_complete(&self, uuid: &str) -> RecordWaiter<'_, types::ModelProgramRun> {
-        let uuid = uuid.to_string();
+    pub fn wait_until_model_program_run_complete(&self, uuid: &str) -> RecordWaiter<types::ModelProgramRun> {
         record_waiter(
-            move || self.get_model_program_run().uuid(uuid.clone()).run(),
+            self,
+            uuid,
+            |c, uuid| c.get_model_program_run().uuid(uuid).run().boxed(),
             run_complete,
         )
     }
@@ -113,9 +115,11 @@ impl Client {
     pub fn wait_until_model_program_runs_complete(
         &self,
         uuids: &[String],
-    ) -> Waiter<'_, BTreeMap<String, WaitOutcome<types::ModelProgramRun>>, [types::ModelProgramRun]> {
-        let run_uuids = uuids.to_vec();
-        Waiter::new(move |config, progress| self.runs_complete(run_uuids, config, progress).boxed())
+    ) -> Waiter<BTreeMap<String, WaitOutcome<types::ModelProgramRun>>, [types::ModelProgramRun]> {
+        let (client, run_uuids) = (self.clone(), uuids.to_vec());
+        Waiter::new(move |config, progress| {
+            async move { client.runs_complete(run_uuids, config, progress).await }.boxed()
+        })
     }
 
     /// The wait of [`Client::wait_until_model_program_runs_complete`].
@@ -243,9 +247,9 @@ impl Client {
     pub fn wait_until_part_order_packed(
         &self,
         uuid: &str,
-    ) -> Waiter<'_, WaitOutcome<(types::PartOrder, PackingProgress)>, PackingProgress> {
-        let uuid = uuid.to_string();
-        Waiter::new(move |config, progress| self.packed(uuid, config, progress).boxed())
+    ) -> Waiter<WaitOutcome<(types::PartOrder, PackingProgress)>, PackingProgress> {
+        let (client, uuid) = (self.clone(), uuid.to_string());
+        Waiter::new(move |config, progress| async move { client.packed(uuid, config, progress).await }.boxed())
     }
 
     /// The wait of [`Client::wait_until_part_order_packed`].
@@ -284,10 +288,11 @@ impl Client {
 
     /// Waits until a part order is finished: `complete` is `Done`; `incomplete` and
     /// `canceled` are `Failed` (with the final record). Await the [`Waiter`].
-    pub fn wait_until_part_order_finished(&self, uuid: &str) -> RecordWaiter<'_, types::PartOrder> {
-        let uuid = uuid.to_string();
+    pub fn wait_until_part_order_finished(&self, uuid: &str) -> RecordWaiter<types::PartOrder> {
         record_waiter(
-            move || self.get_part_order().uuid(uuid.clone()).run(),
+            self,
+            uuid,
+            |c, uuid| c.get_part_order().uuid(uuid).run().boxed(),
             part_order_finished,
         )
     }
@@ -296,10 +301,11 @@ impl Client {
     /// `total_copies` (at least one copy, whatever the record says). `Failed` when
     /// the order is routed to no printer at all: nothing will ever print it.
     /// Await the [`Waiter`].
-    pub fn wait_until_print_order_printed(&self, uuid: &str) -> RecordWaiter<'_, types::PrintOrder> {
-        let uuid = uuid.to_string();
+    pub fn wait_until_print_order_printed(&self, uuid: &str) -> RecordWaiter<types::PrintOrder> {
         record_waiter(
-            move || self.get_print_order().uuid(uuid.clone()).run(),
+            self,
+            uuid,
+            |c, uuid| c.get_print_order().uuid(uuid).run().boxed(),
             print_order_printed,
         )
     }
@@ -341,22 +347,21 @@ fn print_order_printed(order: &types::PrintOrder, _: &UnknownStatuses) -> Poll<(
     }
 }
 
-/// A waiter on one record, fetched again at each poll and judged by `judge`
-/// (which notes a status unknown to this SDK version in the wait's
-/// `UnknownStatuses`).
-fn record_waiter<'a, T, Fut>(
-    fetch: impl Fn() -> Fut + Send + Sync + 'a,
+/// A waiter on the record with `uuid`, fetched by `fetch` again at each poll
+/// and judged by `judge` (which notes a status unknown to this SDK version in
+/// the wait's `UnknownStatuses`).
+fn record_waiter<T: Send + 'static>(
+    client: &Client,
+    uuid: &str,
+    fetch: for<'c> fn(&'c Client, &'c str) -> BoxFuture<'c, Result<T, Error>>,
     judge: fn(&T, &UnknownStatuses) -> Poll<()>,
-) -> RecordWaiter<'a, T>
-where
-    T: Send + 'a,
-    Fut: std::future::Future<Output = Result<T, Error>> + Send + 'a,
-{
+) -> RecordWaiter<T> {
+    let (client, uuid) = (client.clone(), uuid.to_string());
     Waiter::new(move |config, progress| {
         async move {
             let unknown = UnknownStatuses::default();
             poll_until(config, &progress, || async {
-                let record = fetch().await?;
+                let record = fetch(&client, &uuid).await?;
                 Ok(judge(&record, &unknown).carrying(record))
             })
             .await

@@ -10,15 +10,17 @@ use super::{WaitConfig, WaitOutcome};
 use crate::{Error, Progress};
 
 /// Runs a wait with the config and progress chosen.
-type Run<'a, Output, Seen> =
-    Box<dyn FnOnce(WaitConfig, Progress<Seen>) -> BoxFuture<'a, Result<Output, Error>> + Send + 'a>;
+type Run<Output, Seen> =
+    Box<dyn FnOnce(WaitConfig, Progress<Seen>) -> BoxFuture<'static, Result<Output, Error>> + Send>;
 
 /// A wait, ready to run: `.await` it, or call
-/// [`into_future`](IntoFuture::into_future) to hold its future. It polls as
+/// [`into_future`](IntoFuture::into_future) for its future (to spawn it, or to
+/// put it in a `join_all`: a waiter is not itself a `Future`). It polls as
 /// [`WaitConfig::default`] says unless given [`Waiter::config`], and
-/// [`Waiter::progress`] sees each poll (nothing does by default). Nothing is
-/// sent before it is awaited; dropping the future stops the wait, with nothing
-/// left running.
+/// [`Waiter::progress`] sees each poll (nothing does by default). It holds its
+/// own handle on the client, so neither it nor its future borrows anything.
+/// Nothing is sent before it is awaited; dropping the future stops the wait,
+/// with nothing left running.
 ///
 /// ```no_run
 /// # async fn run(client: carbon_ext::Client) -> Result<(), carbon_ext::Error> {
@@ -35,20 +37,20 @@ type Run<'a, Output, Seen> =
 /// # }
 /// ```
 #[must_use = "a waiter does nothing until it is awaited"]
-pub struct Waiter<'a, Output, Seen: ?Sized> {
+pub struct Waiter<Output, Seen: ?Sized> {
     config: WaitConfig,
     progress: Progress<Seen>,
-    run: Run<'a, Output, Seen>,
+    run: Run<Output, Seen>,
 }
 
 /// A wait on one record: its outcome holds the record, and its progress sees
 /// each one polled.
-pub type RecordWaiter<'a, T> = Waiter<'a, WaitOutcome<T>, T>;
+pub type RecordWaiter<T> = Waiter<WaitOutcome<T>, T>;
 
-impl<'a, Output, Seen: ?Sized> Waiter<'a, Output, Seen> {
+impl<Output, Seen: ?Sized> Waiter<Output, Seen> {
     /// A waiter that runs `run` with the config and progress chosen.
     pub(crate) fn new(
-        run: impl FnOnce(WaitConfig, Progress<Seen>) -> BoxFuture<'a, Result<Output, Error>> + Send + 'a,
+        run: impl FnOnce(WaitConfig, Progress<Seen>) -> BoxFuture<'static, Result<Output, Error>> + Send + 'static,
     ) -> Self {
         Self {
             config: WaitConfig::default(),
@@ -65,16 +67,16 @@ impl<'a, Output, Seen: ?Sized> Waiter<'a, Output, Seen> {
     }
 }
 
-impl<'a, Output, Seen: ?Sized> IntoFuture for Waiter<'a, Output, Seen> {
+impl<Output, Seen: ?Sized> IntoFuture for Waiter<Output, Seen> {
     type Output = Result<Output, Error>;
-    type IntoFuture = BoxFuture<'a, Result<Output, Error>>;
+    type IntoFuture = BoxFuture<'static, Result<Output, Error>>;
 
     fn into_future(self) -> Self::IntoFuture {
         (self.run)(self.config, self.progress)
     }
 }
 
-impl<Output, Seen: ?Sized> fmt::Debug for Waiter<'_, Output, Seen> {
+impl<Output, Seen: ?Sized> fmt::Debug for Waiter<Output, Seen> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Waiter")
             .field("config", &self.config)

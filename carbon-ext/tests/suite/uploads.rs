@@ -307,19 +307,23 @@ fn workflow_futures_can_be_spawned() {
     assert_send(&c.upload_model_presigned("x", UploadOptions::default(), Progress::none()));
     assert_send(&c.upload_model_direct("x", UploadOptions::default(), Progress::none()));
     assert_send(&c.upload_many(["x"], 2, UploadOptions::default(), Progress::none()));
-    // A waiter can be sent to another task, and so can the wait it runs.
-    let waiter = c.wait_until_part_order_finished("o");
-    assert_send(&waiter);
-    assert_send(&c.wait_until_model_program_run_complete("r").into_future());
-    assert_send(&c.wait_until_model_program_runs_complete(&[]).into_future());
-    assert_send(&c.wait_until_part_order_packed("o").into_future());
-    assert_send(&waiter.into_future());
-    assert_send(&c.wait_until_print_order_printed("o").into_future());
+    // A waiter, and the wait it runs, borrow neither the client nor the uuid:
+    // they can be spawned.
+    fn assert_spawnable<T: Send + 'static>(_: &T) {}
+    let uuid = String::from("o");
+    let waiter = c.wait_until_part_order_finished(&uuid);
+    assert_spawnable(&waiter);
+    assert_spawnable(&c.wait_until_model_program_run_complete(&uuid).into_future());
+    assert_spawnable(&c.wait_until_model_program_runs_complete(&[uuid.clone()]).into_future());
+    assert_spawnable(&c.wait_until_part_order_packed(&uuid).into_future());
+    assert_spawnable(&c.wait_until_print_order_printed(&uuid).into_future());
     assert_send(&c.download(
         RemoteFile::Attachment("a"),
         carbon_ext::Destination::File("x".into()),
         Progress::none(),
     ));
+    drop((uuid, c));
+    assert_spawnable(&waiter.into_future());
 }
 
 #[tokio::test]
