@@ -346,6 +346,18 @@ mod tests {
             fingerprint(&filters),
             json!({"status": "complete", "part_order_uuid": ["po-1"]})
         );
+        // Print-time bounds are recorded at the top level, as they were before
+        // they moved into `PrintTimes`: older state files still match.
+        let mut bounded = PartFilters::default();
+        bounded.print_times.started_after = Some(at("2026-11-01T00:00:00Z"));
+        bounded.print_times.finished_before = Some(at("2026-11-08T00:00:00Z"));
+        let recorded = fingerprint(&bounded);
+        let keys: Vec<&String> = recorded.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["finished_before", "started_after"]);
+        assert_eq!(
+            recorded["started_after"],
+            serde_json::to_value(at("2026-11-01T00:00:00Z")).unwrap()
+        );
     }
 
     #[test]
