@@ -4,10 +4,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use futures::TryStreamExt;
-
-use futures::FutureExt;
 use futures::future::BoxFuture;
+use futures::{FutureExt, TryStreamExt};
 
 use super::waiter::{RecordWaiter, Waiter};
 use super::{Poll, WaitConfig, WaitOutcome, poll_until};

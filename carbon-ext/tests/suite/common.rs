@@ -131,10 +131,47 @@ impl std::io::Write for Captured {
     }
 }
 
+/// The process-wide subscriber of the tests: it records nothing, and asks
+/// every time whether an event is wanted. tracing caches, per call site,
+/// whether any subscriber wants it; a call site first reached by another test
+/// while a thread's [`Captured`] subscriber was being set up could be cached
+/// as wanted by none, and that thread would miss its warnings. With this one
+/// installed, no call site is ever cached as unwanted: the thread's own
+/// subscriber is always asked.
+struct AskEveryTime;
+
+impl AskEveryTime {
+    fn install() {
+        static INSTALLED: std::sync::Once = std::sync::Once::new();
+        INSTALLED.call_once(|| {
+            // Another global subscriber (none in these tests) would do as well.
+            let _ = tracing::subscriber::set_global_default(AskEveryTime);
+        });
+    }
+}
+
+impl tracing::Subscriber for AskEveryTime {
+    fn register_callsite(&self, _: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
 impl Captured {
     /// A subscriber for this thread writing here (`span_events`: which span
     /// events are written too), and its guard.
     pub fn start(span_events: tracing_subscriber::fmt::format::FmtSpan) -> (Self, tracing::subscriber::DefaultGuard) {
+        AskEveryTime::install();
         let captured = Captured::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
