@@ -314,7 +314,10 @@ fn workflow_futures_can_be_spawned() {
     let waiter = c.wait_until_part_order_finished(&uuid);
     assert_spawnable(&waiter);
     assert_spawnable(&c.wait_until_model_program_run_complete(&uuid).into_future());
-    assert_spawnable(&c.wait_until_model_program_runs_complete(&[uuid.clone()]).into_future());
+    assert_spawnable(
+        &c.wait_until_model_program_runs_complete(std::slice::from_ref(&uuid))
+            .into_future(),
+    );
     assert_spawnable(&c.wait_until_part_order_packed(&uuid).into_future());
     assert_spawnable(&c.wait_until_print_order_printed(&uuid).into_future());
     assert_send(&c.download(
