@@ -5,9 +5,10 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use carbon_ext::Error;
 use carbon_ext::prelude::*;
+use carbon_ext::{Error, types};
 use futures::TryStreamExt;
+use futures::stream::BoxStream;
 use httpmock::Method::GET;
 use httpmock::MockServer;
 use serde_json::json;
@@ -225,92 +226,80 @@ async fn values_per_request(server: &MockServer, path: &'static str, param: &'st
     sizes
 }
 
-#[tokio::test]
-async fn each_filter_is_chunked_at_its_own_limit() {
+/// The prints a chunked listing made against a server of its own, and how
+/// many values of `param` each of its requests sent, smallest first.
+async fn prints_per_request(
+    param: &'static str,
+    listing: impl FnOnce(&carbon_ext::Client) -> BoxStream<'static, Result<types::ModelPrint, Error>>,
+) -> (Vec<types::ModelPrint>, Vec<usize>) {
     let server = MockServer::start_async().await;
-    let sizes = values_per_request(&server, "/v1/prints", "status").await;
+    let sizes = values_per_request(&server, "/v1/prints", param).await;
     let c = common::client(&format!("{}/v1", server.base_url()));
-    // `status` takes 5 values, although the operation's `uuid` takes 100.
-    let statuses: Vec<String> = (0..12).map(|i| format!("status-{i}")).collect();
-    let prints: Vec<_> = c
-        .get_prints()
-        .limit(100)
-        .chunked(statuses, |b, chunk| b.status(chunk))
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert!(prints.is_empty());
+    let prints = listing(&c).try_collect().await.unwrap();
     let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
     seen.sort_unstable();
+    (prints, seen)
+}
+
+fn statuses(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("status-{i}")).collect()
+}
+
+#[tokio::test]
+async fn each_filter_is_chunked_at_its_own_limit() {
+    // `status` takes 5 values, although the operation's `uuid` takes 100.
+    let (prints, seen) = prints_per_request("status", |c| {
+        c.get_prints()
+            .limit(100)
+            .chunked(statuses(12), |b, chunk| b.status(chunk))
+            .items()
+    })
+    .await;
+    assert!(prints.is_empty());
     assert_eq!(seen, [2, 5, 5]);
 
     // The same operation split by `uuid` takes 100 a request.
-    let server = MockServer::start_async().await;
-    let sizes = values_per_request(&server, "/v1/prints", "uuid").await;
-    let c = common::client(&format!("{}/v1", server.base_url()));
-    c.get_prints()
-        .limit(100)
-        .chunked(ids(250), |b, chunk| b.uuid(chunk))
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap();
-    let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
-    seen.sort_unstable();
+    let (_, seen) = prints_per_request("uuid", |c| {
+        c.get_prints()
+            .limit(100)
+            .chunked(ids(250), |b, chunk| b.uuid(chunk))
+            .items()
+    })
+    .await;
     assert_eq!(seen, [50, 100, 100]);
 }
 
 #[tokio::test]
 async fn a_setter_that_fills_two_limited_filters_or_one_already_set_takes_the_smaller_limit() {
-    let statuses: Vec<String> = (0..12).map(|i| format!("status-{i}")).collect();
     // `uuid` (100) and `status` (5) filled together: 5 a request.
-    let server = MockServer::start_async().await;
-    let sizes = values_per_request(&server, "/v1/prints", "status").await;
-    let c = common::client(&format!("{}/v1", server.base_url()));
-    c.get_prints()
-        .limit(100)
-        .chunked(statuses.clone(), |b, chunk| b.uuid(ids(3)).status(chunk))
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap();
-    let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
-    seen.sort_unstable();
+    let (_, seen) = prints_per_request("status", |c| {
+        c.get_prints()
+            .limit(100)
+            .chunked(statuses(12), |b, chunk| b.uuid(ids(3)).status(chunk))
+            .items()
+    })
+    .await;
     assert_eq!(seen, [2, 5, 5]);
     // The builder had `status` set already: nothing is filled anew, and the
     // smallest limit of what is set still holds.
-    let server = MockServer::start_async().await;
-    let sizes = values_per_request(&server, "/v1/prints", "status").await;
-    let c = common::client(&format!("{}/v1", server.base_url()));
-    c.get_prints()
-        .limit(100)
-        .status(vec!["queued".to_string()])
-        .chunked(statuses, |b, chunk| b.status(chunk))
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap();
-    let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
-    seen.sort_unstable();
+    let (_, seen) = prints_per_request("status", |c| {
+        let queued = c.get_prints().limit(100).status(vec!["queued".to_string()]);
+        queued.chunked(statuses(12), |b, chunk| b.status(chunk)).items()
+    })
+    .await;
     assert_eq!(seen, [2, 5, 5]);
 }
 
 #[tokio::test]
 async fn a_chunk_size_asked_for_is_kept() {
-    let server = MockServer::start_async().await;
-    let sizes = values_per_request(&server, "/v1/prints", "uuid").await;
-    let c = common::client(&format!("{}/v1", server.base_url()));
-    c.get_prints()
-        .limit(100)
-        .chunked(ids(7), |b, chunk| b.uuid(chunk))
-        .chunk_size(3)
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap();
-    let mut seen = std::mem::take(&mut *sizes.lock().unwrap());
-    seen.sort_unstable();
+    let (_, seen) = prints_per_request("uuid", |c| {
+        c.get_prints()
+            .limit(100)
+            .chunked(ids(7), |b, chunk| b.uuid(chunk))
+            .chunk_size(3)
+            .items()
+    })
+    .await;
     assert_eq!(seen, [1, 3, 3]);
 }
 
