@@ -131,9 +131,16 @@ async fn wait_part_order(
             let outcome = progress::wait(client.wait_until_part_order_finished(uuid), config, report, &bar).await?;
             conclude("the part order", outcome, printing)
         }
-        other => Err(Failure::usage(format!(
-            "a part order waits --until packed or finished, not {other:?}"
-        ))),
+        other => {
+            use clap::ValueEnum;
+            let given = other
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default();
+            Err(Failure::usage(format!(
+                "a part order waits --until packed or finished, not {given}"
+            )))
+        }
     }
 }
 

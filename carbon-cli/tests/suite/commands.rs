@@ -255,6 +255,15 @@ async fn durations_are_read_one_way_before_anything_is_sent() {
         // Read as the arguments are parsed, before anything else.
         assert!(said.contains("invalid value"), "{args:?}: {said}");
     }
+    // A state the thing waited on never reaches is named as it was typed.
+    let uuid = "1cf34076-417e-489f-8863-3438facd4808";
+    let out = s.carbon(&["wait", "part-order", uuid, "--until", "printed"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("waits --until packed or finished, not printed"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(s.sim.stats().requests, 0, "nothing was sent");
     // The same reading takes the forms the examples take, and a bare number.
     for lifetime in ["90s", "1h30m", "600"] {
