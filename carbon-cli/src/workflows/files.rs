@@ -52,26 +52,23 @@ pub fn content_id(path: &Path) -> Outcome<String> {
 /// Downloads an attachment or a model file to `path` (a file, or a directory for
 /// the server's name; default this directory), and says where it went.
 pub async fn download(client: &Client, what: Downloadable, uuid: &str, path: Option<PathBuf>) -> Outcome {
-    let downloaded = match what {
-        Downloadable::Attachment => {
-            client
-                .download(
-                    RemoteFile::Attachment(uuid),
-                    destination(path, "attachment.bin"),
-                    Progress::none(),
-                )
-                .await?
-        }
-        Downloadable::Model => {
-            client
-                .download(
-                    RemoteFile::Model(uuid),
-                    destination(path, &format!("{uuid}.stl")),
-                    Progress::none(),
-                )
-                .await?
-        }
+    let (file, fallback) = match what {
+        Downloadable::Attachment => (RemoteFile::Attachment(uuid), "attachment.bin".to_string()),
+        Downloadable::Model => (RemoteFile::Model(uuid), format!("{uuid}.stl")),
     };
+    let to = destination(path, &fallback);
+    let into_directory = matches!(to, Destination::Directory { .. });
+    let downloaded = client
+        .download(file, to, Progress::none())
+        .await
+        .map_err(|error| match error {
+            // A name the server gives never replaces a file: say how to replace it.
+            carbon_ext::Error::InvalidFile { path, .. } if into_directory && path.is_file() => Failure::usage(format!(
+                "{}: exists already; remove it, or give --to that file to replace it",
+                path.display()
+            )),
+            error => error.into(),
+        })?;
     crate::output::write_stdout(format!("{}\n", downloaded.path.display()).as_bytes())?;
     eprintln!("downloaded {} bytes", downloaded.size);
     Ok(())

@@ -384,6 +384,22 @@ async fn export_token_download_and_completions() {
         .carbon(&["download", "attachment", attachment, "--to", target.to_str().unwrap()])
         .await);
     assert!(std::fs::read(&target).unwrap().starts_with(b"%PDF"));
+    // Into a directory, under the server's name: a second time never replaces
+    // the first, and says how to.
+    let dir = s.dir.path().join("travelers");
+    std::fs::create_dir(&dir).unwrap();
+    let into_dir = ["download", "attachment", attachment, "--to", dir.to_str().unwrap()];
+    let first = ok(&s.carbon(&into_dir).await);
+    let again = s.carbon(&into_dir).await;
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains(&format!(
+            "{}: exists already; remove it, or give --to that file",
+            first.trim()
+        )),
+        "{}",
+        stderr(&again)
+    );
 
     let bash = ok(&s.carbon(&["completions", "bash"]).await);
     assert!(bash.contains("part-orders") && bash.contains("hollow-order"));
